@@ -1,0 +1,78 @@
+# wadesk: one GNU Makefile, no recursion.  Pieces register themselves in
+# mk/*.mk fragments by adding to PROGS, UNIT_TESTS, CHECK_SCRIPTS,
+# FUZZ_TARGETS and BENCH_CMDS.  Objects and binaries go under $(BUILD);
+# "make check" builds a second tree, build/san, with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs every test against it.
+
+BUILD		?= build
+SANITIZE	?= 0
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		   -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes -fno-common
+CPPFLAGS	+= -D_GNU_SOURCE -MMD -MP -Ilib -I$(BUILD)/gen
+LDFLAGS		?=
+ifeq ($(SANITIZE),1)
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+CFLAGS		+= $(SAN_FLAGS)
+LDFLAGS		+= $(SAN_FLAGS)
+endif
+
+pc_cflags	= $(shell pkg-config --cflags $(1))
+pc_libs		= $(shell pkg-config --libs $(1))
+
+PROGS		:=
+UNIT_TESTS	:=
+CHECK_SCRIPTS	:=
+FUZZ_TARGETS	:=
+BENCH_CMDS	:=
+GEN_SRCS	:=
+
+.PHONY: all tests run demo check bench fuzz lint psql clean deps install
+all:
+
+include $(sort $(wildcard mk/*.mk))
+
+all: $(PROGS)
+tests: $(UNIT_TESTS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@WADESK_DEMO=1 scripts/run.sh
+
+# Every test runs against the sanitizer build.  tests/run-all.sh prints
+# one "ok"/"FAIL" line per case and ends with "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 all tests
+	@$(MAKE) --no-print-directory all
+	@BUILD=build/san tests/run-all.sh $(UNIT_TESTS:$(BUILD)/%=build/san/%) \
+	    $(CHECK_SCRIPTS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@set -e; for b in $(BENCH_CMDS); do $$b; done
+
+psql:
+	@scripts/psql.sh
+
+lint:
+	@! grep -rnE '//|[[:space:]]+$$' --include='*.[ch]' lib cgi daemon tests/unit \
+	    | grep -v 'https\?://' | grep -v 'wss\?://' || { echo "lint: see above"; exit 1; }
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

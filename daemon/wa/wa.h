@@ -1,0 +1,311 @@
+/*
+ * wa.h: the public interface of the WhatsApp multi-device companion
+ * client.  One struct wa_client is one linked device ("companion")
+ * with at most one WebSocket connection at a time.  The client keeps
+ * no global state: every client runs on an lws_context supplied by the
+ * caller, so the session daemon can hold many clients on one
+ * libwebsockets event loop.  Nothing here touches the database; the
+ * caller stores the opaque credentials blob handed up by the paired
+ * callback and hands it back to wa_client_start_login().
+ *
+ * Protocol facts follow /work/shared/protocol/wa-md-protocol.md
+ * (sections 1, 6, 7 and 8), which restates tulir/whatsmeow and
+ * WhiskeySockets/Baileys.
+ *
+ * Threading: one thread.  Every call must be made from the thread that
+ * runs lws_service() on the context, and every callback is made from
+ * inside lws_service() (never from inside a call down, except where a
+ * function says so).
+ *
+ * Lifecycle of one client:
+ *
+ *	wa_client_new(cfg)
+ *	  wa_client_start_pair()          QR pairing: qr events, then
+ *	  wa_client_start_pair_code(ph)   pair_code event, then
+ *	      ... paired -> (515, automatic reconnect + login) -> connected
+ *	  wa_client_start_login(creds)    connected, or closed
+ *	  wa_client_logout()              logged_out, then closed
+ *	  wa_client_stop(intentional)     closed
+ *	wa_client_free()
+ *
+ * Every connection attempt started by a start_* call ends with exactly
+ * one closed event, whatever happened; after closed the client is idle
+ * and any start_* may be called again (also from inside the closed
+ * callback).  The 515 "restart required" that the server sends right
+ * after a successful pairing is part of pairing (spec 6.5 step 9,
+ * DESIGN.md rule 2): the client reconnects with the new credentials
+ * and logs in by itself, without a closed event in between, and then
+ * reports connected.  A 515 at any other time ends the connection with
+ * closed(WA_REASON_RESTART_REQUIRED) and the caller decides (it should
+ * call wa_client_start_login() at once, as whatsmeow does).
+ *
+ * The client never reconnects on its own otherwise: back-off and
+ * auto-connect policy belong to the caller (DESIGN.md rules 4, 5).
+ */
+#ifndef WADESK_WA_H
+#define WADESK_WA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct lws_context;
+struct wa_client;
+
+/* The real endpoint and origin (spec 1.1, whatsmeow socket.URL). */
+#define	WA_DEFAULT_URL		"wss://web.whatsapp.com/ws/chat"
+#define	WA_DEFAULT_ORIGIN	"https://web.whatsapp.com"
+
+/*
+ * WhatsApp Web version sent in the ClientPayload (spec 4.1; whatsmeow
+ * 2026-08-21 store/clientpayload.go).  The server refuses stale ones
+ * with <failure reason="405"/>, so it is configurable.
+ */
+#define	WA_DEFAULT_VERSION	"2.3000.1045649367"
+
+/* Keepalive defaults: whatsmeow keepalive.go (spec 8.3). */
+#define	WA_KEEPALIVE_MIN_MS	20000	/* shortest ping interval */
+#define	WA_KEEPALIVE_MAX_MS	30000	/* longest ping interval (excl.) */
+#define	WA_KEEPALIVE_TIMEOUT_MS	10000	/* a ping without answer: a miss */
+#define	WA_KEEPALIVE_DEAD_MS	180000	/* no answered ping for this: dead */
+
+/* Handshake response timeout: 20 s in both libraries (spec 1.5). */
+#define	WA_HANDSHAKE_TIMEOUT_MS	20000
+
+/* QR rotation: ref 1 for 60 s, the others 20 s each (spec 6.4). */
+#define	WA_QR_FIRST_MS		60000
+#define	WA_QR_NEXT_MS		20000
+
+/* Length of the raw WhatsApp root public key (spec 3.2). */
+#define	WA_ROOT_KEY_LEN		32
+
+/*
+ * Why a connection ended, reported by the closed callback together with
+ * the server's numeric code (0 when there was none).  Mapping from
+ * <stream:error> and <failure> follows spec 8.4 and 8.5.
+ */
+enum	wa_reason {
+	WA_REASON_NONE,			/* not closed (never reported) */
+	WA_REASON_STOPPED,		/* wa_client_stop() or free */
+	WA_REASON_RESTART_REQUIRED,	/* stream:error 515 outside pairing */
+	WA_REASON_LOGGED_OUT,		/* 401 device_removed, failure 401,
+					   406, or our own logout */
+	WA_REASON_BANNED,		/* failure 402 (temporary) or 403 */
+	WA_REASON_REPLACED,		/* conflict type=replaced (440) */
+	WA_REASON_OUTDATED,		/* failure 405: version too old */
+	WA_REASON_SERVER_ERROR,		/* 5xx from the server */
+	WA_REASON_QR_EXHAUSTED,		/* all pair-device refs shown */
+	WA_REASON_PAIR_FAILED,		/* pair-success did not verify */
+	WA_REASON_BAD_CERT,		/* server certificate refused
+					   (wrong root key, expired, ...) */
+	WA_REASON_PROTOCOL,		/* malformed frame, decrypt failure,
+					   bad node: the peer misbehaved */
+	WA_REASON_TIMEOUT,		/* handshake timeout, or keepalive
+					   declared the connection dead */
+	WA_REASON_CONNECT_FAILED,	/* DNS, TCP, TLS or HTTP upgrade */
+	WA_REASON_CONNECTION_LOST,	/* socket closed without a reason */
+	WA_REASON_UNKNOWN,		/* stream:error/failure not known */
+	WA_REASON__MAX
+};
+
+/*
+ * What the client is doing now, for the caller's bookkeeping.
+ */
+enum	wa_state {
+	WA_STATE_IDLE,			/* no connection */
+	WA_STATE_CONNECTING,		/* WebSocket or Noise handshake */
+	WA_STATE_PAIRING,		/* registration stream, QR/code */
+	WA_STATE_LOGGING_IN,		/* login handshake, no success yet */
+	WA_STATE_CONNECTED,		/* <success> seen, active IQ sent */
+	WA_STATE_CLOSING,		/* close requested, not yet closed */
+	WA_STATE__MAX
+};
+
+/*
+ * What the paired callback reports.  All pointers are borrowed for the
+ * duration of the callback; copy what you keep.
+ */
+struct	wa_paired {
+	const char	*jid;		/* own device JID,
+					   "15551234567:12@s.whatsapp.net" */
+	const char	*lid;		/* own LID ("...:12@lid") or NULL */
+	const char	*phone;		/* the JID's user part, digits */
+	const char	*push_name;	/* NULL: not part of pair-success
+					   (spec 6.6); see connected */
+	const char	*platform;	/* primary's <platform name>, or NULL */
+	const char	*business_name;	/* <biz name>, or NULL */
+	const uint8_t	*creds;		/* credentials blob (keys.h
+					   wa_creds_encode); secret */
+	size_t		 creds_len;	/* bytes in creds */
+};
+
+/*
+ * What the connected callback reports (after <success> and the active
+ * IQ, spec 8.1-8.2).  Borrowed for the duration of the callback.
+ */
+struct	wa_connected {
+	const char	*jid;		/* own device JID */
+	const char	*lid;		/* own LID, or NULL if unknown */
+	const char	*phone;		/* digits of the JID's user */
+	const char	*push_name;	/* <success display_name>, or NULL */
+	time_t		 server_time;	/* <success t>, 0 if absent */
+};
+
+/*
+ * The callback table.  Any member may be NULL.  "c" is the client and
+ * "user" the pointer given in struct wa_config.  Callbacks may call any
+ * wa_client_* function on their own client, including wa_client_free()
+ * (the free is then deferred until the callback returns).
+ */
+struct	wa_callbacks {
+	/* A new QR string to show: the n-th ref (1-based), valid until
+	 * expires_at (unix seconds).  The string is secret-ish (it lets a
+	 * phone link this device): do not log it. */
+	void	(*qr)(struct wa_client *c, void *user, const char *qr,
+		    int n, time_t expires_at);
+	/* The pairing code to type on the phone, "ABCD-EFGH". */
+	void	(*pair_code)(struct wa_client *c, void *user,
+		    const char *code);
+	/* Pairing succeeded and the device signature was sent.  Store
+	 * p->creds now: the 515 and the login follow. */
+	void	(*paired)(struct wa_client *c, void *user,
+		    const struct wa_paired *p);
+	/* Logged in and active. */
+	void	(*connected)(struct wa_client *c, void *user,
+		    const struct wa_connected *info);
+	/* The credentials changed after login (for example the server told
+	 * us our LID); store the new blob.  Borrowed. */
+	void	(*creds_changed)(struct wa_client *c, void *user,
+		    const uint8_t *creds, size_t len);
+	/* The device is no longer linked (server 401 device_removed,
+	 * failure 401/403/406, or our logout went through): wipe the
+	 * credentials.  A closed event always follows. */
+	void	(*logged_out)(struct wa_client *c, void *user,
+		    enum wa_reason reason, int code);
+	/* The connection is gone; see enum wa_reason.  "intentional" is 1
+	 * when the caller asked for it (wa_client_stop(c, 1), logout). */
+	void	(*closed)(struct wa_client *c, void *user,
+		    enum wa_reason reason, int code, int intentional);
+	/* Debug/log hook: one line, no newline, control characters
+	 * already escaped.  level is enum log_level from lib/log.h.  When
+	 * NULL, lines go to lib/log.h. */
+	void	(*log)(struct wa_client *c, void *user, int level,
+		    const char *line);
+};
+
+/*
+ * Configuration for wa_client_new().  Strings and the root key are
+ * copied; the lws context and the callback table are borrowed and must
+ * outlive the client.  Zero or NULL means "the default" for every
+ * field except lws.
+ */
+struct	wa_config {
+	struct lws_context		*lws;	/* required; built with
+						   LWS_SERVER_OPTION_DO_SSL_
+						   GLOBAL_INIT for wss:// */
+	const char			*url;	/* ws:// or wss://; default
+						   WA_DEFAULT_URL */
+	const char			*origin; /* Origin header; default
+						   WA_DEFAULT_ORIGIN */
+	const uint8_t			*root_key; /* 32-byte X25519 root of
+						   the certificate chain;
+						   NULL: WhatsApp's own.  A
+						   test key only by explicit
+						   configuration. */
+	const char			*version; /* "2.3000.N"; default
+						   WA_DEFAULT_VERSION */
+	const char			*device_name; /* DeviceProps.os, shown in
+						   the phone's list;
+						   default "wadesk" */
+	const char			*platform_display; /* pairing code
+						   "Browser (OS)", default
+						   "Chrome (Linux)" (7.2) */
+	unsigned int			 keepalive_min_ms; /* ping interval */
+	unsigned int			 keepalive_max_ms; /* (jittered) */
+	unsigned int			 keepalive_timeout_ms; /* per ping */
+	unsigned int			 keepalive_dead_ms; /* no pong: dead */
+	unsigned int			 handshake_timeout_ms;
+	unsigned int			 qr_first_ms; /* first ref shown */
+	unsigned int			 qr_next_ms; /* every later ref */
+	int				 allow_insecure_tls; /* 1: accept any
+						   certificate (tests) */
+	void				*user;	/* passed to callbacks */
+	const struct wa_callbacks	*cb;	/* callback table */
+};
+
+/*
+ * Create an idle client.  Returns NULL (logged) when cfg is unusable:
+ * no lws context, a URL that is not ws:// or wss://.  The caller owns
+ * the result and frees it with wa_client_free().
+ */
+struct wa_client	*wa_client_new(const struct wa_config *cfg);
+
+/*
+ * Free a client.  An open connection is closed first with a closed
+ * event (reason WA_REASON_STOPPED, intentional 1) unless called from a
+ * callback, where the free is deferred.  NULL is a no-op.
+ */
+void		 wa_client_free(struct wa_client *c);
+
+/*
+ * Start QR pairing with freshly generated keys: connect, handshake
+ * with a registration payload, and report every pair-device ref as a
+ * qr event, rotating on the 60 s/20 s schedule.  Returns 0, or -1
+ * (logged) if the client is not idle.
+ */
+int		 wa_client_start_pair(struct wa_client *c)
+		    __attribute__((warn_unused_result));
+
+/*
+ * Like wa_client_start_pair(), but pair by phone-number code (spec 7):
+ * "phone" is the international number, digits only, no "+" and no
+ * leading 0, more than 6 digits.  After the first pair-device the
+ * client sends companion_hello and reports the code with pair_code.
+ * QR events are also reported (either may be used).  Returns 0, or -1
+ * (logged) for a bad number or a busy client.
+ */
+int		 wa_client_start_pair_code(struct wa_client *c,
+		    const char *phone)
+		    __attribute__((warn_unused_result));
+
+/*
+ * Log in with a stored credentials blob (from the paired callback or
+ * creds_changed).  The blob is copied.  Returns 0, or -1 (logged) for
+ * an undecodable blob, unpaired credentials or a busy client.
+ */
+int		 wa_client_start_login(struct wa_client *c,
+		    const uint8_t *creds, size_t len)
+		    __attribute__((warn_unused_result));
+
+/*
+ * Close the connection, if any.  The closed event follows from the
+ * event loop with reason WA_REASON_STOPPED and the given intentional
+ * flag (DESIGN.md rule 4).  No-op on an idle client.
+ */
+void		 wa_client_stop(struct wa_client *c, int intentional);
+
+/*
+ * Log this device out (spec 8.9: remove-companion-device, reason
+ * user_initiated).  If connected, sends the IQ, waits for its result
+ * or the 401 stream error (at most the IQ timeout), then reports
+ * logged_out and closed(WA_REASON_LOGGED_OUT, 0, 1).  If still logging
+ * in, the logout is sent right after <success>.  Returns 0, or -1
+ * (logged) when there is no logged-in or logging-in connection; then
+ * nothing was sent and the caller can only wipe the credentials.
+ */
+int		 wa_client_logout(struct wa_client *c)
+		    __attribute__((warn_unused_result));
+
+/* Current state; see enum wa_state. */
+enum wa_state	 wa_client_state(const struct wa_client *c);
+
+/* Own device JID once known (paired or logging in), else NULL.
+ * Borrowed until the next start_* call or free. */
+const char	*wa_client_jid(const struct wa_client *c);
+
+/* Stable lower-case names: "stopped", "logged_out", ... for logs and
+ * the daemon's disconnect_reason column. */
+const char	*wa_reason_name(enum wa_reason reason);
+const char	*wa_state_name(enum wa_state state);
+
+#endif /* !WADESK_WA_H */

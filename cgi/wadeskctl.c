@@ -1,0 +1,382 @@
+/*
+ * wadeskctl: the administrator's command-line tool, so an install never
+ * needs hand-written SQL.
+ *
+ *   wadeskctl migrate [DIR]              apply pending sql/NNN_*.sql
+ *   wadeskctl operator add NAME [--admin] [--if-missing]
+ *   wadeskctl operator passwd NAME
+ *   wadeskctl operator disable NAME | enable NAME
+ *   wadeskctl keygen FILE                 credentials sealing key (0600)
+ *
+ * Passwords are read from the first line of standard input (with a
+ * prompt and no echo when it is a terminal).  It connects with
+ * WADESK_DATABASE_URL as the schema owner.  Exit status 0 on success,
+ * 1 on error, 2 on usage error; "add --if-missing" exits 0 and prints
+ * "exists" when the operator is already there.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "pw.h"
+#include "xalloc.h"
+
+enum	stmt {
+	STMT_MIGRATION_DONE,
+	STMT_MIGRATION_RECORD,
+	STMT_OPERATOR_ADD,
+	STMT_OPERATOR_PASSWD,
+	STMT_OPERATOR_DISABLE,
+	STMT__MAX
+};
+
+/* Statements prepared after the schema exists (not for migrate). */
+static const struct db_stmt	ctl_stmts[STMT__MAX] = {
+	/* STMT_MIGRATION_DONE */
+	{ "migration_done", 1,
+	  "SELECT 1 FROM wadesk.schema_migrations WHERE version = $1" },
+	/* STMT_MIGRATION_RECORD */
+	{ "migration_record", 1,
+	  "INSERT INTO wadesk.schema_migrations (version) VALUES ($1)" },
+	/* STMT_OPERATOR_ADD */
+	{ "operator_add", 3,
+	  "INSERT INTO operators (username, password_hash, role) "
+	  "VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING "
+	  "RETURNING id" },
+	/* STMT_OPERATOR_PASSWD */
+	{ "operator_passwd", 2,
+	  "UPDATE operators SET password_hash = $2 WHERE username = $1 "
+	  "RETURNING id" },
+	/* STMT_OPERATOR_DISABLE */
+	{ "operator_disable", 2,
+	  "UPDATE operators SET disabled = $2::boolean WHERE username = $1 "
+	  "RETURNING id" },
+};
+
+static void
+usage(void)
+{
+
+	fprintf(stderr,
+	    "usage: wadeskctl migrate [DIR]\n"
+	    "       wadeskctl operator add NAME [--admin] [--if-missing]\n"
+	    "       wadeskctl operator passwd NAME\n"
+	    "       wadeskctl operator disable|enable NAME\n"
+	    "       wadeskctl keygen FILE\n");
+	exit(2);
+}
+
+/* Run "sql" with the simple protocol; 0 ok, -1 error (printed). */
+static int
+exec_simple(PGconn *conn, const char *sql)
+{
+	PGresult	*res;
+	int		 rc = 0;
+
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		warnx("%s", PQresultErrorMessage(res));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read all of "path" into a NUL-terminated string the caller frees. */
+static char *
+file_read(const char *path)
+{
+	FILE	*f;
+	char	*s = NULL;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		warn("%s", path);
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    n < 16 * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0) {
+		s = xmalloc((size_t)n + 1);
+		if (fread(s, 1, (size_t)n, f) != (size_t)n) {
+			warnx("%s: short read", path);
+			free(s);
+			s = NULL;
+		} else
+			s[n] = '\0';
+	} else
+		warnx("%s: cannot size", path);
+	fclose(f);
+	return s;
+}
+
+/* 1 if "name" looks like NNN_name.sql. */
+static int
+is_migration(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	return len > 8 && name[0] >= '0' && name[0] <= '9' &&
+	    name[1] >= '0' && name[1] <= '9' && name[2] >= '0' &&
+	    name[2] <= '9' && name[3] == '_' &&
+	    strcmp(name + len - 4, ".sql") == 0;
+}
+
+/* Apply one migration file in its own transaction unless recorded. */
+static int
+migrate_one(struct db *db, const char *dir, const char *name)
+{
+	PGresult	*res;
+	const char	*p[1];
+	char		*path, *sql;
+	int		 done, rc = -1;
+
+	p[0] = name;
+	if ((res = db_exec(db, STMT_MIGRATION_DONE, p)) == NULL)
+		return -1;
+	done = PQntuples(res) > 0;
+	PQclear(res);
+	if (done)
+		return 0;
+	path = xasprintf("%s/%s", dir, name);
+	sql = file_read(path);
+	free(path);
+	if (sql == NULL)
+		return -1;
+	if (db_tx_begin(db) == 0 && exec_simple(db_conn(db), sql) == 0 &&
+	    db_exec_cmd(db, STMT_MIGRATION_RECORD, p) == 0 &&
+	    db_tx_commit(db) == 0) {
+		printf("applied %s\n", name);
+		rc = 0;
+	} else {
+		warnx("%s: not applied", name);
+		db_tx_rollback(db);
+	}
+	free(sql);
+	return rc;
+}
+
+/*
+ * Apply every pending migration in "dir" in name order, each once and
+ * inside a transaction, under an advisory lock so that two concurrent
+ * runs cannot interleave.  Re-running is a no-op.
+ */
+static int
+cmd_migrate(const char *url, const char *dir)
+{
+	struct db	*db = NULL;
+	DIR		*d;
+	struct dirent	*de;
+	char		**names = NULL;
+	size_t		 n = 0, i;
+	int		 rc = -1;
+	PGconn		*boot;
+
+	/* The bookkeeping table must exist before statements prepare. */
+	boot = PQconnectdb(url);
+	if (PQstatus(boot) != CONNECTION_OK) {
+		warnx("database: %s", PQerrorMessage(boot));
+		PQfinish(boot);
+		return -1;
+	}
+	rc = exec_simple(boot, "SET client_min_messages = warning; "
+	    "CREATE SCHEMA IF NOT EXISTS wadesk; "
+	    "CREATE TABLE IF NOT EXISTS wadesk.schema_migrations ("
+	    " version text PRIMARY KEY,"
+	    " applied_at timestamptz NOT NULL DEFAULT now())");
+	PQfinish(boot);
+	if (rc == -1)
+		return -1;
+	rc = -1;
+
+	if ((d = opendir(dir)) == NULL) {
+		warn("%s", dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (is_migration(de->d_name)) {
+			names = xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+		goto out;
+	if (exec_simple(db_conn(db),
+	    "SELECT pg_advisory_lock(7156334)") == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (migrate_one(db, dir, names[i]) == -1)
+			goto out;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	db_close(db);
+	return rc;
+}
+
+/* Read a password line from stdin into "pw" (PW_MAX_LEN + 2 bytes). */
+static int
+password_read(char *pw, size_t pwsz)
+{
+	struct termios	 t, saved;
+	int		 tty = isatty(STDIN_FILENO);
+	size_t		 len;
+
+	if (tty) {
+		fprintf(stderr, "password: ");
+		if (tcgetattr(STDIN_FILENO, &saved) == 0) {
+			t = saved;
+			t.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		} else
+			tty = 0;
+	}
+	if (fgets(pw, (int)pwsz, stdin) == NULL)
+		pw[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		fprintf(stderr, "\n");
+	}
+	len = strcspn(pw, "\r\n");
+	pw[len] = '\0';
+	if (!pw_acceptable(pw)) {
+		warnx("a password has %d to %d bytes", PW_MIN_LEN, PW_MAX_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_operator(const char *url, int argc, char *argv[])
+{
+	struct db	*db;
+	PGresult	*res = NULL;
+	const char	*p[3];
+	char		 pw[PW_MAX_LEN + 2], hash[PW_HASH_MAX];
+	int		 i, admin = 0, if_missing = 0, rc = -1;
+
+	if (argc < 2)
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--admin") == 0)
+			admin = 1;
+		else if (strcmp(argv[i], "--if-missing") == 0)
+			if_missing = 1;
+		else
+			usage();
+	}
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+		return -1;
+	p[0] = argv[1];
+	if (strcmp(argv[0], "add") == 0 || strcmp(argv[0], "passwd") == 0) {
+		if (password_read(pw, sizeof(pw)) == -1 ||
+		    pw_hash(pw, hash) == -1)
+			goto out;
+		p[1] = hash;
+		p[2] = admin ? "admin" : "operator";
+		res = db_exec(db, strcmp(argv[0], "add") == 0 ?
+		    STMT_OPERATOR_ADD : STMT_OPERATOR_PASSWD, p);
+	} else if (strcmp(argv[0], "disable") == 0 ||
+	    strcmp(argv[0], "enable") == 0) {
+		p[1] = strcmp(argv[0], "disable") == 0 ? "true" : "false";
+		res = db_exec(db, STMT_OPERATOR_DISABLE, p);
+	} else
+		usage();
+	if (res == NULL) {
+		warnx("operator %s: database error", argv[0]);
+		goto out;
+	}
+	if (PQntuples(res) == 1) {
+		printf("%s %s\n", argv[0], argv[1]);
+		rc = 0;
+	} else if (strcmp(argv[0], "add") == 0 && if_missing) {
+		printf("exists %s\n", argv[1]);
+		rc = 0;
+	} else
+		warnx("operator %s: %s", argv[1], strcmp(argv[0], "add") == 0 ?
+		    "already exists" : "no such operator");
+out:
+	sodium_memzero(pw, sizeof(pw));
+	PQclear(res);
+	db_close(db);
+	return rc;
+}
+
+/*
+ * Write a new 32-byte crypto_secretbox key to "path" with mode 0600,
+ * refusing to overwrite an existing file.
+ */
+static int
+cmd_keygen(const char *path)
+{
+	unsigned char	 key[crypto_secretbox_KEYBYTES];
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
+		warn("%s", path);
+		return -1;
+	}
+	randombytes_buf(key, sizeof(key));
+	if (write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) &&
+	    fsync(fd) == 0)
+		rc = 0;
+	else
+		warn("%s", path);
+	sodium_memzero(key, sizeof(key));
+	close(fd);
+	if (rc == -1)
+		unlink(path);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct conf	 conf;
+	int		 rc;
+
+	if (argc < 2)
+		usage();
+	log_init("wadeskctl", LOG_LEVEL_WARN);
+	if (sodium_init() < 0)
+		errx(1, "sodium_init");
+	if (conf_load(&conf) == -1)
+		errx(1, "bad configuration; see the README");
+	log_init("wadeskctl", conf.log_level < LOG_LEVEL_WARN ?
+	    conf.log_level : LOG_LEVEL_WARN);
+
+	if (strcmp(argv[1], "migrate") == 0)
+		rc = cmd_migrate(conf.database_url, argc > 2 ? argv[2] : "sql");
+	else if (strcmp(argv[1], "operator") == 0)
+		rc = cmd_operator(conf.database_url, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "keygen") == 0 && argc == 3)
+		rc = cmd_keygen(argv[2]);
+	else
+		usage();
+	conf_free(&conf);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,12 @@
+# cgi/: wadesk.fcgi (the FastCGI program) and wadeskctl (the admin tool).
+WEB_PKGS	:= libpq json-c libqrencode libpng fcgi libsodium
+CGI_SRCS	:= $(filter-out cgi/wadeskctl.c cgi/qrpng.c,$(wildcard cgi/*.c))
+CGI_OBJS	:= $(CGI_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS	:= $(BUILD)/cgi/wadeskctl.o
+
+PROGS		+= $(BUILD)/cgi/wadesk.fcgi $(BUILD)/cgi/wadeskctl
+
+$(CGI_OBJS) $(CTL_OBJS): CPPFLAGS += $(call pc_cflags,$(WEB_PKGS)) -Icgi
+
+$(BUILD)/cgi/wadeskctl: $(CTL_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpq libsodium)

@@ -1,0 +1,4 @@
+# tests/wasim/: the WhatsApp multi-device server simulator (Node 20, ESM, on
+# baileys from tests/node_modules).  Node scripts only: nothing to build.
+# Each test is an executable script printing "ok NAME" / "FAIL NAME" lines.
+CHECK_SCRIPTS	+= tests/wasim/test-sig.js

@@ -4,10 +4,31 @@
 # exported variables:
 #   WA_CRYPTO_OBJS / WA_CRYPTO_PKGS   crypto.h (libsodium + libcrypto)
 #   WA_CPPFLAGS                       -Idaemon/wa, for #include "crypto.h"
+#   WA_PB_OBJS / WA_PB_PKGS           wa-md.pb-c.[ch] (libprotobuf-c)
+#   WA_PB_H                           the generated header: objects that
+#                                     include "wa-md.pb-c.h" must have it
+#                                     as an order-only prerequisite,
+#                                     e.g. $(MY_OBJS): | $(WA_PB_H)
 WA_CPPFLAGS	:= -Idaemon/wa
 WA_CRYPTO_PKGS	:= libsodium libcrypto
 WA_CRYPTO_OBJS	:= $(BUILD)/daemon/wa/crypto.o
 $(WA_CRYPTO_OBJS): CPPFLAGS += $(call pc_cflags,$(WA_CRYPTO_PKGS))
+
+# protoc-c generates the protobuf-c code into $(BUILD)/gen (on the
+# include path); only the .proto is committed (STYLE.md 2.15).
+WA_PB_PKGS	:= libprotobuf-c
+WA_PB_C		:= $(BUILD)/gen/wa-md.pb-c.c
+WA_PB_H		:= $(BUILD)/gen/wa-md.pb-c.h
+WA_PB_OBJS	:= $(BUILD)/gen/wa-md.pb-c.o
+GEN_SRCS	+= $(WA_PB_C) $(WA_PB_H)
+$(WA_PB_H): $(WA_PB_C)
+	@test -f $@ || { rm -f $<; $(MAKE) --no-print-directory $<; }
+$(WA_PB_C): daemon/wa/wa-md.proto
+	@mkdir -p $(dir $@)
+	protoc-c --proto_path=daemon/wa --c_out=$(dir $@) daemon/wa/wa-md.proto
+$(WA_PB_OBJS): $(WA_PB_C) | $(WA_PB_H)
+	$(CC) $(CPPFLAGS) $(call pc_cflags,$(WA_PB_PKGS)) $(CFLAGS) \
+	    -c -o $@ $(WA_PB_C)
 
 # Test-only helper reading vectors.json (json-c).
 WA_VEC_OBJS	:= $(BUILD)/tests/unit/wa_vec.o

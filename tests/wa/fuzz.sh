@@ -1,0 +1,22 @@
+#!/bin/sh
+# Build one libFuzzer target of mk/wa_client.mk and run it for a fixed
+# time: "tests/wa/fuzz.sh NAME SECONDS".  Prints "ok fuzz_NAME" when the
+# run finds nothing, "FAIL ..." with the crash output otherwise.
+name=$1
+secs=${2:-10}
+build=${BUILD:-build/san}
+bin=$build/fuzz/$name
+corpus=tests/logs/corpus-$name
+if ! make -s --no-print-directory BUILD="$build" "$bin" >/dev/null; then
+	echo "FAIL $name (build)"
+	exit 1
+fi
+mkdir -p "$corpus"
+if "$bin" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
+    "$corpus" >"tests/logs/$name.fuzz.log" 2>&1; then
+	echo "ok $name"
+else
+	tail -n 40 "tests/logs/$name.fuzz.log"
+	echo "FAIL $name"
+	exit 1
+fi

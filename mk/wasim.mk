@@ -2,3 +2,4 @@
 # baileys from tests/node_modules).  Node scripts only: nothing to build.
 # Each test is an executable script printing "ok NAME" / "FAIL NAME" lines.
 CHECK_SCRIPTS	+= tests/wasim/test-sig.js
+CHECK_SCRIPTS	+= tests/wasim/test-wire.js

@@ -23,3 +23,16 @@ all: $(QRPNG_BENCH)
 $(BUILD)/tests/bench/bench_qrpng.o: CPPFLAGS += -Icgi
 $(QRPNG_BENCH): $(BUILD)/tests/bench/bench_qrpng.o $(QRPNG_OBJ) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(QRPNG_PKGS) $(LIB_PKGS))
+
+# libFuzzer target (clang), run about 10 s by "make check" through the
+# shared runner tests/wa/fuzz.sh.
+FUZZ_CC		?= clang
+FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_qrpng
+$(BUILD)/fuzz/fuzz_qrpng: tests/qr/fuzz_qrpng.c cgi/qrpng.c cgi/qrpng.h \
+    lib/buf.c lib/log.c lib/xalloc.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ilib -Icgi \
+	    $(call pc_cflags,$(QRPNG_PKGS)) -o $@ $(filter %.c,$^) \
+	    $(call pc_libs,$(QRPNG_PKGS))
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_qrpng 10'

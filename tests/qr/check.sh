@@ -44,7 +44,8 @@ roundtrip() {
 	got=$(zbarimg -q --raw -Sdisable -Sqrcode.enable "$tmp/$name.png" \
 	    2>"$tmp/$name.err")
 	if [ "$got" = "$text" ]; then
-		echo "ok qr_decode_$name (${#text} bytes) $(cat "$tmp/$name.out")"
+		echo "ok qr_decode_$name (${#text} bytes)" \
+		    "$(cat "$tmp/$name.out")"
 	else
 		echo "FAIL qr_decode_$name (${#text} bytes)"
 		printf '  want: %s\n  got:  %s\n' "$text" "$got"

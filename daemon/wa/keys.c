@@ -21,6 +21,8 @@
  * Edwards y map, which OpenSSL's BN does (spec 11, validated by
  * /work/shared/protocol/vectors/xeddsa_sodium_check.c).
  */
+#include <sys/types.h>
+
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -267,4 +269,559 @@ wa_xeddsa_verify(const uint8_t pub[32], const uint8_t *msg, size_t len,
 	s[63] &= 0x7f;
 	return crypto_sign_ed25519_verify_detached(s, msg == NULL ?
 	    (const uint8_t *)"" : msg, len, A) == 0 ? 1 : 0;
+}
+
+int
+wa_prekey_sign(const uint8_t identity_priv[WA_KEY_LEN],
+    const uint8_t spk_pub[WA_KEY_LEN], uint8_t sig[WA_SIG_LEN])
+{
+	uint8_t		 msg[1 + WA_KEY_LEN];
+
+	msg[0] = WA_DJB_TYPE;
+	memcpy(msg + 1, spk_pub, WA_KEY_LEN);
+	return wa_xeddsa_sign(identity_priv, msg, sizeof(msg), sig);
+}
+
+int
+wa_prekey_verify(const uint8_t identity_pub[WA_KEY_LEN],
+    const uint8_t spk_pub[WA_KEY_LEN], const uint8_t sig[WA_SIG_LEN])
+{
+	uint8_t		 msg[1 + WA_KEY_LEN];
+
+	msg[0] = WA_DJB_TYPE;
+	memcpy(msg + 1, spk_pub, WA_KEY_LEN);
+	return wa_xeddsa_verify(identity_pub, msg, sizeof(msg), sig);
+}
+
+uint32_t
+wa_registration_id_generate(void)
+{
+
+	if (sodium_ready() == -1)
+		return 0;
+	return randombytes_uniform(16380) + 1;
+}
+
+int
+wa_adv_secret_generate(uint8_t secret[WA_ADV_SECRET_LEN])
+{
+
+	if (sodium_ready() == -1)
+		return -1;
+	randombytes_buf(secret, WA_ADV_SECRET_LEN);
+	return 0;
+}
+
+struct wa_creds *
+wa_creds_new(void)
+{
+	struct wa_creds	*c;
+
+	if (sodium_ready() == -1)
+		return NULL;
+	if ((c = sodium_malloc(sizeof(*c))) == NULL) {
+		log_warn("%s: sodium_malloc", __func__);
+		return NULL;
+	}
+	sodium_memzero(c, sizeof(*c));
+	return c;
+}
+
+void
+wa_creds_free(struct wa_creds *c)
+{
+
+	if (c != NULL)
+		sodium_free(c);	/* wipes the whole allocation */
+}
+
+int
+wa_creds_generate(struct wa_creds *c)
+{
+
+	sodium_memzero(c, sizeof(*c));
+	if (wa_keypair_generate(&c->noise_key) == -1 ||
+	    wa_keypair_generate(&c->identity_key) == -1 ||
+	    wa_keypair_generate(&c->signed_pre_key) == -1 ||
+	    wa_prekey_sign(c->identity_key.priv, c->signed_pre_key.pub,
+	    c->signed_pre_key_sig) == -1 ||
+	    (c->registration_id = wa_registration_id_generate()) == 0 ||
+	    wa_adv_secret_generate(c->adv_secret) == -1) {
+		sodium_memzero(c, sizeof(*c));
+		return -1;
+	}
+	c->signed_pre_key_id = WA_CREDS_SPK_ID;
+	return 0;
+}
+
+int
+wa_text_is_clean(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n, k;
+	uint32_t		 cp, min;
+
+	for (i = 0; i < len; i += n) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		if (p[i] < 0x80) {
+			n = 1;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			n = 2;
+			cp = p[i] & 0x1f;
+			min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			n = 3;
+			cp = p[i] & 0x0f;
+			min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			n = 4;
+			cp = p[i] & 0x07;
+			min = 0x10000;
+		} else
+			return 0;
+		if (n > len - i)
+			return 0;
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Check s for a field of size cap (bytes incl. NUL).  NULL counts as
+ * "".  Returns its length, or -1 (logged as "what") if it is too long
+ * or not clean text.
+ */
+static ssize_t
+text_check(const char *what, const char *s, size_t cap)
+{
+	size_t	 len;
+
+	if (s == NULL)
+		return 0;
+	len = strnlen(s, cap);
+	if (len == cap) {
+		log_warnx("wa_creds: %s too long", what);
+		return -1;
+	}
+	if (!wa_text_is_clean(s, len)) {
+		log_warnx("wa_creds: %s is not clean UTF-8", what);
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+/* Copy a checked string (NULL is ""); dst has room by text_check. */
+static void
+text_copy(char *dst, const char *s, size_t len)
+{
+
+	if (len > 0)
+		memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+/* A JID-shaped string: non-empty, one '@', no spaces. */
+static int
+jid_is_plausible(const char *s, size_t len)
+{
+	const char	*at;
+
+	if (len == 0 || (at = memchr(s, '@', len)) == NULL ||
+	    at == s || at == s + len - 1 || memchr(at + 1, '@',
+	    len - (size_t)(at + 1 - s)) != NULL || memchr(s, ' ', len) != NULL)
+		return 0;
+	return 1;
+}
+
+int
+wa_creds_set_account(struct wa_creds *c, const char *jid, const char *lid,
+    const char *platform, const char *business_name, const uint8_t *account,
+    size_t account_len, const uint8_t account_sig_key[WA_KEY_LEN])
+{
+	ssize_t		 nj, nl, np, nb;
+
+	if ((nj = text_check("jid", jid, WA_CREDS_JID_MAX)) == -1 ||
+	    (nl = text_check("lid", lid, WA_CREDS_JID_MAX)) == -1 ||
+	    (np = text_check("platform", platform,
+	    WA_CREDS_PLATFORM_MAX)) == -1 ||
+	    (nb = text_check("business name", business_name,
+	    WA_CREDS_NAME_MAX)) == -1)
+		return -1;
+	if (!jid_is_plausible(jid, (size_t)nj) ||
+	    (nl > 0 && !jid_is_plausible(lid, (size_t)nl))) {
+		log_warnx("%s: malformed jid or lid", __func__);
+		return -1;
+	}
+	if (account == NULL || account_len == 0 ||
+	    account_len > WA_CREDS_ACCOUNT_MAX) {
+		log_warnx("%s: account identity of %zu bytes", __func__,
+		    account_len);
+		return -1;
+	}
+	text_copy(c->jid, jid, (size_t)nj);
+	text_copy(c->lid, lid, (size_t)nl);
+	text_copy(c->platform, platform, (size_t)np);
+	text_copy(c->business_name, business_name, (size_t)nb);
+	memcpy(c->account, account, account_len);
+	memset(c->account + account_len, 0, WA_CREDS_ACCOUNT_MAX - account_len);
+	c->account_len = account_len;
+	memcpy(c->account_sig_key, account_sig_key, WA_KEY_LEN);
+	c->is_paired = 1;
+	return 0;
+}
+
+int
+wa_creds_set_lid(struct wa_creds *c, const char *lid)
+{
+	ssize_t		 n;
+
+	if ((n = text_check("lid", lid, WA_CREDS_JID_MAX)) == -1)
+		return -1;
+	if (n > 0 && !jid_is_plausible(lid, (size_t)n)) {
+		log_warnx("%s: malformed lid", __func__);
+		return -1;
+	}
+	text_copy(c->lid, lid, (size_t)n);
+	return 0;
+}
+
+int
+wa_creds_set_push_name(struct wa_creds *c, const char *name)
+{
+	ssize_t		 n;
+
+	if ((n = text_check("push name", name, WA_CREDS_NAME_MAX)) == -1)
+		return -1;
+	text_copy(c->push_name, name, (size_t)n);
+	return 0;
+}
+
+/*
+ * The serialization (version 1).  Records in ascending tag order; the
+ * paired group (JID, account key, account) is all or nothing, and the
+ * optional strings require it.
+ */
+#define CREDS_MAGIC		"WACR"
+#define CREDS_VERSION		1
+#define CREDS_HDR_LEN		7	/* magic, version, body length */
+
+enum	creds_tag {
+	CT_NONE,
+	CT_NOISE_PRIV,		/* 32 */
+	CT_IDENTITY_PRIV,	/* 32 */
+	CT_SPK_PRIV,		/* 32 */
+	CT_SPK_ID,		/* 4, BE, 1..2^24-1 */
+	CT_SPK_SIG,		/* 64 */
+	CT_REG_ID,		/* 4, BE */
+	CT_ADV_SECRET,		/* 32 */
+	CT_JID,			/* 1..127 */
+	CT_ACCOUNT_KEY,		/* 32 */
+	CT_ACCOUNT,		/* 1..WA_CREDS_ACCOUNT_MAX */
+	CT_LID,			/* 1..127 */
+	CT_PLATFORM,		/* 1..63 */
+	CT_PUSH_NAME,		/* 1..255 */
+	CT_BUSINESS_NAME,	/* 1..255 */
+	CT__MAX
+};
+
+/* The longest encoding: every record at its maximum length. */
+_Static_assert(CREDS_HDR_LEN + 3 * (CT__MAX - 1) + 3 * WA_KEY_LEN + 4 +
+    WA_SIG_LEN + 4 + WA_ADV_SECRET_LEN + 2 * (WA_CREDS_JID_MAX - 1) +
+    WA_KEY_LEN + WA_CREDS_ACCOUNT_MAX + (WA_CREDS_PLATFORM_MAX - 1) +
+    2 * (WA_CREDS_NAME_MAX - 1) <= WA_CREDS_ENC_MAX,
+    "WA_CREDS_ENC_MAX too small");
+
+#define CT_REQUIRED	((1u << CT_NOISE_PRIV) | (1u << CT_IDENTITY_PRIV) | \
+	    (1u << CT_SPK_PRIV) | (1u << CT_SPK_ID) | (1u << CT_SPK_SIG) | \
+	    (1u << CT_REG_ID) | (1u << CT_ADV_SECRET))
+#define CT_PAIRED	((1u << CT_JID) | (1u << CT_ACCOUNT_KEY) | \
+	    (1u << CT_ACCOUNT))
+
+struct	enc {
+	uint8_t		*p;	/* output */
+	size_t		 cap;	/* bytes available */
+	size_t		 len;	/* bytes written */
+	int		 overflow; /* 1 once a record did not fit */
+};
+
+static void
+enc_record(struct enc *e, enum creds_tag tag, const void *v, size_t n)
+{
+
+	if (n == 0)
+		return;
+	if (n > 0xffff || e->cap - e->len < 3 + n) {
+		e->overflow = 1;
+		return;
+	}
+	e->p[e->len] = (uint8_t)tag;
+	e->p[e->len + 1] = (uint8_t)(n >> 8);
+	e->p[e->len + 2] = (uint8_t)n;
+	memcpy(e->p + e->len + 3, v, n);
+	e->len += 3 + n;
+}
+
+static void
+be32_put(uint8_t b[4], uint32_t v)
+{
+
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint32_t
+be32_get(const uint8_t b[4])
+{
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The string fields must be terminated and clean to be encoded. */
+static int
+creds_text_ok(const struct wa_creds *c)
+{
+
+	return text_check("jid", c->jid, sizeof(c->jid)) != -1 &&
+	    text_check("lid", c->lid, sizeof(c->lid)) != -1 &&
+	    text_check("platform", c->platform, sizeof(c->platform)) != -1 &&
+	    text_check("push name", c->push_name,
+	    sizeof(c->push_name)) != -1 &&
+	    text_check("business name", c->business_name,
+	    sizeof(c->business_name)) != -1;
+}
+
+int
+wa_creds_encode(const struct wa_creds *c, uint8_t *out, size_t outsz,
+    size_t *lenp)
+{
+	struct enc	 e;
+	uint8_t		 b[4];
+
+	*lenp = 0;
+	if (!creds_text_ok(c))
+		return -1;
+	if (c->signed_pre_key_id == 0 || c->signed_pre_key_id > 0xffffff) {
+		log_warnx("%s: signed pre-key id %u out of range", __func__,
+		    c->signed_pre_key_id);
+		return -1;
+	}
+	if (c->is_paired && (c->jid[0] == '\0' || c->account_len == 0 ||
+	    c->account_len > WA_CREDS_ACCOUNT_MAX)) {
+		log_warnx("%s: paired without jid or account", __func__);
+		return -1;
+	}
+	if (outsz < CREDS_HDR_LEN) {
+		log_warnx("%s: output buffer too small", __func__);
+		return -1;
+	}
+	memcpy(out, CREDS_MAGIC, 4);
+	out[4] = CREDS_VERSION;
+	e.p = out;
+	e.cap = outsz;
+	e.len = CREDS_HDR_LEN;
+	e.overflow = 0;
+	enc_record(&e, CT_NOISE_PRIV, c->noise_key.priv, WA_KEY_LEN);
+	enc_record(&e, CT_IDENTITY_PRIV, c->identity_key.priv, WA_KEY_LEN);
+	enc_record(&e, CT_SPK_PRIV, c->signed_pre_key.priv, WA_KEY_LEN);
+	be32_put(b, c->signed_pre_key_id);
+	enc_record(&e, CT_SPK_ID, b, 4);
+	enc_record(&e, CT_SPK_SIG, c->signed_pre_key_sig, WA_SIG_LEN);
+	be32_put(b, c->registration_id);
+	enc_record(&e, CT_REG_ID, b, 4);
+	enc_record(&e, CT_ADV_SECRET, c->adv_secret, WA_ADV_SECRET_LEN);
+	if (c->is_paired) {
+		enc_record(&e, CT_JID, c->jid, strlen(c->jid));
+		enc_record(&e, CT_ACCOUNT_KEY, c->account_sig_key, WA_KEY_LEN);
+		enc_record(&e, CT_ACCOUNT, c->account, c->account_len);
+		enc_record(&e, CT_LID, c->lid, strlen(c->lid));
+		enc_record(&e, CT_PLATFORM, c->platform, strlen(c->platform));
+		enc_record(&e, CT_PUSH_NAME, c->push_name,
+		    strlen(c->push_name));
+		enc_record(&e, CT_BUSINESS_NAME, c->business_name,
+		    strlen(c->business_name));
+	}
+	if (e.overflow) {
+		log_warnx("%s: output buffer too small", __func__);
+		sodium_memzero(out, outsz);
+		return -1;
+	}
+	out[5] = (uint8_t)((e.len - CREDS_HDR_LEN) >> 8);
+	out[6] = (uint8_t)(e.len - CREDS_HDR_LEN);
+	*lenp = e.len;
+	return 0;
+}
+
+/* Store one decoded string record; 0, or -1 (logged). */
+static int
+dec_text(const char *what, char *dst, size_t cap, const uint8_t *v,
+    size_t n, int is_jid)
+{
+
+	if (n >= cap || !wa_text_is_clean((const char *)v, n) ||
+	    (is_jid && !jid_is_plausible((const char *)v, n))) {
+		log_warnx("wa_creds_decode: bad %s", what);
+		return -1;
+	}
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* Apply one record of length n (> 0); 0, or -1 (logged). */
+static int
+dec_record(struct wa_creds *c, enum creds_tag tag, const uint8_t *v,
+    size_t n)
+{
+	static const size_t	 fixed[CT__MAX] = {
+		[CT_NOISE_PRIV] = WA_KEY_LEN, [CT_IDENTITY_PRIV] = WA_KEY_LEN,
+		[CT_SPK_PRIV] = WA_KEY_LEN, [CT_SPK_ID] = 4,
+		[CT_SPK_SIG] = WA_SIG_LEN, [CT_REG_ID] = 4,
+		[CT_ADV_SECRET] = WA_ADV_SECRET_LEN,
+		[CT_ACCOUNT_KEY] = WA_KEY_LEN,
+	};
+
+	if (fixed[tag] != 0 && n != fixed[tag]) {
+		log_warnx("wa_creds_decode: record %d has %zu bytes",
+		    (int)tag, n);
+		return -1;
+	}
+	if ((tag == CT_NOISE_PRIV || tag == CT_IDENTITY_PRIV ||
+	    tag == CT_SPK_PRIV) &&
+	    ((v[0] & 7) != 0 || (v[31] & 0xc0) != 0x40)) {
+		log_warnx("wa_creds_decode: private key %d not clamped",
+		    (int)tag);
+		return -1;
+	}
+	switch (tag) {
+	case CT_NOISE_PRIV:
+		return wa_keypair_from_private(&c->noise_key, v);
+	case CT_IDENTITY_PRIV:
+		return wa_keypair_from_private(&c->identity_key, v);
+	case CT_SPK_PRIV:
+		return wa_keypair_from_private(&c->signed_pre_key, v);
+	case CT_SPK_ID:
+		c->signed_pre_key_id = be32_get(v);
+		if (c->signed_pre_key_id == 0 ||
+		    c->signed_pre_key_id > 0xffffff) {
+			log_warnx("wa_creds_decode: bad signed pre-key id");
+			return -1;
+		}
+		return 0;
+	case CT_SPK_SIG:
+		memcpy(c->signed_pre_key_sig, v, n);
+		return 0;
+	case CT_REG_ID:
+		c->registration_id = be32_get(v);
+		return 0;
+	case CT_ADV_SECRET:
+		memcpy(c->adv_secret, v, n);
+		return 0;
+	case CT_JID:
+		return dec_text("jid", c->jid, sizeof(c->jid), v, n, 1);
+	case CT_ACCOUNT_KEY:
+		memcpy(c->account_sig_key, v, n);
+		return 0;
+	case CT_ACCOUNT:
+		if (n > WA_CREDS_ACCOUNT_MAX) {
+			log_warnx("wa_creds_decode: account too long");
+			return -1;
+		}
+		memcpy(c->account, v, n);
+		c->account_len = n;
+		return 0;
+	case CT_LID:
+		return dec_text("lid", c->lid, sizeof(c->lid), v, n, 1);
+	case CT_PLATFORM:
+		return dec_text("platform", c->platform, sizeof(c->platform),
+		    v, n, 0);
+	case CT_PUSH_NAME:
+		return dec_text("push name", c->push_name,
+		    sizeof(c->push_name), v, n, 0);
+	case CT_BUSINESS_NAME:
+		return dec_text("business name", c->business_name,
+		    sizeof(c->business_name), v, n, 0);
+	default:
+		log_warnx("wa_creds_decode: unknown record %d", (int)tag);
+		return -1;
+	}
+}
+
+int
+wa_creds_decode(struct wa_creds *c, const uint8_t *in, size_t len)
+{
+	size_t		 off, n;
+	unsigned int	 tag, last = CT_NONE, seen = 0;
+
+	sodium_memzero(c, sizeof(*c));
+	if (in == NULL || len < CREDS_HDR_LEN ||
+	    memcmp(in, CREDS_MAGIC, 4) != 0) {
+		log_warnx("%s: not a credentials blob", __func__);
+		goto fail;
+	}
+	if (in[4] != CREDS_VERSION) {
+		log_warnx("%s: unsupported version %u", __func__, in[4]);
+		goto fail;
+	}
+	if (((size_t)in[5] << 8 | in[6]) != len - CREDS_HDR_LEN) {
+		log_warnx("%s: length mismatch (truncated?)", __func__);
+		goto fail;
+	}
+	for (off = CREDS_HDR_LEN; off < len; off += 3 + n) {
+		if (len - off < 3) {
+			log_warnx("%s: truncated record header", __func__);
+			goto fail;
+		}
+		tag = in[off];
+		n = (size_t)in[off + 1] << 8 | in[off + 2];
+		if (tag <= last || tag >= CT__MAX) {
+			log_warnx("%s: record %u out of order or unknown",
+			    __func__, tag);
+			goto fail;
+		}
+		if (n == 0 || n > len - off - 3) {
+			log_warnx("%s: record %u: bad length %zu", __func__,
+			    tag, n);
+			goto fail;
+		}
+		if (dec_record(c, (enum creds_tag)tag, in + off + 3, n) == -1)
+			goto fail;
+		last = tag;
+		seen |= 1u << tag;
+	}
+	if ((seen & CT_REQUIRED) != CT_REQUIRED) {
+		log_warnx("%s: required record missing", __func__);
+		goto fail;
+	}
+	if ((seen & CT_PAIRED) != 0 && (seen & CT_PAIRED) != CT_PAIRED) {
+		log_warnx("%s: incomplete pairing records", __func__);
+		goto fail;
+	}
+	if ((seen & CT_PAIRED) == 0 && (seen >> CT_LID) != 0) {
+		log_warnx("%s: pairing details without pairing", __func__);
+		goto fail;
+	}
+	if (wa_prekey_verify(c->identity_key.pub, c->signed_pre_key.pub,
+	    c->signed_pre_key_sig) != 1) {
+		log_warnx("%s: signed pre-key signature does not verify",
+		    __func__);
+		goto fail;
+	}
+	c->is_paired = (seen & CT_PAIRED) != 0;
+	return 0;
+fail:
+	sodium_memzero(c, sizeof(*c));
+	return -1;
 }

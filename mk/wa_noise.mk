@@ -40,3 +40,21 @@ $(BUILD)/tests/unit/t_crypto: $(BUILD)/tests/unit/t_crypto.o \
     $(WA_VEC_OBJS) $(WA_CRYPTO_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WA_CRYPTO_PKGS) json-c $(LIB_PKGS))
+
+# The Noise handshake, certificate chain and ClientPayload.  Link with
+# $(WA_NOISE_OBJS) $(WA_PB_OBJS) $(WA_CRYPTO_OBJS) $(WA_KEYS_OBJS) and
+# $(call pc_libs,$(WA_NOISE_PKGS)).
+WA_NOISE_PKGS	:= libsodium libcrypto libprotobuf-c
+WA_NOISE_OBJS	:= $(BUILD)/daemon/wa/noise.o $(BUILD)/daemon/wa/cert.o
+$(WA_NOISE_OBJS): CPPFLAGS += $(call pc_cflags,$(WA_NOISE_PKGS))
+$(WA_NOISE_OBJS): | $(WA_PB_H)
+
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_noise
+$(BUILD)/tests/unit/t_noise.o: CPPFLAGS += $(WA_CPPFLAGS) \
+    $(call pc_cflags,$(WA_NOISE_PKGS))
+$(BUILD)/tests/unit/t_noise.o: | $(WA_PB_H)
+$(BUILD)/tests/unit/t_noise: $(BUILD)/tests/unit/t_noise.o $(WA_VEC_OBJS) \
+    $(WA_NOISE_OBJS) $(WA_PB_OBJS) $(WA_CRYPTO_OBJS) $(WA_KEYS_OBJS) \
+    $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(WA_NOISE_PKGS) json-c $(LIB_PKGS))

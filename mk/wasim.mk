@@ -3,3 +3,4 @@
 # Each test is an executable script printing "ok NAME" / "FAIL NAME" lines.
 CHECK_SCRIPTS	+= tests/wasim/test-sig.js
 CHECK_SCRIPTS	+= tests/wasim/test-wire.js
+CHECK_SCRIPTS	+= tests/wasim/test-baileys.js

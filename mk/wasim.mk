@@ -4,3 +4,4 @@
 CHECK_SCRIPTS	+= tests/wasim/test-sig.js
 CHECK_SCRIPTS	+= tests/wasim/test-wire.js
 CHECK_SCRIPTS	+= tests/wasim/test-baileys.js
+CHECK_SCRIPTS	+= tests/wasim/test-faults.js

@@ -58,3 +58,19 @@ $(BUILD)/tests/unit/t_noise: $(BUILD)/tests/unit/t_noise.o $(WA_VEC_OBJS) \
     $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WA_NOISE_PKGS) json-c $(LIB_PKGS))
+
+# ClientPayload builders; link with $(WA_PAYLOAD_OBJS) $(WA_PB_OBJS)
+# $(WA_CRYPTO_OBJS) and $(call pc_libs,$(WA_NOISE_PKGS)).
+WA_PAYLOAD_OBJS	:= $(BUILD)/daemon/wa/payload.o
+$(WA_PAYLOAD_OBJS): CPPFLAGS += $(call pc_cflags,$(WA_NOISE_PKGS))
+$(WA_PAYLOAD_OBJS): | $(WA_PB_H)
+
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_payload
+$(BUILD)/tests/unit/t_payload.o: CPPFLAGS += $(WA_CPPFLAGS) \
+    $(call pc_cflags,$(WA_NOISE_PKGS))
+$(BUILD)/tests/unit/t_payload.o: | $(WA_PB_H)
+$(BUILD)/tests/unit/t_payload: $(BUILD)/tests/unit/t_payload.o \
+    $(WA_VEC_OBJS) $(WA_PAYLOAD_OBJS) $(WA_PB_OBJS) $(WA_CRYPTO_OBJS) \
+    $(WA_KEYS_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(WA_NOISE_PKGS) json-c $(LIB_PKGS))

@@ -55,7 +55,7 @@ struct buf;
 
 /* Type tags, spec 5.3 (whatsmeow binary/token/token.go). */
 #define	WA_TAG_LIST_EMPTY	0
-#define	WA_TAG_STREAM_END	2	/* single token "xmlstreamend" */
+#define	WA_TAG_STREAM_END	2	/* token "xmlstreamend" */
 #define	WA_TAG_DICTIONARY_0	236
 #define	WA_TAG_DICTIONARY_3	239
 #define	WA_TAG_INTEROP_JID	245
@@ -69,16 +69,16 @@ struct buf;
 #define	WA_TAG_BINARY_20	253
 #define	WA_TAG_BINARY_32	254
 #define	WA_TAG_NIBBLE_8		255
-#define	WA_PACKED_MAX		127	/* chars in a packed string */
+#define	WA_PACKED_MAX		127	/* chars per packed string */
 
 /*
  * Decoder limits.  Real stanzas nest fewer than 10 levels; a 16 MiB
  * frame (spec 1.2) could otherwise describe millions of nodes.
  */
-#define	WA_BINARY_MAX_DEPTH	64	/* nested lists, root is depth 1 */
-#define	WA_BINARY_MAX_NODES	262144	/* nodes in one decoded tree */
-#define	WA_BINARY_MAX_ATTRS	1024	/* attributes on one node */
-#define	WA_FRAME_MAX_INFLATE	(1 << 24) /* bytes after zlib inflate */
+#define	WA_BINARY_MAX_DEPTH	64	/* levels, root is 1 */
+#define	WA_BINARY_MAX_NODES	262144	/* nodes per tree */
+#define	WA_BINARY_MAX_ATTRS	1024	/* attributes per node */
+#define	WA_FRAME_MAX_INFLATE	(1 << 24) /* bytes, inflated */
 
 /* Frame plaintext flag bit: body is zlib (RFC 1950), spec 5.1. */
 #define	WA_FRAME_FLAG_ZLIB	0x02
@@ -102,8 +102,8 @@ struct	wa_node {
 	size_t		   nattrs;
 	enum wa_content	   content;
 	unsigned char	  *bytes;	/* BYTES/TEXT: owned, NUL after */
-	size_t		   nbytes;	/* BYTES/TEXT: length without NUL */
-	struct wa_node	 **children;	/* CHILDREN: owned array of owned */
+	size_t		   nbytes;	/* length without the NUL */
+	struct wa_node	 **children;	/* CHILDREN: owned, each owned */
 	size_t		   nchildren;
 };
 
@@ -161,7 +161,9 @@ struct wa_node	*wa_node_child(const struct wa_node *n, const char *tag);
 
 /*
  * 1 if a and b have the same tag, the same attributes in the same
- * order, the same kind of content and equal content; else 0.
+ * order and equal content; else 0.  TEXT and BYTES content with equal
+ * bytes compare equal: TEXT that is not a token, packed or a JID goes
+ * on the wire as BINARY_*, which decodes as BYTES.
  */
 int		 wa_node_equal(const struct wa_node *a,
 		    const struct wa_node *b);

@@ -73,12 +73,12 @@ enum	wa_jid_kind {
  */
 struct	wa_jid {
 	enum wa_jid_kind  kind;		/* wire form */
-	const char	 *user;		/* borrowed; may be empty for PAIR */
+	const char	 *user;		/* borrowed; PAIR: may be empty */
 	size_t		  user_len;
 	const char	 *server;	/* borrowed, non-empty, no '@' */
 	size_t		  server_len;
 	unsigned int	  domain;	/* AD: domain/agent byte 0..255 */
-	unsigned int	  device;	/* AD 0..255, FB/INTEROP 0..65535 */
+	unsigned int	  device;	/* AD 0..255, else 0..65535 */
 	unsigned int	  integrator;	/* INTEROP 0..65535 */
 };
 

@@ -1,0 +1,29 @@
+# daemon/wa binary node codec: binary.c, jid.c and the token tables that
+# daemon/wa/gen-tokens.py generates from daemon/wa/tokens.txt into
+# $(BUILD)/gen/wa_tokens.[ch].  Users link $(WA_BINARY_OBJS) and
+# $(call pc_libs,$(WA_BINARY_PKGS)) and add -Idaemon/wa.
+# Tests: t_binary (unit), tests/wa/interop/run.sh (against the npm
+# baileys codec), fuzz_binary (libFuzzer), bench_binary (make bench).
+WA_BINARY_PKGS	:= zlib
+WA_BINARY_OBJS	:= $(BUILD)/daemon/wa/binary.o $(BUILD)/daemon/wa/jid.o \
+		   $(BUILD)/gen/wa_tokens.o
+GEN_SRCS	+= $(BUILD)/gen/wa_tokens.c $(BUILD)/gen/wa_tokens.h
+
+# A pattern rule so that make knows one run makes both files.
+$(BUILD)/gen/%_tokens.c $(BUILD)/gen/%_tokens.h: daemon/%/tokens.txt \
+    daemon/%/gen-tokens.py
+	@mkdir -p $(BUILD)/gen
+	python3 daemon/$*/gen-tokens.py daemon/$*/tokens.txt $(BUILD)/gen
+
+$(BUILD)/gen/wa_tokens.o: $(BUILD)/gen/wa_tokens.c $(BUILD)/gen/wa_tokens.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/daemon/wa/binary.o: $(BUILD)/gen/wa_tokens.h
+$(BUILD)/daemon/wa/binary.o: CPPFLAGS += $(call pc_cflags,zlib)
+
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_binary
+$(BUILD)/tests/unit/t_binary.o: CPPFLAGS += -Idaemon/wa
+$(BUILD)/tests/unit/t_binary: $(BUILD)/tests/unit/t_binary.o \
+    $(WA_BINARY_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS) zlib)
+

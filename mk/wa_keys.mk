@@ -1,9 +1,23 @@
 # daemon/wa: keys, the libsignal curve25519 signature scheme, credentials
 # (keys.c), and the pairing cryptography (pair.c, paircode.c).  Other
-# fragments link $(WA_KEYS_OBJS) with $(call pc_libs,$(WA_KEYS_PKGS)).
+# fragments link these through the exported variables:
+#   WA_KEYS_OBJS / WA_KEYS_PKGS   keys.h (libsodium + libcrypto)
+#   WA_PAIR_OBJS / WA_PAIR_PKGS   pair.h; also needs $(WA_KEYS_OBJS),
+#                                 crypto.o and the protobuf objects
+# This fragment sorts before wa_noise.mk, so it names that fragment's
+# outputs by path (variables there are not yet defined here).
 WA_KEYS_PKGS	:= libsodium libcrypto
 WA_KEYS_OBJS	:= $(BUILD)/daemon/wa/keys.o
 $(WA_KEYS_OBJS): CPPFLAGS += $(call pc_cflags,$(WA_KEYS_PKGS))
+
+WA_PAIR_PKGS	:= libsodium libcrypto libprotobuf-c
+WA_PAIR_OBJS	:= $(BUILD)/daemon/wa/pair.o $(BUILD)/daemon/wa/paircode.o
+$(WA_PAIR_OBJS): CPPFLAGS += $(call pc_cflags,$(WA_PAIR_PKGS))
+$(WA_PAIR_OBJS): | $(BUILD)/gen/wa-md.pb-c.h
+
+# Everything a pairing test or fuzzer links, besides $(LIB_OBJS).
+WA_KEYS_DEPS	:= $(WA_PAIR_OBJS) $(WA_KEYS_OBJS) \
+		   $(BUILD)/daemon/wa/crypto.o $(BUILD)/gen/wa-md.pb-c.o
 
 UNIT_TESTS	+= $(BUILD)/tests/unit/t_keys
 $(BUILD)/tests/unit/t_keys.o: CPPFLAGS += -Idaemon/wa \
@@ -11,3 +25,12 @@ $(BUILD)/tests/unit/t_keys.o: CPPFLAGS += -Idaemon/wa \
 $(BUILD)/tests/unit/t_keys: $(BUILD)/tests/unit/t_keys.o $(WA_KEYS_OBJS) \
 	    $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WA_KEYS_PKGS) $(LIB_PKGS))
+
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_pair
+$(BUILD)/tests/unit/t_pair.o: CPPFLAGS += -Idaemon/wa \
+	    $(call pc_cflags,json-c $(WA_PAIR_PKGS))
+$(BUILD)/tests/unit/t_pair.o: | $(BUILD)/gen/wa-md.pb-c.h
+$(BUILD)/tests/unit/t_pair: $(BUILD)/tests/unit/t_pair.o $(WA_KEYS_DEPS) \
+	    $(BUILD)/tests/unit/wa_vec.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(WA_PAIR_PKGS) json-c $(LIB_PKGS))

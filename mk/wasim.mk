@@ -5,3 +5,4 @@ CHECK_SCRIPTS	+= tests/wasim/test-sig.js
 CHECK_SCRIPTS	+= tests/wasim/test-wire.js
 CHECK_SCRIPTS	+= tests/wasim/test-baileys.js
 CHECK_SCRIPTS	+= tests/wasim/test-faults.js
+CHECK_SCRIPTS	+= tests/wasim/test-raw.js

@@ -3,9 +3,14 @@
  * /enter-code, the fault controls, /state) and a small HTML "phone" page at
  * GET / for people (make demo).  No external assets.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { HttpError } from './sim.js';
 
-const BODY_MAX = 64 * 1024;
+/* Big enough for a pasted QR screenshot. */
+const BODY_MAX = 4 * 1024 * 1024;
 const FAULTS = new Set(['logout', 'conflict', 'ban', 'unban', 'outdated',
     'drop', 'garbage', 'silence', 'unsilence']);
 
@@ -46,6 +51,28 @@ function readJson(req) {
 	});
 }
 
+/*
+ * QR image (PNG/JPEG bytes) -> QR text with zbarimg (Debian zbar-tools);
+ * HttpError 400 if there is no QR code, 501 if zbarimg is missing.
+ */
+function qrFromImage(bytes) {
+	const dir = mkdtempSync(path.join(tmpdir(), 'wasim-qr-'));
+	const file = path.join(dir, 'qr.img');
+	writeFileSync(file, bytes);
+	return new Promise((resolve, reject) => {
+		execFile('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable',
+		    file], { timeout: 10000, maxBuffer: 65536 }, (err, stdout) => {
+			rmSync(dir, { recursive: true, force: true });
+			if (err && err.code === 'ENOENT')
+				return reject(new HttpError(501, 'zbarimg is not installed'));
+			const text = String(stdout).split('\n')[0].trim();
+			if (text === '')
+				return reject(new HttpError(400, 'no QR code found in the image'));
+			resolve(text);
+		});
+	});
+}
+
 function esc(s) {
 	return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;',
 	    '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -69,9 +96,12 @@ function page(sim) {
 	const rows = waiting.map(c => `
 <div class="card">
  <p>Connection ${c.id} shows QR #${c.ref.index} (expires in
- ${Math.ceil(c.ref.expiresInMs / 1000)} s). Paste the QR text the dashboard shows:</p>
+ ${Math.ceil(c.ref.expiresInMs / 1000)} s). Paste the QR text the dashboard
+ shows, or paste the QR image itself (copy it from the dashboard with
+ right click, "Copy image"), or pick an image file:</p>
  <form class="scan"><input type="hidden" name="conn" value="${c.id}">
- <textarea name="qr" rows="2" cols="70" placeholder="https://wa.me/settings/linked_devices#2@..."></textarea><br>
+ <textarea name="qr" rows="2" cols="70" placeholder="https://wa.me/settings/linked_devices#2@..."></textarea>
+ <input type="file" name="img" accept="image/*"><br>
  ${phones.map(n => `<button name="phone" value="${esc(n)}">Scan with ${esc(pretty(n))}</button>`).join(' ')}
  </form></div>`).join('');
 	const codeRows = codes.map(c => `
@@ -83,9 +113,11 @@ function page(sim) {
 	    ' (banned)' : ''}: ${p.devices.length ? p.devices.map(d =>
 	    `${esc(d.jid)} (${esc(d.os)})`).join(', ') : 'no linked devices'}</li>`)
 	    .join('');
+	const refresh = rows || codeRows ? '' :
+	    '<meta http-equiv="refresh" content="3">';
 	return `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>wasim phone</title>
-<meta http-equiv="refresh" content="5">
+${refresh}
 <style>body{font-family:sans-serif;max-width:50em;margin:1em auto}
 .card{border:1px solid #aaa;border-radius:6px;padding:.5em 1em;margin:.5em 0}
 #out{white-space:pre-wrap;background:#eee;padding:.5em}</style></head>
@@ -102,16 +134,30 @@ function post(path, body) {
 	    .then(r => r.text().then(t => { document.getElementById('out')
 	    .textContent = r.status + ' ' + t; }));
 }
-for (const f of document.querySelectorAll('form.scan'))
+function readImage(file) {
+	return new Promise(res => { const r = new FileReader();
+	    r.onload = () => res(r.result); r.readAsDataURL(file); });
+}
+for (const f of document.querySelectorAll('form.scan')) {
+	let image = null;
+	f.img.addEventListener('change', async () => {
+	    image = f.img.files[0] ? await readImage(f.img.files[0]) : null; });
+	f.qr.addEventListener('paste', async e => {
+		for (const it of e.clipboardData.items)
+			if (it.type.startsWith('image/')) {
+				e.preventDefault();
+				image = await readImage(it.getAsFile());
+				f.qr.value = '(image pasted)';
+			}
+	});
 	f.addEventListener('submit', e => { e.preventDefault();
-	    post('/scan', {qr: f.qr.value.trim(), phone: e.submitter.value}); });
+	    const phone = e.submitter.value;
+	    post('/scan', image ? {image, phone} : {qr: f.qr.value.trim(), phone});
+	});
+}
 for (const f of document.querySelectorAll('form.code'))
 	f.addEventListener('submit', e => { e.preventDefault();
 	    post('/enter-code', {phone: f.phone.value, code: f.code.value}); });
-if (document.querySelector('form')) {
-	/* Do not reload while someone types. */
-	document.querySelector('meta[http-equiv]').remove();
-}
 </script></body></html>
 `;
 }
@@ -119,7 +165,7 @@ if (document.querySelector('form')) {
 /*
  * Returns the request handler for http.createServer.  Routes:
  *   GET  /            phone page          GET /state  JSON state
- *   POST /scan        {qr, phone?, corrupt?}
+ *   POST /scan        {qr | image (base64 PNG/JPEG), phone?, corrupt?}
  *   POST /enter-code  {phone, code}
  *   POST /<fault>     {jid?, kind?} for the names in FAULTS
  */
@@ -144,7 +190,11 @@ export function controlHandler(sim) {
 				if (body.corrupt !== undefined &&
 				    !['hmac', 'account-signature'].includes(body.corrupt))
 					throw new HttpError(400, 'corrupt must be "hmac" or "account-signature"');
-				const r = await sim.scan(body.qr, body.phone || '15550100',
+				let qr = body.qr;
+				if (qr === undefined && typeof body.image === 'string')
+					qr = await qrFromImage(Buffer.from(body.image.replace(
+					    /^data:[^,]*,/, ''), 'base64'));
+				const r = await sim.scan(qr, body.phone || '15550100',
 				    { corrupt: body.corrupt });
 				return sendJson(res, 200, { ok: true, ...r });
 			}

@@ -9,6 +9,7 @@
  * corrupted pair-success is caught, and hostile bytes close the connection
  * without hurting the server.  Run: node tests/wasim/test-raw.js
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { check, assert, done } from './runner.js';
 import { getState, post, sleep, startSim, waitFor } from './harness.js';
@@ -124,6 +125,15 @@ async function main() {
 		const r = await post(sim, '/scan', { qr: qrFor(reg.refs[0],
 		    randomBytes(32)) });
 		assert(r.status === 409 && /stale/.test(r.body.error), JSON.stringify(r));
+	});
+	await check('raw: /scan decodes a QR image (stale ref -> 409)', async () => {
+		const png = execFileSync('qrencode', ['-t', 'PNG', '-o', '-',
+		    qrFor(reg.refs[0], randomBytes(32))]);
+		let r = await post(sim, '/scan', { image: png.toString('base64') });
+		assert(r.status === 409 && /stale/.test(r.body.error), JSON.stringify(r));
+		r = await post(sim, '/scan', { image: Buffer.from('not an image')
+		    .toString('base64') });
+		assert(r.status === 400, JSON.stringify(r));
 	});
 	await check('raw: QR with a foreign noise key is refused', async () => {
 		const s = await getState(sim);

@@ -221,7 +221,8 @@ cmd_migrate(const char *url, const char *dir)
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 
-	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+	/* Only the bookkeeping statements: the schema may not exist yet. */
+	if ((db = db_open(url, ctl_stmts, STMT_OPERATOR_ADD)) == NULL)
 		goto out;
 	if (exec_simple(db_conn(db),
 	    "SELECT pg_advisory_lock(7156334)") == -1)

@@ -62,7 +62,11 @@ log_emit(enum log_level level, int err, const char *fmt, va_list ap)
 	for (i = 0; msg[i] != '\0' && o + 5 < sizeof(line); i++) {
 		unsigned char c = (unsigned char)msg[i];
 
-		if (c < 0x20 || c == 0x7f)
+		if (c == '\n' && msg[i + 1] == '\0')
+			break;
+		if (c == '\n')
+			line[o++] = ' ';
+		else if (c < 0x20 || c == 0x7f)
 			o += (size_t)snprintf(line + o, sizeof(line) - o,
 			    "\\x%02x", c);
 		else

@@ -8,5 +8,8 @@ PROGS		+= $(BUILD)/cgi/wadesk.fcgi $(BUILD)/cgi/wadeskctl
 
 $(CGI_OBJS) $(CTL_OBJS): CPPFLAGS += $(call pc_cflags,$(WEB_PKGS)) -Icgi
 
+$(BUILD)/cgi/wadesk.fcgi: $(CGI_OBJS) $(BUILD)/cgi/qrpng.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(call pc_libs,$(WEB_PKGS))
+
 $(BUILD)/cgi/wadeskctl: $(CTL_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpq libsodium)

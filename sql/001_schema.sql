@@ -60,6 +60,7 @@ CREATE TABLE accounts (
 				    'logged_out', 'banned')),
 	qr_code			text,
 	qr_version		integer NOT NULL DEFAULT 0,
+	pair_qr_base		integer NOT NULL DEFAULT 0,	-- qr_version when pairing began
 	qr_expires_at		timestamptz,
 	pair_code		text,
 	pair_deadline		timestamptz,
@@ -163,3 +164,7 @@ GRANT SELECT, INSERT ON account_events TO wadesk_daemon;
 GRANT SELECT, INSERT, UPDATE, DELETE ON daemon_instances TO wadesk_daemon;
 GRANT USAGE ON SEQUENCE account_events_id_seq, daemon_instances_id_seq
     TO wadesk_daemon;
+
+-- Timestamps as RFC 3339 UTC text, the one format both pages and JSON use.
+CREATE FUNCTION iso(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE
+    RETURN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');

@@ -1,0 +1,241 @@
+/*
+ * wadesk.fcgi internal header: the request, routes, templates and
+ * their keys, and the prototypes of every cgi/ file, grouped by file.
+ * Enumerations and their name tables come from one X-macro list each,
+ * so a name can never drift from its enum member.
+ */
+#ifndef WADESK_CGI_H
+#define WADESK_CGI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct conf;
+struct db;
+struct json_object;
+struct qrpng_cache;
+
+#define	REQ_BODY_MAX	(16 * 1024)	/* bytes; nginx refuses more too */
+#define	REQ_FIELDS_MAX	64		/* form, query or cookie pairs */
+#define	PAGE_SIZE	50		/* accounts per list page */
+#define	TOKEN_HEX	64		/* 32 random bytes, hex */
+
+/* Templates: enum TMPL_X and file templates/<file>. */
+#define	TMPLS(X) \
+	X(LAYOUT, "layout.html") \
+	X(NAV, "nav.html") \
+	X(NOTICE, "notice.html") \
+	X(REFRESH, "refresh.html") \
+	X(ERROR, "error.html") \
+	X(LOGIN, "login.html") \
+	X(DASHBOARD, "dashboard.html") \
+	X(DASH_COUNT, "dash_count.html") \
+	X(EVENT_ROW, "event_row.html") \
+	X(ACCOUNTS, "accounts.html") \
+	X(ACCOUNT_ROW, "account_row.html") \
+	X(FILTER_LINK, "filter_link.html") \
+	X(PAGER, "pager.html") \
+	X(ACCOUNT_NEW, "account_new.html") \
+	X(ACCOUNT, "account.html") \
+	X(ACCOUNT_QR, "account_qr.html") \
+	X(ACCOUNT_WAIT, "account_wait.html") \
+	X(ACCOUNT_LINK, "account_link.html") \
+	X(ACCOUNT_CODE, "account_code.html") \
+	X(ACTION, "action.html") \
+	X(ACTION_PAIR_CODE, "action_pair_code.html") \
+	X(COMMAND_ROW, "command_row.html") \
+	X(ACCOUNT_DELETE, "account_delete.html") \
+	X(EVENTS, "events.html") \
+	X(OPERATORS, "operators.html") \
+	X(OPERATOR_ROW, "operator_row.html")
+
+enum	tmplid {
+#define	TMPL_ENUM(n, f)	TMPL_##n,
+	TMPLS(TMPL_ENUM)
+#undef	TMPL_ENUM
+	TMPL__MAX
+};
+
+/* Placeholders: enum TKEY_X and @@name@@ in templates. */
+#define	TKEYS(X) \
+	X(TITLE, "title") X(CONTENT, "content") X(NAV, "nav") \
+	X(NOTICE, "notice") X(HEAD, "head") X(CSRF, "csrf") \
+	X(USERNAME, "username") X(ROLE, "role") X(MESSAGE, "message") \
+	X(CODE, "code") X(REASON, "reason") X(NEXT, "next") \
+	X(ID, "id") X(LABEL, "label") X(STATUS, "status") \
+	X(STATUS_TEXT, "status_text") X(PHONE, "phone") X(JID, "jid") \
+	X(PUSH_NAME, "push_name") X(PLATFORM, "platform") \
+	X(COUNT, "count") X(TOTAL, "total") X(COUNTS, "counts") \
+	X(EVENTS, "events") X(ROWS, "rows") X(FILTERS, "filters") \
+	X(PAGER, "pager") X(PREV, "prev") X(NEXT_PAGE, "next_page") \
+	X(PAGE, "page") X(PAGES, "pages") X(HREF, "href") \
+	X(CLASS, "class") X(KIND, "kind") X(AT, "at") \
+	X(DETAIL, "detail") X(ACCOUNT_LINK, "account_link") \
+	X(DAEMON, "daemon") X(QR, "qr") X(QR_VERSION, "qr_version") \
+	X(QR_N, "qr_n") X(DEADLINE, "deadline") \
+	X(REMAINING, "remaining") X(WINDOW, "window") \
+	X(ACTIONS, "actions") X(ACTION, "action") \
+	X(BUTTON, "button") X(AUTO_CONNECT, "auto_connect") \
+	X(AUTO_NEXT, "auto_next") X(COMMANDS, "commands") \
+	X(TYPE, "type") X(STATE, "state") X(CREATED, "created") \
+	X(UPDATED, "updated") X(LAST_CONNECTED, "last_connected") \
+	X(LAST_FRAME, "last_frame") X(OPERATOR, "operator") \
+	X(OPERATORS, "operators") X(DISABLED, "disabled") \
+	X(TOGGLE, "toggle") X(ERROR, "error") X(VALUE, "value")
+
+enum	tkey {
+#define	TKEY_ENUM(n, s)	TKEY_##n,
+	TKEYS(TKEY_ENUM)
+#undef	TKEY_ENUM
+	TKEY__MAX
+};
+
+extern const char *const tkey_names[TKEY__MAX];
+extern const char *const tmpl_files[TMPL__MAX];
+
+enum	http_method {
+	METHOD_GET,
+	METHOD_HEAD,
+	METHOD_POST,
+	METHOD_OTHER,
+};
+
+struct	kv {
+	char	*key;		/* decoded, NUL-free */
+	char	*val;		/* decoded, NUL-free */
+};
+
+struct	kvlist {
+	struct kv	 kv[REQ_FIELDS_MAX];
+	size_t		 n;
+};
+
+/* Per-thread resources, created at start-up and reused. */
+struct	worker {
+	const struct conf	*conf;	/* borrowed, read-only */
+	struct db		*db;	/* this thread's connection */
+	struct qrpng_cache	*qr;	/* rendered PNGs by qr_version */
+};
+
+struct	req {
+	struct worker	*w;		/* borrowed */
+	enum http_method method;
+	char		*path;		/* decoded URI path, owned */
+	struct kvlist	 query;		/* ?a=b pairs */
+	struct kvlist	 form;		/* urlencoded POST body */
+	struct kvlist	 cookies;
+	const char	*remote_addr;	/* borrowed from PARAMS */
+	const char	*authorization;	/* borrowed; may be NULL */
+	int		 is_https;	/* HTTPS=on in PARAMS */
+	int		 bad_input;	/* a decode limit or rule was broken */
+	int		 refresh;	/* page refreshes itself without JS */
+	int64_t		 id;		/* {id} from the route, or 0 */
+	size_t		 route;		/* index in the route table */
+	/* The signed-in operator, when has_session. */
+	int		 has_session;
+	int64_t		 operator_id;
+	char		*username;	/* owned */
+	int		 is_admin;
+	char		 csrf[TOKEN_HEX + 1];
+	char		 token_hash[TOKEN_HEX + 1];
+	/* The response, sent by main.c after the handler returns. */
+	int		 status;	/* HTTP status code */
+	const char	*ctype;		/* static string */
+	struct buf	 headers;	/* extra "Name: value\r\n" lines */
+	struct buf	 body;
+};
+
+typedef void	(*route_fn)(struct req *);
+struct tout;
+typedef int	(*tmpl_keyfn)(struct tout *, enum tkey, void *);
+
+/* req.c */
+void		 req_init(struct req *r, struct worker *w);
+void		 req_reset(struct req *r);
+int		 req_decode_pairs(struct kvlist *l, const char *s, size_t len,
+		    int sep);
+int		 req_parse_cookies(struct kvlist *l, const char *s);
+int		 req_set_path(struct req *r, const char *uri);
+enum http_method req_method_parse(const char *s);
+const char	*kv_get(const struct kvlist *l, const char *key);
+void		 kvlist_free(struct kvlist *l);
+
+/* route.c */
+#define	ROUTE_AUTH	0x01	/* needs a signed-in operator */
+#define	ROUTE_ADMIN	0x02	/* needs an admin */
+#define	ROUTE_CSRF	0x04	/* POST: check the session CSRF token */
+size_t		 route_count(void);
+const char	*route_pattern(size_t i);
+int		 route_match(const char *path, enum http_method m,
+		    size_t *idx, int64_t *id);
+void		 route_dispatch(struct req *r);
+
+/* http.c */
+const char	*http_status_text(int code);
+int		 http_header(struct req *r, const char *name,
+		    const char *value);
+void		 http_redirect(struct req *r, const char *location);
+void		 http_error(struct req *r, int code, const char *message);
+void		 http_page(struct req *r, const char *title, enum tmplid id,
+		    tmpl_keyfn fn, void *arg);
+void		 http_json(struct req *r, int code, struct json_object *o);
+void		 http_cookie(struct req *r, const char *name,
+		    const char *value, int max_age);
+
+/* tmpl.c */
+int		 tmpl_load_dir(const char *dir);
+int		 tmpl_compile(enum tmplid id, const char *src);
+void		 tmpl_free_all(void);
+int		 tmpl_render(struct buf *out, enum tmplid id, tmpl_keyfn fn,
+		    void *arg);
+int		 tmpl_partial(struct tout *o, enum tmplid id, tmpl_keyfn fn,
+		    void *arg);
+void		 tmpl_text(struct tout *o, const char *s);
+void		 tmpl_textf(struct tout *o, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 tmpl_url(struct tout *o, const char *s);
+
+/* page_accounts.c */
+void		 page_visibility(const struct req *r, char op[24],
+		    const char **is_admin);
+int		 label_valid(const char *s);
+int		 event_insert(struct req *r, const char *account_id,
+		    const char *kind, struct json_object *detail);
+
+/* auth.c */
+void		 auth_hex_token(char out[TOKEN_HEX + 1]);
+void		 auth_token_hash(const char *token, char out[TOKEN_HEX + 1]);
+int		 auth_streq(const char *a, const char *b);
+int		 auth_session_load(struct req *r);
+int		 auth_csrf_ok(struct req *r);
+int		 auth_bearer_ok(const struct req *r, const char *key);
+
+/* metrics.c */
+void		 metrics_count(size_t route, int code);
+void		 metrics_write(struct buf *out);
+
+/* page_*.c: handlers, one per route (route.c holds the table). */
+void		 page_login_form(struct req *r);
+void		 page_login_submit(struct req *r);
+void		 page_logout(struct req *r);
+void		 page_dashboard(struct req *r);
+void		 page_accounts_list(struct req *r);
+void		 page_accounts_new(struct req *r);
+void		 page_accounts_create(struct req *r);
+void		 page_account_show(struct req *r);
+void		 page_account_qr(struct req *r);
+void		 page_account_status(struct req *r);
+void		 page_account_events(struct req *r);
+void		 page_account_delete_form(struct req *r);
+void		 page_account_action(struct req *r);
+void		 page_operators_list(struct req *r);
+void		 page_operators_add(struct req *r);
+void		 page_operator_password(struct req *r);
+void		 page_operator_disable(struct req *r);
+void		 page_health(struct req *r);
+void		 page_health_deep(struct req *r);
+void		 page_metrics(struct req *r);
+
+#endif /* !WADESK_CGI_H */

@@ -1,0 +1,155 @@
+/*
+ * The web role's statement table; see db_web.h.  Visibility is part of
+ * every account query: "$2" is the operator id and "$3" whether the
+ * operator is an admin (admins see all accounts), so a foreign account
+ * is indistinguishable from a missing one.  Rows whose delete is
+ * queued (deleted_at set) are invisible.
+ */
+#include "db.h"
+#include "db_web.h"
+
+#define	VISIBLE(op, adm) \
+	"a.deleted_at IS NULL AND (a.operator_id = " op " OR " adm "::boolean)"
+
+/* Columns of an account, in the order cgi/page_account.c reads them. */
+#define	ACCOUNT_COLS \
+	"a.id, a.label, a.status, a.qr_code IS NOT NULL, a.qr_version, " \
+	"iso(a.qr_expires_at), a.pair_code, iso(a.pair_deadline), " \
+	"a.phone_number, a.jid, a.push_name, a.platform, a.auto_connect, " \
+	"iso(a.last_connected_at), iso(a.last_disconnected_at), " \
+	"a.disconnect_reason, iso(a.created_at), iso(a.updated_at), " \
+	"iso(a.last_frame_at), " \
+	"greatest(0, extract(epoch FROM a.pair_deadline - now()))::int, " \
+	"a.qr_version - a.pair_qr_base, o.username, " \
+	"extract(epoch FROM now() - a.last_frame_at)::bigint"
+
+const struct db_stmt	web_stmts[WS__MAX] = {
+	[WS_SESSION_GET] = { "session_get", 2,
+	    "SELECT o.id, o.username, o.role = 'admin', s.csrf_token "
+	    "FROM web_sessions s JOIN operators o ON o.id = s.operator_id "
+	    "WHERE s.token_hash = $1 AND NOT o.disabled "
+	    "AND s.expires_at > now() "
+	    "AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
+	[WS_SESSION_TOUCH] = { "session_touch", 1,
+	    "UPDATE web_sessions SET last_seen_at = now() "
+	    "WHERE token_hash = $1 "
+	    "AND last_seen_at < now() - interval '15 seconds'" },
+	[WS_SESSION_INSERT] = { "session_insert", 4,
+	    "INSERT INTO web_sessions (token_hash, operator_id, csrf_token, "
+	    "expires_at) VALUES ($1, $2, $3, "
+	    "now() + make_interval(secs => $4::int))" },
+	[WS_SESSION_DELETE] = { "session_delete", 1,
+	    "DELETE FROM web_sessions WHERE token_hash = $1" },
+	[WS_SESSION_PURGE] = { "session_purge", 1,
+	    "DELETE FROM web_sessions WHERE expires_at < now() "
+	    "OR last_seen_at < now() - make_interval(secs => $1::int)" },
+	[WS_OPERATOR_BY_NAME] = { "operator_by_name", 1,
+	    "SELECT id, password_hash, disabled FROM operators "
+	    "WHERE username = $1" },
+	[WS_LOGIN_FAILURES] = { "login_failures", 3,
+	    "SELECT count(*) FILTER (WHERE username = $1), "
+	    "count(*) FILTER (WHERE address = $2) FROM login_failures "
+	    "WHERE at > now() - make_interval(secs => $3::int) "
+	    "AND (username = $1 OR address = $2)" },
+	[WS_LOGIN_FAILURE_ADD] = { "login_failure_add", 3,
+	    "WITH purge AS (DELETE FROM login_failures WHERE at < now() - "
+	    "make_interval(secs => $3::int)) "
+	    "INSERT INTO login_failures (username, address) VALUES ($1, $2)" },
+	[WS_LOGIN_FAILURE_CLEAR] = { "login_failure_clear", 1,
+	    "DELETE FROM login_failures WHERE username = $1" },
+	[WS_ACCOUNT_GET] = { "account_get", 3,
+	    "SELECT " ACCOUNT_COLS " FROM accounts a "
+	    "JOIN operators o ON o.id = a.operator_id "
+	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") },
+	[WS_ACCOUNT_LOCK] = { "account_lock", 3,
+	    "SELECT a.status, a.label FROM accounts a "
+	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") " FOR UPDATE" },
+	[WS_ACCOUNT_LIST] = { "account_list", 5,
+	    "SELECT a.id, a.label, a.status, a.phone_number, o.username, "
+	    "iso(a.created_at), count(*) OVER () "
+	    "FROM accounts a JOIN operators o ON o.id = a.operator_id "
+	    "WHERE " VISIBLE("$1", "$2") " "
+	    "AND ($3::text IS NULL OR a.status = $3) "
+	    "ORDER BY a.created_at, a.id LIMIT $4::int OFFSET $5::int" },
+	[WS_ACCOUNT_COUNTS] = { "account_counts", 2,
+	    "SELECT a.status, count(*) FROM accounts a "
+	    "WHERE " VISIBLE("$1", "$2") " GROUP BY a.status" },
+	[WS_ACCOUNT_INSERT] = { "account_insert", 2,
+	    "INSERT INTO accounts (operator_id, label) VALUES ($1, $2) "
+	    "RETURNING id" },
+	[WS_ACCOUNT_PAIR] = { "account_pair", 2,
+	    "UPDATE accounts SET status = 'pending', qr_code = NULL, "
+	    "qr_expires_at = NULL, pair_code = NULL, "
+	    "pair_qr_base = qr_version, disconnect_reason = NULL, "
+	    "pair_deadline = now() + make_interval(secs => $2::int) "
+	    "WHERE id = $1" },
+	[WS_ACCOUNT_CANCEL_PAIR] = { "account_cancel_pair", 1,
+	    "UPDATE accounts SET status = 'unpaired', qr_code = NULL, "
+	    "qr_expires_at = NULL, pair_code = NULL, pair_deadline = NULL "
+	    "WHERE id = $1" },
+	[WS_ACCOUNT_RECONNECT] = { "account_reconnect", 1,
+	    "UPDATE accounts SET status = 'connecting', "
+	    "disconnect_reason = NULL WHERE id = $1" },
+	[WS_ACCOUNT_MARK_DELETED] = { "account_mark_deleted", 1,
+	    "UPDATE accounts SET deleted_at = now() WHERE id = $1" },
+	[WS_ACCOUNT_RENAME] = { "account_rename", 2,
+	    "UPDATE accounts SET label = $2 WHERE id = $1" },
+	[WS_ACCOUNT_AUTO_CONNECT] = { "account_auto_connect", 2,
+	    "UPDATE accounts SET auto_connect = $2::boolean WHERE id = $1" },
+	[WS_ACCOUNT_QR] = { "account_qr", 3,
+	    "SELECT a.qr_code, a.qr_version, a.label FROM accounts a "
+	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") " "
+	    "AND a.status = 'pending' "
+	    "AND a.qr_code IS NOT NULL" },
+	[WS_COMMAND_INSERT] = { "command_insert", 4,
+	    "INSERT INTO commands (account_id, type, payload, created_by) "
+	    "VALUES ($1, $2, $3::jsonb, $4) RETURNING id" },
+	[WS_COMMANDS_FOR_ACCOUNT] = { "commands_for_account", 1,
+	    "SELECT type, iso(created_at), iso(claimed_at), iso(done_at), "
+	    "result, error FROM commands WHERE account_id = $1 "
+	    "ORDER BY id DESC LIMIT 20" },
+	[WS_EVENT_INSERT] = { "event_insert", 4,
+	    "INSERT INTO account_events (account_id, operator_id, kind, "
+	    "detail) VALUES ($1, $2, $3, $4::jsonb)" },
+	[WS_EVENTS_RECENT] = { "events_recent", 2,
+	    "SELECT e.kind, iso(e.at), e.account_id, "
+	    "coalesce(a.label, e.detail->>'label'), e.detail::text, "
+	    "0, o.username "
+	    "FROM account_events e LEFT JOIN accounts a ON a.id = e.account_id "
+	    "LEFT JOIN operators o ON o.id = e.operator_id "
+	    "WHERE e.operator_id = $1 OR a.operator_id = $1 OR $2::boolean "
+	    "ORDER BY e.id DESC LIMIT 20" },
+	[WS_EVENTS_FOR_ACCOUNT] = { "events_for_account", 2,
+	    "SELECT e.kind, iso(e.at), e.account_id, a.label, "
+	    "e.detail::text, count(*) OVER (), o.username "
+	    "FROM account_events e JOIN accounts a ON a.id = e.account_id "
+	    "LEFT JOIN operators o ON o.id = e.operator_id "
+	    "WHERE e.account_id = $1 ORDER BY e.id DESC "
+	    "LIMIT 100 OFFSET $2::int" },
+	[WS_DAEMON_HEARTBEAT] = { "daemon_heartbeat", 0,
+	    "SELECT extract(epoch FROM now() - max(heartbeat_at))::bigint "
+	    "FROM daemon_instances" },
+	[WS_HEALTH_COUNTS] = { "health_counts", 0,
+	    "SELECT status, count(*) FROM accounts WHERE deleted_at IS NULL "
+	    "GROUP BY status" },
+	[WS_HEALTH_ACCOUNTS] = { "health_accounts", 0,
+	    "SELECT id, label, status, phone_number, iso(updated_at), "
+	    "extract(epoch FROM now() - last_frame_at)::bigint, "
+	    "disconnect_reason FROM accounts WHERE deleted_at IS NULL "
+	    "ORDER BY created_at, id" },
+	[WS_OPERATORS_LIST] = { "operators_list", 0,
+	    "SELECT id, username, role, disabled, iso(created_at) "
+	    "FROM operators ORDER BY id" },
+	[WS_OPERATOR_INSERT] = { "operator_insert", 3,
+	    "INSERT INTO operators (username, password_hash, role) "
+	    "VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING "
+	    "RETURNING id" },
+	[WS_OPERATOR_PASSWORD] = { "operator_password", 2,
+	    "UPDATE operators SET password_hash = $2 WHERE id = $1 "
+	    "RETURNING id" },
+	[WS_OPERATOR_DISABLE] = { "operator_disable", 2,
+	    "UPDATE operators SET disabled = $2::boolean WHERE id = $1 "
+	    "RETURNING id" },
+	[WS_OPERATOR_SESSIONS_DROP] = { "operator_sessions_drop", 1,
+	    "DELETE FROM web_sessions WHERE operator_id = $1" },
+};

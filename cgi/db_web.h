@@ -1,0 +1,53 @@
+/*
+ * The web role's statements (cgi/db_web.c): every query wadesk.fcgi may
+ * run, prepared on each connection at start-up, so broken SQL stops the
+ * program before it serves.  Values are $n text parameters only.
+ */
+#ifndef WADESK_DB_WEB_H
+#define WADESK_DB_WEB_H
+
+#include <stddef.h>
+
+struct db_stmt;
+
+enum	web_stmt {
+	WS_SESSION_GET,
+	WS_SESSION_TOUCH,
+	WS_SESSION_INSERT,
+	WS_SESSION_DELETE,
+	WS_SESSION_PURGE,
+	WS_OPERATOR_BY_NAME,
+	WS_LOGIN_FAILURES,
+	WS_LOGIN_FAILURE_ADD,
+	WS_LOGIN_FAILURE_CLEAR,
+	WS_ACCOUNT_GET,
+	WS_ACCOUNT_LOCK,
+	WS_ACCOUNT_LIST,
+	WS_ACCOUNT_COUNTS,
+	WS_ACCOUNT_INSERT,
+	WS_ACCOUNT_PAIR,
+	WS_ACCOUNT_CANCEL_PAIR,
+	WS_ACCOUNT_RECONNECT,
+	WS_ACCOUNT_MARK_DELETED,
+	WS_ACCOUNT_RENAME,
+	WS_ACCOUNT_AUTO_CONNECT,
+	WS_ACCOUNT_QR,
+	WS_COMMAND_INSERT,
+	WS_COMMANDS_FOR_ACCOUNT,
+	WS_EVENT_INSERT,
+	WS_EVENTS_RECENT,
+	WS_EVENTS_FOR_ACCOUNT,
+	WS_DAEMON_HEARTBEAT,
+	WS_HEALTH_COUNTS,
+	WS_HEALTH_ACCOUNTS,
+	WS_OPERATORS_LIST,
+	WS_OPERATOR_INSERT,
+	WS_OPERATOR_PASSWORD,
+	WS_OPERATOR_DISABLE,
+	WS_OPERATOR_SESSIONS_DROP,
+	WS__MAX
+};
+
+extern const struct db_stmt	web_stmts[WS__MAX];
+
+#endif /* !WADESK_DB_WEB_H */

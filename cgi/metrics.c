@@ -1,0 +1,59 @@
+/*
+ * Process-wide request counters for GET /metrics:
+ * wadesk_http_requests_total{route, code}.  Worker threads count under
+ * one mutex; the table is small (routes x distinct codes).
+ */
+#include <pthread.h>
+#include <stdint.h>
+
+#include "cgi.h"
+
+#define	METRIC_SLOTS	256
+
+struct	metric {
+	size_t		 route;		/* index; route_count() = "other" */
+	int		 code;
+	uint64_t	 n;
+};
+
+static pthread_mutex_t	 metrics_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct metric	 metrics[METRIC_SLOTS];
+static size_t		 nmetrics;
+
+/* Count one answer "code" on route index "route". */
+void
+metrics_count(size_t route, int code)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&metrics_lock);
+	for (i = 0; i < nmetrics; i++)
+		if (metrics[i].route == route && metrics[i].code == code)
+			break;
+	if (i == nmetrics && nmetrics < METRIC_SLOTS) {
+		metrics[i].route = route;
+		metrics[i].code = code;
+		metrics[i].n = 0;
+		nmetrics++;
+	}
+	if (i < nmetrics)
+		metrics[i].n++;
+	pthread_mutex_unlock(&metrics_lock);
+}
+
+/* Append the counters in Prometheus text format to "out". */
+void
+metrics_write(struct buf *out)
+{
+	size_t	 i;
+
+	buf_puts(out, "# HELP wadesk_http_requests_total HTTP requests "
+	    "answered by wadesk.fcgi, by route pattern and status code.\n"
+	    "# TYPE wadesk_http_requests_total counter\n");
+	pthread_mutex_lock(&metrics_lock);
+	for (i = 0; i < nmetrics; i++)
+		buf_printf(out, "wadesk_http_requests_total{route=\"%s\","
+		    "code=\"%d\"} %llu\n", route_pattern(metrics[i].route),
+		    metrics[i].code, (unsigned long long)metrics[i].n);
+	pthread_mutex_unlock(&metrics_lock);
+}

@@ -1,0 +1,638 @@
+/*
+ * One account: GET /accounts/{id} (the page, with the actions that fit
+ * its status and, while pending, the QR or pairing code), its QR as a
+ * PNG, status.json (what the page's script polls), the audit trail,
+ * the delete confirmation, and every POST action.
+ *
+ * Actions that need the session daemon insert a command row in the
+ * same transaction as the row change they imply (DESIGN.md): "pair"
+ * sets status 'pending' and the pairing deadline; the daemon reacts to
+ * the NOTIFY the insert trigger sends.  An account that is not the
+ * operator's answers 404, never 403, so its existence is not revealed.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cgi.h"
+#include "conf.h"
+#include "db.h"
+#include "db_web.h"
+#include "log.h"
+#include "qrpng.h"
+#include "status.h"
+#include "xalloc.h"
+
+#define	BIT(s)	(1u << (s))
+#define	ALL	(BIT(STATUS__MAX) - 1)
+#define	PAIRABLE (BIT(STATUS_UNPAIRED) | BIT(STATUS_LOGGED_OUT) | \
+		    BIT(STATUS_BANNED))
+
+/* Column indexes of WS_ACCOUNT_GET (ACCOUNT_COLS in db_web.c). */
+enum	acol {
+	AC_ID, AC_LABEL, AC_STATUS, AC_HAS_QR, AC_QR_VERSION,
+	AC_QR_EXPIRES, AC_PAIR_CODE, AC_DEADLINE, AC_PHONE, AC_JID,
+	AC_PUSH_NAME, AC_PLATFORM, AC_AUTO_CONNECT, AC_LAST_CONNECTED,
+	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
+	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE
+};
+
+struct	action {
+	const char	*name;		/* URL segment */
+	const char	*command;	/* commands.type, or NULL */
+	unsigned int	 allowed;	/* statuses it fits (BIT()) */
+	const char	*button;	/* wording; NULL: not a plain button */
+	const char	*cls;		/* button class */
+	const char	*event;		/* account_events.kind */
+};
+
+static const struct action	actions[] = {
+	{ "pair", "pair", PAIRABLE, "Pair with QR code", "primary",
+	    "pair_requested" },
+	{ "pair-code", "pair_code", PAIRABLE, NULL, NULL,
+	    "pair_code_requested" },
+	{ "cancel-pair", "cancel_pair", BIT(STATUS_PENDING), "Cancel pairing",
+	    "", "pair_cancelled" },
+	{ "reconnect", "reconnect", BIT(STATUS_DISCONNECTED), "Reconnect",
+	    "primary", "reconnect_requested" },
+	{ "disconnect", "disconnect", BIT(STATUS_CONNECTED) |
+	    BIT(STATUS_CONNECTING), "Disconnect", "", "disconnect_requested" },
+	{ "unpair", "unpair", BIT(STATUS_CONNECTED) | BIT(STATUS_CONNECTING) |
+	    BIT(STATUS_DISCONNECTED) | BIT(STATUS_BANNED), "Unpair", "danger",
+	    "unpair_requested" },
+	{ "delete", "delete", ALL, NULL, NULL, "delete_requested" },
+	{ "rename", NULL, ALL, NULL, NULL, "renamed" },
+	{ "auto-connect", NULL, ALL, NULL, NULL, "auto_connect_changed" },
+};
+
+#define	NACTIONS	(sizeof(actions) / sizeof(actions[0]))
+
+struct	page {
+	struct req		*r;
+	PGresult		*res;	/* WS_ACCOUNT_GET row 0 */
+	enum status		 st;
+	const struct action	*act;	/* action being drawn */
+	PGresult		*cmds;	/* WS_COMMANDS_FOR_ACCOUNT */
+	int			 row;
+	const char		*error;	/* form error, or NULL */
+};
+
+static const char *
+col(const struct page *pg, enum acol c)
+{
+
+	return PQgetisnull(pg->res, 0, c) ? NULL :
+	    PQgetvalue(pg->res, 0, c);
+}
+
+/*
+ * Load the account r->id if visible to the operator into "pg".
+ * Returns 1 found, 0 not found or not visible, -1 database error.
+ */
+static int
+account_load(struct req *r, struct page *pg)
+{
+	const char	*p[3];
+	char		 sid[24], op[24];
+
+	memset(pg, 0, sizeof(*pg));
+	pg->r = r;
+	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
+	page_visibility(r, op, &p[2]);
+	p[0] = sid;
+	p[1] = op;
+	if ((pg->res = db_exec(r->w->db, WS_ACCOUNT_GET, p)) == NULL)
+		return -1;
+	if (PQntuples(pg->res) != 1 ||
+	    status_parse(col(pg, AC_STATUS), &pg->st) == -1) {
+		PQclear(pg->res);
+		pg->res = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* Format a pairing code "ABCDEFGH" as "ABCD-EFGH". */
+static void
+code_grouped(struct tout *o, const char *code)
+{
+	size_t	 len = strlen(code);
+
+	if (len == 8)
+		tmpl_textf(o, "%.4s-%.4s", code, code + 4);
+	else
+		tmpl_text(o, code);
+}
+
+static int
+command_key(struct tout *o, enum tkey key, void *arg)
+{
+	const struct page	*pg = arg;
+	PGresult		*c = pg->cmds;
+	int			 i = pg->row;
+
+	switch (key) {
+	case TKEY_TYPE:
+		tmpl_text(o, PQgetvalue(c, i, 0));
+		return 0;
+	case TKEY_CREATED:
+		tmpl_text(o, PQgetvalue(c, i, 1));
+		return 0;
+	case TKEY_STATE:
+		if (!PQgetisnull(c, i, 5))
+			tmpl_textf(o, "failed: %s", PQgetvalue(c, i, 5));
+		else if (!PQgetisnull(c, i, 3))
+			tmpl_textf(o, "done %s%s%s", PQgetvalue(c, i, 3),
+			    PQgetisnull(c, i, 4) ? "" : ": ",
+			    PQgetvalue(c, i, 4));
+		else if (!PQgetisnull(c, i, 2))
+			tmpl_text(o, "in progress");
+		else
+			tmpl_text(o, "waiting for the session daemon");
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int
+account_key(struct tout *o, enum tkey key, void *arg)
+{
+	struct page		*pg = arg;
+	const char		*v;
+	size_t			 i;
+	int			 n;
+
+	switch (key) {
+	case TKEY_ID:
+		tmpl_text(o, col(pg, AC_ID));
+		return 0;
+	case TKEY_LABEL:
+		tmpl_text(o, col(pg, AC_LABEL));
+		return 0;
+	case TKEY_STATUS:
+		tmpl_text(o, status_name(pg->st));
+		return 0;
+	case TKEY_STATUS_TEXT:
+		tmpl_text(o, status_text(pg->st));
+		return 0;
+	case TKEY_CSRF:
+		tmpl_text(o, pg->r->csrf);
+		return 0;
+	case TKEY_ERROR:
+		tmpl_text(o, pg->error);
+		return 0;
+	case TKEY_PHONE:
+		if ((v = col(pg, AC_PHONE)) != NULL)
+			tmpl_textf(o, "+%s", v);
+		else
+			tmpl_text(o, "\u2014");
+		return 0;
+	case TKEY_JID:
+		tmpl_text(o, col(pg, AC_JID));
+		return 0;
+	case TKEY_PUSH_NAME:
+		tmpl_text(o, col(pg, AC_PUSH_NAME));
+		return 0;
+	case TKEY_PLATFORM:
+		tmpl_text(o, col(pg, AC_PLATFORM));
+		return 0;
+	case TKEY_REASON:
+		tmpl_text(o, col(pg, AC_REASON));
+		return 0;
+	case TKEY_LAST_CONNECTED:
+		tmpl_text(o, col(pg, AC_LAST_CONNECTED) != NULL ?
+		    col(pg, AC_LAST_CONNECTED) : "never");
+		return 0;
+	case TKEY_LAST_FRAME:
+		if ((v = col(pg, AC_FRAME_AGE)) != NULL)
+			tmpl_textf(o, "%s s ago", v);
+		else
+			tmpl_text(o, "\u2014");
+		return 0;
+	case TKEY_AUTO_CONNECT:
+		tmpl_text(o, strcmp(col(pg, AC_AUTO_CONNECT), "t") == 0 ?
+		    "on" : "off");
+		return 0;
+	case TKEY_AUTO_NEXT:
+		tmpl_text(o, strcmp(col(pg, AC_AUTO_CONNECT), "t") == 0 ?
+		    "off" : "on");
+		return 0;
+	case TKEY_OPERATOR:
+		tmpl_text(o, col(pg, AC_OPERATOR));
+		return 0;
+	case TKEY_CREATED:
+		tmpl_text(o, col(pg, AC_CREATED));
+		return 0;
+	case TKEY_UPDATED:
+		tmpl_text(o, col(pg, AC_UPDATED));
+		return 0;
+	case TKEY_QR_VERSION:
+		tmpl_text(o, col(pg, AC_QR_VERSION));
+		return 0;
+	case TKEY_QR_N:
+		tmpl_text(o, col(pg, AC_QR_N));
+		return 0;
+	case TKEY_CODE:
+		if ((v = col(pg, AC_PAIR_CODE)) != NULL)
+			code_grouped(o, v);
+		return 0;
+	case TKEY_DEADLINE:
+		tmpl_text(o, col(pg, AC_DEADLINE));
+		return 0;
+	case TKEY_REMAINING:
+		tmpl_text(o, col(pg, AC_REMAINING));
+		return 0;
+	case TKEY_WINDOW:
+		tmpl_textf(o, "%d", pg->r->w->conf->pair_window_s);
+		return 0;
+	case TKEY_QR:
+		if (pg->st != STATUS_PENDING)
+			return 0;
+		if (col(pg, AC_PAIR_CODE) != NULL)
+			return tmpl_partial(o, TMPL_ACCOUNT_CODE, account_key,
+			    pg);
+		if (strcmp(col(pg, AC_HAS_QR), "t") == 0)
+			return tmpl_partial(o, TMPL_ACCOUNT_QR, account_key,
+			    pg);
+		return tmpl_partial(o, TMPL_ACCOUNT_WAIT, account_key, pg);
+	case TKEY_ACTIONS:
+		for (i = 0; i < NACTIONS; i++) {
+			pg->act = &actions[i];
+			if (!(actions[i].allowed & BIT(pg->st)))
+				continue;
+			if (actions[i].button != NULL &&
+			    tmpl_partial(o, TMPL_ACTION, account_key, pg) == -1)
+				return -1;
+			if (strcmp(actions[i].name, "pair-code") == 0 &&
+			    tmpl_partial(o, TMPL_ACTION_PAIR_CODE, account_key,
+			    pg) == -1)
+				return -1;
+		}
+		return 0;
+	case TKEY_ACTION:
+		tmpl_text(o, pg->act->name);
+		return 0;
+	case TKEY_BUTTON:
+		tmpl_text(o, pg->act->button);
+		return 0;
+	case TKEY_CLASS:
+		tmpl_text(o, pg->act->cls);
+		return 0;
+	case TKEY_COMMANDS:
+		n = pg->cmds == NULL ? 0 : PQntuples(pg->cmds);
+		for (pg->row = 0; pg->row < n; pg->row++)
+			if (tmpl_partial(o, TMPL_COMMAND_ROW, command_key,
+			    pg) == -1)
+				return -1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* GET /accounts/{id}: 200 with the page; 404 unless visible; 503. */
+void
+page_account_show(struct req *r)
+{
+	struct page	 pg;
+	const char	*p[1];
+	int		 rc;
+
+	if ((rc = account_load(r, &pg)) == -1) {
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	if (rc == 0) {
+		http_error(r, 404, NULL);
+		return;
+	}
+	p[0] = col(&pg, AC_ID);
+	pg.cmds = db_exec(r->w->db, WS_COMMANDS_FOR_ACCOUNT, p);
+	r->refresh = pg.st == STATUS_PENDING ||
+	    pg.st == STATUS_CONNECTING;
+	http_page(r, col(&pg, AC_LABEL), TMPL_ACCOUNT, account_key, &pg);
+	PQclear(pg.cmds);
+	PQclear(pg.res);
+}
+
+/* A header-safe file name from "label": [A-Za-z0-9._-], others '_'. */
+static void
+filename_from(const char *label, char *out, size_t outsz)
+{
+	size_t	 i;
+
+	for (i = 0; label[i] != '\0' && i + 1 < outsz && i < 64; i++) {
+		unsigned char c = (unsigned char)label[i];
+
+		out[i] = isalnum(c) || c == '.' || c == '-' || c == '_' ?
+		    (char)c : '_';
+	}
+	out[i] = '\0';
+	if (i == 0)
+		snprintf(out, outsz, "account");
+}
+
+/*
+ * GET /accounts/{id}/qr.png[?download=1]: the current qr_code as a PNG
+ * (rendered once per qr_version per worker, then served from memory);
+ * 404 when the account is not visible, not pending or has no QR.
+ */
+void
+page_account_qr(struct req *r)
+{
+	PGresult		*res;
+	const unsigned char	*png;
+	const char		*p[3], *dl;
+	char			 sid[24], op[24], name[80], disp[160];
+	int64_t			 version;
+	size_t			 len;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
+	page_visibility(r, op, &p[2]);
+	p[0] = sid;
+	p[1] = op;
+	if ((res = db_exec(r->w->db, WS_ACCOUNT_QR, p)) == NULL) {
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	if (PQntuples(res) != 1 || db_get_int64(res, 0, 1, &version) == -1) {
+		PQclear(res);
+		http_error(r, 404, "No QR code right now.");
+		return;
+	}
+	if (qrpng_cache_get(r->w->qr, r->id, version, PQgetvalue(res, 0, 0),
+	    &png, &len) == -1) {
+		PQclear(res);
+		http_error(r, 500, "The QR code could not be drawn.");
+		return;
+	}
+	r->ctype = "image/png";
+	buf_append(&r->body, png, len);
+	if ((dl = kv_get(&r->query, "download")) != NULL &&
+	    strcmp(dl, "1") == 0) {
+		filename_from(PQgetvalue(res, 0, 2), name, sizeof(name));
+		snprintf(disp, sizeof(disp),
+		    "attachment; filename=\"%s-qr.png\"", name);
+		(void)http_header(r, "Content-Disposition", disp);
+	}
+	PQclear(res);
+}
+
+static void
+json_add_str(struct json_object *o, const char *k, const char *v)
+{
+
+	json_object_object_add(o, k, v == NULL ? NULL :
+	    json_object_new_string(v));
+}
+
+/*
+ * GET /accounts/{id}/status.json: {id, status, qr_version,
+ * qr_expires_at, pair_deadline, pair_code, phone_number,
+ * disconnect_reason, updated_at} (times RFC 3339 UTC or null); 404
+ * unless visible.
+ */
+void
+page_account_status(struct req *r)
+{
+	struct page		 pg;
+	struct json_object	*o;
+	int64_t			 v = 0;
+	int			 rc;
+
+	if ((rc = account_load(r, &pg)) == -1) {
+		http_error(r, 503, NULL);
+		return;
+	}
+	if (rc == 0) {
+		http_error(r, 404, NULL);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(r->id));
+	json_add_str(o, "status", status_name(pg.st));
+	(void)db_get_int64(pg.res, 0, AC_QR_VERSION, &v);
+	json_object_object_add(o, "qr_version", json_object_new_int64(v));
+	json_object_object_add(o, "has_qr", json_object_new_boolean(
+	    strcmp(col(&pg, AC_HAS_QR), "t") == 0));
+	json_add_str(o, "qr_expires_at", col(&pg, AC_QR_EXPIRES));
+	json_add_str(o, "pair_deadline", col(&pg, AC_DEADLINE));
+	(void)db_get_int64(pg.res, 0, AC_REMAINING, &v);
+	json_object_object_add(o, "pair_remaining_s",
+	    json_object_new_int64(v));
+	json_add_str(o, "pair_code", col(&pg, AC_PAIR_CODE));
+	json_add_str(o, "phone_number", col(&pg, AC_PHONE));
+	json_add_str(o, "disconnect_reason", col(&pg, AC_REASON));
+	json_add_str(o, "updated_at", col(&pg, AC_UPDATED));
+	http_json(r, 200, o);
+	PQclear(pg.res);
+}
+
+/* GET /accounts/{id}/delete: the confirmation step. */
+void
+page_account_delete_form(struct req *r)
+{
+	struct page	 pg;
+	int		 rc;
+
+	if ((rc = account_load(r, &pg)) == -1) {
+		http_error(r, 503, NULL);
+		return;
+	}
+	if (rc == 0) {
+		http_error(r, 404, NULL);
+		return;
+	}
+	http_page(r, "Delete account", TMPL_ACCOUNT_DELETE, account_key, &pg);
+	PQclear(pg.res);
+}
+
+/*
+ * A phone number for pair_code: digits only after dropping '+', blanks,
+ * '-', '(' and ')'; 7 to 15 digits (E.164).  Writes into "out" (16+
+ * bytes) and returns 0, or -1 if malformed.
+ */
+static int
+phone_normalise(const char *in, char *out, size_t outsz)
+{
+	size_t	 n = 0;
+
+	if (in == NULL)
+		return -1;
+	for (; *in != '\0'; in++) {
+		if (*in >= '0' && *in <= '9') {
+			if (n + 1 >= outsz)
+				return -1;
+			out[n++] = *in;
+		} else if (strchr("+ -()", *in) == NULL)
+			return -1;
+	}
+	out[n] = '\0';
+	return n >= 7 && n <= 15 && out[0] != '0' ? 0 : -1;
+}
+
+/* Carry out action "a" on locked account "sid"; 0 ok, -1 db error. */
+static int
+action_apply(struct req *r, const struct action *a, const char *sid,
+    const char *label, const char *arg, struct json_object *payload)
+{
+	struct json_object	*d;
+	const char		*p[4];
+	char			 win[16], op[24];
+
+	p[0] = sid;
+	if (strcmp(a->name, "pair") == 0 || strcmp(a->name, "pair-code") == 0) {
+		snprintf(win, sizeof(win), "%d", r->w->conf->pair_window_s);
+		p[1] = win;
+		if (db_exec_cmd(r->w->db, WS_ACCOUNT_PAIR, p) == -1)
+			return -1;
+	} else if (strcmp(a->name, "cancel-pair") == 0) {
+		if (db_exec_cmd(r->w->db, WS_ACCOUNT_CANCEL_PAIR, p) == -1)
+			return -1;
+	} else if (strcmp(a->name, "reconnect") == 0) {
+		if (db_exec_cmd(r->w->db, WS_ACCOUNT_RECONNECT, p) == -1)
+			return -1;
+	} else if (strcmp(a->name, "delete") == 0) {
+		if (db_exec_cmd(r->w->db, WS_ACCOUNT_MARK_DELETED, p) == -1)
+			return -1;
+	} else if (strcmp(a->name, "rename") == 0 ||
+	    strcmp(a->name, "auto-connect") == 0) {
+		p[1] = arg;
+		if (db_exec_cmd(r->w->db, a->name[0] == 'r' ?
+		    WS_ACCOUNT_RENAME : WS_ACCOUNT_AUTO_CONNECT, p) == -1)
+			return -1;
+	}
+	if (a->command != NULL) {
+		snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
+		p[1] = a->command;
+		p[2] = json_object_to_json_string_ext(payload,
+		    JSON_C_TO_STRING_PLAIN);
+		p[3] = op;
+		if (db_exec_cmd(r->w->db, WS_COMMAND_INSERT, p) == -1)
+			return -1;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "label", json_object_new_string(label));
+	if (arg != NULL)
+		json_object_object_add(d, a->name[0] == 'r' ? "new_label" :
+		    "auto_connect", json_object_new_string(arg));
+	return event_insert(r, sid, a->event, d);
+}
+
+/*
+ * Validate the action's form fields.  Returns 0 with "arg" (borrowed
+ * or in "buf") and "payload" set, or -1 with an error message.
+ */
+static int
+action_input(struct req *r, const struct action *a, const char **arg,
+    char *buf, size_t bufsz, struct json_object *payload, const char **err)
+{
+	const char	*v;
+
+	*arg = NULL;
+	if (strcmp(a->name, "pair-code") == 0) {
+		if (phone_normalise(kv_get(&r->form, "phone"), buf,
+		    bufsz) == -1) {
+			*err = "Enter the phone number with its country code, "
+			    "e.g. +1 555 0100 (7 to 15 digits).";
+			return -1;
+		}
+		json_object_object_add(payload, "phone",
+		    json_object_new_string(buf));
+	} else if (strcmp(a->name, "rename") == 0) {
+		v = kv_get(&r->form, "label");
+		if (v == NULL || !label_valid(v)) {
+			*err = "A label has 1 to 100 characters and no control "
+			    "characters.";
+			return -1;
+		}
+		*arg = v;
+	} else if (strcmp(a->name, "auto-connect") == 0) {
+		v = kv_get(&r->form, "value");
+		if (v == NULL || (strcmp(v, "on") != 0 &&
+		    strcmp(v, "off") != 0)) {
+			*err = "Auto-connect is on or off.";
+			return -1;
+		}
+		*arg = v[1] == 'n' ? "true" : "false";
+	}
+	return 0;
+}
+
+/*
+ * POST /accounts/{id}/ACTION: 303 back to the account (or the list
+ * after delete); 404 unless visible; 409 when the action does not fit
+ * the account's current status; 422 for a bad form field; 503.
+ */
+void
+page_account_action(struct req *r)
+{
+	const struct action	*a = NULL;
+	struct json_object	*payload;
+	PGresult		*res = NULL;
+	enum status		 st;
+	const char		*slash, *p[3], *arg = NULL, *err = NULL;
+	char			 sid[24], op[24], buf[32], *label = NULL, *loc;
+	size_t			 i;
+
+	slash = strrchr(r->path, '/');
+	for (i = 0; i < NACTIONS; i++)
+		if (strcmp(slash + 1, actions[i].name) == 0)
+			a = &actions[i];
+	if (a == NULL)
+		abort();	/* route.c and actions[] disagree */
+	payload = json_object_new_object();
+	if (action_input(r, a, &arg, buf, sizeof(buf), payload, &err) == -1) {
+		json_object_put(payload);
+		http_error(r, 422, err);
+		return;
+	}
+	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
+	page_visibility(r, op, &p[2]);
+	p[0] = sid;
+	p[1] = op;
+	if (db_tx_begin(r->w->db) == -1 ||
+	    (res = db_exec(r->w->db, WS_ACCOUNT_LOCK, p)) == NULL)
+		goto fail;
+	if (PQntuples(res) != 1 ||
+	    status_parse(PQgetvalue(res, 0, 0), &st) == -1) {
+		db_tx_rollback(r->w->db);
+		http_error(r, 404, NULL);
+		goto out;
+	}
+	label = xstrdup(PQgetvalue(res, 0, 1));
+	if (!(a->allowed & BIT(st))) {
+		db_tx_rollback(r->w->db);
+		http_error(r, 409, "That action does not fit the account's "
+		    "status any more; reload the page.");
+		goto out;
+	}
+	if (strcmp(a->name, "delete") == 0)
+		json_object_object_add(payload, "label",
+		    json_object_new_string(label));
+	if (action_apply(r, a, sid, label, arg, payload) == -1 ||
+	    db_tx_commit(r->w->db) == -1)
+		goto fail;
+	if (strcmp(a->name, "delete") == 0)
+		http_redirect(r, "/accounts?notice=deleted");
+	else {
+		loc = xasprintf("/accounts/%s?notice=%s", sid,
+		    strcmp(a->name, "rename") == 0 ? "renamed" :
+		    a->command != NULL ? "queued" : "saved");
+		http_redirect(r, loc);
+		free(loc);
+	}
+	goto out;
+fail:
+	db_tx_rollback(r->w->db);
+	http_error(r, 503, "The database is unavailable.");
+out:
+	free(label);
+	PQclear(res);
+	json_object_put(payload);
+}

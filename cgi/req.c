@@ -1,0 +1,230 @@
+/*
+ * Request decoding: FastCGI PARAMS values and the body become a struct
+ * req.  Everything here parses hostile bytes, so every decoder has a
+ * limit and refuses what it cannot represent (NUL bytes, bad percent
+ * escapes, too many fields) rather than guessing.  No FCGX_* here:
+ * main.c feeds it strings, and tests call it directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgi.h"
+#include "xalloc.h"
+
+/* Make "r" an empty request served by worker "w". */
+void
+req_init(struct req *r, struct worker *w)
+{
+
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->remote_addr = "";
+	r->status = 200;
+	r->ctype = "text/html; charset=utf-8";
+	buf_init(&r->headers);
+	buf_init(&r->body);
+}
+
+/* Release everything "r" owns, keeping the buffers for the next one. */
+void
+req_reset(struct req *r)
+{
+	struct worker	*w = r->w;
+	struct buf	 headers = r->headers, body = r->body;
+
+	free(r->path);
+	free(r->username);
+	kvlist_free(&r->query);
+	kvlist_free(&r->form);
+	kvlist_free(&r->cookies);
+	buf_reset(&headers);
+	buf_reset(&body);
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->remote_addr = "";
+	r->status = 200;
+	r->ctype = "text/html; charset=utf-8";
+	r->headers = headers;
+	r->body = body;
+}
+
+/* Free the strings in "l" and empty it. */
+void
+kvlist_free(struct kvlist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->kv[i].key);
+		free(l->kv[i].val);
+	}
+	l->n = 0;
+}
+
+static int
+hexval(int c)
+{
+
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode "len" bytes of "s" (with '+' as space when "plus") into
+ * a new string.  Returns NULL on a malformed escape or an encoded NUL.
+ */
+static char *
+pct_decode(const char *s, size_t len, int plus)
+{
+	char	*out, *o;
+	size_t	 i;
+	int	 hi, lo;
+
+	o = out = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+' && plus)
+			*o++ = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= len ||
+			    (hi = hexval((unsigned char)s[i + 1])) == -1 ||
+			    (lo = hexval((unsigned char)s[i + 2])) == -1 ||
+			    (hi == 0 && lo == 0))
+				goto bad;
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '\0')
+			goto bad;
+		else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/*
+ * Decode "len" bytes of "s", "sep"-separated key=value pairs in
+ * application/x-www-form-urlencoded form, appending to "l".  Empty
+ * segments are skipped; a key without '=' gets an empty value.
+ * Returns 0, or -1 on a malformed escape or more than REQ_FIELDS_MAX
+ * pairs (what was decoded before stays in "l" and is freed with it).
+ */
+int
+req_decode_pairs(struct kvlist *l, const char *s, size_t len, int sep)
+{
+	const char	*seg, *end = s + len, *eq, *next;
+	char		*k, *v;
+
+	for (seg = s; seg < end; seg = next + 1) {
+		if ((next = memchr(seg, sep, (size_t)(end - seg))) == NULL)
+			next = end;
+		if (next == seg)
+			continue;
+		if (l->n == REQ_FIELDS_MAX)
+			return -1;
+		if ((eq = memchr(seg, '=', (size_t)(next - seg))) == NULL)
+			eq = next;
+		if ((k = pct_decode(seg, (size_t)(eq - seg), 1)) == NULL)
+			return -1;
+		v = eq == next ? xstrdup("") :
+		    pct_decode(eq + 1, (size_t)(next - eq - 1), 1);
+		if (v == NULL) {
+			free(k);
+			return -1;
+		}
+		l->kv[l->n].key = k;
+		l->kv[l->n].val = v;
+		l->n++;
+	}
+	return 0;
+}
+
+/*
+ * Parse an HTTP Cookie header ("a=b; c=d") into "l".  Values are taken
+ * literally (our cookies are hex); surrounding blanks are trimmed and a
+ * pair without '=' is ignored.  Returns 0, or -1 on too many pairs.
+ */
+int
+req_parse_cookies(struct kvlist *l, const char *s)
+{
+	const char	*seg, *next, *eq, *ks, *ke, *vs, *ve;
+
+	for (seg = s; *seg != '\0'; seg = *next == '\0' ? next : next + 1) {
+		next = seg + strcspn(seg, ";");
+		if ((eq = memchr(seg, '=', (size_t)(next - seg))) == NULL)
+			continue;
+		for (ks = seg; ks < eq && (*ks == ' ' || *ks == '\t'); ks++)
+			continue;
+		for (ke = eq; ke > ks && (ke[-1] == ' ' || ke[-1] == '\t'); ke--)
+			continue;
+		for (vs = eq + 1; vs < next && (*vs == ' ' || *vs == '\t'); vs++)
+			continue;
+		for (ve = next; ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+			continue;
+		if (ks == ke)
+			continue;
+		if (l->n == REQ_FIELDS_MAX)
+			return -1;
+		l->kv[l->n].key = xstrndup(ks, (size_t)(ke - ks));
+		l->kv[l->n].val = xstrndup(vs, (size_t)(ve - vs));
+		l->n++;
+	}
+	return 0;
+}
+
+/*
+ * Set r->path from a REQUEST_URI ("/a/b?x=y"): the part before '?',
+ * percent-decoded, and decode the query into r->query.  Returns 0, or
+ * -1 when the URI is not an absolute path or does not decode.
+ */
+int
+req_set_path(struct req *r, const char *uri)
+{
+	const char	*q;
+
+	if (uri == NULL || uri[0] != '/')
+		return -1;
+	q = uri + strcspn(uri, "?");
+	free(r->path);
+	if ((r->path = pct_decode(uri, (size_t)(q - uri), 0)) == NULL)
+		return -1;
+	if (*q == '?' &&
+	    req_decode_pairs(&r->query, q + 1, strlen(q + 1), '&') == -1)
+		return -1;
+	return 0;
+}
+
+/* Map a REQUEST_METHOD value to enum http_method. */
+enum http_method
+req_method_parse(const char *s)
+{
+
+	if (s == NULL)
+		return METHOD_OTHER;
+	if (strcmp(s, "GET") == 0)
+		return METHOD_GET;
+	if (strcmp(s, "HEAD") == 0)
+		return METHOD_HEAD;
+	if (strcmp(s, "POST") == 0)
+		return METHOD_POST;
+	return METHOD_OTHER;
+}
+
+/* The value of the first "key" in "l" (borrowed), or NULL. */
+const char *
+kv_get(const struct kvlist *l, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->kv[i].key, key) == 0)
+			return l->kv[i].val;
+	return NULL;
+}

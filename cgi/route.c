@@ -1,0 +1,234 @@
+/*
+ * The route table: method + path pattern -> handler and access flags,
+ * and the dispatcher that enforces the flags before any handler runs
+ * (sign-in, admin role, CSRF on POST).  A pattern segment "{id}"
+ * matches a positive decimal integer that fits int64; anything else
+ * (letters, a sign, leading zeros, overflow) does not match, so a
+ * non-numeric id is a plain 404.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgi.h"
+#include "log.h"
+#include "xalloc.h"
+
+struct	route {
+	enum http_method method;
+	const char	*pattern;
+	route_fn	 fn;
+	int		 flags;
+};
+
+#define	A	ROUTE_AUTH
+#define	AC	(ROUTE_AUTH | ROUTE_CSRF)
+#define	ADM	(ROUTE_AUTH | ROUTE_ADMIN)
+#define	ADMC	(ROUTE_AUTH | ROUTE_ADMIN | ROUTE_CSRF)
+
+static const struct route	routes[] = {
+	{ METHOD_GET, "/login", page_login_form, 0 },
+	{ METHOD_POST, "/login", page_login_submit, 0 },
+	{ METHOD_POST, "/logout", page_logout, AC },
+	{ METHOD_GET, "/", page_dashboard, A },
+	{ METHOD_GET, "/accounts", page_accounts_list, A },
+	{ METHOD_POST, "/accounts", page_accounts_create, AC },
+	{ METHOD_GET, "/accounts/new", page_accounts_new, A },
+	{ METHOD_GET, "/accounts/{id}", page_account_show, A },
+	{ METHOD_GET, "/accounts/{id}/qr.png", page_account_qr, A },
+	{ METHOD_GET, "/accounts/{id}/status.json", page_account_status, A },
+	{ METHOD_GET, "/accounts/{id}/events", page_account_events, A },
+	{ METHOD_GET, "/accounts/{id}/delete", page_account_delete_form, A },
+	{ METHOD_POST, "/accounts/{id}/pair", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/pair-code", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/cancel-pair", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/reconnect", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/disconnect", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/unpair", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/delete", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/rename", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/auto-connect", page_account_action, AC },
+	{ METHOD_GET, "/settings/operators", page_operators_list, ADM },
+	{ METHOD_POST, "/settings/operators", page_operators_add, ADMC },
+	{ METHOD_POST, "/settings/operators/{id}/password",
+	    page_operator_password, ADMC },
+	{ METHOD_POST, "/settings/operators/{id}/disable",
+	    page_operator_disable, ADMC },
+	{ METHOD_GET, "/health", page_health, 0 },
+	{ METHOD_GET, "/health/deep", page_health_deep, 0 },
+	{ METHOD_GET, "/metrics", page_metrics, 0 },
+};
+
+#define	NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+/* Number of routes; metrics use one more index for "no route". */
+size_t
+route_count(void)
+{
+
+	return NROUTES;
+}
+
+/* The pattern of route "i", or "other" for i == route_count(). */
+const char *
+route_pattern(size_t i)
+{
+
+	return i < NROUTES ? routes[i].pattern : "other";
+}
+
+/* Parse a path segment as a positive int64 without leading zeros. */
+static int
+parse_id(const char *s, size_t len, int64_t *out)
+{
+	char		 tmp[24];
+	char		*end;
+	long long	 n;
+
+	if (len == 0 || len >= sizeof(tmp) || s[0] == '0')
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (strspn(tmp, "0123456789") != len)
+		return -1;
+	errno = 0;
+	n = strtoll(tmp, &end, 10);
+	if (errno != 0 || *end != '\0' || n <= 0)
+		return -1;
+	*out = (int64_t)n;
+	return 0;
+}
+
+/* Match "path" against "pattern"; fill "id" for a {id} segment. */
+static int
+pattern_match(const char *pattern, const char *path, int64_t *id)
+{
+	const char	*p = pattern, *s = path;
+	size_t		 plen, slen;
+
+	for (;;) {
+		if (*p == '\0' || *s == '\0')
+			return *p == *s;
+		if (*p != '/' || *s != '/')
+			return 0;
+		p++;
+		s++;
+		plen = strcspn(p, "/");
+		slen = strcspn(s, "/");
+		if (plen == 4 && strncmp(p, "{id}", 4) == 0) {
+			if (parse_id(s, slen, id) == -1)
+				return 0;
+		} else if (plen != slen || strncmp(p, s, plen) != 0)
+			return 0;
+		p += plen;
+		s += slen;
+	}
+}
+
+/*
+ * Find the route for "path" and method "m" (HEAD matches GET).
+ * Returns 1 with "idx" (and "id" for {id} routes) set; 0 if no route
+ * has this path (404); -1 if some route has the path but not the
+ * method (405).
+ */
+int
+route_match(const char *path, enum http_method m, size_t *idx, int64_t *id)
+{
+	size_t	 i;
+	int	 path_seen = 0;
+	int64_t	 n = 0;
+
+	if (m == METHOD_HEAD)
+		m = METHOD_GET;
+	for (i = 0; i < NROUTES; i++) {
+		if (!pattern_match(routes[i].pattern, path, &n))
+			continue;
+		path_seen = 1;
+		if (routes[i].method == m) {
+			*idx = i;
+			*id = n;
+			return 1;
+		}
+	}
+	return path_seen ? -1 : 0;
+}
+
+/* Redirect to the sign-in page, remembering where to come back to. */
+static void
+to_login(struct req *r)
+{
+	struct buf	 loc;
+	size_t		 i;
+
+	buf_init(&loc);
+	buf_puts(&loc, "/login");
+	if (r->method == METHOD_GET && strcmp(r->path, "/") != 0) {
+		buf_puts(&loc, "?next=");
+		for (i = 0; r->path[i] != '\0'; i++) {
+			unsigned char c = (unsigned char)r->path[i];
+
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    (c >= 'A' && c <= 'Z') || c == '/' || c == '.' ||
+			    c == '-' || c == '_')
+				buf_putc(&loc, c);
+			else
+				buf_printf(&loc, "%%%02X", c);
+		}
+	}
+	http_redirect(r, buf_str(&loc));
+	buf_free(&loc);
+}
+
+/*
+ * Route "r" and run its handler, enforcing the route's flags first:
+ * no session -> 303 to /login; not an admin -> 403; a POST without the
+ * session's CSRF token -> 403; a broken database -> 503.  Counts the
+ * answer in the metrics.
+ */
+void
+route_dispatch(struct req *r)
+{
+	const struct route	*rt;
+	int			 rc;
+
+	r->route = NROUTES;
+	if (r->bad_input) {
+		http_error(r, 400, "The request could not be decoded.");
+		goto out;
+	}
+	rc = route_match(r->path, r->method, &r->route, &r->id);
+	if (rc == 0) {
+		r->route = NROUTES;
+		http_error(r, 404, NULL);
+		goto out;
+	}
+	if (rc == -1) {
+		r->route = NROUTES;
+		http_error(r, 405, NULL);
+		(void)http_header(r, "Allow", "GET, HEAD, POST");
+		goto out;
+	}
+	rt = &routes[r->route];
+	if (rt->flags & ROUTE_AUTH) {
+		if ((rc = auth_session_load(r)) == -1) {
+			http_error(r, 503, "The database is unavailable.");
+			goto out;
+		}
+		if (rc == 0) {
+			to_login(r);
+			goto out;
+		}
+	}
+	if ((rt->flags & ROUTE_ADMIN) && !r->is_admin) {
+		http_error(r, 403, "Only administrators may do this.");
+		goto out;
+	}
+	if ((rt->flags & ROUTE_CSRF) && !auth_csrf_ok(r)) {
+		http_error(r, 403, "The form was stale or forged; "
+		    "reload the page and try again.");
+		goto out;
+	}
+	rt->fn(r);
+out:
+	metrics_count(r->route, r->status);
+}

@@ -74,3 +74,26 @@ $(BUILD)/tests/unit/t_payload: $(BUILD)/tests/unit/t_payload.o \
     $(WA_KEYS_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WA_NOISE_PKGS) json-c $(LIB_PKGS))
+
+# libFuzzer target over the ServerHello, certificate chain and transport
+# parsers, built with clang outside the object tree; "make check" runs
+# it for 10 s through tests/wa/fuzz.sh (ok/FAIL line), "make fuzz" longer.
+WA_NOISE_FUZZ_CC	?= clang
+WA_NOISE_FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
+			   -fno-sanitize-recover=undefined -D_GNU_SOURCE \
+			   -Ilib -Idaemon/wa -I$(BUILD)/gen
+FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_handshake
+$(BUILD)/fuzz/fuzz_handshake: tests/fuzz/fuzz_handshake.c daemon/wa/noise.c \
+    daemon/wa/cert.c daemon/wa/crypto.c daemon/wa/keys.c $(WA_PB_C) \
+    daemon/wa/noise.h daemon/wa/crypto.h daemon/wa/keys.h $(WA_PB_H) \
+    lib/buf.c lib/log.c lib/xalloc.c
+	@mkdir -p $(dir $@)
+	$(WA_NOISE_FUZZ_CC) $(WA_NOISE_FUZZ_FLAGS) -o $@ $(filter %.c,$^) \
+	    $(call pc_libs,$(WA_NOISE_PKGS))
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_handshake 10'
+
+# "make bench": the client's handshake CPU time per connection, from
+# t_noise's bench mode on the vector data (built by "make all" so that
+# the bench loop finds it).
+all: $(BUILD)/tests/unit/t_noise
+BENCH_CMDS	+= "$(BUILD)/tests/unit/t_noise --bench 2000"

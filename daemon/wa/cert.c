@@ -43,7 +43,8 @@ cert_complete(const Wamd__CertChain__NoiseCertificate *c)
 
 /* Signature of "c" over its raw Details bytes valid for "key"? */
 static int
-cert_signed_by(const Wamd__CertChain__NoiseCertificate *c, const uint8_t key[WA_NOISE_KEY_LEN])
+cert_signed_by(const Wamd__CertChain__NoiseCertificate *c,
+    const uint8_t key[WA_NOISE_KEY_LEN])
 {
 
 	return wa_xeddsa_verify(key, c->details.data, c->details.len,

@@ -145,7 +145,8 @@ gcm_run(int enc, const uint8_t *key, const uint8_t *iv, const uint8_t *aad,
 		ossl_warn("gcm", "EVP_CIPHER_CTX_new");
 		return -1;
 	}
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv, enc) != 1 ||
+	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv,
+	    enc) != 1 ||
 	    (aadlen > 0 &&
 	    EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1) ||
 	    (len > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)) {

@@ -98,7 +98,8 @@ enum	wa_hs_err {
 	WA_HS_EMALFORMED,	/* ServerHello not a valid HandshakeMessage,
 				   missing field or wrong size */
 	WA_HS_EDH,		/* peer key gives an all-zero X25519 result */
-	WA_HS_EDECRYPT,		/* AES-GCM tag mismatch: tampered or wrong key */
+	WA_HS_EDECRYPT,		/* AES-GCM tag mismatch: tampered, or
+				   the wrong key */
 	WA_HS_ECERT,		/* certificate chain malformed or incomplete */
 	WA_HS_EROOTSIG,		/* intermediate not signed by the root key */
 	WA_HS_ELEAFSIG,		/* leaf not signed by the intermediate */
@@ -135,8 +136,8 @@ struct	wa_handshake {
 	uint8_t			 re[WA_NOISE_KEY_LEN];	/* server ephemeral */
 	uint8_t			 rs[WA_NOISE_KEY_LEN];	/* server static */
 	uint8_t			 root[WA_NOISE_KEY_LEN]; /* pinned root key */
-	time_t			 now;		/* 0: time(NULL) at the check;
-						   else the cert check's clock */
+	time_t			 now;		/* cert validity clock, unix
+						   seconds; 0: time(NULL) */
 	enum wa_hs_state	 state;
 	enum wa_hs_err		 err;		/* why state is FAILED */
 };

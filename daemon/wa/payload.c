@@ -287,7 +287,7 @@ wa_payload_registration(const struct wa_payload_cfg *cfg, struct buf *out)
 	uint8_t						 regid[4], skid[3];
 	uint8_t						 ktype = KEY_TYPE_DJB;
 	uint8_t						 hash[WA_MD5_LEN];
-	char						 vs[WA_PAYLOAD_VERSION_MAX + 1];
+	char						 vs[48];
 
 	if (cfg->identity_pub == NULL || cfg->spk_pub == NULL ||
 	    cfg->spk_sig == NULL) {

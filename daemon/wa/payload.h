@@ -37,8 +37,10 @@ struct buf;
  * builder.
  */
 struct	wa_payload_cfg {
-	const char	*version;	/* "2.3000.N"; NULL: WA_PAYLOAD_VERSION */
-	const char	*os;		/* DeviceProps.os; NULL: WA_PAYLOAD_OS */
+	const char	*version;	/* "2.3000.N"; NULL:
+					   WA_PAYLOAD_VERSION */
+	const char	*os;		/* DeviceProps.os; NULL:
+					   WA_PAYLOAD_OS */
 	const char	*push_name;	/* ClientPayload.pushName; NULL: absent
 					   (whatsmeow never sends it) */
 	int		 omit_history_sync; /* 1: no DeviceProps.
@@ -48,7 +50,8 @@ struct	wa_payload_cfg {
 	/* Registration (spec 4.3). */
 	uint32_t	 registration_id; /* eRegid, sent as 4 bytes BE */
 	const uint8_t	*identity_pub;	/* eIdent, 32 bytes */
-	uint32_t	 spk_id;	/* eSkeyId, < 2^24, sent as 3 bytes BE */
+	uint32_t	 spk_id;	/* eSkeyId, < 2^24, sent as 3
+					   bytes BE */
 	const uint8_t	*spk_pub;	/* eSkeyVal, 32 bytes */
 	const uint8_t	*spk_sig;	/* eSkeySig, 64 bytes */
 

@@ -96,7 +96,8 @@ resp_hello(struct resp *r, const struct buf *client_hello,
     const uint8_t *chain, size_t chainlen, struct buf *out)
 {
 	Wamd__HandshakeMessage			*in;
-	Wamd__HandshakeMessage			 m = WAMD__HANDSHAKE_MESSAGE__INIT;
+	Wamd__HandshakeMessage			 m =
+	    WAMD__HANDSHAKE_MESSAGE__INIT;
 	Wamd__HandshakeMessage__ServerHello	 sh =
 	    WAMD__HANDSHAKE_MESSAGE__SERVER_HELLO__INIT;
 	struct buf				 cs, cp;
@@ -846,7 +847,8 @@ refuses_malformed_server_hello(void)
 static int
 refuses_wrong_sizes(void)
 {
-	Wamd__HandshakeMessage			 m = WAMD__HANDSHAKE_MESSAGE__INIT;
+	Wamd__HandshakeMessage			 m =
+	    WAMD__HANDSHAKE_MESSAGE__INIT;
 	Wamd__HandshakeMessage__ServerHello	 sh =
 	    WAMD__HANDSHAKE_MESSAGE__SERVER_HELLO__INIT;
 	uint8_t					 k[64];

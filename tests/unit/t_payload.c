@@ -92,7 +92,8 @@ static int
 jid_parse(void)
 {
 	static const char *const bad[] = {
-		"", "@s.whatsapp.net", "abc@s.whatsapp.net", "1:@s.whatsapp.net",
+		"", "@s.whatsapp.net", "abc@s.whatsapp.net",
+		"1:@s.whatsapp.net",
 		"1:2", "1@", "1:4294967296@s.whatsapp.net", ":1@s",
 		"99999999999999999999@s", "1:2:3@s",
 	};

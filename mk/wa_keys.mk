@@ -34,3 +34,21 @@ $(BUILD)/tests/unit/t_pair: $(BUILD)/tests/unit/t_pair.o $(WA_KEYS_DEPS) \
 	    $(BUILD)/tests/unit/wa_vec.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WA_PAIR_PKGS) json-c $(LIB_PKGS))
+
+# libFuzzer target over pair-success handling and the credentials
+# parser, built with clang outside the object tree; "make check" runs
+# it for 10 s through tests/wa/fuzz.sh (ok/FAIL line).
+WA_KEYS_FUZZ_CC		?= clang
+WA_KEYS_FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
+			   -fno-sanitize-recover=undefined -D_GNU_SOURCE \
+			   -Ilib -Idaemon/wa -I$(BUILD)/gen
+FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_pair_success
+$(BUILD)/fuzz/fuzz_pair_success: tests/fuzz/fuzz_pair_success.c \
+    daemon/wa/pair.c daemon/wa/paircode.c daemon/wa/keys.c \
+    daemon/wa/crypto.c $(BUILD)/gen/wa-md.pb-c.c daemon/wa/pair.h \
+    daemon/wa/keys.h daemon/wa/crypto.h $(BUILD)/gen/wa-md.pb-c.h \
+    lib/buf.c lib/log.c lib/xalloc.c
+	@mkdir -p $(dir $@)
+	$(WA_KEYS_FUZZ_CC) $(WA_KEYS_FUZZ_FLAGS) -o $@ $(filter %.c,$^) \
+	    $(call pc_libs,$(WA_PAIR_PKGS))
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_pair_success 10'

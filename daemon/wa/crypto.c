@@ -48,6 +48,25 @@ wa_sha256(const void *msg, size_t len, uint8_t out[WA_SHA256_LEN])
 }
 
 /*
+ * SHA-256 of "alen" bytes at "a" followed by "blen" bytes at "b" into
+ * "out" (32 bytes), without building the concatenation (Noise MixHash).
+ * Either pointer may be NULL when its length is 0.  Cannot fail.
+ */
+void
+wa_sha256_concat(const void *a, size_t alen, const void *b, size_t blen,
+    uint8_t out[WA_SHA256_LEN])
+{
+	crypto_hash_sha256_state	 st;
+
+	crypto_hash_sha256_init(&st);
+	if (alen > 0)
+		crypto_hash_sha256_update(&st, a, alen);
+	if (blen > 0)
+		crypto_hash_sha256_update(&st, b, blen);
+	crypto_hash_sha256_final(&st, out);
+}
+
+/*
  * MD5 of "len" bytes at "msg" into "out" (16 bytes).  Used only for
  * ClientPayload's buildHash (wa-md-protocol.md 4.3), not for security.
  * An OpenSSL failure here means a broken library: fatal.

@@ -28,6 +28,8 @@
 #define	WA_X25519_LEN	32	/* X25519 private key, public key, secret */
 
 void	wa_sha256(const void *msg, size_t len, uint8_t out[WA_SHA256_LEN]);
+void	wa_sha256_concat(const void *a, size_t alen, const void *b,
+	    size_t blen, uint8_t out[WA_SHA256_LEN]);
 void	wa_md5(const void *msg, size_t len, uint8_t out[WA_MD5_LEN]);
 void	wa_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg,
 	    size_t len, uint8_t out[WA_SHA256_LEN]);

@@ -89,14 +89,10 @@ wa_noise_init(struct wa_noise *ns, const uint8_t *prologue, size_t len)
 void
 wa_noise_mix_hash(struct wa_noise *ns, const void *data, size_t len)
 {
-	uint8_t	*tmp;
+	uint8_t	 h[WA_NOISE_HASH_LEN];
 
-	tmp = xmalloc(WA_NOISE_HASH_LEN + len);
-	memcpy(tmp, ns->h, WA_NOISE_HASH_LEN);
-	if (len > 0)
-		memcpy(tmp + WA_NOISE_HASH_LEN, data, len);
-	wa_sha256(tmp, WA_NOISE_HASH_LEN + len, ns->h);
-	free(tmp);
+	wa_sha256_concat(ns->h, sizeof(ns->h), data, len, h);
+	memcpy(ns->h, h, sizeof(h));
 }
 
 /*

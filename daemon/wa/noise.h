@@ -20,9 +20,9 @@
  *  3. struct wa_noise_transport, the two AES-256-GCM directions with
  *     their own counters, for every frame after the handshake.
  *
- * No allocation except inside struct buf outputs and protobuf-c's
- * unpack (freed before returning); no global state; pure, so it can be
- * fuzzed.  Key material is wiped by wa_handshake_clear() and
+ * Allocation only through struct buf outputs, xalloc (cannot fail)
+ * and protobuf-c's unpack (freed before returning); no global state;
+ * pure, so it can be fuzzed.  Key material is wiped by wa_handshake_clear() and
  * wa_noise_transport_clear().
  */
 #ifndef WADESK_WA_NOISE_H

@@ -49,6 +49,19 @@ sha256_abc(void)
 }
 
 static int
+sha256_concat_equals_whole(void)
+{
+	uint8_t	 a[WA_SHA256_LEN], b[WA_SHA256_LEN];
+
+	wa_sha256_concat("ab", 2, "c", 1, a);
+	wa_sha256("abc", 3, b);
+	if (!T_MEMEQ(a, b, sizeof(a)))
+		return 0;
+	wa_sha256_concat(NULL, 0, "abc", 3, a);
+	return T_MEMEQ(a, b, sizeof(a));
+}
+
+static int
 md5_build_hash(void)
 {
 	uint8_t		 d[WA_MD5_LEN];
@@ -317,6 +330,7 @@ main(void)
 {
 	static const struct t_case	 cases[] = {
 		T_CASE(sha256_abc),
+		T_CASE(sha256_concat_equals_whole),
 		T_CASE(md5_build_hash),
 		T_CASE(hmac_rfc4231_case2),
 		T_CASE(hkdf_rfc5869_case1),

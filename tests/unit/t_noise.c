@@ -401,9 +401,13 @@ vector_handshake(void)
 	buf_append(&frame, out.data, out.len);
 	if (!vec_eq(frame.data, frame.len, "noise.first_ws_message"))
 		goto out;
-	if (vec_bytes("noise.server_hello_proto", &in) != 0 ||
-	    !T_INTEQ(wa_handshake_server_hello(&hs, (uint8_t *)in.data,
-	    in.len), 0) || !T_INTEQ(hs.state, WA_HS_STATE_VERIFIED) ||
+	/* The server's WebSocket message is its 3-byte length, then it. */
+	if (vec_bytes("noise.server_hello_ws_message", &in) != 0 ||
+	    !T_TRUE(in.len > 3) || !T_INTEQ(((size_t)(uint8_t)in.data[0] <<
+	    16 | (size_t)(uint8_t)in.data[1] << 8 | (uint8_t)in.data[2]),
+	    in.len - 3) ||
+	    !T_INTEQ(wa_handshake_server_hello(&hs, (uint8_t *)in.data + 3,
+	    in.len - 3), 0) || !T_INTEQ(hs.state, WA_HS_STATE_VERIFIED) ||
 	    !T_MEMEQ(hs.rs, ss_pub, 32) || !T_MEMEQ(hs.re, se_pub, 32) ||
 	    !vec_eq(hs.ns.ck, 32, "noise.steps.ck_after_es"))
 		goto out;
@@ -416,7 +420,14 @@ vector_handshake(void)
 	    !vec_eq(tr.send.key, 32, "noise.client_write_key") ||
 	    !vec_eq(tr.recv.key, 32, "noise.client_read_key"))
 		goto out;
-	ok = T_INTEQ(hs.state, WA_HS_STATE_DONE);
+	/* ClientFinish framed: 3-byte length, then the message. */
+	buf_reset(&frame);
+	buf_putc(&frame, (int)(out.len >> 16));
+	buf_putc(&frame, (int)(out.len >> 8) & 0xff);
+	buf_putc(&frame, (int)out.len & 0xff);
+	buf_append(&frame, out.data, out.len);
+	ok = vec_eq(frame.data, frame.len, "noise.client_finish_ws_message") &&
+	    T_INTEQ(hs.state, WA_HS_STATE_DONE);
 out:
 	wa_handshake_clear(&hs);
 	buf_free(&out);
@@ -447,6 +458,14 @@ transport_frames(void)
 	if (wa_noise_transport_encrypt(&c, (uint8_t *)pt.data, pt.len,
 	    &ct) != 0 || !vec_eq(ct.data, ct.len,
 	    "noise.transport_ct_counter0"))
+		goto out;
+	/* Framed: 3-byte length, then the ciphertext. */
+	buf_reset(&back);
+	buf_putc(&back, 0);
+	buf_putc(&back, 0);
+	buf_putc(&back, (int)ct.len);
+	buf_append(&back, ct.data, ct.len);
+	if (!vec_eq(back.data, back.len, "noise.transport_ws_message_counter0"))
 		goto out;
 	if (wa_noise_transport_decrypt(&s, (uint8_t *)ct.data, ct.len,
 	    &back) != 0 || !T_INTEQ(back.len, pt.len) ||

@@ -13,3 +13,14 @@ $(BUILD)/cgi/wadesk.fcgi: $(CGI_OBJS) $(BUILD)/cgi/qrpng.o $(LIB_OBJS)
 
 $(BUILD)/cgi/wadeskctl: $(CTL_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpq libsodium)
+
+# Unit tests of the cgi pieces link every cgi object but main.o.
+CGI_TEST_OBJS	:= $(filter-out $(BUILD)/cgi/main.o,$(CGI_OBJS)) \
+		   $(BUILD)/cgi/qrpng.o $(LIB_OBJS)
+CGI_TESTS	:= t_tmpl t_route t_req
+UNIT_TESTS	+= $(CGI_TESTS:%=$(BUILD)/tests/unit/%)
+$(CGI_TESTS:%=$(BUILD)/tests/unit/%.o): CPPFLAGS += \
+		   $(call pc_cflags,$(WEB_PKGS)) -Icgi -Itests
+$(CGI_TESTS:%=$(BUILD)/tests/unit/%): $(BUILD)/tests/unit/%: \
+		   $(BUILD)/tests/unit/%.o $(CGI_TEST_OBJS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(call pc_libs,$(WEB_PKGS))

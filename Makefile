@@ -82,3 +82,18 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: programs, templates,
+# static files, migrations and systemd units (INSTALL).
+PREFIX	?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/wadesk/sql \
+	    $(DESTDIR)$(PREFIX)/share/wadesk/templates \
+	    $(DESTDIR)$(PREFIX)/share/wadesk/static \
+	    $(DESTDIR)/etc/systemd/system
+	install -m 0755 $(BUILD)/cgi/wadesk.fcgi $(BUILD)/cgi/wadeskctl \
+	    $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/wadesk/sql/
+	install -m 0644 templates/*.html $(DESTDIR)$(PREFIX)/share/wadesk/templates/
+	install -m 0644 static/* $(DESTDIR)$(PREFIX)/share/wadesk/static/
+	install -m 0644 etc/systemd/*.service $(DESTDIR)/etc/systemd/system/

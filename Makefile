@@ -63,13 +63,18 @@ demo: deps
 # one "ok"/"FAIL" line per case and ends with "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 all tests
-	@$(MAKE) --no-print-directory all
 	@BUILD=build/san tests/run-all.sh $(UNIT_TESTS:$(BUILD)/%=build/san/%) \
 	    $(CHECK_SCRIPTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@set -e; for b in $(BENCH_CMDS); do $$b; done
+
+# Every libFuzzer target for FUZZ_SECONDS each (make check runs ~10 s).
+FUZZ_SECONDS	?= 120
+fuzz: deps
+	@set -e; for t in $(notdir $(FUZZ_TARGETS)); do \
+	    BUILD=build/san tests/wa/fuzz.sh $$t $(FUZZ_SECONDS); done
 
 psql:
 	@scripts/psql.sh

@@ -6,6 +6,7 @@
  * copes with split/packed frames and rejects bad intros; the node decoder
  * rejects trailing garbage.  Run: node tests/wasim/test-wire.js
  */
+import { randomBytes, randomInt } from 'node:crypto';
 import { check, assert, assertEq, done } from './runner.js';
 import { hex } from './vectors.js';
 import {
@@ -140,6 +141,60 @@ await check('wire: node encode/decode round trip (stream:error 515)', () => {
 	const e = nodeEncode({ tag: 'stream:error', attrs: { code: '515' } });
 	assertEq(e, Buffer.from('00f8039d70ff82515f', 'hex'));
 	assert(nodeDecode(e).attrs.code === '515');
+});
+
+await check('wire: random and mutated bytes only ever raise WireError', () => {
+	const seeds = [hex('noise.transport_plaintext'),
+	    nodeEncode({ tag: 'stream:error', attrs: { code: '401' }, content: [
+	    { tag: 'conflict', attrs: { type: 'device_removed' } }] }),
+	    nodeEncode({ tag: 'iq', attrs: { id: '1', to: '15550100:3@s.whatsapp.net' },
+	    content: [{ tag: 'ref', attrs: {}, content: Buffer.alloc(300, 0x41) }] })];
+	let n = 0;
+	const tryOne = b => {
+		try {
+			nodeDecode(b);
+		} catch (err) {
+			if (!(err instanceof WireError))
+				throw new Error(`${b.toString('hex')}: ${err.stack}`);
+		}
+		n++;
+	};
+	for (let i = 0; i < 3000; i++)
+		tryOne(randomBytes(i % 80));
+	for (const seed of seeds)
+		for (let i = 0; i < 2000; i++) {
+			const b = Buffer.from(seed);
+			for (let k = 0; k < 1 + (i % 3); k++)
+				b[randomInt(b.length)] = randomInt(256);
+			tryOne(i % 7 === 0 ? b.subarray(0, randomInt(b.length)) : b);
+		}
+	for (let i = 0; i < 300; i++) {
+		try {
+			responder().serverHello(randomBytes(i % 60));
+		} catch (err) {
+			if (!(err instanceof WireError))
+				throw new Error(err.stack);
+		}
+	}
+	return n >= 9000;
+});
+
+await check('wire: frame reader gives the same frames for any chunking', () => {
+	const frames = [randomBytes(0), randomBytes(5), randomBytes(300),
+	    randomBytes(70000)];
+	const stream = Buffer.concat([Buffer.from('57410603', 'hex'),
+	    ...frames.map(frameWrap)]);
+	for (let round = 0; round < 50; round++) {
+		const r = new FrameReader();
+		let got = [];
+		for (let off = 0; off < stream.length;) {
+			const len = 1 + randomInt(round < 25 ? 7 : 5000);
+			got = got.concat(r.push(stream.subarray(off, off + len)));
+			off += len;
+		}
+		assert(got.length === frames.length, `round ${round}: ${got.length}`);
+		got.forEach((f, i) => assertEq(f, frames[i]));
+	}
 });
 
 done();

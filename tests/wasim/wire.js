@@ -236,13 +236,23 @@ export const FRAME_MAX = (1 << 24) - 1;
 export class FrameReader {
 	constructor() {
 		this.buf = Buffer.alloc(0);
+		this.pending = [];
+		this.pendingLen = 0;
+		this.want = 0;
 		this.intro = false;
 		this.routingInfo = null;
 	}
 
 	push(data) {
-		this.buf = this.buf.length ? Buffer.concat([this.buf, data]) :
-		    Buffer.from(data);
+		/* Chunks are only joined once a whole frame (or header) is there,
+		 * so a big frame in many small messages costs linear time. */
+		this.pending.push(Buffer.from(data));
+		this.pendingLen += data.length;
+		if (this.buf.length + this.pendingLen < this.want)
+			return [];
+		this.buf = Buffer.concat([this.buf, ...this.pending]);
+		this.pending = [];
+		this.pendingLen = 0;
 		const out = [];
 		if (!this.intro && !this.readIntro())
 			return out;
@@ -253,6 +263,7 @@ export class FrameReader {
 			out.push(this.buf.subarray(3, 3 + len));
 			this.buf = this.buf.subarray(3 + len);
 		}
+		this.want = this.buf.length >= 3 ? 3 + this.buf.readUIntBE(0, 3) : 3;
 		return out;
 	}
 

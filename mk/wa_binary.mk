@@ -27,3 +27,14 @@ $(BUILD)/tests/unit/t_binary: $(BUILD)/tests/unit/t_binary.o \
     $(WA_BINARY_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS) zlib)
 
+# The interop helper: reads/writes the line format of
+# tests/wa/interop/README (decode/encode checks, random node generation).
+WA_INTEROP_BIN	:= $(BUILD)/tests/wa/interop/binary_interop
+$(BUILD)/tests/wa/interop/binary_interop.o: CPPFLAGS += -Idaemon/wa \
+    $(call pc_cflags,json-c)
+$(WA_INTEROP_BIN): $(BUILD)/tests/wa/interop/binary_interop.o \
+    $(WA_BINARY_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS) zlib)
+tests: $(WA_INTEROP_BIN)
+CHECK_SCRIPTS	+= tests/wa/interop/run.sh
+

@@ -8,6 +8,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VAR=${WADESK_VAR:-$ROOT/var}
 mkdir -p "$VAR"
 VAR=$(cd "$VAR" && pwd)
+# The service user may not be able to enter the caller's folder.
+cd "$ROOT"
 BUILD=${BUILD:-build}
 PORT=${WADESK_PORT:-8080}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -25,23 +27,25 @@ else
 	RUN_USER=$(id -un)
 fi
 
-# Run a command as the service user.
+# Run a command as the service user.  setpriv execs the command itself
+# (runuser would stay in between as a parent that turns our SIGTERM
+# into SIGKILL after a timeout), so a recorded $! is the real process.
 as_user() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$RUN_USER" -- "$@"
+		setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
+		    env HOME="$VAR" "$@"
 	else
 		"$@"
 	fi
 }
 
 # The service user must be able to reach $VAR and the checkout: open the
-# search (x) bit on any ancestor that lacks it for "other".
+# search (x) bit for "other" on any ancestor it cannot pass.
 open_path() {
 	local d=$1
 	[ "$(id -u)" -eq 0 ] || return 0
 	while [ "$d" != / ]; do
-		if [ "$(stat -c %a "$d" | cut -c3)" != "" ] &&
-		    ! runuser -u "$RUN_USER" -- test -x "$d" 2>/dev/null; then
+		if ! as_user test -x "$d" 2>/dev/null; then
 			chmod o+x "$d"
 		fi
 		d=$(dirname "$d")

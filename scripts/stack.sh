@@ -64,11 +64,12 @@ start() {
 	fi
 
 	if ! alive fcgi; then
+		# The process writes its own pid, then becomes wadesk.fcgi.
 		as_user env WADESK_DATABASE_URL="$(db_url wadesk_web)" \
 		    WADESK_FCGI_SOCKET="$VAR/run/wadesk.sock" \
 		    WADESK_TEMPLATES="$ROOT/templates" \
+		    sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$(pidfile fcgi)" \
 		    "$ROOT/$BUILD/cgi/wadesk.fcgi" >>"$VAR/log/wadesk.fcgi.log" 2>&1 &
-		echo $! >"$(pidfile fcgi)"
 		wait_for "test -S '$VAR/run/wadesk.sock'" 100 ||
 		    { echo "stack: wadesk.fcgi did not start; see $VAR/log/wadesk.fcgi.log" >&2;
 		      tail -5 "$VAR/log/wadesk.fcgi.log" >&2; exit 1; }

@@ -12,7 +12,7 @@ import { HttpError } from './sim.js';
 /* Big enough for a pasted QR screenshot. */
 const BODY_MAX = 4 * 1024 * 1024;
 const FAULTS = new Set(['logout', 'conflict', 'ban', 'unban', 'outdated',
-    'drop', 'garbage', 'silence', 'unsilence']);
+    'drop', 'garbage', 'silence', 'unsilence', 'notify']);
 
 function sendJson(res, status, obj) {
 	const body = JSON.stringify(obj, null, 1) + '\n';

@@ -121,6 +121,8 @@ class Conn {
 		this.linkCode = null;
 		this.closeReason = null;
 		this.unhandled = [];
+		this.awaitingAck = new Map();
+		this.acked = [];
 	}
 
 	get live() {
@@ -875,7 +877,7 @@ export class Simulator {
 		const finish = new Promise(resolve => { lc.finish = resolve; });
 		const nid = iqId();
 		lc.notificationId = nid;
-		conn.send({
+		this.sendTracked(conn, {
 			tag: 'notification',
 			attrs: { from: SERVER, type: 'link_code_companion_reg', id: nid,
 			    t: String(nowS()) },
@@ -995,10 +997,7 @@ export class Simulator {
 		case 'iq':
 			return this.onIq(conn, node);
 		case 'ack':
-			conn.acks++;
-			if (conn.linkCode && node.attrs.id === conn.linkCode.notificationId)
-				conn.linkCode.acked = true;
-			return;
+			return this.onAck(conn, node);
 		case 'presence':
 		case 'ib':
 		case 'receipt':
@@ -1006,6 +1005,39 @@ export class Simulator {
 		default:
 			this.unhandled(conn, node);
 		}
+	}
+
+	/*
+	 * spec 8.7: <ack id to class [type]/> for a stanza we sent.  Acks of
+	 * tracked stanzas are checked (class = tag, to = stanza from, type =
+	 * stanza type if given); a wrong one is an error.
+	 */
+	onAck(conn, node) {
+		conn.acks++;
+		const { id, to } = node.attrs;
+		if (conn.linkCode && id === conn.linkCode.notificationId)
+			conn.linkCode.acked = true;
+		const sent = conn.awaitingAck.get(id);
+		if (!sent)
+			return;
+		conn.awaitingAck.delete(id);
+		const bad = [];
+		if (node.attrs.class !== sent.tag)
+			bad.push(`class ${node.attrs.class}, want ${sent.tag}`);
+		if (to !== SERVER && to !== 's.whatsapp.net')
+			bad.push(`to ${to}, want ${SERVER}`);
+		if (node.attrs.type !== undefined && node.attrs.type !== sent.type)
+			bad.push(`type ${node.attrs.type}, want ${sent.type}`);
+		if (bad.length)
+			conn.error(`ack ${id}: ${bad.join('; ')}`);
+		conn.acked.push(id);
+	}
+
+	/* Sends a stanza that the client must ack and tracks it. */
+	sendTracked(conn, node) {
+		conn.awaitingAck.set(node.attrs.id, { tag: node.tag,
+		    type: node.attrs.type, at: Date.now() });
+		conn.send(node);
 	}
 
 	unhandled(conn, node) {
@@ -1172,7 +1204,7 @@ export class Simulator {
 
 	/*
 	 * fault(name, body) -> JSON-able result.  Names: logout, conflict, ban,
-	 * unban, outdated, drop, garbage, silence, unsilence (see README.md).
+	 * unban, outdated, drop, garbage, silence, unsilence, notify (README.md).
 	 */
 	fault(name, body) {
 		const jid = body.jid;
@@ -1247,6 +1279,22 @@ export class Simulator {
 			}
 			return { connections: ids, kind };
 		}
+		case 'notify': {
+			/* A server notification the client must ack (spec 8.7). */
+			const type = body.type || 'account_sync';
+			if (typeof type !== 'string' || !/^[a-z_:0-9]{1,40}$/.test(type))
+				throw new HttpError(400, 'bad notification type');
+			const sent = [];
+			for (const c of hit) {
+				if (c.phase !== 'logged-in')
+					continue;
+				const id = iqId();
+				this.sendTracked(c, { tag: 'notification', attrs: {
+				    from: SERVER, type, id, t: String(nowS()) } });
+				sent.push(id);
+			}
+			return { connections: ids, ids: sent };
+		}
 		case 'silence':
 		case 'unsilence':
 			for (const c of hit)
@@ -1292,6 +1340,8 @@ export class Simulator {
 				pingsAnswered: c.pings,
 				pingsIgnored: c.pingsIgnored,
 				acks: c.acks,
+				acked: c.acked.slice(-50),
+				awaitingAck: [...c.awaitingAck.keys()],
 				stanzas: c.received,
 				unhandled: c.unhandled,
 				openedAt: new Date(c.openedAt).toISOString()

@@ -67,6 +67,16 @@ async function main() {
 	});
 
 	c = await login(dev.auth);
+	await check('faults: /notify: Baileys acks the notification correctly', async () => {
+		const r = await post(sim, '/notify', { jid: dev.jid });
+		assert(r.status === 200 && r.body.ids.length === 1, JSON.stringify(r));
+		await waitFor('ack', async () => {
+			const s = await getState(sim);
+			const conn = s.connections.find(x => x.id === r.body.connections[0]);
+			return conn.acked.includes(r.body.ids[0]) &&
+			    conn.awaitingAck.length === 0;
+		});
+	});
 	await check('faults: /conflict ends the stream with conflict replaced (440)', async () => {
 		const r = await post(sim, '/conflict', { jid: '15550100@s.whatsapp.net' });
 		assert(r.body.connections.length === 1, JSON.stringify(r));

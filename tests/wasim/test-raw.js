@@ -259,6 +259,18 @@ async function main() {
 		const ib = await lc.node();
 		assert(ib.tag === 'ib' && child(ib, 'offline'), JSON.stringify(ib));
 	});
+	await check('raw: /notify stanza; a wrong ack is flagged', async () => {
+		const r = await post(sim, '/notify', { jid, type: 'devices' });
+		const n = await lc.node();
+		assert(n.tag === 'notification' && n.attrs.type === 'devices' &&
+		    n.attrs.id === r.body.ids[0], JSON.stringify(n));
+		lc.sendNode({ tag: 'ack', attrs: { id: n.attrs.id,
+		    to: '@s.whatsapp.net', class: 'message' } });
+		await waitFor('ack error', async () => {
+			const s = await getState(sim);
+			return s.errors.some(e => e.error.includes(`ack ${n.attrs.id}: class message, want notification`));
+		});
+	});
 	await check('raw: unknown IQ gets an error IQ, not silence', async () => {
 		lc.sendNode({ tag: 'iq', attrs: { to: '@s.whatsapp.net', type: 'get',
 		    xmlns: 'w:nothing', id: 'u1' } });

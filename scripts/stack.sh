@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/stack.sh start|stop: the whole product on this machine.
 #   start: PostgreSQL (scripts/pg.sh), migrations, the admin operator,
-#          the credentials key, wadesk.fcgi on a unix socket, nginx on
+#          the credentials key, wadesk.fcgi on a unix socket, the session
+#          daemon wadeskd (when built), nginx on
 #          127.0.0.1:$WADESK_PORT, all as the unprivileged service user
 #          with state under $WADESK_VAR.  Prints "url: http://...".
 #   stop:  the reverse, each piece stopped cleanly.
@@ -73,6 +74,17 @@ start() {
 		wait_for "test -S '$VAR/run/wadesk.sock'" 100 ||
 		    { echo "stack: wadesk.fcgi did not start; see $VAR/log/wadesk.fcgi.log" >&2;
 		      tail -5 "$VAR/log/wadesk.fcgi.log" >&2; exit 1; }
+	fi
+
+	# The session daemon, once built (every WADESK_* variable passes
+	# through, so the same stack can point at any simulator).
+	if [ -x "$ROOT/$BUILD/daemon/wadeskd" ] && ! alive daemon; then
+		as_user env WADESK_DATABASE_URL="$(db_url wadesk_daemon)" \
+		    WADESK_CRED_KEY_FILE="$VAR/cred.key" \
+		    sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$(pidfile daemon)" \
+		    "$ROOT/$BUILD/daemon/wadeskd" >>"$VAR/log/wadeskd.log" 2>&1 &
+		wait_for "test -s '$(pidfile daemon)'" 100 ||
+		    { echo "stack: wadeskd did not start; see $VAR/log/wadeskd.log" >&2; exit 1; }
 	fi
 
 	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \

@@ -73,7 +73,8 @@ int	wa_xeddsa_sign_z(const uint8_t priv[32], const uint8_t *msg,
  * signature is data, not a failure.  msg may be NULL when len is 0.
  */
 int	wa_xeddsa_verify(const uint8_t pub[32], const uint8_t *msg,
-	    size_t len, const uint8_t sig[64]);
+	    size_t len, const uint8_t sig[64])
+	    __attribute__((warn_unused_result));
 
 /*
  * Sign a signed pre-key: sig = Sign(identity_priv, 05 || spk_pub), the
@@ -85,7 +86,8 @@ int	wa_prekey_sign(const uint8_t identity_priv[WA_KEY_LEN],
 
 /* 1 if sig is identity_pub's signature of 05 || spk_pub, else 0. */
 int	wa_prekey_verify(const uint8_t identity_pub[WA_KEY_LEN],
-	    const uint8_t spk_pub[WA_KEY_LEN], const uint8_t sig[WA_SIG_LEN]);
+	    const uint8_t spk_pub[WA_KEY_LEN], const uint8_t sig[WA_SIG_LEN])
+	    __attribute__((warn_unused_result));
 
 /*
  * A fresh registration id, uniform in 1..16380 (libsignal's range, as
@@ -191,7 +193,8 @@ int	wa_creds_encode(const struct wa_creds *c, uint8_t *out, size_t outsz,
  * paired records all present or all absent, strings clean UTF-8.  c is
  * zeroed first.  Returns 0, or -1 (logged; c wiped).
  */
-int	wa_creds_decode(struct wa_creds *c, const uint8_t *in, size_t len);
+int	wa_creds_decode(struct wa_creds *c, const uint8_t *in, size_t len)
+	    __attribute__((warn_unused_result));
 
 /*
  * 1 if s (len bytes) is valid UTF-8 with no C0 control characters and

@@ -116,7 +116,8 @@ struct	wa_pair_result {
  */
 enum wa_pair_err wa_pair_success_verify(const uint8_t *identity_bytes,
 	    size_t len, const uint8_t adv_secret[WA_ADV_SECRET_LEN],
-	    const struct wa_keypair *identity, struct wa_pair_result *out);
+	    const struct wa_keypair *identity, struct wa_pair_result *out)
+	    __attribute__((warn_unused_result));
 
 /*
  * As wa_pair_success_verify, with the device signature's random Z
@@ -125,7 +126,8 @@ enum wa_pair_err wa_pair_success_verify(const uint8_t *identity_bytes,
 enum wa_pair_err wa_pair_success_verify_z(const uint8_t *identity_bytes,
 	    size_t len, const uint8_t adv_secret[WA_ADV_SECRET_LEN],
 	    const struct wa_keypair *identity,
-	    const uint8_t z[WA_SIG_RANDOM_LEN], struct wa_pair_result *out);
+	    const uint8_t z[WA_SIG_RANDOM_LEN], struct wa_pair_result *out)
+	    __attribute__((warn_unused_result));
 
 /* The <error code=...> of the error reply: 401 or 500; 0 for OK. */
 int		 wa_pair_err_code(enum wa_pair_err err);

@@ -533,9 +533,11 @@ paircode_vector(void)
 static int
 paircode_finish_vector(void)
 {
-	struct wa_keypair		 eph, ident;
+	struct wa_keypair		 eph, ident, pe;
 	struct wa_paircode_finish	 f;
 	struct buf			 pw;
+	uint8_t				 pe_pub[32], shared[32];
+	uint8_t				 es_want[32], is_want[32];
 	uint8_t				 pid[32], advr[32], kbs[32];
 	uint8_t				 kbn[12];
 	uint8_t				 bundle[156], adv[32];
@@ -554,6 +556,18 @@ paircode_finish_vector(void)
 	    vec_fixed("pairing_code.key_bundle_nonce", kbn, 12) == -1 ||
 	    vec_fixed("pairing_code.wrapped_key_bundle", bundle, 156) == -1 ||
 	    vec_fixed("pairing_code.adv_secret", adv, 32) == -1)
+		goto out;
+	/* The intermediate values: the primary's unwrapped key, eph_shared
+	 * and identity_shared. */
+	if (vec_fixed("pairing_code.ephemeral_shared", es_want, 32) == -1 ||
+	    vec_fixed("pairing_code.identity_shared", is_want, 32) == -1 ||
+	    seed_pair("primary-link-ephemeral", &pe) == -1 ||
+	    !T_INTEQ(wa_paircode_unwrap(code, (uint8_t *)pw.data, pw.len,
+	    pe_pub), 0) || !T_MEMEQ(pe_pub, pe.pub, 32) ||
+	    wa_x25519(shared, eph.priv, pe_pub) != 0 ||
+	    !T_MEMEQ(shared, es_want, 32) ||
+	    wa_x25519(shared, ident.priv, pid) != 0 ||
+	    !T_MEMEQ(shared, is_want, 32))
 		goto out;
 	ok = T_INTEQ(wa_paircode_finish_with(code, &eph, &ident,
 	    (uint8_t *)pw.data, pw.len, pid, advr, kbs, kbn, &f), 0) &&

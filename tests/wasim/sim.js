@@ -217,10 +217,18 @@ class Conn {
 		});
 	}
 
+	/* The ref the client should be showing now (exact windows), or null. */
 	currentRef() {
-		const el = Date.now();
-		return this.refs.find(r => r.shownAt <= el && el < r.expiresAt +
-		    this.sim.refGraceMs) || null;
+		const now = Date.now();
+		return this.refs.find(r => r.shownAt <= now && now < r.expiresAt) ||
+		    null;
+	}
+
+	/* A scanned ref counts if its window (plus a small grace for the
+	 * client's display and the HTTP call) has not passed. */
+	refScannable(r) {
+		const now = Date.now();
+		return r.shownAt <= now && now < r.expiresAt + this.sim.refGraceMs;
 	}
 }
 
@@ -648,12 +656,12 @@ export class Simulator {
 		    c.refs.some(r => r.ref === ref));
 		if (!conn)
 			throw new HttpError(409, 'unknown ref');
-		const cur = conn.currentRef();
-		if (conn.phase !== 'registration' || !cur || cur.ref !== ref) {
-			const r = conn.refs.find(x => x.ref === ref);
-			throw new HttpError(409, conn.phase !== 'registration' ?
-			    `ref's connection is ${conn.phase}` :
-			    `stale ref (index ${r.index}; current ${cur ? cur.index : 'none'})`);
+		const r = conn.refs.find(x => x.ref === ref);
+		if (conn.phase !== 'registration')
+			throw new HttpError(409, `ref's connection is ${conn.phase}`);
+		if (!conn.refScannable(r)) {
+			const cur = conn.currentRef();
+			throw new HttpError(409, `stale ref (index ${r.index}; current ${cur ? cur.index : 'none'})`);
 		}
 		if (!eqBytes(noisePub, conn.clientStatic))
 			throw new HttpError(400, 'QR Noise key differs from the connection\'s static key');

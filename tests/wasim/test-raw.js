@@ -122,7 +122,11 @@ async function main() {
 		assert(el > 60000 / SCALE - 500, `rotated after ${el} ms`);
 		const conn = s.connections.find(x => x.id === s.pendingRefs[0].conn);
 		assert(conn.pairDeviceAcked, 'ack not recorded');
-		const r = await post(sim, '/scan', { qr: qrFor(reg.refs[0],
+		let r = await post(sim, '/scan', { qr: qrFor(reg.refs[2],
+		    randomBytes(32)) });
+		assert(r.status === 409, `ref 3 before its time: ${JSON.stringify(r)}`);
+		await sleep(300);	/* past the 250 ms grace */
+		r = await post(sim, '/scan', { qr: qrFor(reg.refs[0],
 		    randomBytes(32)) });
 		assert(r.status === 409 && /stale/.test(r.body.error), JSON.stringify(r));
 	});

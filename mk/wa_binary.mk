@@ -38,3 +38,25 @@ $(WA_INTEROP_BIN): $(BUILD)/tests/wa/interop/binary_interop.o \
 tests: $(WA_INTEROP_BIN)
 CHECK_SCRIPTS	+= tests/wa/interop/run.sh
 
+
+# libFuzzer target for the decoder, built with clang outside the object
+# tree; "make check" runs it for 10 s through tests/wa/fuzz.sh.
+WA_BINARY_FUZZ_SRCS := tests/fuzz/fuzz_binary.c daemon/wa/binary.c \
+		   daemon/wa/jid.c lib/buf.c lib/log.c lib/xalloc.c
+FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_binary
+$(BUILD)/fuzz/fuzz_binary: $(WA_BINARY_FUZZ_SRCS) $(BUILD)/gen/wa_tokens.c \
+    $(BUILD)/gen/wa_tokens.h daemon/wa/binary.h daemon/wa/jid.h
+	@mkdir -p $(dir $@)
+	$(or $(FUZZ_CC),clang) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ilib -Idaemon/wa \
+	    -I$(BUILD)/gen -o $@ $(WA_BINARY_FUZZ_SRCS) \
+	    $(BUILD)/gen/wa_tokens.c $(call pc_libs,zlib)
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_binary 10'
+
+# Throughput of decode and encode over a mix of realistic stanzas.
+$(BUILD)/bench/bench_binary.o: CPPFLAGS += -Idaemon/wa
+$(BUILD)/bench/bench_binary: $(BUILD)/bench/bench_binary.o \
+    $(WA_BINARY_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS) zlib)
+PROGS		+= $(BUILD)/bench/bench_binary
+BENCH_CMDS	+= $(BUILD)/bench/bench_binary

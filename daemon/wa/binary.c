@@ -668,6 +668,7 @@ static int
 get8(struct dec *d, unsigned int *v)
 {
 
+	*v = 0;
 	if (d->len - d->off < 1)
 		return fail(d, "truncated input");
 	*v = d->p[d->off++];
@@ -679,9 +680,9 @@ getn(struct dec *d, size_t n, uint32_t *v)
 {
 	size_t	 i;
 
+	*v = 0;
 	if (d->len - d->off < n)
 		return fail(d, "truncated input");
-	*v = 0;
 	for (i = 0; i < n; i++)
 		*v = *v << 8 | d->p[d->off++];
 	return 0;

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# tests/bench/bench_web.sh: web benchmark of the dashboard ("make bench").
+# Starts a private stack (scripts/stack.sh) from $BUILD (default build,
+# the plain non-sanitized "make" output) in a temporary WADESK_VAR on a
+# free loopback port, fills it with 10,000 accounts, signs in, puts one
+# account in pairing with a QR, and runs wrk (2 threads, 32 connections,
+# $WADESK_BENCH_SECONDS s each, default 10) against nginx for:
+#   static   the same PNG bytes as the QR, served by nginx from static/
+#   qr.png   GET /accounts/{id}/qr.png (FastCGI, PNG cached per worker)
+#   accounts GET /accounts (first page of 10,000)
+#   health   GET /health
+# Prints requests/s, p99 latency and the ratio to the static file, next
+# to the targets (qr.png >= 15 % of static, /health >= 20 %, /accounts
+# p99 < 20 ms).  Missing a target is reported, not a failure; a broken
+# measurement (a URL not answering 200 first, or error answers during
+# the run) exits 1.  The stack, the temporary folder and the temporary
+# static file are always removed.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+export BUILD=${BUILD:-build}
+SECS=${WADESK_BENCH_SECONDS:-10}
+NACCOUNTS=10000
+
+die() {
+	echo "bench_web: $*" >&2
+	exit 1
+}
+
+for b in cgi/wadesk.fcgi cgi/wadeskctl; do
+	[ -x "$BUILD/$b" ] || die "$BUILD/$b is not built (make)"
+done
+for c in wrk curl psql; do
+	command -v "$c" >/dev/null 2>&1 || die "$c is not installed"
+done
+
+port=$(node -e 'const s = require("net").createServer();
+s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });') ||
+    die "cannot pick a free port"
+VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-bench.XXXXXX")
+chmod 755 "$VAR"
+STATIC_NAME=bench_web-$$-$RANDOM.png
+STATIC=$ROOT/static/$STATIC_NAME
+export WADESK_VAR=$VAR WADESK_PORT=$port WADESK_LOGIN_RATE=6000r/m
+export WADESK_ADMIN_PASSWORD=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+BASE=http://127.0.0.1:$port
+
+cleanup() {
+	rm -f "$STATIC"
+	scripts/stack.sh stop >/dev/null 2>&1 || true
+	rm -rf "$VAR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# psql as the database owner (the service user when run as root).
+sql() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u wadesk -- psql -h "$VAR/run" -d wadesk -X -q -At \
+		    -v ON_ERROR_STOP=1 "$@"
+	else
+		psql -h "$VAR/run" -d wadesk -X -q -At -v ON_ERROR_STOP=1 "$@"
+	fi
+}
+
+scripts/stack.sh start >"$VAR/stack.log" 2>&1 ||
+    { cat "$VAR/stack.log" >&2; die "scripts/stack.sh start failed"; }
+
+# 10,000 accounts for the admin, in every settled state, newest first.
+sql -v n=$NACCOUNTS <<'SQL' || die "cannot create the accounts"
+INSERT INTO wadesk.accounts (operator_id, label, status, phone_number,
+    created_at)
+SELECT o.id, 'Bench account ' || g,
+    (ARRAY['unpaired', 'connected', 'disconnected', 'logged_out'])[1 + g % 4],
+    CASE WHEN g % 4 IN (1, 2) THEN (15550000000 + g)::text END,
+    now() - g * interval '1 second'
+FROM wadesk.operators o, generate_series(1, :n) g
+WHERE o.username = 'admin';
+ANALYZE wadesk.accounts;
+SQL
+
+# One in pairing with a QR shaped like WhatsApp's (ref + 3 base64 keys,
+# per whatsmeow pair.go makeQRData): about 230 characters.
+b64() { head -c "$1" /dev/urandom | base64 -w0; }
+qr="2@$(b64 68 | cut -c1-90),$(b64 32),$(b64 32),$(b64 32)"
+qid=$(sql -v qr="$qr" <<'SQL'
+UPDATE wadesk.accounts SET status = 'pending', qr_code = :'qr',
+    qr_version = qr_version + 1,
+    qr_expires_at = now() + interval '1 hour',
+    pair_deadline = now() + interval '1 hour'
+WHERE id = (SELECT min(id) FROM wadesk.accounts)
+RETURNING id;
+SQL
+) || die "cannot set the QR"
+
+# Sign in: the form's token is the wadesk_login cookie.
+jar=$VAR/cookies
+csrf=$(curl -fsS -c "$jar" "$BASE/login" |
+    sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+[ -n "$csrf" ] || die "no sign-in form at $BASE/login"
+curl -fsS -o /dev/null -b "$jar" -c "$jar" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "username=admin" \
+    --data-urlencode "password=$WADESK_ADMIN_PASSWORD" --data "next=/" \
+    "$BASE/login" || die "sign-in failed"
+sess=$(awk '$6 == "wadesk_session" { print $7 }' "$jar")
+[ -n "$sess" ] || die "sign-in set no wadesk_session cookie"
+export WADESK_COOKIE="wadesk_session=$sess"
+
+curl -fsS -H "Cookie: $WADESK_COOKIE" -o "$STATIC" \
+    "$BASE/accounts/$qid/qr.png" || die "GET /accounts/$qid/qr.png failed"
+chmod 644 "$STATIC"
+pngsize=$(stat -c %s "$STATIC")
+
+# Every URL must answer 200 with what it should before it is measured
+# (wrk counts a 303 to /login as a success).
+check() {
+	local url=$1 want=$2 got
+	got=$(curl -sS -o "$VAR/body" -w '%{http_code} %{content_type}' \
+	    -H "Cookie: $WADESK_COOKIE" "$BASE$url") ||
+	    die "GET $url: no answer"
+	case $got in
+	"200 $want"*) ;;
+	*) die "GET $url: $got, want 200 $want" ;;
+	esac
+}
+check "/static/$STATIC_NAME" image/png
+check "/accounts/$qid/qr.png" image/png
+check /accounts text/html
+grep -q "$NACCOUNTS accounts" "$VAR/body" ||
+    die "GET /accounts does not list $NACCOUNTS accounts"
+
+# /health answers 503 without a live session daemon: stand in for its
+# heartbeat (WADESK_DAEMON_DEAD_S, 30 s by default; beat() is called
+# again right before /health is measured).
+beat() {
+	sql -c "DELETE FROM wadesk.daemon_instances;
+	    INSERT INTO wadesk.daemon_instances (hostname, pid)
+	    VALUES ('bench_web', $$);" || die "cannot write a heartbeat"
+}
+beat
+check /health application/json
+
+echo "bench_web: $(nproc) CPUs, $BUILD, nginx on 127.0.0.1:$port," \
+    "wrk -t2 -c32 -d${SECS}s; QR PNG $pngsize bytes; $NACCOUNTS accounts"
+# wrk, nginx, wadesk.fcgi and PostgreSQL share these CPUs: other load
+# skews every figure, so say how busy the machine was.
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "bench_web: load average $load before the runs" \
+    "$(awk -v l="$load" -v n="$(nproc)" 'BEGIN { if (l > n / 2)
+    print "(busy machine: figures are pessimistic)" }')"
+
+bad=0
+run() {
+	local name=$1 url=$2 out
+	out=$(wrk -t2 -c32 -d"${SECS}s" -s tests/bench/bench_web.lua \
+	    "$BASE$url" 2>&1) || die "wrk $url failed: $out"
+	out=$(printf '%s\n' "$out" | grep '^result ') ||
+	    die "wrk $url printed no result"
+	eval "${name}_$(printf '%s' "$out" | sed 's/^result //; s/ / '"${name}"'_/g')"
+	eval "local nerr=\$((${name}_non2xx + ${name}_errors))"
+	if [ "$nerr" -ne 0 ]; then
+		echo "bench_web: $url: $nerr error answers during the run" >&2
+		bad=1
+	fi
+}
+run static "/static/$STATIC_NAME"
+run qr "/accounts/$qid/qr.png"
+run accounts /accounts
+beat
+run health /health
+
+# Ratio of a figure to the static file's, in percent.
+pct() { awk -v a="$1" -v b="$static_rps" 'BEGIN { printf "%.1f", 100 * a / b }'; }
+meets() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
+	ok = op == ">=" ? v >= t : v < t; print ok ? "met" : "MISSED" }'; }
+
+printf '%-34s %10s %9s %9s  %s\n' "what" "req/s" "p99 ms" "% static" "target"
+printf '%-34s %10.0f %9.2f %9s  %s\n' "static PNG ($pngsize bytes, nginx)" \
+    "$static_rps" "$static_p99_ms" "100.0" "-"
+printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /accounts/{id}/qr.png" \
+    "$qr_rps" "$qr_p99_ms" "$(pct "$qr_rps")" \
+    ">= 15 % of static: $(meets "$(pct "$qr_rps")" 15 '>=')"
+printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /accounts (page 1 of 10,000)" \
+    "$accounts_rps" "$accounts_p99_ms" "$(pct "$accounts_rps")" \
+    "p99 < 20 ms: $(meets "$accounts_p99_ms" 20 '<')"
+printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /health" \
+    "$health_rps" "$health_p99_ms" "$(pct "$health_rps")" \
+    ">= 20 % of static: $(meets "$(pct "$health_rps")" 20 '>=')"
+echo "bench_web: load average $(cut -d' ' -f1 /proc/loadavg) after the runs"
+[ "$bad" -eq 0 ] || die "some answers were errors; the figures above are not valid"

@@ -33,7 +33,8 @@ const PASSWORD = process.env.WADESK_ADMIN_PASSWORD || "";
 const ART = process.env.WADESK_ARTIFACTS ||
     path.join(__dirname, "..", "artifacts");
 const CHROMIUM = process.env.WADESK_CHROMIUM || "/usr/bin/chromium";
-const LABEL = "Support line \u00e9 <b>&</b>";
+const LABEL = "Support line";
+const HOSTILE = "Caf\u00e9 <b>&amp;</b> \"q\" '<script>x</script>";
 
 if (!BASE || !VAR || !PASSWORD) {
 	console.log("FAIL browser-env: WADESK_URL, WADESK_VAR and " +
@@ -193,6 +194,21 @@ const steps = [
 	    ('Old phone', 'logged_out', NULL, NULL, NULL, NULL, NULL::timestamptz))
 	    AS v(label, status, phone, jid, name, plat, seen)
 	    WHERE o.username = 'admin';`);
+	/* What the daemon records along the way, and its heartbeat. */
+	sql(`INSERT INTO wadesk.account_events (account_id, kind, detail, at)
+	    SELECT a.id, v.kind, v.detail::jsonb, now() - v.ago
+	    FROM wadesk.accounts a JOIN (VALUES
+	    ('Sales desk', 'paired', '{"phone": "15550100"}', interval '2 hours'),
+	    ('Sales desk', 'connected', '{}', interval '119 minutes'),
+	    ('Night shift', 'connected', '{}', interval '5 minutes'),
+	    ('Returns', 'disconnected', '{"reason": "connection lost"}',
+	        interval '3 days'),
+	    ('Old phone', 'logged_out', '{"reason": "removed on the phone"}',
+	        interval '4 days'))
+	    AS v(label, kind, detail, ago) ON v.label = a.label
+	    ORDER BY v.ago DESC;
+	    INSERT INTO wadesk.daemon_instances (hostname, pid)
+	    VALUES ('browser-test', 1);`);
 	await p.goto(BASE + "/");
 	assert((await p.textContent("h1")).trim() === "Dashboard",
 	    "no Dashboard heading");
@@ -205,6 +221,16 @@ const steps = [
 	    `disconnected count ${counts.disconnected}, want 1`);
 	const total = (await p.textContent(".counts a.count .n")).trim();
 	assert(total === "4", `total ${total}, want 4`);
+	const daemon = await p.getAttribute("p.daemon", "class");
+	assert(/daemon-alive/.test(daemon), `daemon line class ${show(daemon)} ` +
+	    "with a fresh heartbeat");
+	const ev = await p.$$eval("table.events tbody tr", (trs) =>
+	    trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+	assert(ev.length === 5, `${ev.length} recent events, want 5`);
+	assert(ev[0][1] === "Night shift" && ev[0][2] === "connected" &&
+	    ev[0][3] === "session daemon",
+	    `newest event ${JSON.stringify(ev[0])}`);
+	assert(ev[4][2] === "logged_out", `oldest event ${JSON.stringify(ev[4])}`);
 	await p.screenshot({ path: path.join(ART, "dashboard.png"),
 	    fullPage: true });
 }],
@@ -233,9 +259,7 @@ const steps = [
 	assert(new URL(p.url()).pathname === `/accounts/${st.id}`,
 	    `link went to ${p.url()}`);
 	const h1 = await p.textContent("h1");
-	assert(h1.includes(LABEL), `heading ${show(h1)} lacks the label ` +
-	    "(escaping broken?)");
-	assert((await p.$("h1 b")) === null, "label markup was not escaped");
+	assert(h1.includes(LABEL), `heading ${show(h1)} lacks the label`);
 }],
 
 ["browser-pair-waiting", async () => {
@@ -423,6 +447,35 @@ const steps = [
 	assert((await p.$("img#qr")) === null, "QR image next to the code");
 	await p.screenshot({ path: path.join(ART, "account-code.png"),
 	    fullPage: true });
+}],
+
+["browser-rename-escaping", async () => {
+	/* A label full of markup comes back as text everywhere. */
+	const p = st.page;
+	await p.goto(BASE + `/accounts/${st.id}`);
+	await p.fill("form[action$='/rename'] input[name=label]", HOSTILE);
+	await Promise.all([p.waitForNavigation(),
+	    p.click("form[action$='/rename'] button[type=submit]")]);
+	const row = sql(`SELECT label FROM wadesk.accounts WHERE id = :'id'`,
+	    { id: st.id });
+	assert(row === HOSTILE, `database label ${show(row)}`);
+	const h1 = await p.$eval("h1", (e) => e.firstChild.textContent.trim());
+	assert(h1 === HOSTILE, `heading ${show(h1)}, want ${show(HOSTILE)}`);
+	assert((await p.$("main b:has-text('&amp;'), main script")) === null,
+	    "label markup became elements");
+	const input = await p.inputValue(
+	    "form[action$='/rename'] input[name=label]");
+	assert(input === HOSTILE, `rename field holds ${show(input)}`);
+	const title = await p.title();
+	assert(title.startsWith(HOSTILE), `title ${show(title)}`);
+	await p.goto(BASE + "/accounts");
+	const cell = await p.textContent(`tr[data-id="${st.id}"] a`);
+	assert(cell === HOSTILE, `list shows ${show(cell)}`);
+	await p.goto(BASE + "/");
+	const ev = await p.$$eval("table.events tbody tr td:nth-child(5)",
+	    (tds) => tds.map((t) => t.textContent));
+	assert(ev.some((t) => t.includes("<script>x</script>")),
+	    "renamed event detail missing or mangled");
 }],
 
 ["browser-status-json", async () => {

@@ -1,0 +1,423 @@
+/*
+ * The WebSocket client under the WhatsApp protocol; see conn.h.  Runs
+ * on the caller's lws_context: connections are made on a vhost named
+ * "wa-md" that this file adds to the context the first time (so the
+ * caller's own protocol list need not know about us), each wsi finds
+ * its struct wa_conn through lws' opaque user data, and nothing here is
+ * global.  Facts: endpoint, Origin and the no-cache headers per spec
+ * 1.1 (whatsmeow socket/framesocket.go); binary messages only, text
+ * messages ignored; every outbound frame is its own WebSocket message
+ * (spec 1.2).  No permessage-deflate is offered (valid WebSocket; the
+ * server does not require it, spec 1.1).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "frame.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define	WA_VHOST_NAME		"wa-md"
+#define	WA_PROTOCOL_NAME	"wa-md"
+
+/* One queued outbound WebSocket message: LWS_PRE spare bytes, then it. */
+struct	outmsg {
+	struct outmsg	*next;
+	struct buf	 b;		/* LWS_PRE bytes, then the message */
+};
+
+struct	wa_conn {
+	struct lws		*wsi;		/* NULL once lws let go */
+	struct wa_conn_cbs	 cbs;		/* callbacks up */
+	void			*arg;		/* their argument */
+	struct wa_frame_rx	 rx;		/* inbound reassembly */
+	struct wa_frame_tx	 tx;		/* outbound 'WA' header state */
+	struct outmsg		*q_head;	/* oldest queued message */
+	struct outmsg		*q_tail;	/* newest queued message */
+	size_t			 q_bytes;	/* bytes queued */
+	int			 established;	/* upgrade completed */
+	int			 detached;	/* no more callbacks up */
+	int			 in_open;	/* inside wa_conn_open() */
+	int			 dead;		/* lws ended it in open */
+	char			*origin;	/* Origin header value */
+};
+
+static int	conn_lws_cb(struct lws *, enum lws_callback_reasons, void *,
+		    void *, size_t);
+
+static const struct lws_protocols	wa_protocols[] = {
+	{ WA_PROTOCOL_NAME, conn_lws_cb, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/*
+ * Check that url is a ws:// or wss:// URL lws can connect to.
+ * Returns 0, or -1 (logged).
+ */
+int
+wa_conn_url_check(const char *url)
+{
+	char		*u;
+	const char	*prot, *ads, *path;
+	int		 port, rc = -1;
+
+	if (url == NULL || *url == '\0') {
+		log_warnx("%s: empty URL", __func__);
+		return -1;
+	}
+	u = xstrdup(url);
+	if (lws_parse_uri(u, &prot, &ads, &port, &path) != 0 ||
+	    *ads == '\0')
+		log_warnx("%s: cannot parse URL", __func__);
+	else if (strcmp(prot, "ws") != 0 && strcmp(prot, "wss") != 0)
+		log_warnx("%s: not a ws:// or wss:// URL", __func__);
+	else
+		rc = 0;
+	free(u);
+	return rc;
+}
+
+/* The vhost our connections live on, created on first use. */
+static struct lws_vhost *
+conn_vhost(struct lws_context *ctx)
+{
+	struct lws_context_creation_info	 info;
+	struct lws_vhost			*vh;
+
+	if ((vh = lws_get_vhost_by_name(ctx, WA_VHOST_NAME)) != NULL)
+		return vh;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = wa_protocols;
+	info.vhost_name = WA_VHOST_NAME;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if ((vh = lws_create_vhost(ctx, &info)) == NULL)
+		log_warnx("%s: cannot create the %s vhost", __func__,
+		    WA_VHOST_NAME);
+	return vh;
+}
+
+static void
+queue_free(struct wa_conn *c)
+{
+	struct outmsg	*m;
+
+	while ((m = c->q_head) != NULL) {
+		c->q_head = m->next;
+		buf_free(&m->b);
+		free(m);
+	}
+	c->q_tail = NULL;
+	c->q_bytes = 0;
+}
+
+static void
+conn_free(struct wa_conn *c)
+{
+
+	queue_free(c);
+	wa_frame_rx_free(&c->rx);
+	free(c->origin);
+	free(c);
+}
+
+/*
+ * Report the end once (unless the owner already closed), then forget
+ * the owner.
+ */
+static void
+conn_end(struct wa_conn *c, enum wa_conn_end why, const char *detail)
+{
+
+	if (c->detached)
+		return;
+	c->detached = 1;
+	if (c->cbs.on_end != NULL)
+		c->cbs.on_end(c->arg, why, detail);
+}
+
+/*
+ * lws let go of the wsi: report if nobody knows yet and free, unless
+ * we are still inside wa_conn_open(), which then cleans up.
+ */
+static void
+conn_gone(struct lws *wsi, struct wa_conn *c, enum wa_conn_end why,
+    const char *detail)
+{
+
+	lws_set_opaque_user_data(wsi, NULL);
+	c->wsi = NULL;
+	if (c->in_open) {
+		c->dead = 1;
+		return;
+	}
+	conn_end(c, why, detail);
+	conn_free(c);
+}
+
+/* Push one WebSocket message into the frame stream; hand frames up. */
+static int
+conn_receive(struct wa_conn *c, const void *in, size_t len)
+{
+	const uint8_t	*f;
+	size_t		 n;
+	int		 rc;
+
+	if (wa_frame_rx_push(&c->rx, in, len) == -1) {
+		conn_end(c, WA_CONN_END_FRAMING, "frame stream failed");
+		return -1;
+	}
+	while (!c->detached && (rc = wa_frame_rx_next(&c->rx, &f, &n)) != 0) {
+		if (rc == -1) {
+			conn_end(c, WA_CONN_END_FRAMING, "frame too large");
+			return -1;
+		}
+		if (c->cbs.on_frame != NULL)
+			c->cbs.on_frame(c->arg, f, n);
+	}
+	return c->detached ? -1 : 0;
+}
+
+/* Write the oldest queued message; ask for more writable callbacks. */
+static int
+conn_writeable(struct lws *wsi, struct wa_conn *c)
+{
+	struct outmsg	*m;
+	size_t		 len;
+
+	if (c->detached)
+		return -1;
+	if ((m = c->q_head) == NULL)
+		return 0;
+	len = m->b.len - LWS_PRE;
+	if (lws_write(wsi, (unsigned char *)m->b.data + LWS_PRE, len,
+	    LWS_WRITE_BINARY) < (int)len) {
+		conn_end(c, WA_CONN_END_LOST, "write failed");
+		return -1;
+	}
+	c->q_head = m->next;
+	if (c->q_head == NULL)
+		c->q_tail = NULL;
+	c->q_bytes -= m->b.len;
+	buf_free(&m->b);
+	free(m);
+	if (c->q_head != NULL)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/*
+ * Add the Origin header (spec 1.1).  lws 4.1 would prefix the value of
+ * its own origin field with "http://" unless the caller's context was
+ * made with LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN, so we write it.
+ * lws itself already sends "Cache-Control: no-cache" and "Pragma:
+ * no-cache", the two other headers whatsmeow sends.
+ */
+static int
+conn_headers(struct wa_conn *c, void *in, size_t len)
+{
+	char	**p = in;
+	int	  n;
+
+	if (c->origin == NULL)
+		return 0;
+	n = snprintf(*p, len, "Origin: %s\x0d\x0a", c->origin);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+/*
+ * The lws callback for our protocol.  Finds the connection through the
+ * wsi's opaque user data; a NULL there means the owner is gone and the
+ * wsi is only being closed.
+ */
+static int
+conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct wa_conn	*c = lws_get_opaque_user_data(wsi);
+	char		 detail[160];
+
+	if (c == NULL)
+		return reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
+		    reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1 : 0;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return conn_headers(c, in, len);
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		snprintf(detail, sizeof(detail), "%.*s",
+		    in == NULL ? 13 : (int)(len > 120 ? 120 : len),
+		    in == NULL ? "connect error" : (const char *)in);
+		conn_gone(wsi, c, WA_CONN_END_CONNECT_FAILED, detail);
+		return 0;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		c->established = 1;
+		if (!c->detached && c->cbs.on_open != NULL)
+			c->cbs.on_open(c->arg);
+		if (c->detached)
+			return -1;
+		if (c->q_head != NULL)
+			lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (c->detached)
+			return -1;
+		if (!lws_frame_is_binary(wsi))
+			return 0;	/* whatsmeow ignores text messages */
+		return conn_receive(c, in, len);
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return conn_writeable(wsi, c);
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		conn_gone(wsi, c, WA_CONN_END_LOST, "connection closed");
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		conn_gone(wsi, c, c->established ? WA_CONN_END_LOST :
+		    WA_CONN_END_CONNECT_FAILED, "connection gone");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Open a WebSocket client connection to cfg->url on cfg->lws.  Returns
+ * the connection (owned by the caller until wa_conn_close() or on_end),
+ * or NULL (logged) if it could not even be started; then no callback
+ * is made.  Later failures arrive as on_end(WA_CONN_END_CONNECT_FAILED).
+ */
+struct wa_conn *
+wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
+    void *arg)
+{
+	struct lws_client_connect_info	 i;
+	struct wa_conn			*c;
+	struct lws			*wsi;
+	struct lws_vhost		*vh;
+	char				*u = NULL, *path = NULL;
+	const char			*prot, *ads, *p;
+	int				 port;
+
+	if (wa_conn_url_check(cfg->url) == -1)
+		return NULL;
+	if ((vh = conn_vhost(cfg->lws)) == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->cbs = *cbs;
+	c->arg = arg;
+	if (cfg->origin != NULL && *cfg->origin != '\0') {
+		if (strpbrk(cfg->origin, "\r\n") != NULL) {
+			log_warnx("%s: bad Origin", __func__);
+			free(c);
+			return NULL;
+		}
+		c->origin = xstrdup(cfg->origin);
+	}
+	wa_frame_rx_init(&c->rx, cfg->max_frame);
+	wa_frame_tx_init(&c->tx);
+
+	u = xstrdup(cfg->url);
+	if (lws_parse_uri(u, &prot, &ads, &port, &p) != 0)
+		goto fail;	/* checked above; cannot happen */
+	path = xasprintf("/%s", p);
+	memset(&i, 0, sizeof(i));
+	i.context = cfg->lws;
+	i.vhost = vh;
+	i.address = ads;
+	i.port = port;
+	i.path = path;
+	i.host = ads;
+	i.local_protocol_name = WA_PROTOCOL_NAME;
+	i.opaque_user_data = c;
+	if (strcmp(prot, "wss") == 0) {
+		i.ssl_connection = LCCSCF_USE_SSL;
+		if (cfg->insecure)
+			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+			    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+			    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+	}
+	c->in_open = 1;
+	wsi = lws_client_connect_via_info(&i);
+	c->in_open = 0;
+	if (wsi == NULL || c->dead) {
+		log_warnx("%s: cannot connect to %s:%d", __func__, ads, port);
+		goto fail;
+	}
+	c->wsi = wsi;
+	free(u);
+	free(path);
+	return c;
+fail:
+	free(u);
+	free(path);
+	conn_free(c);
+	return NULL;
+}
+
+/*
+ * Queue one frame (payload of len bytes, copied) for sending as its own
+ * binary WebSocket message; the first frame of the connection carries
+ * the 'WA' header in front.  Returns 0, or -1 (logged) if the payload
+ * is too large or the connection is closed.
+ */
+int
+wa_conn_send(struct wa_conn *c, const void *payload, size_t len)
+{
+	static const uint8_t	 pre[LWS_PRE];
+	struct outmsg		*m;
+
+	if (c->detached || c->wsi == NULL) {
+		log_warnx("%s: connection closed", __func__);
+		return -1;
+	}
+	m = xcalloc(1, sizeof(*m));
+	buf_init(&m->b);
+	buf_append(&m->b, pre, sizeof(pre));
+	if (wa_frame_encode(&c->tx, payload, len, &m->b) == -1) {
+		buf_free(&m->b);
+		free(m);
+		return -1;
+	}
+	if (c->q_tail != NULL)
+		c->q_tail->next = m;
+	else
+		c->q_head = m;
+	c->q_tail = m;
+	c->q_bytes += m->b.len;
+	if (c->established)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/*
+ * Close the connection without any further callback; the memory is
+ * released when lws lets go of the socket.  NULL is a no-op.
+ */
+void
+wa_conn_close(struct wa_conn *c)
+{
+
+	if (c == NULL)
+		return;
+	c->detached = 1;
+	queue_free(c);
+	if (c->wsi == NULL) {
+		conn_free(c);
+		return;
+	}
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* Approximate heap bytes held by the connection (for benchmarks). */
+size_t
+wa_conn_mem(const struct wa_conn *c)
+{
+
+	return sizeof(*c) + c->rx.cap + c->q_bytes;
+}

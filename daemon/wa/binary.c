@@ -629,6 +629,7 @@ struct	dec {
 	size_t			 len;
 	size_t			 off;
 	size_t			 nodes;
+	size_t			 attrs;
 	char			*err;
 	size_t			 errsz;
 };
@@ -1074,6 +1075,11 @@ read_node(struct dec *d, int depth, struct wa_node **out)
 	if (na > WA_BINARY_MAX_ATTRS) {
 		fail(d, "<%.32s> has %zu attributes, at most %d", n->tag, na,
 		    WA_BINARY_MAX_ATTRS);
+		goto bad;
+	}
+	if ((d->attrs += na) > WA_BINARY_MAX_ALLATTRS) {
+		fail(d, "more than %d attributes in the tree",
+		    WA_BINARY_MAX_ALLATTRS);
 		goto bad;
 	}
 	if (na > (d->len - d->off) / 2) {

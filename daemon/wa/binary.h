@@ -44,6 +44,10 @@
  * on the wire are kept in wire order; wa_node_attr() returns the last,
  * as both references' maps do.
  *
+ * Not carried over from whatsmeow: its writeNode turns a node tagged
+ * "0" into "F8 00", which no decoder (its own included) accepts; here
+ * "0" is an ordinary tag (single token 0x2D).
+ *
  * No global mutable state: the token tables are const.
  */
 #ifndef WADESK_WA_BINARY_H
@@ -78,6 +82,7 @@ struct buf;
 #define	WA_BINARY_MAX_DEPTH	64	/* levels, root is 1 */
 #define	WA_BINARY_MAX_NODES	262144	/* nodes per tree */
 #define	WA_BINARY_MAX_ATTRS	1024	/* attributes per node */
+#define	WA_BINARY_MAX_ALLATTRS	1048576	/* attributes per tree */
 #define	WA_FRAME_MAX_INFLATE	(1 << 24) /* bytes, inflated */
 
 /* Frame plaintext flag bit: body is zlib (RFC 1950), spec 5.1. */
@@ -195,7 +200,8 @@ int		 wa_binary_encode(const struct wa_node *n, struct buf *out)
  * are an error (whatsmeow Unmarshal).  Returns 0, or -1 with *out NULL
  * and a one-line reason with the byte offset in err (errsz bytes, may
  * be 0).  Does not log: the input is the network's, the caller decides.
- * Limits: WA_BINARY_MAX_DEPTH, WA_BINARY_MAX_NODES, WA_BINARY_MAX_ATTRS;
+ * Limits: WA_BINARY_MAX_DEPTH, WA_BINARY_MAX_NODES, WA_BINARY_MAX_ATTRS,
+ * WA_BINARY_MAX_ALLATTRS (so a 16 MiB frame cannot become gigabytes);
  * a list or byte length larger than the remaining input is rejected
  * before anything is allocated for it.
  */

@@ -138,9 +138,10 @@ roundtrip(const struct wa_node *n)
 	if (!ok)
 		fprintf(stderr, "roundtrip: %s\n", err);
 	if (ok && !wa_node_equal(n, d)) {
-		char	*x = wa_node_debug_string(n);
-		char	*y = wa_node_debug_string(d);
+		char	*x, *y;
 
+		x = wa_node_debug_string(n);
+		y = wa_node_debug_string(d);
 		fprintf(stderr, "roundtrip differs:\n  %s\n  %s\n", x, y);
 		free(x);
 		free(y);
@@ -766,6 +767,25 @@ decode_node_limit(void)
 }
 
 static int
+decode_attr_limit(void)
+{
+	struct buf	 b;
+	int		 i, j, ok;
+
+	/* 1030 nodes of 1024 attributes: over WA_BINARY_MAX_ALLATTRS. */
+	buf_init(&b);
+	buf_append(&b, "\xF8\x02\x19\xF9\x04\x06", 6);
+	for (i = 0; i < 1030; i++) {
+		buf_append(&b, "\xF9\x08\x01\x19", 4);
+		for (j = 0; j < 1024; j++)
+			buf_append(&b, "\x08\x04", 2);
+	}
+	ok = dec_fails(b.data, b.len, "more than 1048576 attributes");
+	buf_free(&b);
+	return ok;
+}
+
+static int
 encode_errors(void)
 {
 	struct wa_node	*n, *c;
@@ -955,6 +975,7 @@ main(void)
 		T_CASE(decode_truncations),
 		T_CASE(decode_depth_limit),
 		T_CASE(decode_node_limit),
+		T_CASE(decode_attr_limit),
 		T_CASE(encode_errors),
 		T_CASE(node_api),
 		T_CASE(debug_escaping),

@@ -320,8 +320,9 @@ rnd_token(void)
 static void
 rnd_chars(struct buf *b, const char *set, size_t len)
 {
-	size_t	 i, n = strlen(set);
+	size_t	 i, n;
 
+	n = strlen(set);
 	for (i = 0; i < len; i++)
 		buf_putc(b, set[rnd(n)]);
 }

@@ -1,0 +1,285 @@
+/*
+ * daemon.h: the session daemon wadeskd's internal header (STYLE.md 2.3):
+ * struct daemon, the per-account session, the pure lifecycle rules and
+ * the prototypes, grouped by file.
+ *
+ *   main.c       start-up (acquire), lws context, signals, tick, shutdown
+ *   intake.c     database connection inside the lws loop, LISTEN/NOTIFY,
+ *                claiming commands (FOR UPDATE SKIP LOCKED), heartbeat
+ *   db_daemon.c  the daemon role's statement table and typed writes
+ *   creds.c      credentials sealing key and crypto_secretbox seal/open
+ *   policy.c     DESIGN.md "Session lifecycle rules" 1-10 as one pure
+ *                function: (session facts, event) -> plan
+ *   session.c    per-account sessions: wa_client callbacks, applying
+ *                plans (database writes, client calls), timers
+ */
+#ifndef WADESK_DAEMON_H
+#define WADESK_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libwebsockets.h>
+
+#include "conf.h"
+#include "db.h"
+#include "status.h"
+#include "wa.h"
+
+#define	DAEMON_TICK_US		(250 * LWS_US_PER_MS)	/* housekeeping */
+#define	DAEMON_PG_RETRY_US	(1 * LWS_US_PER_SEC)	/* db reconnect */
+#define	DAEMON_SCAN_MS		3000	/* look for missed commands */
+#define	DAEMON_HEARTBEAT_MS	2000	/* daemon_instances update */
+#define	DAEMON_LOGOUT_MS	15000	/* give up waiting for a logout */
+#define	DAEMON_CLAIM_BATCH	"50"	/* commands claimed per query */
+
+/* Secret sizes: crypto_secretbox key and nonce (libsodium). */
+#define	CREDS_KEY_LEN		32
+#define	CREDS_NONCE_LEN		24
+#define	CREDS_MAC_LEN		16
+
+/* What a session is doing (policy.c). */
+enum	sess_state {
+	SESS_IDLE,		/* no connection, nothing scheduled */
+	SESS_PAIRING,		/* pairing window open, nothing linked yet */
+	SESS_LOGGING_IN,	/* logging in with credentials */
+	SESS_CONNECTED,		/* logged in */
+	SESS_BACKOFF,		/* waiting to reconnect (rule 5) */
+	SESS_LOGGING_OUT,	/* unpair/delete/duplicate: logout in flight */
+	SESS_RELINK,		/* logged out by the phone; a fresh pairing
+				   window opens when the socket closes */
+	SESS__MAX
+};
+
+/* An operator operation that waits for a logout (rules 6, 7). */
+enum	sess_op {
+	SOP_NONE,
+	SOP_UNPAIR,		/* unpair command: then unpaired */
+	SOP_DELETE,		/* delete command: then the row goes */
+	SOP_DUPLICATE,		/* duplicate guard: row already unpaired */
+	SOP__MAX
+};
+
+/* Everything that can happen to a session. */
+enum	sess_ev {
+	SEV_CMD_PAIR,		/* command rows (intake.c) */
+	SEV_CMD_PAIR_CODE,
+	SEV_CMD_CANCEL_PAIR,
+	SEV_CMD_RECONNECT,
+	SEV_CMD_DISCONNECT,
+	SEV_CMD_UNPAIR,
+	SEV_CMD_DELETE,
+	SEV_START,		/* start-up auto-connect (rule 9) */
+	SEV_QR,			/* wa callbacks (session.c) */
+	SEV_PAIR_CODE,
+	SEV_PAIRED,
+	SEV_CONNECTED,
+	SEV_LOGGED_OUT,
+	SEV_CLOSED,
+	SEV_PAIR_DEADLINE,	/* timers (session.c) */
+	SEV_BACKOFF_DUE,
+	SEV_LOGOUT_TIMEOUT,
+	SEV_SHUTDOWN,		/* SIGTERM/SIGINT (rule 9) */
+	SEV__MAX
+};
+
+/* How a plan starts a new client attempt (always a new generation). */
+enum	sess_start {
+	SSTART_NONE,
+	SSTART_PAIR,		/* wa_client_start_pair */
+	SSTART_PAIR_CODE,	/* wa_client_start_pair_code */
+	SSTART_LOGIN,		/* wa_client_start_login with stored creds */
+	SSTART__MAX
+};
+
+/* The session as the rules see it. */
+struct	sess_facts {
+	enum sess_state	 state;
+	uint32_t	 gen;		/* current client generation */
+	int		 has_creds;	/* account_credentials row exists */
+	int		 was_connected;	/* connected at least once */
+	int		 auto_connect;	/* accounts.auto_connect */
+	int		 pair_by_code;	/* this pairing uses a code */
+	enum sess_op	 op;		/* waiting operation, if any */
+};
+
+/* One event for policy_decide(). */
+struct	sess_input {
+	enum sess_ev	 ev;
+	uint32_t	 gen;		/* generation of the reporting client;
+					   commands and timers: current */
+	enum wa_reason	 reason;	/* SEV_CLOSED, SEV_LOGGED_OUT */
+	int		 intentional;	/* SEV_CLOSED */
+	int		 qr_n;		/* SEV_QR: 1-based ref number */
+	const char	*dup_label;	/* SEV_PAIRED: label of another
+					   account linked to the same phone,
+					   or NULL (rule 6) */
+};
+
+/*
+ * What to do.  Fields are applied by session.c in this order: stop,
+ * credential changes, the row write and event (one transaction, with
+ * the command's done mark), then start, logout, timers.
+ */
+struct	sess_plan {
+	int		 ignore;	/* stale generation: do nothing */
+	enum sess_state	 next;		/* state afterwards */
+	enum sess_op	 op;		/* operation afterwards */
+	int		 stop;		/* end the current client quietly
+					   (intentional; its close is
+					   ignored: new generation) */
+	enum sess_start	 start;		/* start a new attempt */
+	int		 logout;	/* wa_client_logout() now, or as soon
+					   as logged in */
+	int		 wipe_creds;	/* DELETE account_credentials */
+	int		 store_creds;	/* SEV_PAIRED: seal and store */
+	int		 write_row;	/* write status (below) */
+	enum status	 status;	/* accounts.status */
+	const char	*reason;	/* disconnect_reason; NULL clears */
+	int		 keep_reason;	/* leave disconnect_reason alone */
+	int		 clear_pairing;	/* qr_code, pair_code, deadline NULL */
+	int		 open_window;	/* new pairing window (rule 8) */
+	int		 write_qr;	/* SEV_QR: qr_code, qr_version + 1 */
+	int		 write_code;	/* SEV_PAIR_CODE: pair_code */
+	int		 write_identity; /* SEV_PAIRED/CONNECTED: jid, phone */
+	int		 finish_op;	/* complete operation p->op, after
+					   which the session has SOP_NONE */
+	int		 delete_row;	/* DELETE the account row */
+	const char	*event;		/* account_events.kind, or NULL */
+	const char	*event_reason;	/* detail {"reason": ...}, or NULL */
+	int		 backoff;	/* schedule a reconnect */
+	int		 backoff_reset;	/* attempt counter back to 0 */
+	int		 arm_deadline;	/* pairing window timer */
+	int		 arm_logout;	/* logout timeout timer */
+	int		 set_connected;	/* was_connected = 1 */
+	const char	*result;	/* command result, when done now */
+	const char	*error;		/* command error, when done now */
+	int		 cmd_open;	/* the command stays open (done by a
+					   later finish_op) */
+};
+
+/* One account's session (session.c). */
+struct	session {
+	struct daemon		*d;
+	int64_t			 id;		/* accounts.id */
+	struct sess_facts	 f;
+	struct sess_slot	*slot;		/* current client, or NULL */
+	uint8_t			*creds;		/* sodium_malloc, or NULL */
+	size_t			 creds_len;
+	char			*label;		/* for logs and duplicate */
+	char			*phone;		/* pair_code phone, digits */
+	int64_t			 op_cmd;	/* open command id, or 0 */
+	int			 attempt;	/* back-off attempts so far */
+	uint64_t		 deadline_ms;	/* pairing window end (mono) */
+	uint64_t		 backoff_ms;	/* reconnect due (mono) */
+	uint64_t		 logout_ms;	/* logout timeout (mono) */
+	uint64_t		 start_ms;	/* staggered start-up (mono) */
+	int			 logout_sent;	/* wa_client_logout() took */
+	int			 logout_ok;	/* the server confirmed it */
+	int			 gone;		/* row deleted; free on tick */
+	struct session		*next;
+};
+
+/* A client with the generation it was started for (session.c). */
+struct	sess_slot {
+	struct session		*s;		/* NULL once detached */
+	uint32_t		 gen;
+	struct wa_client	*c;
+	struct sess_slot	*next;		/* graveyard link */
+	uint64_t		 retired_ms;	/* when it went there (mono) */
+};
+
+struct	daemon {
+	struct conf		 conf;
+	struct lws_context	*ctx;
+	struct db		*db;		/* NULL while disconnected */
+	struct lws		*pg_wsi;	/* adopted database socket */
+	lws_sorted_usec_list_t	 pg_sul;	/* database reconnect */
+	lws_sorted_usec_list_t	 tick;		/* housekeeping */
+	int			 stopping;
+	int64_t			 instance;	/* daemon_instances.id, or 0 */
+	uint8_t			*cred_key;	/* sodium_malloc, 32 bytes */
+	uint8_t			 root_key[WA_ROOT_KEY_LEN];
+	int			 has_root_key;
+	struct session		*sessions;
+	struct sess_slot	*graveyard;	/* clients to free later */
+	uint64_t		 next_scan_ms;	/* command scan (mono) */
+	uint64_t		 next_beat_ms;	/* heartbeat (mono) */
+	int			 swept;		/* start-up sweep done */
+};
+
+/* main.c */
+uint64_t	 daemon_now_ms(void);
+
+/* intake.c */
+void		 intake_connect(lws_sorted_usec_list_t *sul);
+int		 intake_cb(struct lws *wsi, enum lws_callback_reasons reason,
+		    void *user, void *in, size_t len);
+int		 intake_run_pending(struct daemon *d);
+void		 intake_tick(struct daemon *d);
+void		 intake_close(struct daemon *d);
+
+/* db_daemon.c: see the statement table there. */
+enum	dstmt {
+	DS_INSTANCE_INSERT,
+	DS_INSTANCE_BEAT,
+	DS_INSTANCE_DELETE,
+	DS_SWEEP_PENDING,
+	DS_AUTOCONNECT_LIST,
+	DS_COMMANDS_CLAIM,
+	DS_COMMAND_DONE,
+	DS_ACCOUNT_FACTS,
+	DS_ACCOUNT_STATE,
+	DS_ACCOUNT_PAIR_BEGIN,
+	DS_ACCOUNT_QR,
+	DS_ACCOUNT_CODE,
+	DS_ACCOUNT_IDENTITY,
+	DS_ACCOUNT_DELETE,
+	DS_ACCOUNT_DUPLICATE,
+	DS_EVENT_INSERT,
+	DS_CREDS_GET,
+	DS_CREDS_PUT,
+	DS_CREDS_DELETE,
+	DS_SWEEP_LIVE,
+	DS__MAX
+};
+extern const struct db_stmt	daemon_stmts[DS__MAX];
+int		 db_event_insert(struct db *db, int64_t id, const char *kind,
+		    const char *key, const char *value);
+int		 db_command_done(struct db *db, int64_t cmd, const char *result,
+		    const char *error);
+
+/* creds.c */
+int		 creds_key_load(struct daemon *d, const char *path);
+void		 creds_key_free(struct daemon *d);
+int		 creds_seal(const uint8_t *key, const uint8_t *plain,
+		    size_t len, uint8_t nonce[CREDS_NONCE_LEN],
+		    uint8_t **sealed, size_t *sealedlen);
+int		 creds_open(const uint8_t *key, const uint8_t *nonce,
+		    size_t noncelen, const uint8_t *sealed, size_t sealedlen,
+		    uint8_t **plain, size_t *len);
+void		 creds_plain_free(uint8_t *plain, size_t len);
+int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
+		    size_t len);
+int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
+		    size_t *len);
+
+/* policy.c */
+void		 policy_decide(const struct sess_facts *f,
+		    const struct sess_input *in, struct sess_plan *p);
+uint64_t	 policy_backoff_ms(int attempt, int min_ms, int max_ms,
+		    uint32_t rnd);
+const char	*policy_state_name(enum sess_state st);
+const char	*policy_close_reason(enum wa_reason reason);
+
+/* session.c */
+struct session	*session_get(struct daemon *d, int64_t id);
+int		 session_command(struct daemon *d, int64_t cmd, int64_t id,
+		    enum sess_ev ev, const char *phone);
+void		 session_start_all(struct daemon *d);
+void		 session_tick(struct daemon *d);
+void		 session_close_all(struct daemon *d);
+void		 session_free_all(struct daemon *d);
+
+#endif /* !WADESK_DAEMON_H */

@@ -1,0 +1,200 @@
+/*
+ * The daemon role's statements (STYLE.md 2.7): every query wadeskd runs
+ * is declared once here and run by index through db_exec().  The
+ * daemon writes only the contract columns of accounts (DESIGN.md "Data
+ * model"), plus pair_qr_base when it opens a pairing window itself
+ * (rule 8) so that the page's "QR n of ~6" counts from that window,
+ * and last_frame_at.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "daemon.h"
+#include "log.h"
+
+/* Credentials in a row linked to a device (rule 6). */
+#define	HAS_CREDS(a) \
+	"EXISTS (SELECT 1 FROM account_credentials k " \
+	"WHERE k.account_id = " a ".id)"
+
+const struct db_stmt	daemon_stmts[DS__MAX] = {
+	/* DS_INSTANCE_INSERT */
+	{ "instance_insert", 2,
+	  "INSERT INTO daemon_instances (hostname, pid) VALUES ($1, $2) "
+	  "RETURNING id" },
+	/* DS_INSTANCE_BEAT */
+	{ "instance_beat", 1,
+	  "UPDATE daemon_instances SET heartbeat_at = now() WHERE id = $1 "
+	  "RETURNING id" },
+	/* DS_INSTANCE_DELETE */
+	{ "instance_delete", 1,
+	  "DELETE FROM daemon_instances WHERE id = $1" },
+	/* DS_SWEEP_PENDING: rule 9, pending rows nobody will finish. */
+	{ "sweep_pending", 0,
+	  "WITH s AS (UPDATE accounts a SET status = 'unpaired', "
+	  "qr_code = NULL, qr_expires_at = NULL, pair_code = NULL, "
+	  "pair_deadline = NULL, disconnect_reason = 'daemon_restarted' "
+	  "WHERE a.status = 'pending' AND NOT EXISTS (SELECT 1 FROM "
+	  "commands c WHERE c.account_id = a.id AND c.done_at IS NULL AND "
+	  "c.type IN ('pair', 'pair_code')) RETURNING a.id) "
+	  "INSERT INTO account_events (account_id, kind, detail) "
+	  "SELECT id, 'pair_timeout', '{\"reason\": \"daemon_restarted\"}' "
+	  "FROM s" },
+	/* DS_AUTOCONNECT_LIST: rule 9, who to log in at start-up. */
+	{ "autoconnect_list", 0,
+	  "SELECT a.id FROM accounts a WHERE a.auto_connect AND "
+	  "a.deleted_at IS NULL AND a.status <> 'banned' AND "
+	  "coalesce(a.disconnect_reason, '') <> 'disconnected_by_operator' "
+	  "AND " HAS_CREDS("a") " ORDER BY a.created_at, a.id" },
+	/* DS_COMMANDS_CLAIM: new commands, and those of a dead daemon
+	 * whose lease ($2 s) ran out; never our own open ones. */
+	{ "commands_claim", 2,
+	  "UPDATE commands c SET claimed_at = now(), claimed_by = $1 "
+	  "FROM (SELECT q.id FROM commands q WHERE q.done_at IS NULL AND "
+	  "(q.claimed_at IS NULL OR (q.claimed_by IS DISTINCT FROM $1 AND "
+	  "q.claimed_at < now() - make_interval(secs => $2::int) AND "
+	  "NOT EXISTS (SELECT 1 FROM daemon_instances i WHERE "
+	  "i.id = q.claimed_by AND i.heartbeat_at > "
+	  "now() - make_interval(secs => $2::int)))) "
+	  "ORDER BY q.id LIMIT " DAEMON_CLAIM_BATCH
+	  " FOR UPDATE SKIP LOCKED) t WHERE c.id = t.id "
+	  "RETURNING c.id, c.account_id, c.type, c.payload->>'phone'" },
+	/* DS_COMMAND_DONE */
+	{ "command_done", 3,
+	  "UPDATE commands SET done_at = now(), result = $2, error = $3 "
+	  "WHERE id = $1 AND done_at IS NULL" },
+	/* DS_ACCOUNT_FACTS */
+	{ "account_facts", 1,
+	  "SELECT a.auto_connect, a.last_connected_at IS NOT NULL, "
+	  HAS_CREDS("a") ", a.status, a.label, a.deleted_at IS NOT NULL "
+	  "FROM accounts a WHERE a.id = $1" },
+	/* DS_ACCOUNT_STATE: status, reason ($4 keeps it), $5 clears the
+	 * pairing columns; connect and disconnect times follow status. */
+	{ "account_state", 5,
+	  "UPDATE accounts SET status = $2::text, "
+	  "disconnect_reason = CASE WHEN $4::boolean THEN disconnect_reason "
+	  "ELSE $3::text END, "
+	  "qr_code = CASE WHEN $5::boolean THEN NULL ELSE qr_code END, "
+	  "qr_expires_at = CASE WHEN $5::boolean THEN NULL "
+	  "ELSE qr_expires_at END, "
+	  "pair_code = CASE WHEN $5::boolean THEN NULL ELSE pair_code END, "
+	  "pair_deadline = CASE WHEN $5::boolean THEN NULL "
+	  "ELSE pair_deadline END, "
+	  "last_connected_at = CASE WHEN $2::text = 'connected' THEN now() "
+	  "ELSE last_connected_at END, "
+	  "last_frame_at = CASE WHEN $2::text = 'connected' THEN now() "
+	  "ELSE last_frame_at END, "
+	  "last_disconnected_at = CASE WHEN status = 'connected' AND "
+	  "$2::text <> 'connected' THEN now() ELSE last_disconnected_at END "
+	  "WHERE id = $1" },
+	/* DS_ACCOUNT_PAIR_BEGIN: open (or keep) the pairing window of $2
+	 * seconds; returns the milliseconds left in it. */
+	{ "account_pair_begin", 2,
+	  "UPDATE accounts SET pair_qr_base = CASE WHEN status = 'pending' "
+	  "THEN pair_qr_base ELSE qr_version END, "
+	  "pair_deadline = CASE WHEN status = 'pending' AND "
+	  "pair_deadline > now() THEN pair_deadline "
+	  "ELSE now() + make_interval(secs => $2::int) END, "
+	  "status = 'pending', qr_code = NULL, qr_expires_at = NULL, "
+	  "pair_code = NULL, disconnect_reason = NULL WHERE id = $1 "
+	  "RETURNING (extract(epoch FROM pair_deadline - now()) * 1000)"
+	  "::bigint" },
+	/* DS_ACCOUNT_QR */
+	{ "account_qr", 3,
+	  "UPDATE accounts SET qr_code = $2, qr_version = qr_version + 1, "
+	  "qr_expires_at = to_timestamp($3::bigint) "
+	  "WHERE id = $1 AND status = 'pending'" },
+	/* DS_ACCOUNT_CODE */
+	{ "account_code", 2,
+	  "UPDATE accounts SET pair_code = $2 "
+	  "WHERE id = $1 AND status = 'pending'" },
+	/* DS_ACCOUNT_IDENTITY: NULL $2..$5 keep the old value, except
+	 * that $6 true forgets them all (unpair). */
+	{ "account_identity", 6,
+	  "UPDATE accounts SET "
+	  "jid = CASE WHEN $6::boolean THEN NULL ELSE coalesce($2, jid) END, "
+	  "phone_number = CASE WHEN $6::boolean THEN NULL "
+	  "ELSE coalesce($3, phone_number) END, "
+	  "push_name = CASE WHEN $6::boolean THEN NULL "
+	  "ELSE coalesce($4, push_name) END, "
+	  "platform = CASE WHEN $6::boolean THEN NULL "
+	  "ELSE coalesce($5, platform) END WHERE id = $1" },
+	/* DS_ACCOUNT_DELETE */
+	{ "account_delete", 1,
+	  "DELETE FROM accounts WHERE id = $1" },
+	/* DS_ACCOUNT_DUPLICATE: another linked row with phone $2. */
+	{ "account_duplicate", 2,
+	  "SELECT a.label FROM accounts a WHERE a.phone_number = $2 AND "
+	  "a.id <> $1 AND a.deleted_at IS NULL AND " HAS_CREDS("a")
+	  " ORDER BY a.id LIMIT 1" },
+	/* DS_EVENT_INSERT */
+	{ "event_insert", 3,
+	  "INSERT INTO account_events (account_id, kind, detail) "
+	  "VALUES ($1, $2, $3::jsonb)" },
+	/* DS_CREDS_GET */
+	{ "creds_get", 1,
+	  "SELECT nonce, sealed FROM account_credentials "
+	  "WHERE account_id = $1" },
+	/* DS_CREDS_PUT */
+	{ "creds_put", 3,
+	  "INSERT INTO account_credentials (account_id, nonce, sealed) "
+	  "VALUES ($1, $2::bytea, $3::bytea) ON CONFLICT (account_id) DO "
+	  "UPDATE SET nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed, "
+	  "updated_at = now()" },
+	/* DS_CREDS_DELETE */
+	{ "creds_delete", 1,
+	  "DELETE FROM account_credentials WHERE account_id = $1" },
+	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9). */
+	{ "sweep_live", 0,
+	  "UPDATE accounts SET status = 'disconnected', "
+	  "disconnect_reason = 'daemon_restarted', "
+	  "last_disconnected_at = now() "
+	  "WHERE status IN ('connected', 'connecting')" },
+};
+
+/*
+ * Insert an account_events row of kind "kind" for account "id", with
+ * detail {"key": "value"} when key is not NULL (json-c escapes it),
+ * else {}.  Returns 0 or -1 (logged by db_exec()).
+ */
+int
+db_event_insert(struct db *db, int64_t id, const char *kind,
+    const char *key, const char *value)
+{
+	struct json_object	*o;
+	const char		*p[3];
+	char			 sid[24];
+	int			 rc;
+
+	o = json_object_new_object();
+	if (key != NULL && value != NULL)
+		json_object_object_add(o, key, json_object_new_string(value));
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	p[0] = sid;
+	p[1] = kind;
+	p[2] = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	rc = db_exec_cmd(db, DS_EVENT_INSERT, p);
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * Mark command "cmd" done with "result" and/or "error" (either may be
+ * NULL).  A command already done is left alone (done exactly once).
+ * Returns 0 or -1 (logged).
+ */
+int
+db_command_done(struct db *db, int64_t cmd, const char *result,
+    const char *error)
+{
+	const char	*p[3];
+	char		 sid[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, cmd);
+	p[0] = sid;
+	p[1] = result;
+	p[2] = error;
+	return db_exec_cmd(db, DS_COMMAND_DONE, p);
+}

@@ -1,0 +1,157 @@
+/*
+ * wadeskd: the session daemon.  One process, one thread, one
+ * libwebsockets loop (STYLE.md 2.9): the PostgreSQL socket (intake.c)
+ * and every WhatsApp connection (daemon/wa) are served by
+ * lws_service(); a 250 ms housekeeping timer drives the heartbeat,
+ * deadlines, back-off and the command scan, and lets the loop notice
+ * the signal flag.  Start-up acquires everything (configuration, the
+ * credentials key, the lws context) before the first event; SIGTERM
+ * and SIGINT close every session intentionally, mark the rows
+ * disconnected (DESIGN.md rule 9) and exit 0.
+ */
+#include <err.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static volatile sig_atomic_t	 quit;
+
+static const struct lws_protocols	protocols[] = {
+	{ "intake", intake_cb, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void
+on_signal(int sig)
+{
+
+	quit = 1;
+}
+
+/* Monotonic milliseconds, for every deadline and timer in the daemon. */
+uint64_t
+daemon_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* lws log lines go through our log (control characters escaped). */
+static void
+lws_log_emit(int level, const char *line)
+{
+	size_t	 n;
+
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		log_warnx("lws: %.*s", (int)n, line);
+	else
+		log_debug("lws: %.*s", (int)n, line);
+}
+
+/*
+ * Housekeeping every DAEMON_TICK_US: heartbeat and command scan
+ * (intake.c), pairing deadlines, back-off and logout timeouts
+ * (session.c).  Re-arms itself unless we are stopping.
+ */
+static void
+tick(lws_sorted_usec_list_t *sul)
+{
+	struct daemon	*d = lws_container_of(sul, struct daemon, tick);
+
+	if (quit) {
+		lws_cancel_service(d->ctx);
+		return;
+	}
+	intake_tick(d);
+	session_tick(d);
+	lws_sul_schedule(d->ctx, 0, &d->tick, tick, DAEMON_TICK_US);
+}
+
+/* Parse WADESK_WA_ROOT_KEY (64 hex digits) into d->root_key. */
+static int
+root_key_parse(struct daemon *d)
+{
+	size_t	 n;
+
+	if (d->conf.wa_root_key == NULL)
+		return 0;
+	if (sodium_hex2bin(d->root_key, sizeof(d->root_key),
+	    d->conf.wa_root_key, strlen(d->conf.wa_root_key), NULL, &n,
+	    NULL) != 0 || n != sizeof(d->root_key)) {
+		log_warnx("WADESK_WA_ROOT_KEY: want %d bytes in hex",
+		    WA_ROOT_KEY_LEN);
+		return -1;
+	}
+	d->has_root_key = 1;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct lws_context_creation_info	 info;
+	struct sigaction			 sa;
+	struct daemon				 d;
+	int					 n = 0;
+
+	memset(&d, 0, sizeof(d));
+	log_init("wadeskd", LOG_LEVEL_INFO);
+	if (conf_load(&d.conf) == -1)
+		errx(1, "bad configuration; see the README");
+	log_init("wadeskd", d.conf.log_level);
+	if (sodium_init() < 0)
+		errx(1, "sodium_init");
+	if (root_key_parse(&d) == -1)
+		errx(1, "bad WADESK_WA_ROOT_KEY");
+	if (creds_key_load(&d, d.conf.cred_key_file) == -1)
+		errx(1, "%s: cannot load the credentials key "
+		    "(wadeskctl keygen)", d.conf.cred_key_file);
+	lws_set_log_level(LLL_ERR | (d.conf.log_level >= LOG_LEVEL_DEBUG ?
+	    LLL_WARN : 0), lws_log_emit);
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.user = &d;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if ((d.ctx = lws_create_context(&info)) == NULL)
+		errx(1, "lws_create_context");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_info("starting: %s", d.conf.wa_url);
+	lws_sul_schedule(d.ctx, 0, &d.pg_sul, intake_connect, 1);
+	lws_sul_schedule(d.ctx, 0, &d.tick, tick, DAEMON_TICK_US);
+
+	while (n >= 0 && !quit)
+		n = lws_service(d.ctx, 0);
+
+	log_info("shutting down");
+	session_close_all(&d);		/* rows -> disconnected (rule 9) */
+	d.stopping = 1;
+	intake_close(&d);		/* heartbeat row deleted */
+	lws_sul_cancel(&d.tick);
+	lws_sul_cancel(&d.pg_sul);
+	lws_context_destroy(d.ctx);	/* closes adopted fds and sockets */
+	session_free_all(&d);
+	creds_key_free(&d);
+	conf_free(&d.conf);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,814 @@
+/*
+ * Per-account sessions.  Each account the daemon works on has a struct
+ * session; every event (a command row, a wa_client callback, a timer)
+ * goes through policy_decide() (policy.c, the lifecycle rules) and the
+ * resulting plan is applied here: the client is stopped or started,
+ * credentials stored or wiped, and the row change, its account_events
+ * row and the command's done mark are written in one transaction.
+ *
+ * Each client attempt gets a new generation and its own struct
+ * sess_slot as the callback's user pointer (rule 3): a replaced
+ * client's slot is detached (s = NULL) before the client is freed, so
+ * its late events reach nobody, and the slot itself is freed a second
+ * later from the tick, after any deferred free inside lws is done.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* Borrowed data that comes with some events, for apply(). */
+struct	sess_extra {
+	int64_t			 cmd;		/* command id, or 0 */
+	const char		*qr;		/* SEV_QR */
+	time_t			 qr_expires;
+	const char		*code;		/* SEV_PAIR_CODE */
+	const struct wa_paired	*paired;	/* SEV_PAIRED */
+	const struct wa_connected *conn;	/* SEV_CONNECTED */
+};
+
+static void	session_event(struct session *, const struct sess_input *,
+		    const struct sess_extra *);
+
+static const char *const	op_names[SOP__MAX] = {
+	"none",			/* SOP_NONE */
+	"unpair",		/* SOP_UNPAIR */
+	"delete",		/* SOP_DELETE */
+	"duplicate",		/* SOP_DUPLICATE */
+};
+
+/*
+ * Reload what the rules need from the row: auto_connect, whether it
+ * was ever connected, whether credentials exist, and the label.
+ * Returns 1, 0 when the row is gone, -1 on error (logged).
+ */
+static int
+facts_load(struct session *s, int *deleted)
+{
+	PGresult	*res;
+	const char	*p[1];
+	char		 sid[24];
+	int		 rc = 0;
+
+	*deleted = 0;
+	if (s->d->db == NULL)
+		return -1;
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	p[0] = sid;
+	if ((res = db_exec(s->d->db, DS_ACCOUNT_FACTS, p)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		s->f.auto_connect = db_get_bool(res, 0, 0);
+		s->f.was_connected = s->f.was_connected ||
+		    db_get_bool(res, 0, 1);
+		s->f.has_creds = db_get_bool(res, 0, 2);
+		free(s->label);
+		s->label = db_get_text(res, 0, 4);
+		*deleted = db_get_bool(res, 0, 5);
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The session of account "id", or NULL. */
+static struct session *
+session_find(struct daemon *d, int64_t id)
+{
+	struct session	*s;
+
+	for (s = d->sessions; s != NULL; s = s->next)
+		if (s->id == id && !s->gone)
+			return s;
+	return NULL;
+}
+
+/*
+ * The session of account "id", created (idle) on first use from its
+ * row.  Returns NULL when the account does not exist or the database
+ * failed (logged).  Owned by d->sessions.
+ */
+struct session *
+session_get(struct daemon *d, int64_t id)
+{
+	struct session	*s;
+	int		 deleted;
+
+	if ((s = session_find(d, id)) != NULL)
+		return s;
+	s = xcalloc(1, sizeof(*s));
+	s->d = d;
+	s->id = id;
+	s->f.state = SESS_IDLE;
+	if (facts_load(s, &deleted) != 1) {
+		free(s->label);
+		free(s);
+		return NULL;
+	}
+	s->next = d->sessions;
+	d->sessions = s;
+	return s;
+}
+
+/* Detach and free the current client (rule 3: new generation). */
+static void
+slot_retire(struct session *s)
+{
+	struct sess_slot	*sl = s->slot;
+	struct wa_client	*c;
+
+	s->f.gen++;
+	if (sl == NULL)
+		return;
+	s->slot = NULL;
+	sl->s = NULL;
+	c = sl->c;
+	sl->c = NULL;
+	sl->retired_ms = daemon_now_ms();
+	sl->next = s->d->graveyard;
+	s->d->graveyard = sl;
+	wa_client_free(c);	/* its closed event reaches nobody */
+}
+
+/* The slot's session if it is the current generation, else NULL. */
+static struct session *
+slot_session(void *user)
+{
+	struct sess_slot	*sl = user;
+
+	if (sl == NULL || sl->s == NULL || sl->s->slot != sl)
+		return NULL;
+	return sl->s;
+}
+
+static void
+in_init(struct sess_input *in, enum sess_ev ev, uint32_t gen)
+{
+
+	memset(in, 0, sizeof(*in));
+	in->ev = ev;
+	in->gen = gen;
+}
+
+static void
+cb_qr(struct wa_client *c, void *user, const char *qr, int n,
+    time_t expires_at)
+{
+	struct sess_slot	*sl = user;
+	struct session		*s;
+	struct sess_input	 in;
+	struct sess_extra	 x;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	in_init(&in, SEV_QR, sl->gen);
+	in.qr_n = n;
+	memset(&x, 0, sizeof(x));
+	x.qr = qr;
+	x.qr_expires = expires_at;
+	session_event(s, &in, &x);
+}
+
+static void
+cb_pair_code(struct wa_client *c, void *user, const char *code)
+{
+	struct sess_slot	*sl = user;
+	struct session		*s;
+	struct sess_input	 in;
+	struct sess_extra	 x;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	in_init(&in, SEV_PAIR_CODE, sl->gen);
+	memset(&x, 0, sizeof(x));
+	x.code = code;
+	session_event(s, &in, &x);
+}
+
+/* Rule 6: the label of another linked account with "phone", or NULL. */
+static char *
+duplicate_label(struct session *s, const char *phone)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 sid[24], *label = NULL;
+
+	if (phone == NULL || s->d->db == NULL)
+		return NULL;
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	p[0] = sid;
+	p[1] = phone;
+	if ((res = db_exec(s->d->db, DS_ACCOUNT_DUPLICATE, p)) == NULL)
+		return NULL;
+	if (PQntuples(res) == 1)
+		label = db_get_text(res, 0, 0);
+	PQclear(res);
+	return label;
+}
+
+static void
+cb_paired(struct wa_client *c, void *user, const struct wa_paired *pr)
+{
+	struct sess_slot	*sl = user;
+	struct session		*s;
+	struct sess_input	 in;
+	struct sess_extra	 x;
+	char			*dup;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	dup = duplicate_label(s, pr->phone);
+	in_init(&in, SEV_PAIRED, sl->gen);
+	in.dup_label = dup;
+	memset(&x, 0, sizeof(x));
+	x.paired = pr;
+	session_event(s, &in, &x);
+	free(dup);
+}
+
+static void
+cb_connected(struct wa_client *c, void *user, const struct wa_connected *ci)
+{
+	struct sess_slot	*sl = user;
+	struct session		*s;
+	struct sess_input	 in;
+	struct sess_extra	 x;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	in_init(&in, SEV_CONNECTED, sl->gen);
+	memset(&x, 0, sizeof(x));
+	x.conn = ci;
+	session_event(s, &in, &x);
+}
+
+static void
+cb_creds_changed(struct wa_client *c, void *user, const uint8_t *creds,
+    size_t len)
+{
+	struct session	*s;
+
+	if ((s = slot_session(user)) == NULL || s->f.op != SOP_NONE ||
+	    s->f.state == SESS_PAIRING)
+		return;
+	if (creds_store(s->d, s->id, creds, len) == 0)
+		s->f.has_creds = 1;
+}
+
+static void
+cb_logged_out(struct wa_client *c, void *user, enum wa_reason reason,
+    int code)
+{
+	struct sess_slot	*sl = user;
+	struct session		*s;
+	struct sess_input	 in;
+	int			 deleted;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	if (s->f.state == SESS_LOGGING_OUT)
+		s->logout_ok = 1;
+	(void)facts_load(s, &deleted);
+	in_init(&in, SEV_LOGGED_OUT, sl->gen);
+	in.reason = reason;
+	session_event(s, &in, NULL);
+}
+
+static void
+cb_closed(struct wa_client *c, void *user, enum wa_reason reason, int code,
+    int intentional)
+{
+	struct sess_slot	*sl = user;
+	struct session		*s;
+	struct sess_input	 in;
+	int			 deleted;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	log_info("account %" PRId64 ": closed: %s (%d)%s", s->id,
+	    wa_reason_name(reason), code, intentional ? ", asked for" : "");
+	(void)facts_load(s, &deleted);
+	in_init(&in, SEV_CLOSED, sl->gen);
+	in.reason = reason;
+	in.intentional = intentional;
+	session_event(s, &in, NULL);
+}
+
+static const struct wa_callbacks	callbacks = {
+	.qr = cb_qr,
+	.pair_code = cb_pair_code,
+	.paired = cb_paired,
+	.connected = cb_connected,
+	.creds_changed = cb_creds_changed,
+	.logged_out = cb_logged_out,
+	.closed = cb_closed,
+};
+
+/* A new client in a new slot (new generation).  NULL on error. */
+static struct wa_client *
+slot_new(struct session *s)
+{
+	struct wa_config	 cfg;
+	struct sess_slot	*sl;
+
+	slot_retire(s);
+	sl = xcalloc(1, sizeof(*sl));
+	sl->s = s;
+	sl->gen = s->f.gen;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.lws = s->d->ctx;
+	cfg.url = s->d->conf.wa_url;
+	cfg.root_key = s->d->has_root_key ? s->d->root_key : NULL;
+	cfg.version = s->d->conf.wa_version;
+	cfg.user = sl;
+	cfg.cb = &callbacks;
+	if ((sl->c = wa_client_new(&cfg)) == NULL) {
+		free(sl);
+		return NULL;
+	}
+	s->slot = sl;
+	return sl->c;
+}
+
+/* Start what the plan says.  0, or -1 if the attempt could not start. */
+static int
+start(struct session *s, enum sess_start how)
+{
+	struct wa_client	*c;
+	uint8_t			*creds = NULL;
+	size_t			 len = 0;
+	int			 rc = -1;
+
+	if ((c = slot_new(s)) == NULL)
+		return -1;
+	switch (how) {
+	case SSTART_PAIR:
+		rc = wa_client_start_pair(c);
+		break;
+	case SSTART_PAIR_CODE:
+		rc = wa_client_start_pair_code(c, s->phone != NULL ?
+		    s->phone : "");
+		break;
+	case SSTART_LOGIN:
+		if (creds_load(s->d, s->id, &creds, &len) != 1)
+			break;
+		rc = wa_client_start_login(c, creds, len);
+		creds_plain_free(creds, len);
+		break;
+	default:
+		break;
+	}
+	if (rc == -1)
+		slot_retire(s);
+	return rc;
+}
+
+/* Rule 7: ask the server to drop this device, if we can right now. */
+static void
+logout(struct session *s)
+{
+	enum wa_state	 st;
+
+	if (s->logout_sent || s->slot == NULL)
+		return;
+	st = wa_client_state(s->slot->c);
+	if (st != WA_STATE_CONNECTED && st != WA_STATE_LOGGING_IN)
+		return;		/* again on SEV_CONNECTED, or time out */
+	if (wa_client_logout(s->slot->c) == 0)
+		s->logout_sent = 1;
+}
+
+/* Write a plan's row change; part of apply()'s transaction. */
+static int
+write_row(struct session *s, const struct sess_plan *p, const char *reason)
+{
+	const char	*q[5];
+	char		 sid[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	q[0] = sid;
+	q[1] = status_name(p->status);
+	q[2] = reason;
+	q[3] = p->keep_reason ? "true" : "false";
+	q[4] = p->clear_pairing ? "true" : "false";
+	return db_exec_cmd(s->d->db, DS_ACCOUNT_STATE, q);
+}
+
+/* jid, phone, push name, platform from a paired/connected event. */
+static int
+write_identity(struct session *s, const struct sess_extra *x, int forget)
+{
+	const char	*q[6];
+	char		 sid[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	memset(q, 0, sizeof(q));
+	q[0] = sid;
+	if (x != NULL && x->paired != NULL) {
+		q[1] = x->paired->jid;
+		q[2] = x->paired->phone;
+		q[3] = x->paired->push_name;
+		q[4] = x->paired->platform;
+	} else if (x != NULL && x->conn != NULL) {
+		q[1] = x->conn->jid;
+		q[2] = x->conn->phone;
+		q[3] = x->conn->push_name;
+	}
+	q[5] = forget ? "true" : "false";
+	return db_exec_cmd(s->d->db, DS_ACCOUNT_IDENTITY, q);
+}
+
+/* Open (or keep) the pairing window; arms the deadline timer. */
+static int
+window_open(struct session *s)
+{
+	PGresult	*res;
+	const char	*q[2];
+	char		 sid[24], win[16];
+	int64_t		 left = 0;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	snprintf(win, sizeof(win), "%d", s->d->conf.pair_window_s);
+	q[0] = sid;
+	q[1] = win;
+	if ((res = db_exec(s->d->db, DS_ACCOUNT_PAIR_BEGIN, q)) == NULL)
+		return -1;
+	if (PQntuples(res) != 1 || db_get_int64(res, 0, 0, &left) == -1)
+		left = (int64_t)s->d->conf.pair_window_s * 1000;
+	PQclear(res);
+	s->deadline_ms = daemon_now_ms() + (uint64_t)(left > 0 ? left : 0);
+	return 0;
+}
+
+/* Rule 7: the end of unpair or delete, after the logout or not. */
+static int
+finish_op(struct session *s, enum sess_op op, const char **result)
+{
+	const char	*q[1];
+	char		 sid[24];
+	struct sess_plan p;
+
+	*result = s->logout_ok ? "logged out" :
+	    "logout not confirmed; credentials wiped";
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	q[0] = sid;
+	switch (op) {
+	case SOP_UNPAIR:
+		memset(&p, 0, sizeof(p));
+		p.status = STATUS_UNPAIRED;
+		p.clear_pairing = 1;
+		if (db_exec_cmd(s->d->db, DS_CREDS_DELETE, q) == -1 ||
+		    write_row(s, &p, NULL) == -1 ||
+		    write_identity(s, NULL, 1) == -1 ||
+		    db_event_insert(s->d->db, s->id, "unpaired", "logout",
+		    s->logout_ok ? "confirmed" : "not_confirmed") == -1)
+			return -1;
+		return 0;
+	case SOP_DELETE:
+		if (db_event_insert(s->d->db, s->id, "deleted", "label",
+		    s->label != NULL ? s->label : "") == -1 ||
+		    db_exec_cmd(s->d->db, DS_ACCOUNT_DELETE, q) == -1)
+			return -1;
+		return 0;
+	default:
+		*result = NULL;
+		return 0;
+	}
+}
+
+/* Rule 6's reason text and event for the duplicate guard. */
+static int
+write_duplicate(struct session *s, const struct sess_plan *p,
+    const char *label)
+{
+	char	*reason;
+	int	 rc;
+
+	reason = xasprintf("duplicate: Phone already linked to %s",
+	    label != NULL ? label : "another account");
+	rc = write_row(s, p, reason);
+	free(reason);
+	if (rc == 0)
+		rc = db_event_insert(s->d->db, s->id, "duplicate",
+		    "existing_label", label != NULL ? label : "");
+	return rc;
+}
+
+/* The database part of a plan, in one transaction. */
+static int
+apply_db(struct session *s, const struct sess_plan *p,
+    const struct sess_input *in, const struct sess_extra *x)
+{
+	struct db	*db = s->d->db;
+	const char	*q[3], *result = p->result;
+	char		 sid[24], exp[24];
+	int		 dup;
+
+	if (db == NULL) {
+		log_warnx("account %" PRId64 ": no database; change lost",
+		    s->id);
+		return -1;
+	}
+	dup = p->event != NULL && strcmp(p->event, "duplicate") == 0;
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	q[0] = sid;
+	if (db_tx_begin(db) == -1)
+		return -1;
+	if (p->wipe_creds && db_exec_cmd(db, DS_CREDS_DELETE, q) == -1)
+		goto fail;
+	if (p->store_creds && x != NULL && x->paired != NULL &&
+	    creds_store(s->d, s->id, x->paired->creds,
+	    x->paired->creds_len) == -1)
+		goto fail;
+	if (p->write_row && (dup ? write_duplicate(s, p, in->dup_label) :
+	    write_row(s, p, p->reason)) == -1)
+		goto fail;
+	if (p->open_window && window_open(s) == -1)
+		goto fail;
+	if (p->write_identity && write_identity(s, x, 0) == -1)
+		goto fail;
+	if (p->write_qr && x != NULL && x->qr != NULL) {
+		snprintf(exp, sizeof(exp), "%lld", (long long)x->qr_expires);
+		q[1] = x->qr;
+		q[2] = exp;
+		if (db_exec_cmd(db, DS_ACCOUNT_QR, q) == -1)
+			goto fail;
+	}
+	if (p->write_code && x != NULL && x->code != NULL) {
+		q[1] = x->code;
+		if (db_exec_cmd(db, DS_ACCOUNT_CODE, q) == -1)
+			goto fail;
+	}
+	if (p->event != NULL && !dup && db_event_insert(db, s->id, p->event,
+	    p->event_reason != NULL ? "reason" : NULL, p->event_reason) == -1)
+		goto fail;
+	if (p->finish_op) {
+		if (finish_op(s, p->op, &result) == -1)
+			goto fail;
+		if (s->op_cmd != 0 && s->op_cmd != x->cmd &&
+		    db_command_done(db, s->op_cmd, result, NULL) == -1)
+			goto fail;
+	}
+	if (x != NULL && x->cmd != 0 && !p->cmd_open &&
+	    db_command_done(db, x->cmd, result, p->error) == -1)
+		goto fail;
+	if (x != NULL && x->cmd != 0 && p->cmd_open && s->op_cmd != 0 &&
+	    s->op_cmd != x->cmd && db_command_done(db, s->op_cmd, NULL,
+	    "superseded by a later command") == -1)
+		goto fail;
+	if (db_tx_commit(db) == -1)
+		return -1;
+	return 0;
+fail:
+	db_tx_rollback(db);
+	return -1;
+}
+
+/*
+ * Decide and apply one event for session "s".  "x" carries borrowed
+ * event data and the command id (may be NULL).
+ */
+static void
+session_event(struct session *s, const struct sess_input *in,
+    const struct sess_extra *x)
+{
+	struct sess_extra	 none;
+	struct sess_plan	 p;
+	enum sess_state		 was = s->f.state;
+	enum sess_op		 op;
+
+	if (x == NULL) {
+		memset(&none, 0, sizeof(none));
+		x = &none;
+	}
+	policy_decide(&s->f, in, &p);
+	if (p.ignore)
+		return;
+	if (p.stop)
+		slot_retire(s);
+	(void)apply_db(s, &p, in, x);
+
+	if (p.wipe_creds)
+		s->f.has_creds = 0;
+	if (p.store_creds)
+		s->f.has_creds = 1;
+	if (p.set_connected)
+		s->f.was_connected = 1;
+	if (p.backoff_reset)
+		s->attempt = 0;
+	if (in->ev == SEV_CMD_PAIR || in->ev == SEV_CMD_PAIR_CODE ||
+	    p.open_window)
+		s->f.pair_by_code = in->ev == SEV_CMD_PAIR_CODE;
+	op = p.op;
+	if (p.finish_op) {
+		op = SOP_NONE;
+		s->op_cmd = 0;
+		if (p.op == SOP_DELETE)
+			s->gone = 1;
+	}
+	if (p.cmd_open) {
+		s->op_cmd = x->cmd;
+		if (s->f.state != SESS_LOGGING_OUT) {
+			s->logout_sent = 0;
+			s->logout_ok = 0;
+		}
+	}
+	s->f.state = p.next;
+	s->f.op = op;
+	if (was != p.next)
+		log_info("account %" PRId64 ": %s -> %s (op %s)", s->id,
+		    policy_state_name(was), policy_state_name(p.next),
+		    op_names[op]);
+	if (p.arm_logout)
+		s->logout_ms = daemon_now_ms() + DAEMON_LOGOUT_MS;
+	if (p.backoff) {
+		s->backoff_ms = daemon_now_ms() + policy_backoff_ms(
+		    s->attempt, s->d->conf.backoff_min_ms,
+		    s->d->conf.backoff_max_ms, randombytes_random());
+		s->attempt++;
+	}
+	if (p.start != SSTART_NONE && !s->gone && start(s, p.start) == -1) {
+		struct sess_input	 fail;
+
+		/* Treat as a connection that failed at once. */
+		in_init(&fail, SEV_CLOSED, s->f.gen);
+		fail.reason = WA_REASON_CONNECT_FAILED;
+		session_event(s, &fail, NULL);
+		return;
+	}
+	if (p.logout)
+		logout(s);
+}
+
+/*
+ * Run command "cmd" (already claimed) of type "ev" for account "id";
+ * "phone" is the pair_code payload's number (borrowed, may be NULL).
+ * The command is marked done in the transaction of the change it
+ * causes, or later for unpair/delete (after the logout).  Returns 0,
+ * or -1 on a database error (logged; the lease lets it be retried).
+ */
+int
+session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
+    const char *phone)
+{
+	struct session		*s;
+	struct sess_input	 in;
+	struct sess_extra	 x;
+	int			 deleted;
+
+	if ((s = session_get(d, id)) == NULL) {
+		if (d->db == NULL)
+			return -1;
+		return db_command_done(d->db, cmd, NULL, "no such account");
+	}
+	if (facts_load(s, &deleted) == -1)
+		return -1;
+	if (deleted && ev != SEV_CMD_DELETE)
+		return db_command_done(d->db, cmd, NULL,
+		    "the account is being deleted");
+	if (ev == SEV_CMD_PAIR_CODE) {
+		free(s->phone);
+		s->phone = phone != NULL ? xstrdup(phone) : NULL;
+	}
+	in_init(&in, ev, s->f.gen);
+	memset(&x, 0, sizeof(x));
+	x.cmd = cmd;
+	session_event(s, &in, &x);
+	return 0;
+}
+
+/*
+ * Rule 9: log in every account with credentials and auto_connect,
+ * WADESK_STAGGER_MS apart (the tick starts each when due).
+ */
+void
+session_start_all(struct daemon *d)
+{
+	PGresult	*res;
+	struct session	*s;
+	uint64_t	 now;
+	int64_t		 id;
+	int		 i, n, k = 0;
+
+	if ((res = db_exec(d->db, DS_AUTOCONNECT_LIST, NULL)) == NULL)
+		return;
+	now = daemon_now_ms();
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		if (db_get_int64(res, i, 0, &id) == -1 ||
+		    (s = session_get(d, id)) == NULL)
+			continue;
+		s->start_ms = now + (uint64_t)k++ * d->conf.stagger_ms;
+		if (s->start_ms == 0)
+			s->start_ms = 1;
+	}
+	PQclear(res);
+	log_info("start-up: %d account(s) to log in", k);
+}
+
+/* Timer events for one session. */
+static void
+session_timers(struct session *s, uint64_t now)
+{
+	struct sess_input	 in;
+
+	in_init(&in, SEV__MAX, s->f.gen);
+	if (s->start_ms != 0 && now >= s->start_ms) {
+		s->start_ms = 0;
+		in.ev = SEV_START;
+	} else if (s->f.state == SESS_PAIRING && now >= s->deadline_ms)
+		in.ev = SEV_PAIR_DEADLINE;
+	else if (s->f.state == SESS_BACKOFF && now >= s->backoff_ms)
+		in.ev = SEV_BACKOFF_DUE;
+	else if (s->f.state == SESS_LOGGING_OUT && now >= s->logout_ms)
+		in.ev = SEV_LOGOUT_TIMEOUT;
+	else
+		return;
+	session_event(s, &in, NULL);
+}
+
+static void
+session_free(struct session *s)
+{
+
+	creds_plain_free(s->creds, s->creds_len);
+	free(s->label);
+	free(s->phone);
+	free(s);
+}
+
+/*
+ * Housekeeping from main.c's tick: pairing deadlines (rule 1),
+ * back-off (rule 5), logout timeouts (rule 7), staggered start-up
+ * (rule 9); frees deleted sessions and retired client slots.
+ */
+void
+session_tick(struct daemon *d)
+{
+	struct session		**sp, *s;
+	struct sess_slot	**lp, *sl;
+	uint64_t		 now;
+
+	now = daemon_now_ms();
+	if (d->db != NULL)
+		for (s = d->sessions; s != NULL; s = s->next)
+			if (!s->gone)
+				session_timers(s, now);
+	for (sp = &d->sessions; (s = *sp) != NULL; ) {
+		if (s->gone && s->slot == NULL) {
+			*sp = s->next;
+			session_free(s);
+		} else
+			sp = &s->next;
+	}
+	for (lp = &d->graveyard; (sl = *lp) != NULL; ) {
+		if (now >= sl->retired_ms + 1000) {
+			*lp = sl->next;
+			free(sl);
+		} else
+			lp = &sl->next;
+	}
+}
+
+/*
+ * Rule 9 on SIGTERM/SIGINT: end every session intentionally and write
+ * its row (connected -> disconnected "daemon_stopped", pairing ->
+ * unpaired), freeing every client while the lws context still exists.
+ */
+void
+session_close_all(struct daemon *d)
+{
+	struct session		*s;
+	struct sess_input	 in;
+
+	for (s = d->sessions; s != NULL; s = s->next) {
+		if (s->gone)
+			continue;
+		in_init(&in, SEV_SHUTDOWN, s->f.gen);
+		session_event(s, &in, NULL);
+		slot_retire(s);
+	}
+}
+
+/* Free every session and retired slot (after session_close_all()). */
+void
+session_free_all(struct daemon *d)
+{
+	struct session		*s;
+	struct sess_slot	*sl;
+
+	while ((s = d->sessions) != NULL) {
+		d->sessions = s->next;
+		session_free(s);
+	}
+	while ((sl = d->graveyard) != NULL) {
+		d->graveyard = sl->next;
+		free(sl);
+	}
+}

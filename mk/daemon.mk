@@ -1,0 +1,42 @@
+# The session daemon wadeskd (daemon/*.c, not daemon/wa/): event loop,
+# command intake, lifecycle rules, sessions, sealed credentials.  It
+# links every object of daemon/wa (the fragments mk/wa_*.mk set their
+# per-object flags; they sort after this file, so the objects are named
+# by path here).  wadeskd is built once daemon/wa/client.c exists.
+# Tests: t_session (the lifecycle rules, pure), t_creds (sealing), and
+# tests/daemon/run.sh (the real daemon against tests/wasim and a real
+# PostgreSQL, through the dashboard's command rows).
+DAEMON_PKGS	:= libpq json-c libsodium libwebsockets libcrypto \
+		   libprotobuf-c zlib
+DAEMON_SRCS	:= daemon/main.c daemon/intake.c daemon/db_daemon.c \
+		   daemon/creds.c daemon/policy.c daemon/session.c
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_CPPFLAGS	:= -Idaemon -Idaemon/wa \
+		   $(call pc_cflags,libpq json-c libsodium libwebsockets)
+$(DAEMON_OBJS): CPPFLAGS += $(DAEMON_CPPFLAGS)
+
+# Every daemon/wa source except programs with their own main().
+DAEMON_WA_SRCS	:= $(filter-out $(shell grep -lE '^main\W' daemon/wa/*.c \
+		   2>/dev/null),$(wildcard daemon/wa/*.c))
+DAEMON_WA_OBJS	:= $(DAEMON_WA_SRCS:%.c=$(BUILD)/%.o) \
+		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
+
+ifneq ($(wildcard daemon/wa/client.c),)
+PROGS		+= $(BUILD)/daemon/wadeskd
+endif
+$(BUILD)/daemon/wadeskd: $(DAEMON_OBJS) $(DAEMON_WA_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+
+# The lifecycle rules without network or database.
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_session
+$(BUILD)/tests/unit/t_session.o: CPPFLAGS += $(DAEMON_CPPFLAGS)
+$(BUILD)/tests/unit/t_session: $(BUILD)/tests/unit/t_session.o \
+    $(BUILD)/daemon/policy.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))
+
+# Sealing and opening credentials, and the key file.
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_creds
+$(BUILD)/tests/unit/t_creds.o: CPPFLAGS += $(DAEMON_CPPFLAGS)
+$(BUILD)/tests/unit/t_creds: $(BUILD)/tests/unit/t_creds.o \
+    $(BUILD)/daemon/creds.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))

@@ -1,0 +1,558 @@
+/*
+ * Tests for daemon/policy.c: DESIGN.md "Session lifecycle rules" 1-9
+ * as pure decisions (rule 10, the heartbeat, is tested against the
+ * real daemon in tests/daemon/run.sh).  Each case names its rule.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "t.h"
+
+/* Facts for a session in "st", generation 7, with credentials. */
+static struct sess_facts
+facts(enum sess_state st)
+{
+	struct sess_facts	 f;
+
+	memset(&f, 0, sizeof(f));
+	f.state = st;
+	f.gen = 7;
+	f.has_creds = 1;
+	f.was_connected = 1;
+	f.auto_connect = 1;
+	return f;
+}
+
+static struct sess_plan
+decide(const struct sess_facts *f, enum sess_ev ev, enum wa_reason reason,
+    int intentional)
+{
+	struct sess_input	 in;
+	struct sess_plan	 p;
+
+	memset(&in, 0, sizeof(in));
+	in.ev = ev;
+	in.gen = f->gen;
+	in.reason = reason;
+	in.intentional = intentional;
+	policy_decide(f, &in, &p);
+	return p;
+}
+
+/* Rule 1: a pair command opens a window with fresh keys. */
+static int
+rule1_pair_starts_fresh(void)
+{
+	struct sess_facts	 f = facts(SESS_IDLE);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_CMD_PAIR, WA_REASON_NONE, 0);
+	return T_INTEQ(p.start, SSTART_PAIR) && T_TRUE(p.wipe_creds) &&
+	    T_TRUE(p.open_window) && T_TRUE(p.arm_deadline) &&
+	    T_INTEQ(p.next, SESS_PAIRING) && T_STREQ(p.result,
+	    "pairing started") && T_TRUE(!p.cmd_open);
+}
+
+static int
+rule1_pair_code_starts_code(void)
+{
+	struct sess_facts	 f = facts(SESS_IDLE);
+	struct sess_plan	 p;
+
+	f.has_creds = 0;
+	p = decide(&f, SEV_CMD_PAIR_CODE, WA_REASON_NONE, 0);
+	return T_INTEQ(p.start, SSTART_PAIR_CODE) && T_TRUE(!p.wipe_creds);
+}
+
+/* Rule 1: every ref becomes a QR write; rotations are events. */
+static int
+rule1_qr_written_rotation_event(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_input	 in;
+	struct sess_plan	 p1, p2;
+
+	memset(&in, 0, sizeof(in));
+	in.ev = SEV_QR;
+	in.gen = 7;
+	in.qr_n = 1;
+	policy_decide(&f, &in, &p1);
+	in.qr_n = 2;
+	policy_decide(&f, &in, &p2);
+	return T_TRUE(p1.write_qr) && T_TRUE(p1.event == NULL) &&
+	    T_TRUE(p2.write_qr) && T_STREQ(p2.event, "qr_rotated") &&
+	    T_INTEQ(p2.next, SESS_PAIRING);
+}
+
+/* Rule 1: a QR after the window closed writes nothing. */
+static int
+rule1_qr_outside_pairing_ignored(void)
+{
+	struct sess_facts	 f = facts(SESS_IDLE);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_QR, WA_REASON_NONE, 0);
+	return T_TRUE(!p.write_qr) && T_TRUE(!p.write_row);
+}
+
+/* Rule 1: the window ends -> unpaired, qr cleared, pair_timeout. */
+static int
+rule1_deadline_unpaired(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_PAIR_DEADLINE, WA_REASON_NONE, 0);
+	return T_TRUE(p.stop) && T_TRUE(p.write_row) &&
+	    T_INTEQ(p.status, STATUS_UNPAIRED) && T_TRUE(p.clear_pairing) &&
+	    T_STREQ(p.event, "pair_timeout") &&
+	    T_STREQ(p.event_reason, "qr_timeout") &&
+	    T_INTEQ(p.next, SESS_IDLE) && T_INTEQ(p.start, SSTART_NONE);
+}
+
+static int
+rule1_deadline_code_reason(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_plan	 p;
+
+	f.pair_by_code = 1;
+	p = decide(&f, SEV_PAIR_DEADLINE, WA_REASON_NONE, 0);
+	return T_STREQ(p.reason, "pair_code_timeout");
+}
+
+/* Rule 1: refs ran out, or the socket closed -> unpaired; rule 5:
+ * a pairing attempt is never retried. */
+static int
+rule1_closed_while_pairing_unpaired(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_plan	 p, q;
+
+	p = decide(&f, SEV_CLOSED, WA_REASON_QR_EXHAUSTED, 0);
+	q = decide(&f, SEV_CLOSED, WA_REASON_CONNECTION_LOST, 0);
+	return T_INTEQ(p.status, STATUS_UNPAIRED) && T_TRUE(p.clear_pairing) &&
+	    T_STREQ(p.event, "pair_timeout") && T_STREQ(p.reason,
+	    "qr_timeout") && T_TRUE(!p.backoff) &&
+	    T_INTEQ(p.start, SSTART_NONE) &&
+	    T_INTEQ(q.status, STATUS_UNPAIRED) && T_STREQ(q.reason,
+	    "connection_lost") && T_TRUE(!q.backoff) &&
+	    T_INTEQ(q.start, SSTART_NONE);
+}
+
+/* Rule 1: cancel stops the attempt and clears the QR. */
+static int
+rule1_cancel(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_CMD_CANCEL_PAIR, WA_REASON_NONE, 0);
+	return T_TRUE(p.stop) && T_INTEQ(p.status, STATUS_UNPAIRED) &&
+	    T_TRUE(p.clear_pairing) && T_INTEQ(p.next, SESS_IDLE);
+}
+
+/* Rule 2: paired stores credentials and waits for the login the
+ * client does after 515; no stop, no new attempt, no failure. */
+static int
+rule2_paired_then_connected(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_plan	 p, q;
+
+	f.has_creds = 0;
+	f.was_connected = 0;
+	p = decide(&f, SEV_PAIRED, WA_REASON_NONE, 0);
+	f.state = p.next;
+	q = decide(&f, SEV_CONNECTED, WA_REASON_NONE, 0);
+	return T_TRUE(p.store_creds) && T_TRUE(p.write_identity) &&
+	    T_INTEQ(p.status, STATUS_CONNECTING) && T_STREQ(p.event,
+	    "paired") && T_TRUE(!p.stop) && T_INTEQ(p.start, SSTART_NONE) &&
+	    T_INTEQ(p.next, SESS_LOGGING_IN) &&
+	    T_INTEQ(q.status, STATUS_CONNECTED) && T_TRUE(q.write_row) &&
+	    T_STREQ(q.event, "connected") && T_TRUE(q.set_connected) &&
+	    T_TRUE(q.clear_pairing) && T_INTEQ(q.next, SESS_CONNECTED);
+}
+
+/* Rule 2: a 515 later on is a reconnect at once, not a failure. */
+static int
+rule2_restart_required_reconnects(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p;
+
+	f.auto_connect = 0;
+	p = decide(&f, SEV_CLOSED, WA_REASON_RESTART_REQUIRED, 0);
+	return T_INTEQ(p.start, SSTART_LOGIN) && T_TRUE(!p.backoff) &&
+	    T_INTEQ(p.status, STATUS_CONNECTING) &&
+	    T_INTEQ(p.next, SESS_LOGGING_IN) && T_TRUE(p.event == NULL);
+}
+
+/* Rule 3: events of another generation change nothing. */
+static int
+rule3_stale_generation_ignored(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_input	 in;
+	struct sess_plan	 p;
+	enum sess_ev		 evs[] = { SEV_CLOSED, SEV_QR, SEV_PAIRED,
+				    SEV_CONNECTED, SEV_LOGGED_OUT };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		memset(&in, 0, sizeof(in));
+		in.ev = evs[i];
+		in.gen = 6;
+		in.reason = WA_REASON_CONNECTION_LOST;
+		in.qr_n = 2;
+		policy_decide(&f, &in, &p);
+		if (!T_TRUE(p.ignore) || !T_TRUE(!p.write_row) ||
+		    !T_TRUE(!p.write_qr) || !T_INTEQ(p.next, SESS_PAIRING))
+			return 0;
+	}
+	/* The same close from the current generation does act. */
+	in.gen = 7;
+	in.ev = SEV_CLOSED;
+	policy_decide(&f, &in, &p);
+	return T_TRUE(!p.ignore) && T_TRUE(p.write_row);
+}
+
+/* Rule 4: a close we asked for writes nothing, schedules nothing. */
+static int
+rule4_intentional_close_silent(void)
+{
+	enum sess_state		 sts[] = { SESS_CONNECTED, SESS_LOGGING_IN,
+				    SESS_PAIRING, SESS_IDLE };
+	struct sess_facts	 f;
+	struct sess_plan	 p;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
+		f = facts(sts[i]);
+		p = decide(&f, SEV_CLOSED, WA_REASON_STOPPED, 1);
+		if (!T_TRUE(!p.write_row) || !T_TRUE(!p.backoff) ||
+		    !T_INTEQ(p.start, SSTART_NONE) ||
+		    !T_TRUE(p.event == NULL) || !T_TRUE(!p.wipe_creds))
+			return 0;
+	}
+	return 1;
+}
+
+/* Rule 4/7: disconnect closes and keeps the credentials. */
+static int
+rule4_disconnect_keeps_creds(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_CMD_DISCONNECT, WA_REASON_NONE, 0);
+	return T_TRUE(p.stop) && T_TRUE(!p.wipe_creds) && T_TRUE(!p.logout) &&
+	    T_INTEQ(p.status, STATUS_DISCONNECTED) &&
+	    T_INTEQ(p.next, SESS_IDLE) && T_TRUE(!p.backoff);
+}
+
+/* Rule 4: reconnect logs in with credentials, no QR. */
+static int
+rule4_reconnect_logs_in(void)
+{
+	struct sess_facts	 f = facts(SESS_IDLE);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_CMD_RECONNECT, WA_REASON_NONE, 0);
+	return T_INTEQ(p.start, SSTART_LOGIN) &&
+	    T_INTEQ(p.status, STATUS_CONNECTING) && T_TRUE(!p.open_window);
+}
+
+/* Rule 5: a connection lost after being connected backs off... */
+static int
+rule5_backoff_when_connected_before(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p, q;
+
+	p = decide(&f, SEV_CLOSED, WA_REASON_CONNECTION_LOST, 0);
+	f.state = p.next;
+	q = decide(&f, SEV_BACKOFF_DUE, WA_REASON_NONE, 0);
+	return T_TRUE(p.backoff) && T_INTEQ(p.next, SESS_BACKOFF) &&
+	    T_INTEQ(p.status, STATUS_DISCONNECTED) &&
+	    T_STREQ(p.reason, "connection_lost") &&
+	    T_STREQ(p.event, "connection_lost") &&
+	    T_INTEQ(p.start, SSTART_NONE) &&
+	    T_INTEQ(q.start, SSTART_LOGIN) && T_INTEQ(q.status,
+	    STATUS_CONNECTING) && T_TRUE(q.keep_reason);
+}
+
+/* ...but not without auto_connect, nor if never connected. */
+static int
+rule5_no_backoff_otherwise(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED), g;
+	struct sess_plan	 p, q;
+
+	f.auto_connect = 0;
+	p = decide(&f, SEV_CLOSED, WA_REASON_TIMEOUT, 0);
+	g = facts(SESS_LOGGING_IN);
+	g.was_connected = 0;
+	q = decide(&g, SEV_CLOSED, WA_REASON_CONNECTION_LOST, 0);
+	return T_TRUE(!p.backoff) && T_INTEQ(p.next, SESS_IDLE) &&
+	    T_STREQ(p.reason, "keepalive_timeout") &&
+	    T_TRUE(!q.backoff) && T_INTEQ(q.next, SESS_IDLE) &&
+	    T_INTEQ(q.status, STATUS_DISCONNECTED);
+}
+
+/* Rule 5: exponential, jittered, capped. */
+static int
+rule5_backoff_curve(void)
+{
+	uint64_t	 a0, a3, big, lo, hi;
+
+	a0 = policy_backoff_ms(0, 1000, 300000, 0);
+	lo = policy_backoff_ms(3, 1000, 300000, 0);
+	hi = policy_backoff_ms(3, 1000, 300000, UINT32_MAX);
+	a3 = policy_backoff_ms(3, 1000, 300000, 12345);
+	big = policy_backoff_ms(40, 1000, 300000, UINT32_MAX);
+	return T_INTEQ(a0, 500) && T_INTEQ(lo, 4000) && T_TRUE(hi <= 8000) &&
+	    T_TRUE(hi > 4000) && T_TRUE(a3 >= 4000 && a3 <= 8000) &&
+	    T_TRUE(big <= 300000) && T_TRUE(big >= 150000);
+}
+
+/* Reasons that retrying cannot fix are shown and not retried. */
+static int
+reasons_no_retry(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 a, b, c;
+
+	a = decide(&f, SEV_CLOSED, WA_REASON_REPLACED, 0);
+	b = decide(&f, SEV_CLOSED, WA_REASON_OUTDATED, 0);
+	c = decide(&f, SEV_CLOSED, WA_REASON_BANNED, 0);
+	return T_STREQ(a.reason, "stream_replaced") && T_TRUE(!a.backoff) &&
+	    T_INTEQ(a.status, STATUS_DISCONNECTED) &&
+	    T_STREQ(b.reason, "client_outdated") && T_TRUE(!b.backoff) &&
+	    T_STREQ(b.event, "client_outdated") &&
+	    T_INTEQ(c.status, STATUS_BANNED) && T_TRUE(!c.backoff) &&
+	    T_STREQ(c.event, "banned");
+}
+
+/* Protocol garbage closes with a clear reason and retries. */
+static int
+reasons_protocol_retries(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_CLOSED, WA_REASON_PROTOCOL, 0);
+	return T_STREQ(p.reason, "protocol_error") && T_TRUE(p.backoff);
+}
+
+/* Rule 6: a second link to a linked phone is logged out at once. */
+static int
+rule6_duplicate_logged_out(void)
+{
+	struct sess_facts	 f = facts(SESS_PAIRING);
+	struct sess_input	 in;
+	struct sess_plan	 p, q, r;
+
+	f.has_creds = 0;
+	memset(&in, 0, sizeof(in));
+	in.ev = SEV_PAIRED;
+	in.gen = 7;
+	in.dup_label = "Shop A";
+	policy_decide(&f, &in, &p);
+	f.state = p.next;
+	f.op = p.op;
+	q = decide(&f, SEV_CONNECTED, WA_REASON_NONE, 0);
+	r = decide(&f, SEV_CLOSED, WA_REASON_LOGGED_OUT, 1);
+	return T_TRUE(!p.store_creds) && T_TRUE(p.logout) &&
+	    T_INTEQ(p.status, STATUS_UNPAIRED) && T_TRUE(p.clear_pairing) &&
+	    T_STREQ(p.event, "duplicate") && T_INTEQ(p.op, SOP_DUPLICATE) &&
+	    T_INTEQ(p.next, SESS_LOGGING_OUT) && T_TRUE(p.arm_logout) &&
+	    T_TRUE(q.logout) && T_TRUE(!q.write_row) &&
+	    T_TRUE(r.finish_op) && T_INTEQ(r.op, SOP_DUPLICATE) &&
+	    T_INTEQ(r.next, SESS_IDLE) && T_TRUE(!r.write_row);
+}
+
+/* Rule 7: unpair logs out first, and keeps the command open. */
+static int
+rule7_unpair_logs_out_first(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p, q;
+
+	p = decide(&f, SEV_CMD_UNPAIR, WA_REASON_NONE, 0);
+	f.state = p.next;
+	f.op = p.op;
+	q = decide(&f, SEV_CLOSED, WA_REASON_LOGGED_OUT, 1);
+	return T_TRUE(p.logout) && T_TRUE(p.cmd_open) &&
+	    T_TRUE(!p.wipe_creds) && T_TRUE(!p.finish_op) &&
+	    T_INTEQ(p.next, SESS_LOGGING_OUT) && T_INTEQ(p.op, SOP_UNPAIR) &&
+	    T_TRUE(q.finish_op) && T_INTEQ(q.op, SOP_UNPAIR) &&
+	    T_INTEQ(q.next, SESS_IDLE);
+}
+
+/* Rule 7: a logout that never completes does not strand delete. */
+static int
+rule7_logout_timeout_finishes(void)
+{
+	struct sess_facts	 f = facts(SESS_LOGGING_OUT);
+	struct sess_plan	 p;
+
+	f.op = SOP_DELETE;
+	p = decide(&f, SEV_LOGOUT_TIMEOUT, WA_REASON_NONE, 0);
+	return T_TRUE(p.stop) && T_TRUE(p.finish_op) &&
+	    T_INTEQ(p.op, SOP_DELETE) && T_INTEQ(p.next, SESS_IDLE);
+}
+
+/* Rule 7: delete of an offline linked account logs in to log out;
+ * without credentials it finishes at once. */
+static int
+rule7_delete_offline(void)
+{
+	struct sess_facts	 f = facts(SESS_IDLE), g = facts(SESS_IDLE);
+	struct sess_plan	 p, q;
+
+	p = decide(&f, SEV_CMD_DELETE, WA_REASON_NONE, 0);
+	g.has_creds = 0;
+	q = decide(&g, SEV_CMD_DELETE, WA_REASON_NONE, 0);
+	return T_INTEQ(p.start, SSTART_LOGIN) && T_TRUE(p.logout) &&
+	    T_TRUE(p.cmd_open) && T_INTEQ(p.op, SOP_DELETE) &&
+	    T_TRUE(q.finish_op) && T_TRUE(!q.cmd_open) &&
+	    T_INTEQ(q.op, SOP_DELETE) && T_INTEQ(q.start, SSTART_NONE);
+}
+
+/* Rule 8: logged out by the phone -> wipe, logged_out, then one new
+ * pairing window when the socket closes (auto_connect on). */
+static int
+rule8_logged_out_relinks(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p, q, r;
+
+	p = decide(&f, SEV_LOGGED_OUT, WA_REASON_LOGGED_OUT, 0);
+	f.state = p.next;
+	f.has_creds = 0;
+	q = decide(&f, SEV_CLOSED, WA_REASON_LOGGED_OUT, 0);
+	f.state = q.next;
+	r = decide(&f, SEV_PAIR_DEADLINE, WA_REASON_NONE, 0);
+	return T_TRUE(p.wipe_creds) && T_INTEQ(p.status, STATUS_LOGGED_OUT) &&
+	    T_STREQ(p.event, "logged_out_from_phone") &&
+	    T_INTEQ(p.next, SESS_RELINK) && T_INTEQ(p.start, SSTART_NONE) &&
+	    T_TRUE(q.open_window) && T_INTEQ(q.start, SSTART_PAIR) &&
+	    T_INTEQ(q.next, SESS_PAIRING) &&
+	    /* one window only: its end is final */
+	    T_INTEQ(r.start, SSTART_NONE) && T_INTEQ(r.next, SESS_IDLE);
+}
+
+static int
+rule8_logged_out_without_auto_connect(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p, q;
+
+	f.auto_connect = 0;
+	p = decide(&f, SEV_LOGGED_OUT, WA_REASON_LOGGED_OUT, 0);
+	f.state = p.next;
+	q = decide(&f, SEV_CLOSED, WA_REASON_LOGGED_OUT, 0);
+	return T_TRUE(p.wipe_creds) && T_INTEQ(p.next, SESS_IDLE) &&
+	    T_INTEQ(q.start, SSTART_NONE) && T_TRUE(!q.write_row);
+}
+
+/* Rule 8 (a close with 401 and no logged_out callback first). */
+static int
+rule8_close_401_relinks_at_once(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_CLOSED, WA_REASON_LOGGED_OUT, 0);
+	return T_TRUE(p.wipe_creds) && T_TRUE(p.open_window) &&
+	    T_INTEQ(p.start, SSTART_PAIR) && T_INTEQ(p.next, SESS_PAIRING);
+}
+
+/* A ban is shown and keeps the credentials (it may be lifted). */
+static int
+banned_keeps_creds(void)
+{
+	struct sess_facts	 f = facts(SESS_LOGGING_IN);
+	struct sess_plan	 p;
+
+	p = decide(&f, SEV_LOGGED_OUT, WA_REASON_BANNED, 0);
+	return T_INTEQ(p.status, STATUS_BANNED) && T_TRUE(!p.wipe_creds) &&
+	    T_STREQ(p.event, "banned") && T_INTEQ(p.next, SESS_IDLE);
+}
+
+/* Rule 9: start-up logs in accounts with credentials and
+ * auto_connect, and only those. */
+static int
+rule9_startup_autoconnect(void)
+{
+	struct sess_facts	 f = facts(SESS_IDLE), g, h;
+	struct sess_plan	 p, q, r;
+
+	g = f;
+	g.auto_connect = 0;
+	h = f;
+	h.has_creds = 0;
+	p = decide(&f, SEV_START, WA_REASON_NONE, 0);
+	q = decide(&g, SEV_START, WA_REASON_NONE, 0);
+	r = decide(&h, SEV_START, WA_REASON_NONE, 0);
+	return T_INTEQ(p.start, SSTART_LOGIN) && T_INTEQ(p.status,
+	    STATUS_CONNECTING) && T_INTEQ(q.start, SSTART_NONE) &&
+	    T_INTEQ(r.start, SSTART_NONE);
+}
+
+/* Rule 9: SIGTERM closes quietly and marks rows. */
+static int
+rule9_shutdown_marks_rows(void)
+{
+	struct sess_facts	 f = facts(SESS_CONNECTED), g;
+	struct sess_plan	 p, q;
+
+	g = facts(SESS_PAIRING);
+	p = decide(&f, SEV_SHUTDOWN, WA_REASON_NONE, 0);
+	q = decide(&g, SEV_SHUTDOWN, WA_REASON_NONE, 0);
+	return T_TRUE(p.stop) && T_INTEQ(p.status, STATUS_DISCONNECTED) &&
+	    T_STREQ(p.reason, "daemon_stopped") && T_TRUE(!p.backoff) &&
+	    T_INTEQ(p.start, SSTART_NONE) &&
+	    T_TRUE(q.stop) && T_INTEQ(q.status, STATUS_UNPAIRED) &&
+	    T_TRUE(q.clear_pairing);
+}
+
+int
+main(void)
+{
+	static const struct t_case	 cases[] = {
+		T_CASE(rule1_pair_starts_fresh),
+		T_CASE(rule1_pair_code_starts_code),
+		T_CASE(rule1_qr_written_rotation_event),
+		T_CASE(rule1_qr_outside_pairing_ignored),
+		T_CASE(rule1_deadline_unpaired),
+		T_CASE(rule1_deadline_code_reason),
+		T_CASE(rule1_closed_while_pairing_unpaired),
+		T_CASE(rule1_cancel),
+		T_CASE(rule2_paired_then_connected),
+		T_CASE(rule2_restart_required_reconnects),
+		T_CASE(rule3_stale_generation_ignored),
+		T_CASE(rule4_intentional_close_silent),
+		T_CASE(rule4_disconnect_keeps_creds),
+		T_CASE(rule4_reconnect_logs_in),
+		T_CASE(rule5_backoff_when_connected_before),
+		T_CASE(rule5_no_backoff_otherwise),
+		T_CASE(rule5_backoff_curve),
+		T_CASE(reasons_no_retry),
+		T_CASE(reasons_protocol_retries),
+		T_CASE(rule6_duplicate_logged_out),
+		T_CASE(rule7_unpair_logs_out_first),
+		T_CASE(rule7_logout_timeout_finishes),
+		T_CASE(rule7_delete_offline),
+		T_CASE(rule8_logged_out_relinks),
+		T_CASE(rule8_logged_out_without_auto_connect),
+		T_CASE(rule8_close_401_relinks_at_once),
+		T_CASE(banned_keeps_creds),
+		T_CASE(rule9_startup_autoconnect),
+		T_CASE(rule9_shutdown_marks_rows),
+	};
+
+	return t_run(cases, T_NCASES(cases));
+}

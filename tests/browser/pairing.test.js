@@ -252,6 +252,8 @@ const steps = [
 	assert(row === `${LABEL}|unpaired`, `database row ${show(row)}`);
 	/* Open it from the list, as an operator would. */
 	await p.goto(BASE + "/accounts");
+	await p.screenshot({ path: path.join(ART, "accounts.png"),
+	    fullPage: true });
 	const link = p.locator(`tr[data-id="${st.id}"] a`);
 	assert((await link.textContent()) === LABEL,
 	    `list shows ${show(await link.textContent())}, want ${show(LABEL)}`);

@@ -21,3 +21,26 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c daemon/wa/frame.c \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_frame 10'
+
+# The client library: frame + conn + client, and what they stand on.
+WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib
+WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
+		   $(BUILD)/daemon/wa/client.o
+# The other wa fragments sort after this one, so their object lists
+# are not defined yet when our rules are read: name the objects.
+WA_CLIENT_ALL	:= $(WA_CLIENT_OBJS) \
+		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
+		   pair.o paircode.o keys.o crypto.o binary.o jid.o) \
+		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
+$(WA_CLIENT_OBJS): CPPFLAGS += -Idaemon/wa \
+	    $(call pc_cflags,$(WA_CLIENT_PKGS))
+$(BUILD)/daemon/wa/client.o: $(BUILD)/gen/wa-md.pb-c.h
+
+# The demo program: pair, log in, log out from a terminal or a script.
+WA_PAIR_PROG	:= $(BUILD)/daemon/wa-pair
+PROGS		+= $(WA_PAIR_PROG)
+$(BUILD)/daemon/wa-pair.o: CPPFLAGS += -Idaemon/wa \
+	    $(call pc_cflags,libwebsockets libqrencode)
+$(WA_PAIR_PROG): $(BUILD)/daemon/wa-pair.o $(WA_CLIENT_ALL) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(WA_CLIENT_PKGS) libqrencode $(LIB_PKGS))

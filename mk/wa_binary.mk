@@ -2,7 +2,7 @@
 # daemon/wa/gen-tokens.py generates from daemon/wa/tokens.txt into
 # $(BUILD)/gen/wa_tokens.[ch].  Users link $(WA_BINARY_OBJS) and
 # $(call pc_libs,$(WA_BINARY_PKGS)) and add -Idaemon/wa.
-# Tests: t_binary (unit), tests/wa/interop/run.sh (against the npm
+# Tests: t_binary (unit), tests/wa/interop/binary-interop.sh (against the npm
 # baileys codec), fuzz_binary (libFuzzer), bench_binary (make bench).
 WA_BINARY_PKGS	:= zlib
 WA_BINARY_OBJS	:= $(BUILD)/daemon/wa/binary.o $(BUILD)/daemon/wa/jid.o \
@@ -36,7 +36,7 @@ $(WA_INTEROP_BIN): $(BUILD)/tests/wa/interop/binary_interop.o \
     $(WA_BINARY_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS) zlib)
 tests: $(WA_INTEROP_BIN)
-CHECK_SCRIPTS	+= tests/wa/interop/run.sh
+CHECK_SCRIPTS	+= tests/wa/interop/binary-interop.sh
 
 
 # libFuzzer target for the decoder, built with clang outside the object

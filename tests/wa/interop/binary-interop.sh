@@ -7,6 +7,8 @@
 #      decodes them to the same trees and encodes them to the same bytes.
 # Prints ok/FAIL lines.  WA_INTEROP_SEED and WA_INTEROP_COUNT override the
 # seed (default: the time, printed) and the node count (default 3000).
+# BUILD (default build/san) and SANITIZE (default 1, as "make check"
+# builds build/san) say which tree to (re)build the helper in.
 cd "$(dirname "$0")/../../.." || exit 1
 build=${BUILD:-build/san}
 dir=$build/tests/wa/interop
@@ -15,7 +17,8 @@ seed=${WA_INTEROP_SEED:-$(date +%s)}
 count=${WA_INTEROP_COUNT:-3000}
 rc=0
 echo "seed $seed (rerun: WA_INTEROP_SEED=$seed $0)"
-if ! make -s --no-print-directory BUILD="$build" "$bin" >/dev/null; then
+if ! make -s --no-print-directory BUILD="$build" SANITIZE="${SANITIZE:-1}" \
+    "$bin" >/dev/null; then
 	echo "FAIL interop_build"
 	exit 1
 fi

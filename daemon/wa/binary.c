@@ -339,7 +339,7 @@ token_find(const char *s, size_t len, const struct wa_token_slot **slot)
 		t = &wa_tokens_hash[h];
 		if (t->s == NULL)
 			return 0;
-		if (strncmp(t->s, s, len) == 0 && t->s[len] == '\0') {
+		if (t->len == len && memcmp(t->s, s, len) == 0) {
 			*slot = t;
 			return 1;
 		}

@@ -144,14 +144,17 @@ def main():
     h.append('#define\tWA_TOKENS_DICTSIZE\t%d' % DICTSIZE)
     h.append('#define\tWA_TOKENS_HASH_SIZE\t%d' % HASH_SIZE)
     h.append('#define\tWA_TOKENS_MAX_PROBE\t%d' % maxprobe)
-    h.append('#define\tWA_TOKENS_MAX_LEN\t%d\t/* longest token, bytes */' %
-             max(len(t.encode()) for t in single + [t for d in dicts for t in d]))
+    maxlen = max(len(t.encode()) for t in single + [t for d in dicts for t in d])
+    if maxlen > 255:
+        die('token longer than 255 bytes')
+    h.append('#define\tWA_TOKENS_MAX_LEN\t%d\t/* longest token, bytes */' % maxlen)
     h.append('#define\tWA_TOKENS_SINGLE\t0xff\t/* dict of a single token */')
     h.append('')
     h.append('struct\twa_token_slot {')
     h.append('\tconst char\t*s;\t\t/* NULL for an empty slot */')
     h.append('\tunsigned char\t dict;\t\t/* 0..3 or WA_TOKENS_SINGLE */')
     h.append('\tunsigned char\t index;')
+    h.append('\tunsigned char\t len;\t\t/* strlen(s) */')
     h.append('};')
     h.append('')
     h.append('extern const char *const wa_tokens_single[WA_TOKENS_NSINGLE];')
@@ -198,7 +201,8 @@ def main():
     c.append('const struct wa_token_slot wa_tokens_hash[WA_TOKENS_HASH_SIZE] = {')
     for n, s in enumerate(slots):
         if s is not None:
-            c.append('\t[%d] = { %s, %d, %d },' % (n, cstr(s[0]), s[1], s[2]))
+            c.append('\t[%d] = { %s, %d, %d, %d },' %
+                     (n, cstr(s[0]), s[1], s[2], len(s[0].encode())))
     c.append('};')
 
     for name, lines in (('wa_tokens.h', h), ('wa_tokens.c', c)):

@@ -70,29 +70,35 @@ wa_node_free(struct wa_node *n)
 void
 wa_node_set_attr(struct wa_node *n, const char *key, const char *value)
 {
+	char	*k, *v;
 	size_t	 i, j;
 
-	if (value == NULL) {
+	/* Copies first: key or value may point into n's own attributes. */
+	k = xstrdup(key);
+	v = value == NULL ? NULL : xstrdup(value);
+	if (v == NULL) {
 		for (i = j = 0; i < n->nattrs; i++) {
-			if (strcmp(n->attrs[i].key, key) == 0) {
+			if (strcmp(n->attrs[i].key, k) == 0) {
 				free(n->attrs[i].key);
 				free(n->attrs[i].value);
 			} else
 				n->attrs[j++] = n->attrs[i];
 		}
 		n->nattrs = j;
+		free(k);
 		return;
 	}
 	for (i = 0; i < n->nattrs; i++) {
-		if (strcmp(n->attrs[i].key, key) == 0) {
+		if (strcmp(n->attrs[i].key, k) == 0) {
 			free(n->attrs[i].value);
-			n->attrs[i].value = xstrdup(value);
+			n->attrs[i].value = v;
+			free(k);
 			return;
 		}
 	}
 	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof(*n->attrs));
-	n->attrs[n->nattrs].key = xstrdup(key);
-	n->attrs[n->nattrs].value = xstrdup(value);
+	n->attrs[n->nattrs].key = k;
+	n->attrs[n->nattrs].value = v;
 	n->nattrs++;
 }
 
@@ -142,12 +148,15 @@ wa_node_add_child(struct wa_node *n, const char *tag)
 static void
 set_data(struct wa_node *n, enum wa_content kind, const void *p, size_t len)
 {
+	unsigned char	*copy;
 
-	content_clear(n);
-	n->bytes = xmalloc(len + 1);
+	/* Copy before clearing: p may be n's own bytes. */
+	copy = xmalloc(len + 1);
 	if (len > 0)
-		memcpy(n->bytes, p, len);
-	n->bytes[len] = '\0';
+		memcpy(copy, p, len);
+	copy[len] = '\0';
+	content_clear(n);
+	n->bytes = copy;
 	n->nbytes = len;
 	n->content = kind;
 }

@@ -59,6 +59,7 @@ struct buf;
 
 /* Type tags, spec 5.3 (whatsmeow binary/token/token.go). */
 #define	WA_TAG_LIST_EMPTY	0
+/* The server ends the stream with <xmlstreamend/>: F8 01 02. */
 #define	WA_TAG_STREAM_END	2	/* token "xmlstreamend" */
 #define	WA_TAG_DICTIONARY_0	236
 #define	WA_TAG_DICTIONARY_3	239

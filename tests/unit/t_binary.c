@@ -582,8 +582,13 @@ decode_variants(void)
 	struct wa_node	*d = NULL;
 	int		 ok;
 
+	/* Stream end is a node tagged token 2 (whatsmeow client.go). */
+	ok = dec_hex("F8 01 02", &d) && T_STREQ(d->tag, "xmlstreamend") &&
+	    T_INTEQ(d->nattrs, 0) && T_INTEQ(d->content, WA_CONTENT_NONE);
+	wa_node_free(d);
+	d = NULL;
 	/* AD_JID device 0 decodes to the plain text (both references). */
-	ok = dec_hex("F8 03 19 0C F7 00 00 FF 82 12 3F", &d) &&
+	ok = ok && dec_hex("F8 03 19 0C F7 00 00 FF 82 12 3F", &d) &&
 	    T_STREQ(wa_node_attr(d, "jid"), "123@s.whatsapp.net");
 	wa_node_free(d);
 	d = NULL;
@@ -828,6 +833,19 @@ node_api(void)
 	wa_node_set_attr(n, "id", NULL);
 	ok = ok && T_INTEQ(n->nattrs, 1) &&
 	    T_TRUE(wa_node_attr(n, "id") == NULL);
+	/* Arguments that point into the node itself. */
+	wa_node_set_attr(n, "type", wa_node_attr(n, "type"));
+	wa_node_set_attr(n, n->attrs[0].key, n->attrs[0].value);
+	ok = ok && T_INTEQ(n->nattrs, 1) && T_STREQ(wa_node_attr(n, "type"),
+	    "get");
+	wa_node_set_attr(n, "dup", "x");
+	wa_node_set_attr(n, n->attrs[1].key, NULL);
+	ok = ok && T_INTEQ(n->nattrs, 1);
+	c = wa_node_new("c");
+	wa_node_set_text(c, "abc");
+	wa_node_set_text(c, (char *)c->bytes + 1);
+	ok = ok && T_STREQ((char *)c->bytes, "bc");
+	wa_node_free(c);
 	wa_node_set_attrf(n, "t", "%d", 1700000000);
 	ok = ok && T_STREQ(wa_node_attr(n, "t"), "1700000000");
 	/* Empty values are not written. */

@@ -54,9 +54,9 @@ $(BUILD)/fuzz/fuzz_binary: $(WA_BINARY_FUZZ_SRCS) $(BUILD)/gen/wa_tokens.c \
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_binary 10'
 
 # Throughput of decode and encode over a mix of realistic stanzas.
-$(BUILD)/bench/bench_binary.o: CPPFLAGS += -Idaemon/wa
-$(BUILD)/bench/bench_binary: $(BUILD)/bench/bench_binary.o \
+$(BUILD)/tests/bench/bench_binary.o: CPPFLAGS += -Idaemon/wa
+$(BUILD)/tests/bench/bench_binary: $(BUILD)/tests/bench/bench_binary.o \
     $(WA_BINARY_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS) zlib)
-PROGS		+= $(BUILD)/bench/bench_binary
-BENCH_CMDS	+= $(BUILD)/bench/bench_binary
+PROGS		+= $(BUILD)/tests/bench/bench_binary
+BENCH_CMDS	+= $(BUILD)/tests/bench/bench_binary

@@ -44,3 +44,6 @@ $(BUILD)/daemon/wa-pair.o: CPPFLAGS += -Idaemon/wa \
 $(WA_PAIR_PROG): $(BUILD)/daemon/wa-pair.o $(WA_CLIENT_ALL) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WA_CLIENT_PKGS) libqrencode $(LIB_PKGS))
+
+# Against the simulator over real sockets (about 35 s).
+CHECK_SCRIPTS	+= tests/wa/run.sh

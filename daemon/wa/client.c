@@ -643,7 +643,8 @@ handshake_frame(struct wa_client *c, const uint8_t *f, size_t len)
 	struct buf	 payload;
 
 	if (wa_handshake_server_hello(&c->hs, f, len) == -1) {
-		wlog(c, LOG_LEVEL_WARN, "server handshake refused: %s",
+		/* noise.c logged the reason. */
+		wlog(c, LOG_LEVEL_DEBUG, "server handshake refused: %s",
 		    wa_handshake_strerror(c->hs.err));
 		client_end(c, hs_reason(c->hs.err), 0, 0, 0);
 		return;

@@ -241,9 +241,10 @@ struct	wa_config {
 struct wa_client	*wa_client_new(const struct wa_config *cfg);
 
 /*
- * Free a client.  An open connection is closed first with a closed
- * event (reason WA_REASON_STOPPED, intentional 1) unless called from a
- * callback, where the free is deferred.  NULL is a no-op.
+ * Free a client.  An open connection is closed without any further
+ * event (call wa_client_stop() first and wait for closed if you want
+ * one).  From inside a callback the memory is released when the
+ * callback returns.  NULL is a no-op.
  */
 void		 wa_client_free(struct wa_client *c);
 

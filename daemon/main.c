@@ -143,6 +143,9 @@ main(int argc, char *argv[])
 		n = lws_service(d.ctx, 0);
 
 	log_info("shutting down");
+	/* The rows must be written even if the database just came back. */
+	if (d.db == NULL)
+		d.db = db_open(d.conf.database_url, daemon_stmts, DS__MAX);
 	session_close_all(&d);		/* rows -> disconnected (rule 9) */
 	d.stopping = 1;
 	intake_close(&d);		/* heartbeat row deleted */

@@ -672,6 +672,7 @@ session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
 	if (deleted && ev != SEV_CMD_DELETE)
 		return db_command_done(d->db, cmd, NULL,
 		    "the account is being deleted");
+	s->start_ms = 0;	/* an operator's command overrides start-up */
 	if (ev == SEV_CMD_PAIR_CODE) {
 		free(s->phone);
 		s->phone = phone != NULL ? xstrdup(phone) : NULL;

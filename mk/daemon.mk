@@ -40,3 +40,16 @@ $(BUILD)/tests/unit/t_creds.o: CPPFLAGS += $(DAEMON_CPPFLAGS)
 $(BUILD)/tests/unit/t_creds: $(BUILD)/tests/unit/t_creds.o \
     $(BUILD)/daemon/creds.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))
+
+# Test-only: the daemon linked with tests/daemon/fake_wa.c (a scripted
+# stand-in for daemon/wa) so tests/daemon/run.sh can check the daemon's
+# own work without the WhatsApp client.  Never installed.
+DAEMON_FAKE	:= $(BUILD)/tests/daemon/wadeskd-fake
+$(BUILD)/tests/daemon/fake_wa.o: CPPFLAGS += $(DAEMON_CPPFLAGS)
+$(DAEMON_FAKE): $(DAEMON_OBJS) $(BUILD)/tests/daemon/fake_wa.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+tests: $(DAEMON_FAKE)
+
+# The daemon end to end through the dashboard (real stack; tests/wasim
+# with the real client once built, else the fake; see the script).
+CHECK_SCRIPTS	+= tests/daemon/run.sh

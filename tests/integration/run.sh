@@ -41,6 +41,10 @@ export WADESK_API_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export WADESK_LOGIN_RATE=3000r/m
 
 rc=0
+out=$VAR/results
+say() {
+	echo "$@" | tee -a "$out"
+}
 cleanup() {
 	trap - EXIT INT TERM
 	scripts/stack.sh stop >>"$VAR/stack.log" 2>&1 ||
@@ -49,7 +53,7 @@ cleanup() {
 	hits=$(grep -rnE 'AddressSanitizer|LeakSanitizer|runtime error:' \
 	    "$VAR/log" "$VAR/stack.log" 2>/dev/null)
 	if [ -n "$hits" ]; then
-		echo "FAIL integ-sanitizer-clean-logs"
+		say "FAIL integ-sanitizer-clean-logs"
 		echo "$hits" | head -n 40 | sed 's/^/    /'
 		grep -rlE 'AddressSanitizer|LeakSanitizer|runtime error:' \
 		    "$VAR/log" "$VAR/stack.log" 2>/dev/null | while read -r f; do
@@ -58,8 +62,10 @@ cleanup() {
 		done
 		rc=1
 	else
-		echo "ok integ-sanitizer-clean-logs"
+		say "ok integ-sanitizer-clean-logs"
 	fi
+	echo "$(grep -c '^ok ' "$out") passed, $(grep -c '^FAIL ' "$out")" \
+	    "failed"
 	if [ -n "$keep" ]; then
 		echo "kept $VAR"
 	else
@@ -71,7 +77,7 @@ trap cleanup EXIT
 trap 'rc=1; exit' INT TERM
 
 if ! scripts/stack.sh start >"$VAR/stack.log" 2>&1; then
-	echo "FAIL integ-stack-start"
+	say "FAIL integ-stack-start"
 	sed 's/^/    /' "$VAR/stack.log"
 	for f in "$VAR"/log/*; do
 		echo "--- $f"
@@ -81,7 +87,8 @@ if ! scripts/stack.sh start >"$VAR/stack.log" 2>&1; then
 	exit
 fi
 url=$(sed -n 's/^url: //p' "$VAR/stack.log")
-echo "ok integ-stack-start ($url)"
+say "ok integ-stack-start ($url)"
 
+set -o pipefail
 WADESK_URL=$url timeout --kill-after=5 240 \
-    node tests/integration/web.test.js "$@" || rc=1
+    node tests/integration/web.test.js "$@" 2>&1 | tee -a "$out" || rc=1

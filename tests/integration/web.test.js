@@ -220,6 +220,22 @@ check('integ-setup-admin-sign-in', async () => {
 	    "username = 'admin' AND role = 'admin'")).id);
 });
 
+check('integ-health-uptime', async () => {
+	/*
+	 * uptime_s counts from the program's start, not from the first
+	 * /health request: wait until wadesk.fcgi has run 5 s.
+	 */
+	const pidf = path.join(VAR, 'run', 'fcgi.pid');
+	const age = () => (Date.now() - fs.statSync(pidf).mtimeMs) / 1000;
+	if (age() < 5)
+		await sleep((5 - age()) * 1000);
+	const r = await new Browser('up').get('/health');
+	const h = JSON.parse(r.text);
+	const a = age();
+	assert.ok(Math.abs(h.uptime_s - a) <= 2,
+	    `uptime_s ${h.uptime_s}, but wadesk.fcgi has run ${a.toFixed(1)} s`);
+});
+
 check('integ-health-503-then-200', async () => {
 	await q('DELETE FROM daemon_instances');
 	let r = await adm.get('/health', { noCookies: true });
@@ -490,6 +506,76 @@ check('integ-session-expiry', async () => {
 	const s = await one('SELECT extract(epoch FROM now() - last_seen_at)' +
 	    '::int AS age FROM web_sessions WHERE token_hash = $1', [dh]);
 	assert.ok(s.age < 60, `last_seen_at not refreshed (${s.age} s)`);
+});
+
+check('integ-hostile-input-400', async () => {
+	const many = (n, sep) => Array.from({ length: n },
+	    (_, i) => `k${i}=v`).join(sep);
+	const anon = new Browser('hostile');
+	const cases = [
+		['GET', '/health', { headers: { cookie: many(70, '; ') } },
+		 'too many cookies'],
+		['GET', `/accounts?${many(70, '&')}`, {}, 'too many query pairs'],
+		['GET', '/login?next=%00', {}, 'NUL in the query'],
+		['GET', '/accounts/%00', {}, 'NUL in the path'],
+		['GET', '/login?a=%', {}, 'truncated escape'],
+		['GET', '/login?a=%4', {}, 'truncated escape 2'],
+		['POST', '/login', { body: many(70, '&'), headers:
+		 { 'content-type': 'application/x-www-form-urlencoded' } },
+		 'too many form fields'],
+		['POST', '/login', { body: 'csrf=%00&username=a', headers:
+		 { 'content-type': 'application/x-www-form-urlencoded' } },
+		 'NUL in the form'],
+	];
+	for (const [m, p, o, why] of cases) {
+		const r = await anon.req(m, p, o);
+		assert.equal(r.status, 400, why);
+		assertSecurityHeaders(r, why);
+	}
+	/* Header injection through next= is refused. */
+	const b = new Browser('inject');
+	const r = await b.login('admin', ADMIN_PW,
+	    '/accounts\r\nSet-Cookie: evil=1');
+	assert.equal(r.status, 303);
+	assert.equal(r.location, '/');
+	assert.ok(!r.cookies.some((c) => c.name === 'evil'));
+	/* Over-long username and password: 400, not a crash. */
+	const c = new Browser('long');
+	assert.equal((await c.login('u'.repeat(65), 'whatever-pw')).status, 400);
+	assert.equal((await c.login('admin', 'p'.repeat(300))).status, 400);
+	/* A QR text the daemon could never write: a clean 500. */
+	const id = await createAccount(adm, 'oversized qr');
+	await q("UPDATE accounts SET status = 'pending', qr_code = " +
+	    "repeat('x', 5000), qr_version = 1 WHERE id = $1", [id]);
+	const big = await adm.get(`/accounts/${id}/qr.png`);
+	assert.equal(big.status, 500);
+	assert.equal((await adm.get(`/accounts/${id}`)).status, 200);
+	await q('UPDATE accounts SET deleted_at = now() WHERE id = $1', [id]);
+});
+
+check('integ-405-allow-lists-methods', async () => {
+	/* RFC 9110 15.5.6: Allow lists the methods the resource supports. */
+	const id = await createAccount(adm, 'allow header');
+	for (const [m, p, want] of [['GET', '/logout', 'POST'],
+	    ['GET', `/accounts/${id}/pair`, 'POST'],
+	    ['POST', '/health', 'GET, HEAD'],
+	    ['POST', `/accounts/${id}/qr.png`, 'GET, HEAD'],
+	    ['DELETE', '/accounts', 'GET, HEAD, POST']]) {
+		const r = await adm.req(m, p);
+		assert.equal(r.status, 405, `${m} ${p}`);
+		assert.equal(r.headers.get('allow'), want, `${m} ${p}: Allow`);
+	}
+});
+
+check('integ-no-spurious-config-warnings', async () => {
+	/*
+	 * WADESK_LOGIN_RATE is read by scripts/stack.sh (nginx's limit);
+	 * the programs must not call it a typo.
+	 */
+	const log = fs.readFileSync(path.join(VAR, 'log', 'wadesk.fcgi.log'),
+	    'utf8');
+	const bad = log.split('\n').filter((l) => /unknown variable/.test(l));
+	assert.deepEqual(bad, []);
 });
 
 check('integ-routing-404-405-400', async () => {
@@ -1538,6 +1624,130 @@ check('integ-login-throttle-per-address', async () => {
 	assert.equal(r.status, 303);
 });
 
+/* Stop and start the cluster as scripts/pg.sh does it. */
+function pgctl(action) {
+	const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'pg.sh'),
+	    action], { encoding: 'utf8', env: Object.assign({}, process.env,
+	    { WADESK_VAR: VAR }) });
+	assert.equal(r.status, 0, `pg.sh ${action}: ${r.stderr}`);
+}
+
+check('integ-database-outage', async () => {
+	await heartbeat(0);
+	const b = new Browser('outage');
+	await b.signIn('admin', ADMIN_PW);
+	await db.end();
+	db = null;
+	try {
+		pgctl('stop');
+		let r = await b.get('/health');
+		assert.equal(r.status, 503);
+		const h = JSON.parse(r.text);
+		assert.equal(h.status, 'error');
+		assert.equal(h.database, 'unreachable');
+		for (const p of ['/', '/accounts', '/accounts/new']) {
+			r = await b.get(p);
+			assert.equal(r.status, 503, `GET ${p} with the database down`);
+			assert.match(r.text, /The database is unavailable/);
+			assertSecurityHeaders(r, `503 ${p}`);
+		}
+		r = await b.postc('/accounts', { label: 'during outage' });
+		assert.equal(r.status, 503);
+		r = await new Browser('o2').login('admin', ADMIN_PW);
+		assert.equal(r.status, 503, 'sign-in with the database down');
+		r = await b.get('/metrics');
+		assert.equal(r.status, 200);
+		assert.match(r.text, /^wadesk_database_up 0$/m);
+	} finally {
+		pgctl('start');
+		db = await dbConnect();
+	}
+	/*
+	 * The program reconnects on its own: soon every answer is 200 again
+	 * (a stale connection's one 503 is integ-database-restart-no-503's).
+	 */
+	await until(async () => {
+		for (let i = 0; i < 8; i++)
+			if ((await b.get('/accounts')).status !== 200)
+				return false;
+		return true;
+	}, 15000, 'recovery after the outage');
+	await until(async () => /^wadesk_database_up 1$/m.test(
+	    (await b.get('/metrics')).text), 5000, 'wadesk_database_up 1');
+});
+
+check('integ-database-restart-no-503', async () => {
+	/*
+	 * A restart between requests (no request sees the database down)
+	 * must not cost a 503: every worker's connection is stale then,
+	 * and libpq reports it only when a query fails.
+	 */
+	await heartbeat(0);
+	const b = new Browser('restart');
+	await b.signIn('admin', ADMIN_PW);
+	for (let i = 0; i < 8; i++)
+		assert.equal((await b.get('/accounts')).status, 200);
+	await db.end();
+	db = null;
+	try {
+		pgctl('stop');
+	} finally {
+		pgctl('start');
+		db = await dbConnect();
+	}
+	const codes = [];
+	for (let i = 0; i < 8; i++)
+		codes.push((await b.get('/accounts')).status);
+	assert.deepEqual(codes, Array(8).fill(200),
+	    'answers right after a database restart');
+});
+
+check('integ-role-grants', async () => {
+	/*
+	 * sql/001_schema.sql: the web role (wadesk.fcgi's) inserts commands
+	 * but never reads credentials; the daemon role cannot queue
+	 * commands or touch sign-ins.
+	 */
+	const as = async (user, sql) => {
+		const c = new (require('pg').Client)({ host: `${VAR}/run`,
+		    database: 'wadesk', user });
+		await c.connect();
+		try {
+			await c.query('SET search_path = wadesk');
+			await c.query(sql);
+			return 'allowed';
+		} catch (e) {
+			return e.code;
+		} finally {
+			await c.end();
+		}
+	};
+	const DENIED = '42501';
+	for (const [user, sql, want] of [
+	    ['wadesk_web', 'SELECT * FROM account_credentials', DENIED],
+	    ['wadesk_web', 'DELETE FROM accounts WHERE false', DENIED],
+	    ['wadesk_web', 'UPDATE commands SET done_at = now() WHERE false',
+	     DENIED],
+	    ['wadesk_web', 'DELETE FROM account_events WHERE false', DENIED],
+	    ['wadesk_web', "INSERT INTO daemon_instances (hostname, pid) " +
+	     "VALUES ('x', 1)", DENIED],
+	    ['wadesk_web', 'DELETE FROM operators WHERE false', DENIED],
+	    ['wadesk_web', 'CREATE TABLE wadesk.evil (x int)', DENIED],
+	    ['wadesk_web', 'SELECT count(*) FROM accounts', 'allowed'],
+	    ['wadesk_web', 'SELECT count(*) FROM daemon_instances', 'allowed'],
+	    ['wadesk_daemon', "INSERT INTO commands (type) VALUES ('pair')",
+	     DENIED],
+	    ['wadesk_daemon', 'SELECT * FROM web_sessions', DENIED],
+	    ['wadesk_daemon', 'SELECT * FROM login_failures', DENIED],
+	    ['wadesk_daemon', 'UPDATE operators SET disabled = false ' +
+	     'WHERE false', DENIED],
+	    ['wadesk_daemon', 'SELECT count(*) FROM account_credentials',
+	     'allowed'],
+	    ['wadesk_daemon', 'UPDATE commands SET done_at = done_at ' +
+	     'WHERE false', 'allowed']])
+		assert.equal(await as(user, sql), want, `${user}: ${sql}`);
+});
+
 check('integ-wadeskctl', async () => {
 	const files = fs.readdirSync(path.join(ROOT, 'sql'))
 	    .filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
@@ -1622,6 +1832,10 @@ check('integ-every-route-and-code', async () => {
 	for (const [, pattern] of table)
 		assert.ok(r.text.includes(`route="${pattern}"`),
 		    `metrics lack ${pattern}`);
+	/* wadesk.fcgi is the process the stack started: it never died. */
+	const pid = Number(fs.readFileSync(path.join(VAR, 'run', 'fcgi.pid'),
+	    'utf8'));
+	assert.doesNotThrow(() => process.kill(pid, 0), 'wadesk.fcgi died');
 	const codes = new Set(seen.map((s) => s[2]));
 	for (const c of [200, 303, 400, 401, 403, 404, 405, 409, 413, 415,
 	    422, 429, 503])
@@ -1631,7 +1845,8 @@ check('integ-every-route-and-code', async () => {
 async function main() {
 	db = await dbConnect();
 	const failed = await runChecks(checks, process.argv[2]);
-	await db.end();
+	if (db !== null)
+		await db.end();
 	process.exitCode = failed ? 1 : 0;
 }
 

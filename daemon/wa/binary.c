@@ -1203,11 +1203,12 @@ wa_frame_unpack(const unsigned char *p, size_t len,
 		buf_append(scratch, chunk, got);
 		if (zrc == Z_STREAM_END)
 			break;
-		if (zrc == Z_BUF_ERROR && z.avail_in == 0) {
+		/* With fresh output space, no progress means no input. */
+		if (zrc == Z_BUF_ERROR) {
 			snprintf(err, errsz, "zlib: truncated stream");
 			goto out;
 		}
-		if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+		if (zrc != Z_OK) {
 			snprintf(err, errsz, "zlib: %s",
 			    z.msg != NULL ? z.msg : "corrupt stream");
 			goto out;

@@ -115,7 +115,10 @@ export async function openBaileys(sim, auth, extra = {}) {
 		markOnlineOnConnect: false,
 		syncFullHistory: false,
 		fireInitQueries: false,
-		keepAliveIntervalMs: 1000,
+		/* Short, for a quick ping; Baileys declares the connection lost
+		 * after interval + 5 s without a frame, and its first login spends
+		 * a few CPU seconds making 812 pre-keys, so not too short. */
+		keepAliveIntervalMs: 4000,
 		...extra
 	});
 	sock.ev.on('creds.update', auth.saveCreds);
@@ -129,7 +132,7 @@ export async function openBaileys(sim, auth, extra = {}) {
 				w.resolve(u);
 			}
 	});
-	const next = (pred, ms = 15000) => {
+	const next = (pred, ms = 30000) => {
 		const hit = events.find(pred);
 		if (hit)
 			return Promise.resolve(hit);

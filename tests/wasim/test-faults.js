@@ -59,7 +59,7 @@ async function main() {
 		const r = await post(sim, '/silence', { jid: dev.jid });
 		assert(r.status === 200 && r.body.connections.length === 1,
 		    JSON.stringify(r));
-		const u = await c.next(isClose, 15000);
+		const u = await c.next(isClose, 30000);
 		assert(statusOf(u) === 408, `status ${statusOf(u)}`);
 		const s = await getState(sim);
 		const conn = s.connections.find(x => x.id === r.body.connections[0]);

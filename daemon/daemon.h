@@ -202,6 +202,7 @@ struct	daemon {
 	uint8_t			*cred_key;	/* sodium_malloc, 32 bytes */
 	uint8_t			 root_key[WA_ROOT_KEY_LEN];
 	int			 has_root_key;
+	unsigned int		 time_scale;	/* WADESKD_TIME_SCALE (tests) */
 	struct session		*sessions;
 	struct sess_slot	*graveyard;	/* clients to free later */
 	uint64_t		 next_scan_ms;	/* command scan (mono) */

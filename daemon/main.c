@@ -78,6 +78,33 @@ tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(d->ctx, 0, &d->tick, tick, DAEMON_TICK_US);
 }
 
+/*
+ * Test-only: WADESKD_TIME_SCALE=N divides the client's protocol
+ * timers (QR rotation, keepalive) by N, to match tests/wasim's
+ * --time-scale N.  Not a WADESK_* variable on purpose: production
+ * configuration never needs it.  Default 1.
+ */
+static void
+time_scale_parse(struct daemon *d)
+{
+	const char	*v;
+	char		*end;
+	long		 n;
+
+	d->time_scale = 1;
+	if ((v = getenv("WADESKD_TIME_SCALE")) == NULL || *v == '\0')
+		return;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 1 || n > 1000) {
+		log_warnx("WADESKD_TIME_SCALE=\"%s\": want 1 to 1000; using 1",
+		    v);
+		return;
+	}
+	d->time_scale = (unsigned int)n;
+	log_warnx("test time scale %u: protocol timers shortened",
+	    d->time_scale);
+}
+
 /* Parse WADESK_WA_ROOT_KEY (64 hex digits) into d->root_key. */
 static int
 root_key_parse(struct daemon *d)
@@ -112,6 +139,7 @@ main(int argc, char *argv[])
 	log_init("wadeskd", d.conf.log_level);
 	if (sodium_init() < 0)
 		errx(1, "sodium_init");
+	time_scale_parse(&d);
 	if (root_key_parse(&d) == -1)
 		errx(1, "bad WADESK_WA_ROOT_KEY");
 	if (creds_key_load(&d, d.conf.cred_key_file) == -1)

@@ -328,6 +328,16 @@ slot_new(struct session *s)
 	cfg.version = s->d->conf.wa_version;
 	cfg.user = sl;
 	cfg.cb = &callbacks;
+	if (s->d->time_scale > 1) {
+		cfg.qr_first_ms = WA_QR_FIRST_MS / s->d->time_scale;
+		cfg.qr_next_ms = WA_QR_NEXT_MS / s->d->time_scale;
+		cfg.keepalive_min_ms = WA_KEEPALIVE_MIN_MS / s->d->time_scale;
+		cfg.keepalive_max_ms = WA_KEEPALIVE_MAX_MS / s->d->time_scale;
+		cfg.keepalive_timeout_ms = WA_KEEPALIVE_TIMEOUT_MS /
+		    s->d->time_scale;
+		cfg.keepalive_dead_ms = WA_KEEPALIVE_DEAD_MS /
+		    s->d->time_scale;
+	}
 	if ((sl->c = wa_client_new(&cfg)) == NULL) {
 		free(sl);
 		return NULL;

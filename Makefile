@@ -44,7 +44,9 @@ include $(sort $(wildcard mk/*.mk))
 all: $(PROGS)
 tests: $(UNIT_TESTS)
 
-$(BUILD)/%.o: %.c
+# Generated sources (token tables, protobuf code) come first: any object
+# may include a generated header, and -MMD only knows that afterwards.
+$(BUILD)/%.o: %.c | $(GEN_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -165,8 +165,6 @@ struct	session {
 	int64_t			 id;		/* accounts.id */
 	struct sess_facts	 f;
 	struct sess_slot	*slot;		/* current client, or NULL */
-	uint8_t			*creds;		/* sodium_malloc, or NULL */
-	size_t			 creds_len;
 	char			*label;		/* for logs and duplicate */
 	char			*phone;		/* pair_code phone, digits */
 	int64_t			 op_cmd;	/* open command id, or 0 */

@@ -279,6 +279,13 @@ intake_tick(struct daemon *d)
 	}
 	if (d->db != NULL && !d->swept)
 		(void)sweep(d);
+	/*
+	 * A NOTIFY that arrived while session.c ran queries outside our
+	 * callback sits in libpq's buffer and woke nobody: look each tick.
+	 */
+	if (d->db != NULL && PQconsumeInput(db_conn(d->db)) == 1 &&
+	    notifies_drain(db_conn(d->db)) > 0)
+		d->next_scan_ms = now;
 	if (d->db != NULL && now >= d->next_scan_ms)
 		(void)intake_run_pending(d);
 }

@@ -748,7 +748,6 @@ static void
 session_free(struct session *s)
 {
 
-	creds_plain_free(s->creds, s->creds_len);
 	free(s->label);
 	free(s->phone);
 	free(s);
@@ -772,6 +771,8 @@ session_tick(struct daemon *d)
 			if (!s->gone)
 				session_timers(s, now);
 	for (sp = &d->sessions; (s = *sp) != NULL; ) {
+		if (s->gone)
+			slot_retire(s);
 		if (s->gone && s->slot == NULL) {
 			*sp = s->next;
 			session_free(s);

@@ -514,6 +514,41 @@ const checks = [
 		    e.kind === 'disconnected');
 		assert.equal(dis.length, 1, 'disconnect carried out twice');
 	}],
+	['lease-reclaims-dead-daemons-commands', async () => {
+		/* Two commands claimed by other daemons: one dead (no row),
+		 * one alive (heartbeat kept fresh here).  Only the dead one's
+		 * is claimed again, after the lease (WADESK_DAEMON_DEAD_S). */
+		const dead = await createAccount('Dead claim');
+		const live = await createAccount('Live claim');
+		const inst = (await db.query("INSERT INTO daemon_instances " +
+		    "(hostname, pid) VALUES ('other', 1) RETURNING id")).rows[0].id;
+		const ins = 'INSERT INTO commands (account_id, type, claimed_at, ' +
+		    "claimed_by) VALUES ($1, 'disconnect', now() - interval " +
+		    "'10 s', $2) RETURNING id";
+		const cd = (await db.query(ins, [dead, 987654])).rows[0].id;
+		const cl = (await db.query(ins, [live, inst])).rows[0].id;
+		const beat = setInterval(() => db.query('UPDATE daemon_instances ' +
+		    'SET heartbeat_at = now() WHERE id = $1', [inst]).catch(
+		    () => {}), 300);
+		try {
+			await until(async () => (await db.query('SELECT done_at ' +
+			    'FROM commands WHERE id = $1', [cd])).rows[0].done_at,
+			    6000, 'dead daemon\'s command claimed again');
+			await sleep(4000);
+			const r = (await db.query('SELECT claimed_by, done_at FROM ' +
+			    'commands WHERE id = $1', [cl])).rows[0];
+			assert.equal(r.done_at, null, 'a live daemon\'s claim taken');
+			assert.equal(Number(r.claimed_by), Number(inst));
+		} finally {
+			clearInterval(beat);
+		}
+		/* Once that daemon stops beating, its claim is taken too. */
+		await until(async () => (await db.query('SELECT done_at FROM ' +
+		    'commands WHERE id = $1', [cl])).rows[0].done_at, 8000,
+		    'claim of a daemon that died');
+		await db.query('DELETE FROM daemon_instances WHERE id = $1',
+		    [inst]);
+	}],
 	['postgres-restart-under-daemon', async () => {
 		const env = Object.assign({}, process.env);
 		execFileSync('scripts/pg.sh', ['stop'], { env });

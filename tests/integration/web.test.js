@@ -1112,6 +1112,21 @@ check('integ-xss-labels-inert', async () => {
 	const d = find('dashboard');
 	assert.ok(d.includes(esc('"new_label": ' + JSON.stringify(payloads[1]))),
 	    'renamed detail');
+	/* Reflected input: the sign-in form's username and next, notices. */
+	const xs = '"><script>alert(1)</script>';
+	const x = new Browser('x');
+	let r = await x.login(xs, 'wrong-password-1');
+	assert.equal(r.status, 401);
+	assert.ok(!r.text.includes(xs), 'username reflected raw');
+	assert.ok(r.text.includes(`name="username" value="${esc(xs)}"`));
+	r = await x.get('/login?next=' + encodeURIComponent('/' + xs));
+	assert.equal(r.status, 200);
+	assert.ok(!r.text.includes(xs), 'next reflected raw');
+	assert.ok(r.text.includes(`name="next" value="/${esc(xs)}"`));
+	r = await b.get('/accounts?notice=' + encodeURIComponent(xs));
+	assert.equal(r.status, 200);
+	assert.ok(!r.text.includes(xs), 'notice reflected raw');
+	await q('DELETE FROM login_failures');
 	/* Labels in the account page title of the rename target. */
 	assert.ok(find(`account ${rid}`).includes(`<h1>${esc(payloads[1])} `));
 });
@@ -1615,6 +1630,17 @@ check('integ-login-throttle-per-address', async () => {
 	let r = await b.login('spray-new', 'guess-password');
 	assert.equal(r.status, 429);
 	assert.match(r.text, /Too many failed sign-ins/);
+	/* A forwarding header does not change the address nginx saw. */
+	r = await b.login('spray-xff', 'guess-password');
+	for (const h of ['x-forwarded-for', 'x-real-ip', 'forwarded']) {
+		const g = await b.get('/login', { headers: { [h]: '10.9.8.7' } });
+		r = await b.post('/login', { csrf: b.jar.get('wadesk_login'),
+		    username: 'spray-xff', password: 'guess-password' },
+		    { headers: { [h]: h === 'forwarded' ? 'for=10.9.8.7' :
+		    '10.9.8.7' } });
+		assert.equal(r.status, 429, `with ${h}`);
+		void g;
+	}
 	/* Even the admin's right password from this address. */
 	r = await new Browser('blocked').login('admin', ADMIN_PW);
 	assert.equal(r.status, 429);
@@ -1622,6 +1648,222 @@ check('integ-login-throttle-per-address', async () => {
 	await q('DELETE FROM login_failures');
 	r = await new Browser('unblocked').login('admin', ADMIN_PW);
 	assert.equal(r.status, 303);
+});
+
+check('integ-role-grants', async () => {
+	/*
+	 * sql/001_schema.sql: the web role (wadesk.fcgi's) inserts commands
+	 * but never reads credentials; the daemon role cannot queue
+	 * commands or touch sign-ins.
+	 */
+	const as = async (user, sql) => {
+		const c = new (require('pg').Client)({ host: `${VAR}/run`,
+		    database: 'wadesk', user });
+		await c.connect();
+		try {
+			await c.query('SET search_path = wadesk');
+			await c.query(sql);
+			return 'allowed';
+		} catch (e) {
+			return e.code;
+		} finally {
+			await c.end();
+		}
+	};
+	const DENIED = '42501';
+	for (const [user, sql, want] of [
+	    ['wadesk_web', 'SELECT * FROM account_credentials', DENIED],
+	    ['wadesk_web', 'DELETE FROM accounts WHERE false', DENIED],
+	    ['wadesk_web', 'UPDATE commands SET done_at = now() WHERE false',
+	     DENIED],
+	    ['wadesk_web', 'DELETE FROM account_events WHERE false', DENIED],
+	    ['wadesk_web', "INSERT INTO daemon_instances (hostname, pid) " +
+	     "VALUES ('x', 1)", DENIED],
+	    ['wadesk_web', 'DELETE FROM operators WHERE false', DENIED],
+	    ['wadesk_web', 'CREATE TABLE wadesk.evil (x int)', DENIED],
+	    ['wadesk_web', 'SELECT count(*) FROM accounts', 'allowed'],
+	    ['wadesk_web', 'SELECT count(*) FROM daemon_instances', 'allowed'],
+	    ['wadesk_daemon', "INSERT INTO commands (type) VALUES ('pair')",
+	     DENIED],
+	    ['wadesk_daemon', 'SELECT * FROM web_sessions', DENIED],
+	    ['wadesk_daemon', 'SELECT * FROM login_failures', DENIED],
+	    ['wadesk_daemon', 'UPDATE operators SET disabled = false ' +
+	     'WHERE false', DENIED],
+	    ['wadesk_daemon', 'SELECT count(*) FROM account_credentials',
+	     'allowed'],
+	    ['wadesk_daemon', 'UPDATE commands SET done_at = done_at ' +
+	     'WHERE false', 'allowed']])
+		assert.equal(await as(user, sql), want, `${user}: ${sql}`);
+});
+
+/* Every same-site href/src of "pages" (for "b"); returns broken ones. */
+async function brokenLinks(b, pages) {
+	const links = new Map();
+	for (const p of pages) {
+		const r = await b.get(p);
+		assert.equal(r.status, 200, `GET ${p}`);
+		for (const m of r.text.matchAll(/\b(?:href|src)="([^"]*)"/g)) {
+			const u = m[1].replace(/&amp;/g, '&');
+			if (u.startsWith('/') && !u.startsWith('//') &&
+			    !links.has(u))
+				links.set(u, p);
+		}
+	}
+	const bad = [];
+	for (const [u, from] of links) {
+		const r = await b.get(u);
+		if (r.status !== 200)
+			bad.push(`${u} (on ${from}): ${r.status}`);
+	}
+	return { bad, n: links.size };
+}
+
+/* Accounts in several states for "b", so every page variant is drawn. */
+async function variedAccounts(b) {
+	const ids = [];
+	for (const st of ['unpaired', 'pending', 'connected', 'disconnected'])
+		ids.push(await createAccount(b, `links ${st}`));
+	assert.equal((await b.postc(`/accounts/${ids[1]}/pair`)).status, 303);
+	await q("UPDATE accounts SET qr_code = 'links-ref', qr_version = " +
+	    'qr_version + 1 WHERE id = $1', [ids[1]]);
+	await q("UPDATE accounts SET status = 'connected', phone_number = " +
+	    "'15550111' WHERE id = $1", [ids[2]]);
+	await q("UPDATE accounts SET status = 'disconnected' WHERE id = $1",
+	    [ids[3]]);
+	const pages = ['/', '/accounts', '/accounts/new',
+	    '/accounts?status=pending'];
+	for (const id of ids)
+		pages.push(`/accounts/${id}`, `/accounts/${id}/events`,
+		    `/accounts/${id}/delete`);
+	return pages;
+}
+
+check('integ-links-resolve-admin', async () => {
+	const pages = await variedAccounts(adm);
+	pages.push('/settings/operators');
+	const { bad, n } = await brokenLinks(adm, pages);
+	assert.ok(n >= 20, `only ${n} links found`);
+	assert.deepEqual(bad, [], 'links that do not answer 200');
+});
+
+check('integ-links-resolve-operator', async () => {
+	const { b } = await newOperator('linkop');
+	const { bad, n } = await brokenLinks(b, await variedAccounts(b));
+	assert.ok(n >= 20, `only ${n} links found`);
+	assert.deepEqual(bad, [], 'links that do not answer 200');
+});
+
+check('integ-list-page-beyond-last', async () => {
+	/* Past the last page the list still tells the truth. */
+	const { b } = await newOperator('beyondop');
+	for (let i = 0; i < 3; i++)
+		await createAccount(b, `beyond ${i}`);
+	const r = await b.get('/accounts?page=2');
+	assert.equal(r.status, 200);
+	assert.deepEqual(listIds(r.text), []);
+	assert.equal(listTotal(r.text), 3, 'total on an empty page');
+	assert.ok(!/Page 2 of 1</.test(r.text), '"Page 2 of 1"');
+});
+
+check('integ-concurrency', async () => {
+	const { b } = await newOperator('busyop');
+	/* 30 adds at once: 30 rows, 30 distinct ids, 30 "created" events. */
+	const ids = await Promise.all(Array.from({ length: 30 },
+	    (_, i) => createAccount(b, `busy ${i}`)));
+	assert.equal(new Set(ids).size, 30);
+	assert.equal((await one('SELECT count(*)::int AS n FROM ' +
+	    "account_events WHERE kind = 'created' AND account_id = ANY($1)",
+	    [ids])).n, 30);
+	/* 12 pairs of one account at once: one wins, the rest are 409. */
+	const id = ids[0];
+	const codes = (await Promise.all(Array.from({ length: 12 },
+	    () => b.postc(`/accounts/${id}/pair`)))).map((r) => r.status)
+	    .sort();
+	assert.deepEqual(codes, [303, ...Array(11).fill(409)]);
+	assert.equal((await one('SELECT count(*)::int AS n FROM commands ' +
+	    "WHERE account_id = $1 AND type = 'pair'", [id])).n, 1);
+	/*
+	 * 100 mixed reads at once: every one answered, none a 5xx.  (Past
+	 * the FastCGI socket's listen backlog of 128, nginx answers 502.)
+	 */
+	const paths = ['/', '/accounts', `/accounts/${id}`,
+	    `/accounts/${id}/status.json`, `/accounts/${ids[1]}/events`,
+	    '/health', '/metrics'];
+	const rs = await Promise.all(Array.from({ length: 100 },
+	    (_, i) => b.get(paths[i % paths.length])));
+	for (let i = 0; i < rs.length; i++) {
+		const p = paths[i % paths.length];
+		assert.ok(rs[i].status < 500 || p === '/health',
+		    `${p}: ${rs[i].status}`);
+		if (p === `/accounts/${id}/status.json`)
+			assert.equal(JSON.parse(rs[i].text).status, 'pending');
+	}
+});
+
+check('integ-wadeskctl', async () => {
+	const files = fs.readdirSync(path.join(ROOT, 'sql'))
+	    .filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
+	assert.ok(files.length >= 1);
+	const before = await q('SELECT version, applied_at FROM ' +
+	    'schema_migrations ORDER BY version');
+	for (let i = 0; i < 2; i++) {
+		const r = ctl(['migrate', path.join(ROOT, 'sql')]);
+		assert.equal(r.status, 0, `migrate: ${r.stderr}`);
+		assert.equal(r.stdout, '', 'migrate re-run printed something');
+	}
+	const after = await q('SELECT version, applied_at FROM ' +
+	    'schema_migrations ORDER BY version');
+	assert.deepEqual(after.map((x) => x.version), files);
+	assert.deepEqual(after, before, 'migrate re-run changed the records');
+
+	let r = ctl(['operator', 'add', 'cliop'], 'cli-pass-1\n');
+	assert.equal(r.status, 0, r.stderr);
+	assert.equal(r.stdout, 'add cliop\n');
+	const o = await one("SELECT id, role, disabled FROM operators WHERE " +
+	    "username = 'cliop'");
+	assert.equal(o.role, 'operator');
+	const cli = new Browser('cliop');
+	await cli.signIn('cliop', 'cli-pass-1');
+	r = ctl(['operator', 'add', 'cliop'], 'cli-pass-x\n');
+	assert.equal(r.status, 1, 'duplicate add succeeded');
+	r = ctl(['operator', 'add', 'cliop', '--if-missing'], 'cli-pass-x\n');
+	assert.equal(r.status, 0);
+	assert.equal(r.stdout, 'exists cliop\n');
+	r = ctl(['operator', 'add', 'cliadmin', '--admin'], 'cli-admin-pw\n');
+	assert.equal(r.status, 0);
+	assert.equal((await one("SELECT role FROM operators WHERE username " +
+	    "= 'cliadmin'")).role, 'admin');
+	r = ctl(['operator', 'add', 'clishort'], 'short\n');
+	assert.equal(r.status, 1, 'short password accepted');
+	assert.equal((await q("SELECT 1 FROM operators WHERE username = " +
+	    "'clishort'")).length, 0);
+
+	r = ctl(['operator', 'passwd', 'cliop'], 'cli-pass-2\n');
+	assert.equal(r.status, 0, r.stderr);
+	assert.equal(r.stdout, 'passwd cliop\n');
+	assert.equal((await new Browser('x').login('cliop', 'cli-pass-1'))
+	    .status, 401);
+	await new Browser('y').signIn('cliop', 'cli-pass-2');
+	r = ctl(['operator', 'passwd', 'nosuchop'], 'cli-pass-2\n');
+	assert.equal(r.status, 1);
+
+	r = ctl(['operator', 'disable', 'cliop']);
+	assert.equal(r.status, 0, r.stderr);
+	assert.equal(r.stdout, 'disable cliop\n');
+	assert.equal((await cli.get('/')).status, 303,
+	    'session survived wadeskctl disable');
+	assert.equal((await new Browser('z').login('cliop', 'cli-pass-2'))
+	    .status, 401);
+	r = ctl(['operator', 'enable', 'cliop']);
+	assert.equal(r.status, 0);
+	await new Browser('w').signIn('cliop', 'cli-pass-2');
+	r = ctl(['operator', 'disable', 'nosuchop']);
+	assert.equal(r.status, 1);
+	r = ctl(['operator']);
+	assert.equal(r.status, 2, 'usage error');
+	r = ctl(['frobnicate']);
+	assert.equal(r.status, 2, 'usage error');
+	await q("DELETE FROM login_failures WHERE username = 'cliop'");
 });
 
 /* Stop and start the cluster as scripts/pg.sh does it. */
@@ -1700,118 +1942,6 @@ check('integ-database-restart-no-503', async () => {
 		codes.push((await b.get('/accounts')).status);
 	assert.deepEqual(codes, Array(8).fill(200),
 	    'answers right after a database restart');
-});
-
-check('integ-role-grants', async () => {
-	/*
-	 * sql/001_schema.sql: the web role (wadesk.fcgi's) inserts commands
-	 * but never reads credentials; the daemon role cannot queue
-	 * commands or touch sign-ins.
-	 */
-	const as = async (user, sql) => {
-		const c = new (require('pg').Client)({ host: `${VAR}/run`,
-		    database: 'wadesk', user });
-		await c.connect();
-		try {
-			await c.query('SET search_path = wadesk');
-			await c.query(sql);
-			return 'allowed';
-		} catch (e) {
-			return e.code;
-		} finally {
-			await c.end();
-		}
-	};
-	const DENIED = '42501';
-	for (const [user, sql, want] of [
-	    ['wadesk_web', 'SELECT * FROM account_credentials', DENIED],
-	    ['wadesk_web', 'DELETE FROM accounts WHERE false', DENIED],
-	    ['wadesk_web', 'UPDATE commands SET done_at = now() WHERE false',
-	     DENIED],
-	    ['wadesk_web', 'DELETE FROM account_events WHERE false', DENIED],
-	    ['wadesk_web', "INSERT INTO daemon_instances (hostname, pid) " +
-	     "VALUES ('x', 1)", DENIED],
-	    ['wadesk_web', 'DELETE FROM operators WHERE false', DENIED],
-	    ['wadesk_web', 'CREATE TABLE wadesk.evil (x int)', DENIED],
-	    ['wadesk_web', 'SELECT count(*) FROM accounts', 'allowed'],
-	    ['wadesk_web', 'SELECT count(*) FROM daemon_instances', 'allowed'],
-	    ['wadesk_daemon', "INSERT INTO commands (type) VALUES ('pair')",
-	     DENIED],
-	    ['wadesk_daemon', 'SELECT * FROM web_sessions', DENIED],
-	    ['wadesk_daemon', 'SELECT * FROM login_failures', DENIED],
-	    ['wadesk_daemon', 'UPDATE operators SET disabled = false ' +
-	     'WHERE false', DENIED],
-	    ['wadesk_daemon', 'SELECT count(*) FROM account_credentials',
-	     'allowed'],
-	    ['wadesk_daemon', 'UPDATE commands SET done_at = done_at ' +
-	     'WHERE false', 'allowed']])
-		assert.equal(await as(user, sql), want, `${user}: ${sql}`);
-});
-
-check('integ-wadeskctl', async () => {
-	const files = fs.readdirSync(path.join(ROOT, 'sql'))
-	    .filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
-	assert.ok(files.length >= 1);
-	const before = await q('SELECT version, applied_at FROM ' +
-	    'schema_migrations ORDER BY version');
-	for (let i = 0; i < 2; i++) {
-		const r = ctl(['migrate', path.join(ROOT, 'sql')]);
-		assert.equal(r.status, 0, `migrate: ${r.stderr}`);
-		assert.equal(r.stdout, '', 'migrate re-run printed something');
-	}
-	const after = await q('SELECT version, applied_at FROM ' +
-	    'schema_migrations ORDER BY version');
-	assert.deepEqual(after.map((x) => x.version), files);
-	assert.deepEqual(after, before, 'migrate re-run changed the records');
-
-	let r = ctl(['operator', 'add', 'cliop'], 'cli-pass-1\n');
-	assert.equal(r.status, 0, r.stderr);
-	assert.equal(r.stdout, 'add cliop\n');
-	const o = await one("SELECT id, role, disabled FROM operators WHERE " +
-	    "username = 'cliop'");
-	assert.equal(o.role, 'operator');
-	const cli = new Browser('cliop');
-	await cli.signIn('cliop', 'cli-pass-1');
-	r = ctl(['operator', 'add', 'cliop'], 'cli-pass-x\n');
-	assert.equal(r.status, 1, 'duplicate add succeeded');
-	r = ctl(['operator', 'add', 'cliop', '--if-missing'], 'cli-pass-x\n');
-	assert.equal(r.status, 0);
-	assert.equal(r.stdout, 'exists cliop\n');
-	r = ctl(['operator', 'add', 'cliadmin', '--admin'], 'cli-admin-pw\n');
-	assert.equal(r.status, 0);
-	assert.equal((await one("SELECT role FROM operators WHERE username " +
-	    "= 'cliadmin'")).role, 'admin');
-	r = ctl(['operator', 'add', 'clishort'], 'short\n');
-	assert.equal(r.status, 1, 'short password accepted');
-	assert.equal((await q("SELECT 1 FROM operators WHERE username = " +
-	    "'clishort'")).length, 0);
-
-	r = ctl(['operator', 'passwd', 'cliop'], 'cli-pass-2\n');
-	assert.equal(r.status, 0, r.stderr);
-	assert.equal(r.stdout, 'passwd cliop\n');
-	assert.equal((await new Browser('x').login('cliop', 'cli-pass-1'))
-	    .status, 401);
-	await new Browser('y').signIn('cliop', 'cli-pass-2');
-	r = ctl(['operator', 'passwd', 'nosuchop'], 'cli-pass-2\n');
-	assert.equal(r.status, 1);
-
-	r = ctl(['operator', 'disable', 'cliop']);
-	assert.equal(r.status, 0, r.stderr);
-	assert.equal(r.stdout, 'disable cliop\n');
-	assert.equal((await cli.get('/')).status, 303,
-	    'session survived wadeskctl disable');
-	assert.equal((await new Browser('z').login('cliop', 'cli-pass-2'))
-	    .status, 401);
-	r = ctl(['operator', 'enable', 'cliop']);
-	assert.equal(r.status, 0);
-	await new Browser('w').signIn('cliop', 'cli-pass-2');
-	r = ctl(['operator', 'disable', 'nosuchop']);
-	assert.equal(r.status, 1);
-	r = ctl(['operator']);
-	assert.equal(r.status, 2, 'usage error');
-	r = ctl(['frobnicate']);
-	assert.equal(r.status, 2, 'usage error');
-	await q("DELETE FROM login_failures WHERE username = 'cliop'");
 });
 
 check('integ-every-route-and-code', async () => {

@@ -1,11 +1,11 @@
 -- tests/bench/bench_web.lua: wrk script for tests/bench/bench_web.sh.
--- Sends the session cookie from $WADESK_COOKIE (if set) with every
+-- Sends the session cookie from $BENCH_WEB_COOKIE (if set) with every
 -- request and, at the end, prints one line the shell script parses:
 --   result rps=<requests/s> p99_ms=<ms> p50_ms=<ms> requests=<n>
 --       non2xx=<n> errors=<socket errors>
 -- wrk's latency figures are in microseconds.
 
-local cookie = os.getenv("WADESK_COOKIE")
+local cookie = os.getenv("BENCH_WEB_COOKIE")
 if cookie ~= nil and cookie ~= "" then
 	wrk.headers["Cookie"] = cookie
 end

@@ -4,7 +4,7 @@
 # the plain non-sanitized "make" output) in a temporary WADESK_VAR on a
 # free loopback port, fills it with 10,000 accounts, signs in, puts one
 # account in pairing with a QR, and runs wrk (2 threads, 32 connections,
-# $WADESK_BENCH_SECONDS s each, default 10) against nginx for:
+# $BENCH_WEB_SECONDS s each, default 10) against nginx for:
 #   static   the same PNG bytes as the QR, served by nginx from static/
 #   qr.png   GET /accounts/{id}/qr.png (FastCGI, PNG cached per worker)
 #   accounts GET /accounts (first page of 10,000)
@@ -19,7 +19,7 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 export BUILD=${BUILD:-build}
-SECS=${WADESK_BENCH_SECONDS:-10}
+SECS=${BENCH_WEB_SECONDS:-10}
 NACCOUNTS=10000
 
 die() {
@@ -37,7 +37,7 @@ done
 port=$(node -e 'const s = require("net").createServer();
 s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });') ||
     die "cannot pick a free port"
-VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-bench.XXXXXX")
+VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-benchweb.XXXXXX")
 chmod 755 "$VAR"
 STATIC_NAME=bench_web-$$-$RANDOM.png
 STATIC=$ROOT/static/$STATIC_NAME
@@ -104,9 +104,9 @@ curl -fsS -o /dev/null -b "$jar" -c "$jar" \
     "$BASE/login" || die "sign-in failed"
 sess=$(awk '$6 == "wadesk_session" { print $7 }' "$jar")
 [ -n "$sess" ] || die "sign-in set no wadesk_session cookie"
-export WADESK_COOKIE="wadesk_session=$sess"
+export BENCH_WEB_COOKIE="wadesk_session=$sess"
 
-curl -fsS -H "Cookie: $WADESK_COOKIE" -o "$STATIC" \
+curl -fsS -H "Cookie: $BENCH_WEB_COOKIE" -o "$STATIC" \
     "$BASE/accounts/$qid/qr.png" || die "GET /accounts/$qid/qr.png failed"
 chmod 644 "$STATIC"
 pngsize=$(stat -c %s "$STATIC")
@@ -116,7 +116,7 @@ pngsize=$(stat -c %s "$STATIC")
 check() {
 	local url=$1 want=$2 got
 	got=$(curl -sS -o "$VAR/body" -w '%{http_code} %{content_type}' \
-	    -H "Cookie: $WADESK_COOKIE" "$BASE$url") ||
+	    -H "Cookie: $BENCH_WEB_COOKIE" "$BASE$url") ||
 	    die "GET $url: no answer"
 	case $got in
 	"200 $want"*) ;;

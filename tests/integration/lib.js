@@ -155,7 +155,7 @@ async function until(fn, ms, what) {
 
 /*
  * Run checks in order; print ok/FAIL lines; return the failure count
- * (run.sh prints the closing "N passed, N failed" line).
+ * (web.sh prints the closing "N passed, N failed" line).
  * With "filter", only checks whose name contains it (and the setup).
  */
 async function runChecks(checks, filter) {

@@ -3,10 +3,10 @@
 /*
  * Integration tests of the web dashboard: the real nginx (security
  * headers, body limit), the real wadesk.fcgi and the real PostgreSQL
- * cluster that tests/integration/run.sh starts with scripts/stack.sh.
+ * cluster that tests/integration/web.sh starts with scripts/stack.sh.
  * Each check prints "ok NAME" or "FAIL NAME"; the owner connection
  * stands in for the session daemon where a test needs a daemon-side
- * change (qr_code, status, heartbeat).  Run through run.sh, which sets
+ * change (qr_code, status, heartbeat).  Run through web.sh, which sets
  * WADESK_URL, WADESK_VAR, BUILD, WADESK_ADMIN_PASSWORD and
  * WADESK_API_KEY.  An optional argument runs only the checks whose
  * name contains it.
@@ -355,7 +355,7 @@ check('integ-unauthenticated-redirects', async () => {
 		}
 	}
 	assert.ok(n >= 3 * 20, `only ${n} protected requests`);
-	/* A query and odd characters are percent-encoded in next. */
+	/* next= keeps the path only, not the query. */
 	const r = await anon.get('/accounts/' + id + '/events?page=2');
 	assert.equal(r.location, `/login?next=/accounts/${id}/events`);
 	assert.deepEqual(await counts(), before, 'state changed');
@@ -665,9 +665,12 @@ check('integ-create-account-422-415-413', async () => {
 	    pad: 'x'.repeat(20 * 1024) });
 	assert.equal(r.status, 413);
 	assertSecurityHeaders(r, '413');
-	r = await adm.postc('/accounts/new'.replace('/new', ''), {
-	    label: 'big2', pad: 'y'.repeat(17 * 1024) });
-	assert.equal(r.status, 413);
+	r = await new Browser('big').post('/login', { username: 'admin',
+	    password: ADMIN_PW, pad: 'y'.repeat(17 * 1024) });
+	assert.equal(r.status, 413, 'large sign-in form');
+	r = await adm.postc(`/accounts/${admId}/rename`, {
+	    label: 'big3', pad: 'z'.repeat(17 * 1024) });
+	assert.equal(r.status, 413, 'large action form');
 	assert.deepEqual(await counts(), before, 'refused forms changed state');
 	/* The boundaries that are fine: 100 bytes, 50 two-byte letters. */
 	for (const label of ['x'.repeat(100), 'é'.repeat(50), '  padded  ',
@@ -1493,7 +1496,7 @@ check('integ-admin-operators', async () => {
 
 check('integ-foreign-account-404', async () => {
 	const { b: bob } = await newOperator('bob');
-	const { b: carol, id: carolId } = await newOperator('carol');
+	const { b: carol } = await newOperator('carol');
 	const cid = await createAccount(carol, 'carol private');
 	assert.equal((await carol.postc(`/accounts/${cid}/pair`)).status, 303);
 	await q("UPDATE accounts SET qr_code = 'carol-ref', qr_version = 1 " +
@@ -1525,11 +1528,10 @@ check('integ-foreign-account-404', async () => {
 	assert.ok(!r.text.includes('carol private'));
 	r = await bob.get('/accounts?status=pending');
 	assert.deepEqual(listIds(r.text), []);
-	void carolId;
 });
 
 check('integ-csrf-403-every-post', async () => {
-	const { b: op, id: opId, pw } = await newOperator('csrfop');
+	const { b: op, id: opId } = await newOperator('csrfop');
 	const id = await createAccount(op, 'csrf target');
 	assert.equal((await op.postc(`/accounts/${id}/pair`)).status, 303);
 	const other = new Browser('other');
@@ -1589,7 +1591,6 @@ check('integ-csrf-403-every-post', async () => {
 	/* And the real token works. */
 	r = await op.postc(`/accounts/${id}/cancel-pair`);
 	assert.equal(r.status, 303);
-	void pw;
 });
 
 check('integ-login-throttle-per-username', async () => {
@@ -1631,15 +1632,13 @@ check('integ-login-throttle-per-address', async () => {
 	assert.equal(r.status, 429);
 	assert.match(r.text, /Too many failed sign-ins/);
 	/* A forwarding header does not change the address nginx saw. */
-	r = await b.login('spray-xff', 'guess-password');
 	for (const h of ['x-forwarded-for', 'x-real-ip', 'forwarded']) {
-		const g = await b.get('/login', { headers: { [h]: '10.9.8.7' } });
+		await b.get('/login', { headers: { [h]: '10.9.8.7' } });
 		r = await b.post('/login', { csrf: b.jar.get('wadesk_login'),
 		    username: 'spray-xff', password: 'guess-password' },
 		    { headers: { [h]: h === 'forwarded' ? 'for=10.9.8.7' :
 		    '10.9.8.7' } });
 		assert.equal(r.status, 429, `with ${h}`);
-		void g;
 	}
 	/* Even the admin's right password from this address. */
 	r = await new Browser('blocked').login('admin', ADMIN_PW);
@@ -1751,6 +1750,21 @@ check('integ-links-resolve-operator', async () => {
 	const { bad, n } = await brokenLinks(b, await variedAccounts(b));
 	assert.ok(n >= 20, `only ${n} links found`);
 	assert.deepEqual(bad, [], 'links that do not answer 200');
+});
+
+check('integ-deleted-account-not-linked', async () => {
+	/*
+	 * Once its delete is queued an account answers 404, so no page may
+	 * link to it; the dashboard's recent events still name it as text.
+	 */
+	const { b } = await newOperator('goneop');
+	const id = await createAccount(b, 'soon gone');
+	assert.equal((await b.postc(`/accounts/${id}/delete`)).status, 303);
+	const r = await b.get('/');
+	assert.match(r.text, /delete_requested/);
+	assert.ok(r.text.includes('soon gone'), 'label not shown');
+	assert.ok(!r.text.includes(`href="/accounts/${id}"`),
+	    'the dashboard links a deleted account');
 });
 
 check('integ-list-page-beyond-last', async () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/integration/run.sh [FILTER]: the web dashboard's integration
+# tests/integration/web.sh [FILTER]: the web dashboard's integration
 # tests.  Starts a private stack (PostgreSQL, wadesk.fcgi, nginx) with
 # scripts/stack.sh in a fresh temporary WADESK_VAR on a free loopback
 # port, using the binaries in $BUILD (default build/san), runs

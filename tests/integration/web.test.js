@@ -1134,6 +1134,47 @@ check('integ-xss-labels-inert', async () => {
 	assert.ok(find(`account ${rid}`).includes(`<h1>${esc(payloads[1])} `));
 });
 
+check('integ-events-page', async () => {
+	const id = await createAccount(adm, 'events paging');
+	/* 130 daemon events (operator_id NULL), as wadeskd writes them. */
+	await q("INSERT INTO account_events (account_id, kind, detail, at) " +
+	    "SELECT $1, 'qr_rotated', jsonb_build_object('n', i), " +
+	    "now() + make_interval(secs => i) FROM generate_series(1, 130) i",
+	    [id]);
+	const rows = (html) => [...html.matchAll(
+	    /<tr><td><time datetime="[^"]*">[^<]*<\/time><\/td><td>([\s\S]*?)<\/td><td>([a-z_]+)<\/td><td>([^<]*)<\/td><td class="detail">([^<]*)<\/td><\/tr>/g)];
+	let r = await adm.get(`/accounts/${id}/events`);
+	assert.equal(r.status, 200);
+	let ev = rows(r.text);
+	assert.equal(ev.length, 100);
+	assert.match(r.text, /Page 1 of 2 /);
+	/* Newest first: n = 130, 129, ... 31. */
+	assert.deepEqual(ev.map((m) => m[4]), Array.from({ length: 100 },
+	    (_, i) => esc(`{"n": ${130 - i}}`)));
+	assert.ok(ev.every((m) => m[2] === 'qr_rotated' &&
+	    m[3] === 'session daemon'));
+	assert.match(r.text, new RegExp(
+	    `href="/accounts/${id}/events\\?page=2">Older</a>`));
+	r = await adm.get(`/accounts/${id}/events?page=2`);
+	assert.equal(r.status, 200);
+	ev = rows(r.text);
+	assert.equal(ev.length, 31);
+	assert.equal(ev[30][2], 'created');
+	assert.equal(ev[30][3], 'admin');
+	assert.match(r.text, /Page 2 of 2 /);
+	/* The dashboard: the 20 newest events, newest first. */
+	r = await adm.get('/');
+	const dash = rows(r.text);
+	assert.equal(dash.length, 20);
+	const newest = await q('SELECT kind FROM account_events ORDER BY id ' +
+	    'DESC LIMIT 20');
+	assert.deepEqual(dash.map((m) => m[2]), newest.map((x) => x.kind));
+	/* An unpaired account's page does not refresh itself. */
+	r = await adm.get(`/accounts/${id}`);
+	assert.ok(!/http-equiv="refresh"/.test(r.text));
+	await q('UPDATE accounts SET deleted_at = now() WHERE id = $1', [id]);
+});
+
 check('integ-qr-png', async () => {
 	const label = 'Sales "EU"/2 é';
 	const id = await createAccount(adm, label);

@@ -53,3 +53,7 @@ tests: $(DAEMON_FAKE)
 # The daemon end to end through the dashboard (real stack; tests/wasim
 # with the real client once built, else the fake; see the script).
 CHECK_SCRIPTS	+= tests/daemon/run.sh
+
+# "make bench": pair->QR and scan->connected latency, then 1,000 and
+# 5,000 logged-in sessions on one daemon (tests/daemon/bench.sh).
+BENCH_CMDS	+= tests/daemon/bench.sh

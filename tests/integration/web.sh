@@ -86,6 +86,22 @@ if ! scripts/stack.sh start >"$VAR/stack.log" 2>&1; then
 	rc=1
 	exit
 fi
+# scripts/stack.sh also starts the session daemon when $BUILD has one.
+# These checks play the daemon themselves through SQL (qr_code, status,
+# heartbeat), so a real one would race them: stop it (it is ours, by
+# the pid the stack recorded).
+dpid_file=$VAR/run/daemon.pid
+if [ -f "$dpid_file" ]; then
+	dpid=$(cat "$dpid_file")
+	kill -TERM "$dpid" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$dpid" 2>/dev/null && kill -KILL "$dpid"
+	rm -f "$dpid_file"
+	echo "note: stopped wadeskd (pid $dpid) for the web checks"
+fi
 url=$(sed -n 's/^url: //p' "$VAR/stack.log")
 say "ok integ-stack-start ($url)"
 

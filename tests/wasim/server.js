@@ -101,16 +101,7 @@ function urlHost(addr) {
 	    `[${addr.address}]` : addr.address;
 }
 
-try {
-	const a = await listenOn(wsHttp, listen);
-	const b = await listenOn(ctl, control);
-	process.stdout.write(`wasim: ready url=ws://${urlHost(a)}:${a.port}/ws/chat control=http://${urlHost(b)}:${b.port} root_key=${sim.root.pub.toString('hex')}\n`);
-	sim.log(`listening; server static key ${sim.serverStatic.pub.toString('hex')}, time scale ${sim.timeScale}`);
-} catch (err) {
-	process.stderr.write(`wasim: listen: ${err.message}\n`);
-	process.exit(1);
-}
-
+/* Installed before the ready line so that a quick signal is handled. */
 function shutdown(sig) {
 	sim.log(`${sig}: shutting down`);
 	for (const c of sim.conns.values())
@@ -125,3 +116,14 @@ function shutdown(sig) {
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
+
+try {
+	const a = await listenOn(wsHttp, listen);
+	const b = await listenOn(ctl, control);
+	process.stdout.write(`wasim: ready url=ws://${urlHost(a)}:${a.port}/ws/chat control=http://${urlHost(b)}:${b.port} root_key=${sim.root.pub.toString('hex')}\n`);
+	sim.log(`listening; server static key ${sim.serverStatic.pub.toString('hex')}, time scale ${sim.timeScale}`);
+} catch (err) {
+	process.stderr.write(`wasim: listen: ${err.message}\n`);
+	process.exit(1);
+}
+

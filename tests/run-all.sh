@@ -11,7 +11,8 @@ pass=0 fail=0
 limit=${WADESK_TEST_TIMEOUT:-600}
 for t in "$@"; do
 	name=$(basename "${t%% *}")
-	log=tests/logs/$name.log
+	# One log per command: several suites are called run.sh.
+	log=tests/logs/$(printf '%s' "$t" | tr -c 'A-Za-z0-9._-' '_').log
 	echo "== $t"
 	timeout --kill-after=10 "$limit" bash -c "$t" >"$log" 2>&1
 	rc=$?

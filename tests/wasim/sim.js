@@ -1225,12 +1225,13 @@ export class Simulator {
 			const removed = [];
 			if (jid)
 				removed.push(...this.unlink(jid));
-			for (const c of hit) {
-				if (!jid && c.jid)
+			const paired = hit.filter(c => c.jid);
+			for (const c of paired) {
+				if (!jid)
 					removed.push(...this.unlink(c.jid));
 				c.end('device removed (phone)', this.deviceRemovedNode());
 			}
-			return { connections: ids, removed };
+			return { connections: paired.map(c => c.id), removed };
 		}
 		case 'conflict':
 			for (const c of hit)

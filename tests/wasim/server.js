@@ -3,7 +3,8 @@
  * wasim: a WhatsApp multi-device server simulator for testing companions.
  *
  *   node tests/wasim/server.js --listen 127.0.0.1:PORT --control 127.0.0.1:CPORT
- *       [--time-scale N] [--root-seed HEX64] [--min-version 2.3000.N] [--debug]
+ *       [--time-scale N] [--root-seed HEX64] [--min-version 2.3000.N]
+ *       [--deflate] [--debug]
  *
  * Port 0 picks a free port.  When both ports listen it prints exactly one
  * line on stdout:
@@ -18,7 +19,7 @@ import { Simulator } from './sim.js';
 import { controlHandler } from './control.js';
 
 function usage(msg) {
-	process.stderr.write(`wasim: ${msg}\nusage: server.js --listen HOST:PORT --control HOST:PORT [--time-scale N] [--root-seed HEX64] [--min-version A.B.C] [--debug]\n`);
+	process.stderr.write(`wasim: ${msg}\nusage: server.js --listen HOST:PORT --control HOST:PORT [--time-scale N] [--root-seed HEX64] [--min-version A.B.C] [--deflate] [--debug]\n`);
 	process.exit(2);
 }
 
@@ -50,6 +51,8 @@ for (let i = 0; i < argv.length; i++) {
 		opts.minVersion = val();
 	else if (a === '--debug')
 		opts.debug = true;
+	else if (a === '--deflate')
+		opts.deflate = true;
 	else
 		usage(`unknown argument ${a}`);
 }
@@ -78,7 +81,10 @@ const wsHttp = http.createServer((req, res) => {
 	res.end('wasim: WebSocket endpoint is /ws/chat\n');
 });
 const wss = new WebSocketServer({ server: wsHttp, path: '/ws/chat',
-    maxPayload: 1 << 25, perMessageDeflate: false });
+    maxPayload: 1 << 25,
+    /* Both reference clients offer permessage-deflate (spec 1.1); by default
+     * it is declined, --deflate accepts it and compresses every message. */
+    perMessageDeflate: opts.deflate ? { threshold: 0 } : false });
 wss.on('connection', (ws, req) => {
 	const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
 	sim.accept(ws, remote);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, assert, done } from './runner.js';
 import { getState, startSim } from './harness.js';
+import { RawClient } from './rawclient.js';
 import { hex } from './vectors.js';
 
 const server = path.join(path.dirname(fileURLToPath(import.meta.url)),
@@ -81,6 +82,25 @@ await check('cli: phone page and 404s on the control port', async () => {
 		assert(r.status === 404);
 	} finally {
 		await a.stop();
+	}
+});
+await check('cli: --deflate negotiates permessage-deflate and still works', async () => {
+	for (const deflate of [false, true]) {
+		const a = await startSim(deflate ? ['--deflate'] : []);
+		const c = new RawClient(a.url, {});
+		try {
+			await c.open();
+			const ext = c.ws.extensions;
+			assert(deflate === /permessage-deflate/.test(ext),
+			    `deflate ${deflate}: extensions "${ext}"`);
+			await c.handshake(hex('client_payload.registration'),
+			    Buffer.from(a.rootKey, 'hex'));
+			const n = await c.node();
+			assert(n.tag === 'iq' && n.content[0].tag === 'pair-device');
+		} finally {
+			c.close();
+			await a.stop();
+		}
 	}
 });
 done();

@@ -292,6 +292,21 @@ async function main() {
 		assert(it.error && /^decrypt/.test(it.error), JSON.stringify(it));
 		lc.close();
 	});
+	await check('raw: a second login of the device replaces the first', async () => {
+		const m = proto.ClientPayload.decode(hex('client_payload.login'));
+		m.username = 15550177;
+		m.device = 1;
+		const a = await client();
+		await a.handshake(enc(m), root);
+		assert((await a.node()).tag === 'success');
+		const b2 = await client();
+		await b2.handshake(enc(m), root);
+		assert((await b2.node()).tag === 'success');
+		const e = await a.node();
+		assert(e.tag === 'stream:error' && !e.attrs.code &&
+		    child(e, 'conflict').attrs.type === 'replaced', JSON.stringify(e));
+		b2.close();
+	});
 	await check('raw: removing another device is refused; own removal -> 401 device_removed', async () => {
 		const m = proto.ClientPayload.decode(hex('client_payload.login'));
 		m.username = 15550177;
@@ -313,6 +328,45 @@ async function main() {
 		    JSON.stringify(e));
 	});
 
+	await check('raw: companion_hello checks (display, nonce, keys); whatsmeow form accepted', async () => {
+		const r2 = await register();
+		const hello = (display, nonce, auth = noise.pub) => ({ tag: 'iq',
+		    attrs: { to: '@s.whatsapp.net', type: 'set', xmlns: 'md',
+		    id: `h${Math.random()}` }, content: [{
+		    tag: 'link_code_companion_reg', attrs: {
+		    jid: '15550188@s.whatsapp.net', stage: 'companion_hello',
+		    should_show_push_notification: 'true' }, content: [
+			{ tag: 'link_code_pairing_wrapped_companion_ephemeral_pub',
+			    attrs: {}, content: randomBytes(80) },
+			{ tag: 'companion_server_auth_key_pub', attrs: {},
+			    content: auth },
+			{ tag: 'companion_platform_id', attrs: {}, content: '9' },
+			{ tag: 'companion_platform_display', attrs: {},
+			    content: display },
+			{ tag: 'link_code_pairing_nonce', attrs: {}, content: nonce }
+		    ] }] });
+		const ask = async (...a) => {
+			r2.c.sendNode(hello(...a));
+			return r2.c.node();
+		};
+		let n = await ask('wadesk', Buffer.from([0]));
+		assert(n.attrs.type === 'error' &&
+		    child(n, 'error').attrs.code === '400', 'bad display accepted');
+		n = await ask('Chrome (Linux)', Buffer.from([0]), randomBytes(32));
+		assert(n.attrs.type === 'error', 'foreign auth key accepted');
+		n = await ask('Chrome (Linux)', Buffer.from([7]));
+		assert(n.attrs.type === 'error', 'bad nonce accepted');
+		n = await ask('Chrome (Linux)', Buffer.from([0]));
+		const ref = child(child(n, 'link_code_companion_reg'),
+		    'link_code_pairing_ref');
+		assert(n.attrs.type === 'result' && ref && ref.content.length > 0,
+		    JSON.stringify(n));
+		const s = await getState(sim);
+		assert(s.connections.some(x => x.linkCode &&
+		    x.linkCode.phone === '15550188' &&
+		    x.linkCode.state === 'waiting-for-code'));
+		r2.c.close();
+	});
 	await check('raw: hostile bytes close the connection; the server lives on', async () => {
 		const bad = [
 			Buffer.from('57410503000000', 'hex'),

@@ -4,6 +4,13 @@
  * about one account's session and one event, and returns a plan of
  * what to do.  No database, no network, no clock: session.c applies
  * the plan, and tests/unit/t_session.c checks every rule here.
+ *
+ * Which closes are retried follows whatsmeow (connectionevents.go,
+ * handleStreamError and handleConnectFailure): a 515 reconnects at
+ * once; conflict "replaced", failure 405 (client outdated), 401/403
+ * and unknown failures expect the disconnect and do not reconnect;
+ * 5xx and a lost socket are left to the automatic reconnect, which
+ * here is rule 5's back-off.
  */
 #include <string.h>
 

@@ -170,6 +170,7 @@ size_t		 route_count(void);
 const char	*route_pattern(size_t i);
 int		 route_match(const char *path, enum http_method m,
 		    size_t *idx, int64_t *id);
+void		 route_allow(const char *path, struct buf *out);
 void		 route_dispatch(struct req *r);
 
 /* http.c */
@@ -237,5 +238,6 @@ void		 page_operator_disable(struct req *r);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);
+void		 health_init(void);
 
 #endif /* !WADESK_CGI_H */

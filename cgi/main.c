@@ -156,9 +156,10 @@ worker_main(void *arg)
 		if (rc < 0)
 			break;
 		req_reset(&r);
-		if (t->w.db == NULL)
-			t->w.db = db_open(t->w.conf->database_url, web_stmts,
-			    WS__MAX);
+		if (t->w.db == NULL &&
+		    (t->w.db = db_open(t->w.conf->database_url, web_stmts,
+		    WS__MAX)) != NULL)
+			db_set_reconnect(t->w.db, 1);
 		if (req_from_fcgi(&r, &fr) == 0) {
 			if (t->w.db == NULL &&
 			    strncmp(r.path, "/health", 7) != 0 &&
@@ -211,6 +212,7 @@ main(void)
 	log_init("wadesk.fcgi", conf.log_level);
 	if (sodium_init() < 0)
 		errx(1, "sodium_init");
+	health_init();
 	if (tmpl_load_dir(conf.templates_dir) == -1)
 		errx(1, "%s: bad templates", conf.templates_dir);
 	if ((check = db_open(conf.database_url, web_stmts, WS__MAX)) == NULL)

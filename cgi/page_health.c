@@ -19,7 +19,15 @@
 #include "db_web.h"
 #include "status.h"
 
-static time_t	 started = 0;
+static time_t	 started;
+
+/* Record the program's start time for uptime_s; call once in main(). */
+void
+health_init(void)
+{
+
+	started = time(NULL);
+}
 
 struct	health {
 	int		 db_ok;
@@ -51,8 +59,6 @@ health_read(struct req *r, struct health *h)
 
 	memset(h, 0, sizeof(*h));
 	h->hb_age = -1;
-	if (started == 0)
-		started = time(NULL);
 	if (r->w->db == NULL || db_ensure(r->w->db) == -1)
 		return;
 	t0 = now_ms();

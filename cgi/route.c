@@ -153,6 +153,31 @@ route_match(const char *path, enum http_method m, size_t *idx, int64_t *id)
 	return path_seen ? -1 : 0;
 }
 
+/*
+ * Write the methods some route accepts for "path" into "out" as an
+ * Allow header value ("GET, HEAD" for GET routes, "POST"), or nothing.
+ */
+void
+route_allow(const char *path, struct buf *out)
+{
+	size_t	 i;
+	int64_t	 n;
+	int	 get = 0, post = 0;
+
+	for (i = 0; i < NROUTES; i++) {
+		if (!pattern_match(routes[i].pattern, path, &n))
+			continue;
+		if (routes[i].method == METHOD_GET)
+			get = 1;
+		else if (routes[i].method == METHOD_POST)
+			post = 1;
+	}
+	if (get)
+		buf_puts(out, "GET, HEAD");
+	if (post)
+		buf_puts(out, get ? ", POST" : "POST");
+}
+
 /* Redirect to the sign-in page, remembering where to come back to. */
 static void
 to_login(struct req *r)
@@ -203,9 +228,14 @@ route_dispatch(struct req *r)
 		goto out;
 	}
 	if (rc == -1) {
+		struct buf	 allow;
+
 		r->route = NROUTES;
 		http_error(r, 405, NULL);
-		(void)http_header(r, "Allow", "GET, HEAD, POST");
+		buf_init(&allow);
+		route_allow(r->path, &allow);
+		(void)http_header(r, "Allow", buf_str(&allow));
+		buf_free(&allow);
 		goto out;
 	}
 	rt = &routes[r->route];

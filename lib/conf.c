@@ -71,6 +71,8 @@ static const struct conf_key	conf_keys[] = {
 	/* Read by scripts/ only (make run, make check). */
 	{ "WADESK_PORT", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_ADMIN_PASSWORD", CONF_SCRIPT, 0, NULL, 0, 0 },
+	{ "WADESK_LOGIN_RATE", CONF_SCRIPT, 0, NULL, 0, 0 },
+	{ "WADESK_NO_DAEMON", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_VAR", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_DEMO", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_TEST_TIMEOUT", CONF_SCRIPT, 0, NULL, 0, 0 },

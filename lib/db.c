@@ -19,6 +19,7 @@ struct	db {
 	const struct db_stmt	*stmts;		/* borrowed static table */
 	size_t			 nstmts;
 	char			 sqlstate[6];	/* of the last failure, or "" */
+	int			 reconnect;	/* retry once after a lost link */
 };
 
 /* Route server notices to our log instead of raw stderr. */
@@ -113,6 +114,19 @@ db_ensure(struct db *db)
 	return db_connect(db);
 }
 
+/*
+ * With "on", a statement outside a transaction that finds the server
+ * gone (it restarted) reconnects, prepares again and is retried once.
+ * Off by default: a connection that LISTENs must notice the loss
+ * itself, since a new connection has no LISTEN.
+ */
+void
+db_set_reconnect(struct db *db, int on)
+{
+
+	db->reconnect = on;
+}
+
 /* Borrowed libpq handle, valid until db_close() or a reconnect. */
 PGconn *
 db_conn(struct db *db)
@@ -133,14 +147,30 @@ db_exec(struct db *db, size_t id, const char *const *params)
 	const struct db_stmt	*st;
 	PGresult		*res;
 	const char		*state;
+	int			 idle;
 
 	if (id >= db->nstmts)
 		fatalx("%s: statement %zu out of range", __func__, id);
 	st = &db->stmts[id];
 	db->sqlstate[0] = '\0';
 
+	/*
+	 * A server restart shows only when a query fails.  Outside a
+	 * transaction nothing is lost by reconnecting and trying once
+	 * more; inside one, the caller must see the failure.
+	 */
+	idle = db->reconnect &&
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	res = PQexecPrepared(db->conn, st->name, st->nparams, params,
 	    NULL, NULL, 0);
+	if (idle && PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		log_info("database: connection lost; reconnecting");
+		if (db_connect(db) == -1)
+			return NULL;
+		res = PQexecPrepared(db->conn, st->name, st->nparams,
+		    params, NULL, NULL, 0);
+	}
 	if (res == NULL) {
 		log_warnx("%s: %s: %s", __func__, st->name,
 		    PQerrorMessage(db->conn));
@@ -185,9 +215,18 @@ static int
 db_simple(struct db *db, const char *sql)
 {
 	PGresult	*res;
-	int		 rc = 0;
+	int		 rc = 0, idle;
 
+	idle = db->reconnect &&
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	res = PQexec(db->conn, sql);
+	if (idle && PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		log_info("database: connection lost; reconnecting");
+		if (db_connect(db) == -1)
+			return -1;
+		res = PQexec(db->conn, sql);
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warnx("database: %s: %s", sql, PQresultErrorMessage(res));
 		rc = -1;

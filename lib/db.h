@@ -24,6 +24,7 @@ struct db	*db_open(const char *conninfo, const struct db_stmt *stmts,
 		    size_t nstmts);
 void		 db_close(struct db *db);
 int		 db_ensure(struct db *db);
+void		 db_set_reconnect(struct db *db, int on);
 PGconn		*db_conn(struct db *db);
 PGresult	*db_exec(struct db *db, size_t id, const char *const *params);
 int		 db_exec_cmd(struct db *db, size_t id,

@@ -77,8 +77,10 @@ start() {
 	fi
 
 	# The session daemon, once built (every WADESK_* variable passes
-	# through, so the same stack can point at any simulator).
-	if [ -x "$ROOT/$BUILD/daemon/wadeskd" ] && ! alive daemon; then
+	# through, so the same stack can point at any simulator).  Suites
+	# that stand in for the daemon themselves set WADESK_NO_DAEMON=1.
+	if [ -x "$ROOT/$BUILD/daemon/wadeskd" ] && [ -z "${WADESK_NO_DAEMON:-}" ] &&
+	    ! alive daemon; then
 		as_user env WADESK_DATABASE_URL="$(db_url wadesk_daemon)" \
 		    WADESK_CRED_KEY_FILE="$VAR/cred.key" \
 		    sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$(pidfile daemon)" \

@@ -94,6 +94,32 @@ head_is_get(void)
 	    "/accounts/{id}/qr.png", 5);
 }
 
+/* Pass if the Allow value for "path" is "want". */
+static int
+allows(const char *path, const char *want)
+{
+	struct buf	 b;
+	int		 ok;
+
+	buf_init(&b);
+	route_allow(path, &b);
+	ok = T_STREQ(buf_str(&b), want);
+	buf_free(&b);
+	return ok;
+}
+
+static int
+allow_lists_methods(void)
+{
+
+	return allows("/logout", "POST") &&
+	    allows("/accounts/5/pair", "POST") &&
+	    allows("/accounts/5", "GET, HEAD") &&
+	    allows("/accounts", "GET, HEAD, POST") &&
+	    allows("/login", "GET, HEAD, POST") &&
+	    allows("/nope", "");
+}
+
 int
 main(void)
 {
@@ -104,6 +130,7 @@ main(void)
 		T_CASE(unknown_paths_404),
 		T_CASE(wrong_method_405),
 		T_CASE(head_is_get),
+		T_CASE(allow_lists_methods),
 	};
 
 	return t_run(cases, T_NCASES(cases));

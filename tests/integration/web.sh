@@ -39,6 +39,8 @@ export WADESK_API_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # nginx's per-address limit on /login, high enough that the program's
 # own throttling is what the tests meet.
 export WADESK_LOGIN_RATE=3000r/m
+# The checks play the session daemon themselves (see below).
+export WADESK_NO_DAEMON=1
 
 rc=0
 out=$VAR/results
@@ -86,10 +88,11 @@ if ! scripts/stack.sh start >"$VAR/stack.log" 2>&1; then
 	rc=1
 	exit
 fi
-# scripts/stack.sh also starts the session daemon when $BUILD has one.
-# These checks play the daemon themselves through SQL (qr_code, status,
-# heartbeat), so a real one would race them: stop it (it is ours, by
-# the pid the stack recorded).
+# scripts/stack.sh starts the session daemon when $BUILD has one unless
+# WADESK_NO_DAEMON is set.  These checks play the daemon themselves
+# through SQL (qr_code, status, heartbeat), so a real one would race
+# them: should one have started anyway, stop it (it is ours, by the pid
+# the stack recorded).
 dpid_file=$VAR/run/daemon.pid
 if [ -f "$dpid_file" ]; then
 	dpid=$(cat "$dpid_file")

@@ -305,10 +305,20 @@ export class Simulator {
 		}).finish());
 	}
 
-	/* The simulated phone for a number ("15550100"), created on first use. */
+	/*
+	 * The simulated phone for a number, created on first use.  Accepts
+	 * "15550100", "+1 555-0100", 15550100 or "15550100@s.whatsapp.net";
+	 * HttpError 400 for anything else (7-15 digits, no leading 0).
+	 */
 	phone(number) {
+		const orig = number;
+		if (typeof number === 'number' && Number.isSafeInteger(number))
+			number = String(number);
+		if (typeof number === 'string')
+			number = number.replace(/@s\.whatsapp\.net$/, '')
+			    .replace(/^\+/, '').replace(/[\s-]/g, '');
 		if (typeof number !== 'string' || !/^[1-9][0-9]{6,14}$/.test(number))
-			throw new HttpError(400, `bad phone number ${JSON.stringify(number)}`);
+			throw new HttpError(400, `bad phone number ${JSON.stringify(orig)}`);
 		let p = this.phones.get(number);
 		if (!p) {
 			p = {

@@ -272,8 +272,8 @@ cb_logged_out(struct wa_client *c, void *user, enum wa_reason reason,
 
 	if ((s = slot_session(user)) == NULL)
 		return;
-	if (s->f.state == SESS_LOGGING_OUT)
-		s->logout_ok = 1;
+	if (s->f.state == SESS_LOGGING_OUT && reason == WA_REASON_LOGGED_OUT)
+		s->logout_ok = 1;	/* the device is gone: confirmed */
 	(void)facts_load(s, &deleted);
 	in_init(&in, SEV_LOGGED_OUT, sl->gen);
 	in.reason = reason;
@@ -800,10 +800,10 @@ session_close_all(struct daemon *d)
 	struct sess_input	 in;
 
 	for (s = d->sessions; s != NULL; s = s->next) {
-		if (s->gone)
-			continue;
-		in_init(&in, SEV_SHUTDOWN, s->f.gen);
-		session_event(s, &in, NULL);
+		if (!s->gone) {
+			in_init(&in, SEV_SHUTDOWN, s->f.gen);
+			session_event(s, &in, NULL);
+		}
 		slot_retire(s);
 	}
 }

@@ -210,6 +210,9 @@ async function action(id, name, form = {}) {
 	assert.equal(r.status, 303, `${name} on ${id}: ${r.status} ${r.text}`);
 }
 
+/* Logout timeout (DAEMON_LOGOUT_MS) plus slack. */
+const DAEMON_LOGOUT_WAIT = 20000;
+
 let phoneSeq = 15550100;
 function newPhone() {
 	return String(phoneSeq++);
@@ -426,6 +429,14 @@ const checks = [
 		const c = await waitRow(ids[2][0], (r) => r.status === 'banned',
 		    6000, 'banned');
 		assert.equal(c.disconnect_reason, 'banned');
+		/* Rule 7: the logout of a banned account cannot succeed
+		 * (login refused), and still the delete goes through. */
+		await action(ids[2][0], 'delete');
+		await until(async () => (await row(ids[2][0])) === undefined,
+		    DAEMON_LOGOUT_WAIT, 'banned account deleted');
+		const cmd = (await db.query("SELECT result FROM commands WHERE " +
+		    "type = 'delete' ORDER BY id DESC LIMIT 1")).rows[0];
+		assert.equal(cmd.result, 'logout not confirmed; credentials wiped');
 		await fault('unban', ids[2][1]);
 	}],
 	['garbage-closes-one-session-only', async () => {

@@ -27,11 +27,12 @@ endif
 $(BUILD)/daemon/wadeskd: $(DAEMON_OBJS) $(DAEMON_WA_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
 
-# The lifecycle rules without network or database.
+# The lifecycle rules without network or database (and the shape of
+# the daemon's statement table).
 UNIT_TESTS	+= $(BUILD)/tests/unit/t_session
 $(BUILD)/tests/unit/t_session.o: CPPFLAGS += $(DAEMON_CPPFLAGS)
 $(BUILD)/tests/unit/t_session: $(BUILD)/tests/unit/t_session.o \
-    $(BUILD)/daemon/policy.o $(LIB_OBJS)
+    $(BUILD)/daemon/policy.o $(BUILD)/daemon/db_daemon.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))
 
 # Sealing and opening credentials, and the key file.

@@ -4,6 +4,7 @@
  * real daemon in tests/daemon/run.sh).  Each case names its rule.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -519,6 +520,60 @@ rule9_shutdown_marks_rows(void)
 	    T_TRUE(q.clear_pairing);
 }
 
+/*
+ * db_daemon.c's table: each entry sits at its enum index (checked by
+ * name) and declares as many parameters as its SQL uses ($1..$n).
+ */
+static int
+stmt_table_matches_enum(void)
+{
+	static const struct {
+		size_t		 id;
+		const char	*name;
+	} want[] = {
+		{ DS_INSTANCE_INSERT, "instance_insert" },
+		{ DS_INSTANCE_BEAT, "instance_beat" },
+		{ DS_INSTANCE_DELETE, "instance_delete" },
+		{ DS_SWEEP_PENDING, "sweep_pending" },
+		{ DS_AUTOCONNECT_LIST, "autoconnect_list" },
+		{ DS_COMMANDS_CLAIM, "commands_claim" },
+		{ DS_COMMAND_DONE, "command_done" },
+		{ DS_ACCOUNT_FACTS, "account_facts" },
+		{ DS_ACCOUNT_STATE, "account_state" },
+		{ DS_ACCOUNT_PAIR_BEGIN, "account_pair_begin" },
+		{ DS_ACCOUNT_QR, "account_qr" },
+		{ DS_ACCOUNT_CODE, "account_code" },
+		{ DS_ACCOUNT_IDENTITY, "account_identity" },
+		{ DS_ACCOUNT_DELETE, "account_delete" },
+		{ DS_ACCOUNT_DUPLICATE, "account_duplicate" },
+		{ DS_EVENT_INSERT, "event_insert" },
+		{ DS_CREDS_GET, "creds_get" },
+		{ DS_CREDS_PUT, "creds_put" },
+		{ DS_CREDS_DELETE, "creds_delete" },
+		{ DS_SWEEP_LIVE, "sweep_live" },
+	};
+	const char	*p;
+	size_t		 i;
+	int		 maxn, n;
+
+	if (!T_INTEQ(sizeof(want) / sizeof(want[0]), DS__MAX))
+		return 0;
+	for (i = 0; i < DS__MAX; i++) {
+		if (!T_STREQ(daemon_stmts[want[i].id].name, want[i].name))
+			return 0;
+		maxn = 0;
+		for (p = daemon_stmts[i].sql; (p = strchr(p, '$')) != NULL;
+		    p++) {
+			n = atoi(p + 1);
+			if (n > maxn)
+				maxn = n;
+		}
+		if (!T_INTEQ(maxn, daemon_stmts[i].nparams))
+			return 0;
+	}
+	return 1;
+}
+
 int
 main(void)
 {
@@ -552,6 +607,7 @@ main(void)
 		T_CASE(banned_keeps_creds),
 		T_CASE(rule9_startup_autoconnect),
 		T_CASE(rule9_shutdown_marks_rows),
+		T_CASE(stmt_table_matches_enum),
 	};
 
 	return t_run(cases, T_NCASES(cases));

@@ -4,11 +4,14 @@
  * with the simulator's own signature code, and node send/receive.  Test
  * code only; it lets tests send payloads and bytes Baileys never would.
  */
+import {
+	createCipheriv, createHmac, pbkdf2Sync, randomBytes
+} from 'node:crypto';
 import WebSocket from 'ws';
 import { curveVerify, curveSign } from './xeddsa.js';
 import {
-	FrameReader, WA_HEADER, frameWrap, gcmOpen, gcmSeal, hkdf, nodeDecode,
-	nodeEncode, proto, sha256, x25519, x25519KeyPair
+	FrameReader, WA_HEADER, child, children, frameWrap, gcmOpen, gcmSeal, hkdf,
+	nodeDecode, nodeEncode, proto, sha256, x25519, x25519KeyPair
 } from './wire.js';
 
 const NAME = Buffer.concat([Buffer.from('Noise_XX_25519_AESGCM_SHA256'),
@@ -219,4 +222,122 @@ export class RawClient {
 	}
 }
 
-export { curveSign };
+/*
+ * Companion side of pair-success (spec 6.5): checks the HMAC with adv and
+ * the account signature (and, if given, that the account key is
+ * accountKey); returns { err } with whatsmeow's error text, or { reply,
+ * jid, lid } with the <pair-device-sign> iq to send.  ident: {priv, pub}.
+ */
+export function pairSuccessReply(node, adv, ident, accountKey) {
+	const ps = child(node, 'pair-success');
+	const di = proto.ADVSignedDeviceIdentityHMAC.decode(
+	    child(ps, 'device-identity').content);
+	const mac = createHmac('sha256', adv).update(di.details).digest();
+	if (!mac.equals(Buffer.from(di.hmac)))
+		return { err: 'hmac-mismatch' };
+	const acc = proto.ADVSignedDeviceIdentity.decode(di.details);
+	const details = Buffer.from(acc.details);
+	const key = Buffer.from(acc.accountSignatureKey);
+	if (accountKey && !key.equals(accountKey))
+		return { err: 'unexpected account key' };
+	if (!curveVerify(key, Buffer.concat([Buffer.from([6, 0]), details,
+	    ident.pub]), acc.accountSignature))
+		return { err: 'signature-mismatch' };
+	const devSig = curveSign(ident.priv, Buffer.concat([Buffer.from([6, 1]),
+	    details, ident.pub, key]), randomBytes(64));
+	const out = Buffer.from(proto.ADVSignedDeviceIdentity.encode({
+		details, accountSignature: acc.accountSignature,
+		deviceSignature: devSig }).finish());
+	const keyIndex = proto.ADVDeviceIdentity.decode(details).keyIndex;
+	const dev = child(ps, 'device');
+	return { reply: { tag: 'iq', attrs: { to: '@s.whatsapp.net',
+	    type: 'result', id: node.attrs.id }, content: [{ tag: 'pair-device-sign',
+	    attrs: {}, content: [{ tag: 'device-identity',
+	    attrs: { 'key-index': String(keyIndex) }, content: out }] }] },
+	    jid: dev.attrs.jid, lid: dev.attrs.lid };
+}
+
+function ctr(key, iv, data) {
+	const c = createCipheriv('aes-256-ctr', key, iv);
+	return Buffer.concat([c.update(data), c.final()]);
+}
+
+/*
+ * Companion side of the pairing-code flow (spec 7), whatsmeow style (byte
+ * nonce).  r = { code, ce?, salt?, iv? } (fixed values reproduce the
+ * vectors).  wrap() gives the 80-byte wrapped companion ephemeral key;
+ * finish(notification, ident, adv_random?, kb_salt?, kb_nonce?) gives
+ * { bundle, adv, ref } for companion_finish and the new ADV secret.
+ */
+export class CodeCompanion {
+	constructor({ code, ce, salt, iv }) {
+		this.code = code;
+		this.ce = ce || x25519KeyPair();
+		this.salt = salt || randomBytes(32);
+		this.iv = iv || randomBytes(16);
+	}
+
+	key(salt) {
+		return pbkdf2Sync(this.code, salt, 2 << 16, 32, 'sha256');
+	}
+
+	wrap() {
+		return Buffer.concat([this.salt, this.iv, ctr(this.key(this.salt),
+		    this.iv, this.ce.pub)]);
+	}
+
+	hello(jid, noisePub, platformId = '9', display = 'Chrome (Linux)') {
+		return { tag: 'iq', attrs: { to: '@s.whatsapp.net', type: 'set',
+		    xmlns: 'md', id: `ch${randomBytes(4).toString('hex')}` }, content: [{
+		    tag: 'link_code_companion_reg', attrs: { jid,
+		    stage: 'companion_hello', should_show_push_notification: 'true' },
+		    content: [
+			{ tag: 'link_code_pairing_wrapped_companion_ephemeral_pub',
+			    attrs: {}, content: this.wrap() },
+			{ tag: 'companion_server_auth_key_pub', attrs: {},
+			    content: noisePub },
+			{ tag: 'companion_platform_id', attrs: {}, content: platformId },
+			{ tag: 'companion_platform_display', attrs: {},
+			    content: display },
+			{ tag: 'link_code_pairing_nonce', attrs: {},
+			    content: Buffer.from([0]) }
+		    ] }] };
+	}
+
+	/* Derivations of spec 7.3 steps 2-9 from the primary's values. */
+	derive(primaryWrapped, primaryIdent, ident, advRandom, kbSalt, kbNonce) {
+		const pePub = ctr(this.key(primaryWrapped.subarray(0, 32)),
+		    primaryWrapped.subarray(32, 48), primaryWrapped.subarray(48, 80));
+		const eph = x25519(this.ce.priv, pePub);
+		const kbKey = hkdf(eph, kbSalt,
+		    Buffer.from('link_code_pairing_key_bundle_encryption_key'), 32);
+		const bundle = Buffer.concat([kbSalt, kbNonce, gcmSeal(kbKey, kbNonce,
+		    null, Buffer.concat([ident.pub, primaryIdent, advRandom]))]);
+		const idShared = x25519(ident.priv, primaryIdent);
+		const adv = hkdf(Buffer.concat([eph, idShared, advRandom]),
+		    Buffer.alloc(32), Buffer.from('adv_secret'), 32);
+		return { eph, kbKey, bundle, idShared, adv };
+	}
+
+	/* primary_hello notification -> { finish: iq node, adv }. */
+	finish(note, jid, ident) {
+		const reg = child(note, 'link_code_companion_reg');
+		const get = t => Buffer.from(child(reg, t).content);
+		const ref = get('link_code_pairing_ref');
+		const d = this.derive(get('link_code_pairing_wrapped_primary_ephemeral_pub'),
+		    get('primary_identity_pub'), ident, randomBytes(32),
+		    randomBytes(32), randomBytes(12));
+		return { adv: d.adv, finish: { tag: 'iq', attrs: {
+		    to: '@s.whatsapp.net', type: 'set', xmlns: 'md',
+		    id: `cf${randomBytes(4).toString('hex')}` }, content: [{
+		    tag: 'link_code_companion_reg', attrs: { jid,
+		    stage: 'companion_finish' }, content: [
+			{ tag: 'link_code_pairing_wrapped_key_bundle', attrs: {},
+			    content: d.bundle },
+			{ tag: 'companion_identity_public', attrs: {}, content: ident.pub },
+			{ tag: 'link_code_pairing_ref', attrs: {}, content: ref }
+		    ] }] } };
+	}
+}
+
+export { curveSign, children };

@@ -10,13 +10,12 @@
  * without hurting the server.  Run: node tests/wasim/test-raw.js
  */
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { check, assert, done } from './runner.js';
 import { getState, post, sleep, startSim, waitFor } from './harness.js';
-import { RawClient, curveSign } from './rawclient.js';
-import { curveVerify } from './xeddsa.js';
-import { hex } from './vectors.js';
-import { child, children, proto } from './wire.js';
+import { CodeCompanion, RawClient, pairSuccessReply } from './rawclient.js';
+import { hex, str as V } from './vectors.js';
+import { child, children, proto, x25519KeyPair } from './wire.js';
 
 const SCALE = 20;
 const noise = { priv: hex('keys.client_noise_static.priv'),
@@ -62,33 +61,8 @@ async function register(opts = {}) {
 	return { c, why, iq, refs };
 }
 
-/* Companion side of spec 6.5; returns the reply node or throws. */
 function answerPairSuccess(node, adv, accountKey) {
-	const ps = child(node, 'pair-success');
-	const di = proto.ADVSignedDeviceIdentityHMAC.decode(
-	    child(ps, 'device-identity').content);
-	const mac = createHmac('sha256', adv).update(di.details).digest();
-	if (!mac.equals(Buffer.from(di.hmac)))
-		return { err: 'hmac-mismatch' };
-	const acc = proto.ADVSignedDeviceIdentity.decode(di.details);
-	const details = Buffer.from(acc.details);
-	const key = Buffer.from(acc.accountSignatureKey);
-	if (accountKey && !key.equals(accountKey))
-		return { err: 'unexpected account key' };
-	if (!curveVerify(key, Buffer.concat([Buffer.from([6, 0]), details,
-	    ident.pub]), acc.accountSignature))
-		return { err: 'signature-mismatch' };
-	const devSig = curveSign(ident.priv, Buffer.concat([Buffer.from([6, 1]),
-	    details, ident.pub, key]), randomBytes(64));
-	const out = Buffer.from(proto.ADVSignedDeviceIdentity.encode({
-		details, accountSignature: acc.accountSignature,
-		deviceSignature: devSig }).finish());
-	const keyIndex = proto.ADVDeviceIdentity.decode(details).keyIndex;
-	return { reply: { tag: 'iq', attrs: { to: '@s.whatsapp.net',
-	    type: 'result', id: node.attrs.id }, content: [{ tag: 'pair-device-sign',
-	    attrs: {}, content: [{ tag: 'device-identity',
-	    attrs: { 'key-index': String(keyIndex) }, content: out }] }] },
-	    jid: child(ps, 'device').attrs.jid };
+	return pairSuccessReply(node, adv, ident, accountKey);
 }
 
 async function main() {
@@ -366,6 +340,61 @@ async function main() {
 		    x.linkCode.phone === '15550188' &&
 		    x.linkCode.state === 'waiting-for-code'));
 		r2.c.close();
+	});
+	await check('raw: the test\'s code companion reproduces the pairing-code vectors', () => {
+		const cc = new CodeCompanion({ code: V('pairing_code.code'),
+		    ce: x25519KeyPair(createHash('sha256')
+		    .update('companion-link-ephemeral').digest()),
+		    salt: hex('pairing_code.companion_salt'),
+		    iv: hex('pairing_code.companion_iv') });
+		assert(cc.wrap().equals(hex('pairing_code.wrapped_companion_ephemeral_pub')),
+		    'wrapped companion key');
+		const d = cc.derive(hex('pairing_code.primary_wrapped_ephemeral_pub'),
+		    hex('pairing_code.primary_identity_pub'), ident,
+		    hex('pairing_code.adv_random'), hex('pairing_code.key_bundle_salt'),
+		    hex('pairing_code.key_bundle_nonce'));
+		assert(d.eph.equals(hex('pairing_code.ephemeral_shared')), 'eph');
+		assert(d.kbKey.equals(hex('pairing_code.key_bundle_key')), 'kb key');
+		assert(d.bundle.equals(hex('pairing_code.wrapped_key_bundle')), 'bundle');
+		assert(d.idShared.equals(hex('pairing_code.identity_shared')), 'id');
+		assert(d.adv.equals(hex('pairing_code.adv_secret')), 'adv');
+	});
+	await check('raw: whatsmeow-style pairing code end to end (notification ack, finish, pair-success, 515)', async () => {
+		const r2 = await register();
+		const jidU = '15550199@s.whatsapp.net';
+		const cc = new CodeCompanion({ code: 'WXYZ2345' });
+		r2.c.sendNode(cc.hello(jidU, noise.pub));
+		const res = await r2.c.node();
+		assert(res.attrs.type === 'result', JSON.stringify(res));
+		const p = post(sim, '/enter-code', { phone: '+1 555-0199',
+		    code: 'wxyz-2345' });
+		const note = await r2.c.node();
+		assert(note.tag === 'notification' &&
+		    note.attrs.type === 'link_code_companion_reg' &&
+		    child(note, 'link_code_companion_reg').attrs.stage === 'primary_hello',
+		    JSON.stringify(note.attrs));
+		r2.c.sendNode({ tag: 'ack', attrs: { id: note.attrs.id,
+		    to: note.attrs.from, class: 'notification',
+		    type: note.attrs.type } });
+		const { adv, finish } = cc.finish(note, jidU, ident);
+		r2.c.sendNode(finish);
+		const fr = await r2.c.node();
+		assert(fr.attrs.type === 'result' && fr.attrs.id === finish.attrs.id,
+		    JSON.stringify(fr));
+		const a = answerPairSuccess(await r2.c.node(), adv);
+		assert(!a.err, a.err);
+		r2.c.sendNode(a.reply);
+		const r = await p;
+		assert(r.status === 200 && r.body.jid === '15550199:1@s.whatsapp.net',
+		    JSON.stringify(r));
+		const e = await r2.c.node();
+		assert(e.tag === 'stream:error' && e.attrs.code === '515');
+		const s = await getState(sim);
+		const conn = s.connections.find(x => x.linkCode &&
+		    x.linkCode.phone === '15550199');
+		assert(conn.linkCode.notificationAcked && conn.linkCode.state === 'finished',
+		    JSON.stringify(conn.linkCode));
+		assert(!s.errors.some(x => x.conn === conn.id), 'errors on that conn');
 	});
 	await check('raw: hostile bytes close the connection; the server lives on', async () => {
 		const bad = [

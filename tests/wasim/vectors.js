@@ -14,11 +14,16 @@ const file = process.env.WADESK_VECTORS ||
 export const V = JSON.parse(readFileSync(file, 'utf8'));
 
 export function hex(dotted) {
+	return Buffer.from(str(dotted), 'hex');
+}
+
+/* The string at a dotted path. */
+export function str(dotted) {
 	let o = V;
 	for (const k of dotted.split('.')) {
 		if (o === undefined || !(k in o))
 			throw new Error(`vectors.json: no ${dotted}`);
 		o = o[k];
 	}
-	return Buffer.from(o, 'hex');
+	return o;
 }

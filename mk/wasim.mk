@@ -7,3 +7,4 @@ CHECK_SCRIPTS	+= tests/wasim/test-baileys.js
 CHECK_SCRIPTS	+= tests/wasim/test-faults.js
 CHECK_SCRIPTS	+= tests/wasim/test-raw.js
 CHECK_SCRIPTS	+= tests/wasim/test-cli.js
+CHECK_SCRIPTS	+= tests/wasim/test-page.js

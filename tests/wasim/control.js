@@ -180,6 +180,11 @@ export function controlHandler(sim) {
 				res.end(page(sim));
 				return;
 			}
+			if (req.method === 'GET' && path === '/favicon.ico') {
+				res.writeHead(204);
+				res.end();
+				return;
+			}
 			if (req.method === 'GET' && path === '/state')
 				return sendJson(res, 200, sim.state());
 			if (req.method !== 'POST')

@@ -674,6 +674,21 @@ check('integ-create-account-422-415-413', async () => {
 	    label: 'big3', pad: 'z'.repeat(17 * 1024) });
 	assert.equal(r.status, 413, 'large action form');
 	assert.deepEqual(await counts(), before, 'refused forms changed state');
+	/* A chunked body (no Content-Length from the client) is read too. */
+	const form = `csrf=${adm.csrf}&label=chunked+body`;
+	const res = await fetch(`${process.env.WADESK_URL.replace(/\/+$/, '')}` +
+	    '/accounts', { method: 'POST', redirect: 'manual', duplex: 'half',
+	    headers: { cookie: adm.cookieHeader(),
+	    'content-type': 'application/x-www-form-urlencoded' },
+	    body: new ReadableStream({ start(c) {
+		c.enqueue(new TextEncoder().encode(form.slice(0, 20)));
+		c.enqueue(new TextEncoder().encode(form.slice(20)));
+		c.close();
+	    } }) });
+	assert.equal(res.status, 303, 'chunked form');
+	const cid = Number(/\/accounts\/(\d+)/.exec(res.headers.get('location'))[1]);
+	assert.equal((await one('SELECT label FROM accounts WHERE id = $1',
+	    [cid])).label, 'chunked body');
 	/* The boundaries that are fine: 100 bytes, 50 two-byte letters. */
 	for (const label of ['x'.repeat(100), 'é'.repeat(50), '  padded  ',
 	    'Support — line ✓']) {

@@ -48,7 +48,9 @@ struct qrpng_cache;
 	X(COMMAND_ROW, "command_row.html") \
 	X(ACCOUNT_DELETE, "account_delete.html") \
 	X(EVENTS, "events.html") \
+	X(EVENTS_OLDER, "events_older.html") \
 	X(OPERATORS, "operators.html") \
+	X(NAV_ADMIN, "nav_admin.html") \
 	X(OPERATOR_ROW, "operator_row.html")
 
 enum	tmplid {

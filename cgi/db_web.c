@@ -112,7 +112,8 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "INSERT INTO account_events (account_id, operator_id, kind, "
 	    "detail) VALUES ($1, $2, $3, $4::jsonb)" },
 	[WS_EVENTS_RECENT] = { "events_recent", 2,
-	    "SELECT e.kind, iso(e.at), e.account_id, "
+	    "SELECT e.kind, iso(e.at), "
+	    "CASE WHEN a.deleted_at IS NULL THEN e.account_id END, "
 	    "coalesce(a.label, e.detail->>'label'), e.detail::text, "
 	    "0, o.username "
 	    "FROM account_events e LEFT JOIN accounts a ON a.id = e.account_id "

@@ -151,9 +151,9 @@ nav_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, r->csrf);
 		return 0;
 	case TKEY_OPERATORS:
-		if (r->is_admin)
-			tmpl_text(o, "Operators");
-		return 0;
+		if (!r->is_admin)
+			return 0;
+		return tmpl_partial(o, TMPL_NAV_ADMIN, nav_key, arg);
 	default:
 		return -1;
 	}

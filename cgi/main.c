@@ -190,7 +190,7 @@ listen_open(const struct conf *c)
 		return 0;
 	if (unlink(c->fcgi_socket) == -1 && errno != ENOENT)
 		err(1, "%s", c->fcgi_socket);
-	if ((fd = FCGX_OpenSocket(c->fcgi_socket, 128)) == -1)
+	if ((fd = FCGX_OpenSocket(c->fcgi_socket, 1024)) == -1)
 		errx(1, "%s: cannot listen", c->fcgi_socket);
 	/* nginx reaches it through the group (INSTALL). */
 	if (chmod(c->fcgi_socket, 0660) == -1)

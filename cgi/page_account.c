@@ -394,7 +394,8 @@ json_add_str(struct json_object *o, const char *k, const char *v)
 /*
  * GET /accounts/{id}/status.json: {id, status, qr_version,
  * qr_expires_at, pair_deadline, pair_code, phone_number,
- * disconnect_reason, updated_at} (times RFC 3339 UTC or null); 404
+ * disconnect_reason, updated_at} (times RFC 3339 UTC or null), plus
+ * has_qr and pair_remaining_s (seconds) for static/wadesk.js; 404
  * unless visible.
  */
 void

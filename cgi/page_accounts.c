@@ -260,6 +260,11 @@ page_accounts_list(struct req *r)
 	}
 	if (PQntuples(l.res) > 0)
 		(void)db_get_int64(l.res, 0, 6, &total);
+	else if (l.page > 1) {
+		PQclear(l.res);
+		http_error(r, 404, "No such page.");
+		return;
+	}
 	l.pages = total == 0 ? 1 : (int)((total + PAGE_SIZE - 1) / PAGE_SIZE);
 	http_page(r, "Accounts", TMPL_ACCOUNTS, list_key, &l);
 	PQclear(l.res);

@@ -216,9 +216,12 @@ events_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_textf(o, "%d", ev->pages);
 		return 0;
 	case TKEY_NEXT_PAGE:
-		if (ev->page < ev->pages)
-			tmpl_textf(o, "%d", ev->page + 1);
-		return 0;
+		if (ev->page >= ev->pages)
+			return 0;
+		ev->page++;
+		n = tmpl_partial(o, TMPL_EVENTS_OLDER, events_key, ev);
+		ev->page--;
+		return n;
 	default:
 		return -1;
 	}

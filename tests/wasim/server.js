@@ -107,6 +107,13 @@ function urlHost(addr) {
 	    `[${addr.address}]` : addr.address;
 }
 
+/* A bug must not take down every test that shares this simulator: log it
+ * loudly, record it in /state errors, keep serving. */
+process.on('uncaughtException', err => {
+	sim.log(`BUG: uncaught: ${err.stack}`);
+	sim.recordError(null, `internal error: ${err.message}`);
+});
+
 /* Installed before the ready line so that a quick signal is handled. */
 function shutdown(sig) {
 	sim.log(`${sig}: shutting down`);

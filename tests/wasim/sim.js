@@ -140,8 +140,14 @@ class Conn {
 	timer(ms, fn) {
 		const t = setTimeout(() => {
 			this.timers = this.timers.filter(x => x !== t);
-			if (this.live)
+			if (!this.live)
+				return;
+			try {
 				fn();
+			} catch (err) {
+				this.sim.log(`BUG: conn ${this.id} timer: ${err.stack}`);
+				this.error(`internal error: ${err.message}`);
+			}
 		}, ms);
 		this.timers.push(t);
 		return t;
@@ -149,7 +155,8 @@ class Conn {
 
 	/* Encrypts and sends one node; false if the socket is gone. */
 	send(node) {
-		if (!this.live || this.ws.readyState !== 1)
+		/* Nothing can be sent before the Noise transport keys exist. */
+		if (!this.live || this.ws.readyState !== 1 || !this.noise.writeKey)
 			return false;
 		this.sim.debug(`conn ${this.id} >> ${nodeString(node)}`);
 		this.ws.send(frameWrap(this.noise.encrypt(nodeEncode(node))));

@@ -420,7 +420,16 @@ async function main() {
 			const it = await r2.c.next(3000);
 			assert(it.closed, `${kind}: ${JSON.stringify(it)}`);
 		}
+		/* Faults on a connection still in the handshake just close it. */
+		const h = await client();
+		h.sendBytes(Buffer.from('57410603', 'hex'));
+		await sleep(100);
+		for (const f of ['conflict', 'garbage', 'silence', 'drop'])
+			assert((await post(sim, `/${f}`, {})).status === 200, f);
+		assert((await h.next(3000)).closed, 'handshake conn not closed');
 		const s = await getState(sim);
+		assert(!s.errors.some(e => /internal error/.test(e.error)),
+		    JSON.stringify(s.errors));
 		assert(s.errors.some(e => /bad intro header/.test(e.error)));
 		assert(s.errors.some(e => /gcm: authentication failed/.test(e.error)));
 		assert(s.errors.some(e => /node: /.test(e.error)));

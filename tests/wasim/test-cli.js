@@ -84,6 +84,22 @@ await check('cli: phone page and 404s on the control port', async () => {
 		await a.stop();
 	}
 });
+await check('cli: start.sh prints shell assignments for a ready simulator', async () => {
+	const sh = path.join(path.dirname(server), 'start.sh');
+	const r = spawnSync('sh', ['-c', `eval "$(${sh} --time-scale 7)" && echo "$WASIM_PID $WASIM_URL $WASIM_CONTROL $WASIM_ROOT_KEY"`],
+	    { encoding: 'utf8', timeout: 15000 });
+	const m = /^(\d+) (ws:\/\/127\.0\.0\.1:\d+\/ws\/chat) (http:\/\/127\.0\.0\.1:\d+) ([0-9a-f]{64})\n$/.exec(r.stdout);
+	assert(r.status === 0 && m, `${r.status} ${r.stdout} ${r.stderr}`);
+	try {
+		const st = await (await fetch(`${m[3]}/state`)).json();
+		assert(st.timeScale === 7 && st.rootKey === m[4], JSON.stringify(st));
+	} finally {
+		process.kill(Number(m[1]), 'SIGTERM');
+	}
+	const bad = spawnSync('sh', [sh, '--bogus'], { encoding: 'utf8',
+	    timeout: 15000 });
+	assert(bad.status === 1 && bad.stdout === '', `${bad.status} ${bad.stdout}`);
+});
 await check('cli: --deflate negotiates permessage-deflate and still works', async () => {
 	for (const deflate of [false, true]) {
 		const a = await startSim(deflate ? ['--deflate'] : []);

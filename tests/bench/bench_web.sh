@@ -41,7 +41,8 @@ VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-benchweb.XXXXXX")
 chmod 755 "$VAR"
 STATIC_NAME=bench_web-$$-$RANDOM.png
 STATIC=$ROOT/static/$STATIC_NAME
-export WADESK_VAR=$VAR WADESK_PORT=$port WADESK_LOGIN_RATE=6000r/m
+# Web only: the session daemon stays out (its heartbeat is faked below).
+export WADESK_VAR=$VAR WADESK_PORT=$port WADESK_LOGIN_RATE=6000r/m WADESK_NO_DAEMON=1
 export WADESK_ADMIN_PASSWORD=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 BASE=http://127.0.0.1:$port
 

@@ -33,7 +33,8 @@ port=$(node -e 'const s = require("net").createServer();
 s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
 VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-browser.XXXXXX")
 chmod 755 "$VAR"
-export WADESK_VAR=$VAR WADESK_PORT=$port WADESK_LOGIN_RATE=600r/m
+# The test stands in for the session daemon: stack.sh must not start one.
+export WADESK_VAR=$VAR WADESK_PORT=$port WADESK_LOGIN_RATE=600r/m WADESK_NO_DAEMON=1
 export WADESK_ADMIN_PASSWORD=browser-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 cleanup() {

@@ -47,3 +47,14 @@ $(WA_PAIR_PROG): $(BUILD)/daemon/wa-pair.o $(WA_CLIENT_ALL) $(LIB_OBJS)
 
 # Against the simulator over real sockets (about 35 s).
 CHECK_SCRIPTS	+= tests/wa/run.sh
+
+# "make bench": memory per idle logged-in connection, 1,000 clients on
+# one lws_context (tests/wa/bench.sh).  Built by "all", never installed.
+WA_BENCH_CONNS	:= $(BUILD)/tests/wa/bench_conns
+all: $(WA_BENCH_CONNS)
+BENCH_CMDS	+= tests/wa/bench.sh
+$(BUILD)/tests/wa/bench_conns.o: CPPFLAGS += -Idaemon/wa \
+	    $(call pc_cflags,libwebsockets)
+$(WA_BENCH_CONNS): $(BUILD)/tests/wa/bench_conns.o $(WA_CLIENT_ALL) \
+    $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WA_CLIENT_PKGS) $(LIB_PKGS))

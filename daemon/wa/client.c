@@ -970,9 +970,14 @@ pair_success(struct wa_client *c, const struct wa_node *iq,
 	(void)send_free(c, r);
 }
 
-/* sul_ka_to: a ping went unanswered (spec 8.3). */
 static void	ka_send(lws_sorted_usec_list_t *);
+static void	ka_schedule(struct wa_client *);
 
+/*
+ * sul_ka_to: a ping went unanswered within the timeout (spec 8.3).  A
+ * miss; the connection is dead once nothing was answered for
+ * keepalive_dead_ms (whatsmeow keepalive.go: 3 minutes).
+ */
 static void
 ka_timeout(lws_sorted_usec_list_t *sul)
 {
@@ -988,7 +993,7 @@ ka_timeout(lws_sorted_usec_list_t *sul)
 	if (quiet >= ms(c->ka_dead_ms))
 		client_end(c, WA_REASON_TIMEOUT, 0, 0, 0);
 	else
-		lws_sul_schedule(c->lws, 0, &c->sul_ka, ka_send, 1);
+		ka_schedule(c);	/* whatsmeow: next ping after the interval */
 	leave(c);
 }
 
@@ -1333,7 +1338,8 @@ code_primary_hello(struct wa_client *c, const struct wa_node *n)
 	if (reg == NULL || c->code_state != CODE_WAITING)
 		return;
 	ref = wa_node_child(reg, "link_code_pairing_ref");
-	wr = wa_node_child(reg, "link_code_pairing_wrapped_primary_ephemeral_pub");
+	wr = wa_node_child(reg,
+	    "link_code_pairing_wrapped_primary_ephemeral_pub");
 	pid = wa_node_child(reg, "primary_identity_pub");
 	if (!has_bytes(ref, c->code_ref_len) ||
 	    memcmp(ref->bytes, c->code_ref, c->code_ref_len) != 0) {

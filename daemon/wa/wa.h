@@ -214,9 +214,9 @@ struct	wa_config {
 						   configuration. */
 	const char			*version; /* "2.3000.N"; default
 						   WA_DEFAULT_VERSION */
-	const char			*device_name; /* DeviceProps.os, shown in
-						   the phone's list;
-						   default "wadesk" */
+	const char			*device_name; /* DeviceProps.os,
+						   shown in the phone's
+						   list; default "wadesk" */
 	const char			*platform_display; /* pairing code
 						   "Browser (OS)", default
 						   "Chrome (Linux)" (7.2) */

@@ -11,7 +11,8 @@
  * exits after the closed event: status 0 if the close was intentional,
  * 3 otherwise, 1 on a usage or setup error.
  *
- * Environment: WADESK_WA_URL (default the real endpoint),
+ * --insecure accepts any TLS certificate (tests behind a self-signed
+ * proxy only).  Environment: WADESK_WA_URL (default the real endpoint),
  * WADESK_WA_ROOT_KEY (64 hex digits: pin this certificate root instead
  * of WhatsApp's), WADESK_LOG_LEVEL (error, warn, info, debug).
  */
@@ -69,7 +70,7 @@ usage(void)
 	    "[--logout] [--no-qr-art]\n"
 	    "\t[--ping-interval MS] [--ping-timeout MS] [--dead-after MS]\n"
 	    "\t[--qr-first MS] [--qr-next MS] [--version V] "
-	    "[--device-name NAME]\n");
+	    "[--device-name NAME] [--insecure]\n");
 	exit(1);
 }
 
@@ -395,6 +396,7 @@ main(int argc, char *argv[])
 		{ "qr-next", required_argument, NULL, 'x' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "device-name", required_argument, NULL, 'N' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct wa_callbacks	 cbs = {
@@ -448,6 +450,9 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			cfg.device_name = optarg;
+			break;
+		case 'I':
+			cfg.allow_insecure_tls = 1;
 			break;
 		default:
 			usage();

@@ -2,7 +2,8 @@
 # Integration tests of the WhatsApp client (daemon/wa) against the server
 # simulator over real sockets: tests/wasim/server.js with a high
 # --time-scale, driven through the demo program daemon/wa-pair.  Each
-# case prints "ok NAME" or "FAIL NAME: why".  Run from the repository
+# case prints "ok NAME" or "FAIL NAME: why"; every process's output is
+# kept in tests/logs/wa/.  Run from the repository
 # root; BUILD selects the build tree (default build/san, as make check).
 set -u
 cd "$(dirname "$0")/../.."
@@ -21,8 +22,8 @@ cleanup() {
 	done
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
 	wait 2>/dev/null
-	mkdir -p tests/logs
-	cp "$T"/*.out "$T"/*.err tests/logs/ 2>/dev/null
+	mkdir -p tests/logs/wa
+	cp "$T"/*.out "$T"/*.err tests/logs/wa/ 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -119,7 +120,7 @@ node tests/wasim/server.js --listen 127.0.0.1:0 --control 127.0.0.1:0 \
     --time-scale $SCALE >"$T/sim.out" 2>"$T/sim.err" &
 SIM_PID=$!
 if ! line=$(wait_for "$T/sim.out" '^wasim: ready' 20); then
-	echo "FAIL wa_sim_start: see tests/logs/sim.err"
+	echo "FAIL wa_sim_start: see tests/logs/wa/sim.err"
 	exit 1
 fi
 URL=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' <<<"$line")
@@ -369,6 +370,74 @@ t_bad_root() {
 	    fail wa_default_root_refuses_sim "$(cat "$T/br2.out")"
 }
 
+# wss:// through a TLS proxy (nginx with a self-signed certificate in
+# front of the simulator): refused by default, works with --insecure.
+t_wss() {
+	local ngx port i up= hp=${URL#ws://}
+	ngx=$(command -v nginx || echo /usr/sbin/nginx)
+	if [ ! -x "$ngx" ] || ! command -v openssl >/dev/null; then
+		fail wa_wss_tls "nginx or openssl missing"
+		return
+	fi
+	mkdir -p "$T/ngx/tmp"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -keyout "$T/ngx/key.pem" -out "$T/ngx/cert.pem" -days 2 \
+	    -subj /CN=localhost 2>/dev/null ||
+	    { fail wa_wss_tls "openssl req"; return; }
+	for i in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 20000))
+		cat >"$T/ngx/nginx.conf" <<NGX
+daemon off;
+master_process off;
+pid $T/ngx/nginx.pid;
+error_log $T/ngx/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/ngx/tmp;
+	proxy_temp_path $T/ngx/tmp;
+	fastcgi_temp_path $T/ngx/tmp;
+	uwsgi_temp_path $T/ngx/tmp;
+	scgi_temp_path $T/ngx/tmp;
+	server {
+		listen 127.0.0.1:$port ssl;
+		ssl_certificate $T/ngx/cert.pem;
+		ssl_certificate_key $T/ngx/key.pem;
+		location / {
+			proxy_pass http://${hp%/ws/chat};
+			proxy_http_version 1.1;
+			proxy_set_header Upgrade \$http_upgrade;
+			proxy_set_header Connection upgrade;
+		}
+	}
+}
+NGX
+		"$ngx" -p "$T/ngx" -c "$T/ngx/nginx.conf" \
+		    >"$T/ngx.out" 2>&1 &
+		PIDS+=($!)
+		sleep 0.5
+		if kill -0 $! 2>/dev/null; then
+			up=1
+			break
+		fi
+	done
+	[ -n "$up" ] || { fail wa_wss_tls "nginx did not start"; return; }
+	URL_SAVE=$URL
+	URL=wss://127.0.0.1:$port/ws/chat
+	start tls1 --creds "$T/tls1.creds"
+	start tls2 --creds "$T/tls2.creds" --insecure
+	URL=$URL_SAVE
+	wait_for "$T/tls1.out" '^event: closed reason=connect_failed ' 10 \
+	    >/dev/null && grep -q 'self-signed\|certificate' "$T/tls1.err" ||
+	    { fail wa_wss_tls "self-signed accepted: $(cat "$T/tls1.out")";
+	    return; }
+	wait_for "$T/tls2.out" '^qr: ' 10 >/dev/null ||
+	    { fail wa_wss_tls "no QR over TLS: $(cat "$T/tls2.err")"; return; }
+	cmd tls2 stop
+	finish tls2
+	ok wa_wss_tls
+}
+
 # The simulator noticed no protocol error by the client, apart from the
 # three this script provokes (wrong code, /outdated, /ban).
 t_sim_errors() {
@@ -391,11 +460,16 @@ t_outdated
 t_ban
 t_logout
 t_bad_root
+t_wss
 t_sim_errors
 if [ -n "${FD_a2-}" ]; then
 	cmd a2 stop
 	finish a2
 fi
-grep -q 'ERROR: AddressSanitizer\|runtime error' "$T"/*.err &&
-    fail wa_sanitizers "$(grep -l 'AddressSanitizer\|runtime error' "$T"/*.err)"
+if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' \
+    "$T"/*.err; then
+	fail wa_sanitizers "$(grep -l 'Sanitizer\|runtime error' "$T"/*.err)"
+else
+	ok wa_sanitizers
+fi
 [ "$fails" = 0 ]

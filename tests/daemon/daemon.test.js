@@ -101,6 +101,16 @@ async function linked(jid) {
 	return false;
 }
 
+/* How many devices of "phone" are linked now. */
+async function deviceCount(phone) {
+	if (MODE === 'fake')
+		return fs.readdirSync(FAKE).filter((f) =>
+		    f.startsWith(`linked.${phone}.`)).length;
+	const st = (await wasim('/state')).body;
+	const p = st.phones.find((x) => x.phone === phone);
+	return p === undefined ? 0 : p.devices.length;
+}
+
 /* ---- the daemon ---- */
 
 function daemonEnv() {
@@ -350,7 +360,8 @@ const checks = [
 		assert.ok(ev, 'no duplicate event');
 		assert.equal(ev.detail.existing_label, 'Shop A');
 		/* The phone shows no phantom device: only A's is linked. */
-		await sleep(1000);
+		await until(async () => (await deviceCount(st.phoneA)) === 1,
+		    5000, 'the duplicate device logged out on the phone');
 		assert.ok(await linked(st.jidA), 'the original link was removed');
 		assert.equal((await row(st.a)).status, 'connected');
 	}],

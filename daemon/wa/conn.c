@@ -242,10 +242,10 @@ static int
 conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
-	struct wa_conn	*c = lws_get_opaque_user_data(wsi);
+	struct wa_conn	*c;
 	char		 detail[160];
 
-	if (c == NULL)
+	if ((c = lws_get_opaque_user_data(wsi)) == NULL)
 		return reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
 		    reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1 : 0;
 	switch (reason) {

@@ -100,8 +100,9 @@ enum	wa_reason {
 					   (wrong root key, expired, ...) */
 	WA_REASON_PROTOCOL,		/* malformed frame, decrypt failure,
 					   bad node: the peer misbehaved */
-	WA_REASON_TIMEOUT,		/* handshake timeout, or keepalive
-					   declared the connection dead */
+	WA_REASON_TIMEOUT,		/* handshake timeout, keepalive
+					   declared the connection dead, or
+					   no answer to our logout */
 	WA_REASON_CONNECT_FAILED,	/* DNS, TCP, TLS or HTTP upgrade */
 	WA_REASON_CONNECTION_LOST,	/* socket closed without a reason */
 	WA_REASON_UNKNOWN,		/* stream:error/failure not known */
@@ -287,12 +288,16 @@ void		 wa_client_stop(struct wa_client *c, int intentional);
 
 /*
  * Log this device out (spec 8.9: remove-companion-device, reason
- * user_initiated).  If connected, sends the IQ, waits for its result
- * or the 401 stream error (at most the IQ timeout), then reports
- * logged_out and closed(WA_REASON_LOGGED_OUT, 0, 1).  If still logging
- * in, the logout is sent right after <success>.  Returns 0, or -1
- * (logged) when there is no logged-in or logging-in connection; then
- * nothing was sent and the caller can only wipe the credentials.
+ * user_initiated).  If connected, sends the IQ and waits for its result
+ * or the 401 stream error that follows it, at most handshake_timeout_ms;
+ * then reports logged_out and closed(WA_REASON_LOGGED_OUT, code 0 or
+ * 401, intentional 1).  Without an answer in time: closed
+ * (WA_REASON_TIMEOUT, 0, 1) and no logged_out, so the caller cannot
+ * know whether the phone dropped the device.  If still connecting or
+ * logging in, the IQ goes out right after <success> (no connected
+ * event then).  Returns 0, or -1 (logged) when the client is not on a
+ * login attempt; then nothing was sent and the caller can only wipe
+ * the credentials.
  */
 int		 wa_client_logout(struct wa_client *c)
 		    __attribute__((warn_unused_result));

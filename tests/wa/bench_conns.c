@@ -69,8 +69,9 @@ rss_bytes(void)
 static long
 heap_bytes(void)
 {
-	struct mallinfo2	 mi = mallinfo2();
+	struct mallinfo2	 mi;
 
+	mi = mallinfo2();
 	return (long)(mi.uordblks + mi.hblkhd);
 }
 

@@ -58,3 +58,17 @@ $(BUILD)/tests/wa/bench_conns.o: CPPFLAGS += -Idaemon/wa \
 $(WA_BENCH_CONNS): $(BUILD)/tests/wa/bench_conns.o $(WA_CLIENT_ALL) \
     $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WA_CLIENT_PKGS) $(LIB_PKGS))
+
+# The client state machine in-process: client.c included into the test
+# with a fake connection (tests/wa/client_harness.h).
+WA_CLIENT_TEST_OBJS := $(WA_FRAME_OBJS) \
+		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
+		   pair.o paircode.o keys.o crypto.o binary.o jid.o) \
+		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
+UNIT_TESTS	+= $(BUILD)/tests/wa/t_client
+$(BUILD)/tests/wa/t_client.o: CPPFLAGS += -Idaemon/wa -Itests \
+	    $(call pc_cflags,$(WA_CLIENT_PKGS))
+$(BUILD)/tests/wa/t_client.o: $(BUILD)/gen/wa-md.pb-c.h
+$(BUILD)/tests/wa/t_client: $(BUILD)/tests/wa/t_client.o \
+    $(WA_CLIENT_TEST_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WA_CLIENT_PKGS) $(LIB_PKGS))

@@ -1,0 +1,308 @@
+/*
+ * In-process harness for daemon/wa/client.c, shared by the unit test
+ * t_client.c and the libFuzzer target fuzz_client.c.  The including
+ * file includes client.c itself first, so the harness can reach the
+ * client's internals; conn.c is replaced by the fake below, which
+ * records what the client sends.  The Noise handshake is skipped: the
+ * harness gives the client known transport keys and keeps the mirror
+ * (server) side, so it can encrypt nodes for the client and decrypt its
+ * answers.  Timers run on a real lws_context without any socket.
+ */
+#ifndef WADESK_WA_CLIENT_HARNESS_H
+#define WADESK_WA_CLIENT_HARNESS_H
+
+#define	H_MAX_SENT	64	/* frames remembered */
+#define	H_MAX_EVENTS	64	/* events remembered */
+
+struct	wa_conn {
+	int	 closed;		/* wa_conn_close() called */
+};
+
+struct	harness {
+	struct lws_context	*ctx;
+	struct wa_client	*c;
+	struct wa_conn		*conn;		/* the fake connection */
+	struct wa_noise_transport server;	/* mirror of c->tr */
+	struct wa_node		*sent[H_MAX_SENT]; /* decoded, in order */
+	size_t			 nsent;
+	char			 events[H_MAX_EVENTS][160]; /* "closed ..." */
+	size_t			 nevents;
+	int			 free_in_closed; /* free c from closed */
+	lws_sorted_usec_list_t	 tick;
+};
+
+static struct harness	 H;
+
+/* The fake conn.c: nothing goes on the wire. */
+int
+wa_conn_url_check(const char *url)
+{
+
+	return strncmp(url, "ws://", 5) == 0 ||
+	    strncmp(url, "wss://", 6) == 0 ? 0 : -1;
+}
+
+struct wa_conn *
+wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
+    void *arg)
+{
+
+	if (H.conn != NULL && !H.conn->closed)
+		abort();	/* two connections at once */
+	free(H.conn);
+	H.conn = xcalloc(1, sizeof(*H.conn));
+	return H.conn;
+}
+
+/* Decrypt what the client sends with the mirror keys; keep the node. */
+int
+wa_conn_send(struct wa_conn *conn, const void *payload, size_t len)
+{
+	struct buf	 pt;
+	struct wa_node	*n = NULL;
+	char		 err[128];
+
+	if (conn->closed)
+		abort();
+	buf_init(&pt);
+	if (wa_noise_transport_decrypt(&H.server, payload, len, &pt) == -1 ||
+	    wa_frame_decode((const unsigned char *)pt.data, pt.len, &n, err,
+	    sizeof(err)) == -1)
+		abort();	/* the client sent something broken */
+	buf_free(&pt);
+	if (H.nsent < H_MAX_SENT)
+		H.sent[H.nsent++] = n;
+	else
+		wa_node_free(n);
+	return 0;
+}
+
+void
+wa_conn_close(struct wa_conn *conn)
+{
+
+	if (conn == NULL)
+		return;
+	if (conn != H.conn || conn->closed)
+		abort();
+	conn->closed = 1;
+}
+
+size_t
+wa_conn_mem(const struct wa_conn *conn)
+{
+
+	return sizeof(*conn);
+}
+
+static void
+h_event(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (H.nevents == H_MAX_EVENTS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(H.events[H.nevents++], sizeof(H.events[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void
+h_qr(struct wa_client *c, void *u, const char *qr, int n, time_t exp)
+{
+
+	h_event("qr %d", n);
+}
+
+static void
+h_pair_code(struct wa_client *c, void *u, const char *code)
+{
+
+	h_event("code %s", code);
+}
+
+static void
+h_paired(struct wa_client *c, void *u, const struct wa_paired *p)
+{
+
+	h_event("paired %s", p->jid);
+}
+
+static void
+h_connected(struct wa_client *c, void *u, const struct wa_connected *i)
+{
+
+	h_event("connected %s", i->jid);
+}
+
+static void
+h_logged_out(struct wa_client *c, void *u, enum wa_reason r, int code)
+{
+
+	h_event("logged_out %s %d", wa_reason_name(r), code);
+}
+
+static void
+h_closed(struct wa_client *c, void *u, enum wa_reason r, int code, int i)
+{
+
+	h_event("closed %s %d %d", wa_reason_name(r), code, i);
+	if (H.free_in_closed) {
+		wa_client_free(c);
+		H.c = NULL;
+	}
+}
+
+static const struct wa_callbacks	 h_cbs = {
+	h_qr, h_pair_code, h_paired, h_connected, NULL, h_logged_out,
+	h_closed, NULL
+};
+
+static void
+h_wake(lws_sorted_usec_list_t *sul)
+{
+
+	lws_sul_schedule(H.ctx, 0, &H.tick, h_wake, 5 * LWS_US_PER_MS);
+}
+
+/* Run the event loop for about msec milliseconds. */
+static void
+h_run(int msec)
+{
+	lws_usec_t	 end;
+
+	end = lws_now_usecs() + (lws_usec_t)msec * LWS_US_PER_MS;
+	while (lws_now_usecs() < end)
+		if (lws_service(H.ctx, 0) < 0)
+			break;
+}
+
+/* 1 if some recorded event starts with prefix. */
+static int
+h_has(const char *prefix)
+{
+	size_t	 i;
+
+	for (i = 0; i < H.nevents; i++)
+		if (strncmp(H.events[i], prefix, strlen(prefix)) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A client on the fake connection with the handshake done: "login" 1
+ * for a paired client logging in, 0 for a registration (pairing).
+ */
+static int
+h_setup(int login)
+{
+	struct lws_context_creation_info	 info;
+	struct wa_config			 cfg;
+	struct wa_creds				*cr;
+	uint8_t					 blob[WA_CREDS_ENC_MAX];
+	uint8_t					 acct[40], ask[32];
+	size_t					 len;
+	int					 rc;
+
+	memset(&H, 0, sizeof(H));
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	lws_set_log_level(LLL_ERR, NULL);
+	if ((H.ctx = lws_create_context(&info)) == NULL)
+		return -1;
+	lws_sul_schedule(H.ctx, 0, &H.tick, h_wake, 1);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.lws = H.ctx;
+	cfg.url = "ws://127.0.0.1:1/ws/chat";
+	cfg.cb = &h_cbs;
+	cfg.keepalive_min_ms = cfg.keepalive_max_ms = 30;
+	cfg.keepalive_timeout_ms = 30;
+	cfg.keepalive_dead_ms = 100;
+	cfg.qr_first_ms = 40;
+	cfg.qr_next_ms = 20;
+	if ((H.c = wa_client_new(&cfg)) == NULL)
+		return -1;
+	if (login) {
+		if ((cr = wa_creds_new()) == NULL ||
+		    wa_creds_generate(cr) == -1)
+			return -1;
+		memset(acct, 7, sizeof(acct));
+		memset(ask, 9, sizeof(ask));
+		if (wa_creds_set_account(cr, "15551234567:12@s.whatsapp.net",
+		    NULL, "android", NULL, acct, sizeof(acct), ask) == -1 ||
+		    wa_creds_encode(cr, blob, sizeof(blob), &len) == -1)
+			return -1;
+		wa_creds_free(cr);
+		rc = wa_client_start_login(H.c, blob, len);
+	} else
+		rc = wa_client_start_pair(H.c);
+	if (rc == -1)
+		return -1;
+	h_run(5);			/* conn_start: the fake open */
+	if (H.conn == NULL || H.c->conn != H.conn)
+		return -1;
+	/* Skip the handshake: known keys, both directions. */
+	memset(&H.c->tr, 0, sizeof(H.c->tr));
+	memset(H.c->tr.send.key, 0x11, sizeof(H.c->tr.send.key));
+	memset(H.c->tr.recv.key, 0x22, sizeof(H.c->tr.recv.key));
+	H.server.send = H.c->tr.recv;
+	H.server.recv = H.c->tr.send;
+	H.c->hs_done = 1;
+	H.c->state = login ? WA_STATE_LOGGING_IN : WA_STATE_PAIRING;
+	return 0;
+}
+
+/* Hand the client raw frame plaintext bytes (flag byte included). */
+static void
+h_feed_raw(const uint8_t *pt, size_t len)
+{
+	struct buf	 ct;
+
+	if (H.c == NULL || H.c->conn == NULL)
+		return;
+	buf_init(&ct);
+	if (wa_noise_transport_encrypt(&H.server, pt, len, &ct) == -1)
+		abort();
+	on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+	buf_free(&ct);
+}
+
+/* Hand the client node n (freed). */
+static void
+h_feed(struct wa_node *n)
+{
+	struct buf	 pt;
+
+	buf_init(&pt);
+	if (wa_frame_pack(n, &pt) == -1)
+		abort();
+	wa_node_free(n);
+	h_feed_raw((const uint8_t *)pt.data, pt.len);
+	buf_free(&pt);
+}
+
+/* The last node the client sent, or NULL. */
+static struct wa_node *
+h_last(void)
+{
+
+	return H.nsent > 0 ? H.sent[H.nsent - 1] : NULL;
+}
+
+static void
+h_teardown(void)
+{
+	size_t	 i;
+
+	wa_client_free(H.c);
+	H.c = NULL;
+	for (i = 0; i < H.nsent; i++)
+		wa_node_free(H.sent[i]);
+	free(H.conn);
+	lws_sul_cancel(&H.tick);
+	lws_context_destroy(H.ctx);
+	memset(&H, 0, sizeof(H));
+}
+
+#endif /* !WADESK_WA_CLIENT_HARNESS_H */

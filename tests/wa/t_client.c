@@ -1,0 +1,385 @@
+/*
+ * Unit tests for daemon/wa/client.c in-process (tests/wa/client_harness.h:
+ * a fake connection, the handshake skipped, real lws timers): what the
+ * client answers to each server node of spec 6-8, how each stream error
+ * and failure maps to a typed close, keepalive, acks, and hostile nodes.
+ */
+#include "../../daemon/wa/client.c"
+
+#include "client_harness.h"
+#include "t.h"
+
+/* <tag attrs...> from "k=v" pairs, NULL-terminated. */
+static struct wa_node *
+mk(const char *tag, ...)
+{
+	struct wa_node	*n;
+	va_list		 ap;
+	const char	*kv, *eq;
+	char		*k;
+
+	n = wa_node_new(tag);
+	va_start(ap, tag);
+	while ((kv = va_arg(ap, const char *)) != NULL) {
+		eq = strchr(kv, '=');
+		k = xstrndup(kv, (size_t)(eq - kv));
+		wa_node_set_attr(n, k, eq + 1);
+		free(k);
+	}
+	va_end(ap);
+	return n;
+}
+
+/* <iq type=result from=server id=id/>, the server's answer. */
+static struct wa_node *
+result_for(const char *id)
+{
+	struct wa_node	*n;
+
+	n = mk("iq", "type=result", "from=@s.whatsapp.net", NULL);
+	wa_node_set_attr(n, "id", id);
+	return n;
+}
+
+/* Log in: <success/>, expect the active IQ, answer it. */
+static int
+login_connected(void)
+{
+	struct wa_node	*n;
+	const char	*id;
+
+	h_feed(mk("success", "t=1700000000", "lid=999:12@lid", NULL));
+	n = h_last();
+	if (!T_TRUE(n != NULL && strcmp(n->tag, "iq") == 0 &&
+	    attr_is(n, "xmlns", "passive") && attr_is(n, "type", "set") &&
+	    attr_is(n, "to", "@s.whatsapp.net") &&
+	    wa_node_child(n, "active") != NULL))
+		return 0;
+	id = wa_node_attr(n, "id");
+	h_feed(result_for(id));
+	return T_TRUE(h_has("connected 15551234567:12@s.whatsapp.net")) &&
+	    T_INTEQ(wa_client_state(H.c), WA_STATE_CONNECTED) &&
+	    T_STREQ(H.c->creds->lid, "999:12@lid");
+}
+
+static int
+success_then_active(void)
+{
+	int	 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	h_teardown();
+	return ok;
+}
+
+/* One stream error or failure node, the close it must give. */
+static int
+closes_as(struct wa_node *n, int login, const char *want, int logged_out)
+{
+	int	 ok;
+
+	ok = T_INTEQ(h_setup(login), 0);
+	if (ok && login)
+		ok = login_connected();
+	h_feed(n);
+	h_run(5);
+	ok = ok && T_TRUE(h_has(want)) &&
+	    T_INTEQ(h_has("logged_out"), logged_out) &&
+	    T_INTEQ(wa_client_state(H.c), WA_STATE_IDLE) &&
+	    T_TRUE(H.conn->closed);
+	if (!ok && H.nevents > 0)
+		fprintf(stderr, "last event: %s\n", H.events[H.nevents - 1]);
+	h_teardown();
+	return ok;
+}
+
+static struct wa_node *
+conflict(const char *code, const char *type)
+{
+	struct wa_node	*n;
+
+	n = mk("stream:error", NULL);
+	if (code != NULL)
+		wa_node_set_attr(n, "code", code);
+	wa_node_set_attr(wa_node_add_child(n, "conflict"), "type", type);
+	return n;
+}
+
+static int
+stream_errors(void)
+{
+
+	return closes_as(mk("stream:error", "code=515", NULL), 1,
+	    "closed restart_required 515 0", 0) &&
+	    closes_as(conflict("401", "device_removed"), 1,
+	    "closed logged_out 401 0", 1) &&
+	    closes_as(conflict(NULL, "replaced"), 1,
+	    "closed replaced 440 0", 0) &&
+	    closes_as(mk("stream:error", "code=503", NULL), 1,
+	    "closed server_error 503 0", 0) &&
+	    closes_as(mk("stream:error", NULL), 1, "closed unknown 0 0", 0) &&
+	    closes_as(mk("xmlstreamend", NULL), 1,
+	    "closed connection_lost 0 0", 0);
+}
+
+static int
+failures(void)
+{
+
+	return closes_as(mk("failure", "reason=401", NULL), 1,
+	    "closed logged_out 401 0", 1) &&
+	    closes_as(mk("failure", "reason=403", NULL), 1,
+	    "closed banned 403 0", 1) &&
+	    closes_as(mk("failure", "reason=402", NULL), 1,
+	    "closed banned 402 0", 0) &&
+	    closes_as(mk("failure", "reason=405", "location=x", NULL), 1,
+	    "closed outdated 405 0", 0) &&
+	    closes_as(mk("failure", "reason=500", NULL), 1,
+	    "closed server_error 500 0", 0) &&
+	    closes_as(mk("failure", "reason=4x5", NULL), 1,
+	    "closed unknown 0 0", 0);
+}
+
+/* Pings go out on the interval; unanswered ones end the connection. */
+static int
+keepalive(void)
+{
+	struct wa_node	*n;
+	size_t		 i, pings = 0;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	/* Answer every ping for a while. */
+	for (i = 0; i < 20 && ok; i++) {
+		h_run(10);
+		n = h_last();
+		if (n != NULL && attr_is(n, "xmlns", "w:p") &&
+		    attr_is(n, "type", "get") && wa_node_child(n, "ping") &&
+		    H.c->ka_iq[0] != '\0') {
+			pings++;
+			h_feed(result_for(wa_node_attr(n, "id")));
+		}
+	}
+	ok = ok && T_TRUE(pings >= 2) && T_TRUE(!h_has("closed"));
+	/* Then go silent: dead after keepalive_dead_ms. */
+	h_run(300);
+	ok = ok && T_TRUE(h_has("closed timeout 0 0"));
+	h_teardown();
+	return ok;
+}
+
+/* A notification is acked with class, type and to (spec 8.7). */
+static int
+ack_notification(void)
+{
+	struct wa_node	*n;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	h_feed(mk("notification", "id=N1", "from=@s.whatsapp.net",
+	    "type=account_sync", "t=1", NULL));
+	n = h_last();
+	ok = ok && T_TRUE(n != NULL && strcmp(n->tag, "ack") == 0) &&
+	    T_STREQ(wa_node_attr(n, "id"), "N1") &&
+	    T_STREQ(wa_node_attr(n, "class"), "notification") &&
+	    T_STREQ(wa_node_attr(n, "type"), "account_sync") &&
+	    T_STREQ(wa_node_attr(n, "to"), "@s.whatsapp.net");
+	/* A message ack carries no type (whatsmeow). */
+	h_feed(mk("message", "id=M1", "from=1555@s.whatsapp.net",
+	    "type=text", NULL));
+	n = h_last();
+	ok = ok && T_STREQ(wa_node_attr(n, "class"), "message") &&
+	    T_TRUE(wa_node_attr(n, "type") == NULL);
+	h_teardown();
+	return ok;
+}
+
+/* pair-device: acked, QR events rotate, exhaustion closes. */
+static int
+pair_device_rotation(void)
+{
+	struct wa_node	*n, *pd, *r;
+	int		 i, ok;
+
+	ok = T_INTEQ(h_setup(0), 0);
+	n = mk("iq", "id=P1", "type=set", "xmlns=md", "from=@s.whatsapp.net",
+	    NULL);
+	pd = wa_node_add_child(n, "pair-device");
+	for (i = 0; i < 3; i++) {
+		r = wa_node_add_child(pd, "ref");
+		wa_node_set_bytes(r, i == 0 ? "2@AAAA" : i == 1 ? "2@BBBB" :
+		    "2@CCCC", 6);
+	}
+	(void)wa_node_add_child(pd, "junk");
+	h_feed(n);
+	n = h_last();
+	ok = ok && T_TRUE(n != NULL && attr_is(n, "type", "result") &&
+	    attr_is(n, "id", "P1") && n->content == WA_CONTENT_NONE);
+	h_run(150);
+	ok = ok && T_TRUE(h_has("qr 1")) && T_TRUE(h_has("qr 3")) &&
+	    T_TRUE(!h_has("qr 4")) &&
+	    T_TRUE(h_has("closed qr_exhausted 0 0"));
+	h_teardown();
+	return ok;
+}
+
+/* A pair-success that does not verify gets an error IQ and a close. */
+static int
+pair_success_refused(void)
+{
+	struct wa_node	*n, *ps, *e;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(0), 0);
+	n = mk("iq", "id=S1", "type=set", "xmlns=md", "from=@s.whatsapp.net",
+	    NULL);
+	ps = wa_node_add_child(n, "pair-success");
+	wa_node_set_bytes(wa_node_add_child(ps, "device-identity"),
+	    "\x0a\x03xyz\x12\x02zz", 9);
+	wa_node_set_attr(wa_node_add_child(ps, "device"), "jid",
+	    "15551234567:3@s.whatsapp.net");
+	h_feed(n);
+	h_run(5);
+	n = H.nsent > 0 ? H.sent[0] : NULL;
+	e = n != NULL ? wa_node_child(n, "error") : NULL;
+	ok = ok && T_TRUE(e != NULL) && T_TRUE(attr_is(n, "type", "error")) &&
+	    T_STREQ(wa_node_attr(e, "code"), "401") &&
+	    T_STREQ(wa_node_attr(e, "text"), "hmac-mismatch") &&
+	    T_TRUE(h_has("closed pair_failed 401 0")) &&
+	    T_TRUE(!h_has("paired"));
+	h_teardown();
+	return ok;
+}
+
+/* Hostile frames: each ends the connection as a protocol error. */
+static int
+hostile_frames(void)
+{
+	static const uint8_t	 junk[] = { 0x00, 0xf8, 0x05, 0x19 };
+	static const uint8_t	 zlib_junk[] = { 0x02, 0x78, 0x9c, 0xff };
+	struct wa_node		*n;
+	struct buf		 ct;
+	int			 ok;
+
+	ok = T_INTEQ(h_setup(1), 0);
+	h_feed_raw(junk, sizeof(junk));
+	ok = ok && T_TRUE(h_has("closed") || H.c->state == WA_STATE_CLOSING);
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed protocol 0 0"));
+	h_teardown();
+
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	h_feed_raw(zlib_junk, sizeof(zlib_junk));
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed protocol 0 0"));
+	h_teardown();
+
+	/* Wrong key: authentication fails. */
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	buf_init(&ct);
+	H.server.send.key[0] ^= 1;
+	if (wa_noise_transport_encrypt(&H.server, junk, sizeof(junk),
+	    &ct) == 0)
+		on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+	buf_free(&ct);
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed protocol 0 0"));
+	h_teardown();
+
+	/* A pair-device without usable refs while pairing. */
+	ok = ok && T_INTEQ(h_setup(0), 0);
+	n = mk("iq", "id=P", "type=set", "from=@s.whatsapp.net", NULL);
+	wa_node_set_text(wa_node_add_child(wa_node_add_child(n,
+	    "pair-device"), "ref"), "2@no,comma");
+	h_feed(n);
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed protocol 0 0")) &&
+	    T_TRUE(!h_has("qr"));
+	h_teardown();
+	return ok;
+}
+
+/* The client can be freed from inside its closed callback. */
+static int
+free_from_callback(void)
+{
+	int	 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	H.free_in_closed = 1;
+	wa_client_stop(H.c, 1);
+	ok = ok && T_TRUE(!h_has("closed"));	/* never from inside stop */
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed stopped 0 1")) &&
+	    T_TRUE(H.c == NULL);
+	h_teardown();
+	return ok;
+}
+
+/* Logout: the IQ, then its result gives logged_out and an intentional close. */
+static int
+logout_flow(void)
+{
+	struct wa_node	*n, *r;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected() &&
+	    T_INTEQ(wa_client_logout(H.c), 0);
+	n = h_last();
+	r = n != NULL ? wa_node_child(n, "remove-companion-device") : NULL;
+	ok = ok && T_TRUE(r != NULL) && T_TRUE(attr_is(n, "xmlns", "md")) &&
+	    T_STREQ(wa_node_attr(r, "jid"), "15551234567:12@s.whatsapp.net") &&
+	    T_STREQ(wa_node_attr(r, "reason"), "user_initiated");
+	if (ok)
+		h_feed(result_for(wa_node_attr(n, "id")));
+	h_run(5);
+	ok = ok && T_TRUE(h_has("logged_out logged_out 0")) &&
+	    T_TRUE(h_has("closed logged_out 0 1"));
+	h_teardown();
+	return ok;
+}
+
+/* Calls down that do not fit the state are refused. */
+static int
+api_refusals(void)
+{
+	int	 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) &&
+	    T_INTEQ(wa_client_start_pair(H.c), -1) &&
+	    T_INTEQ(wa_client_start_pair_code(H.c, "15551234567"), -1);
+	h_teardown();
+	ok = ok && T_INTEQ(h_setup(0), 0) &&
+	    T_INTEQ(wa_client_logout(H.c), -1);
+	wa_client_stop(H.c, 0);
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed stopped 0 0")) &&
+	    T_INTEQ(wa_client_start_pair_code(H.c, "0123456789"), -1) &&
+	    T_INTEQ(wa_client_start_pair_code(H.c, "12345"), -1) &&
+	    T_INTEQ(wa_client_start_pair_code(H.c, "1555x234567"), -1) &&
+	    T_INTEQ(wa_client_start_login(H.c, (const uint8_t *)"WACR", 4),
+	    -1) && T_INTEQ(wa_client_state(H.c), WA_STATE_IDLE);
+	h_teardown();
+	return ok;
+}
+
+int
+main(void)
+{
+	static const struct t_case	 cases[] = {
+		T_CASE(success_then_active),
+		T_CASE(stream_errors),
+		T_CASE(failures),
+		T_CASE(keepalive),
+		T_CASE(ack_notification),
+		T_CASE(pair_device_rotation),
+		T_CASE(pair_success_refused),
+		T_CASE(hostile_frames),
+		T_CASE(free_from_callback),
+		T_CASE(logout_flow),
+		T_CASE(api_refusals),
+	};
+
+	log_init("t_client", LOG_LEVEL_ERROR);
+	return t_run(cases, T_NCASES(cases));
+}

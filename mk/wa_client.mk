@@ -72,3 +72,17 @@ $(BUILD)/tests/wa/t_client.o: $(BUILD)/gen/wa-md.pb-c.h
 $(BUILD)/tests/wa/t_client: $(BUILD)/tests/wa/t_client.o \
     $(WA_CLIENT_TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WA_CLIENT_PKGS) $(LIB_PKGS))
+
+# libFuzzer over the client's node handling (tests/wa/fuzz_client.c).
+FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_client
+$(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
+    daemon/wa/client.c daemon/wa/frame.c \
+    $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
+    keys.c crypto.c binary.c jid.c) $(BUILD)/gen/wa_tokens.c \
+    $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
+    lib/buf.c lib/log.c lib/xalloc.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -I$(BUILD)/gen -Itests -o $@ \
+	    $(filter-out daemon/wa/client.c,$(filter %.c,$^)) \
+	    $(call pc_libs,$(WA_CLIENT_PKGS))
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_client 10'

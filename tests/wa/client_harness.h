@@ -32,6 +32,8 @@ struct	harness {
 };
 
 static struct harness	 H;
+static struct lws_context *h_kept;	/* context reused by h_keep_context */
+static int		 h_keep;	/* 1: reuse one context (fuzzer) */
 
 /* The fake conn.c: nothing goes on the wire. */
 int
@@ -198,10 +200,10 @@ h_setup(int login)
 {
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;
+	static uint8_t				 blob[WA_CREDS_ENC_MAX];
+	static size_t				 len;
 	struct wa_creds				*cr;
-	uint8_t					 blob[WA_CREDS_ENC_MAX];
 	uint8_t					 acct[40], ask[32];
-	size_t					 len;
 	int					 rc;
 
 	memset(&H, 0, sizeof(H));
@@ -209,8 +211,11 @@ h_setup(int login)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	lws_set_log_level(LLL_ERR, NULL);
-	if ((H.ctx = lws_create_context(&info)) == NULL)
+	if (h_keep && h_kept != NULL)
+		H.ctx = h_kept;
+	else if ((H.ctx = lws_create_context(&info)) == NULL)
 		return -1;
+	h_kept = H.ctx;
 	lws_sul_schedule(H.ctx, 0, &H.tick, h_wake, 1);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.lws = H.ctx;
@@ -223,7 +228,8 @@ h_setup(int login)
 	cfg.qr_next_ms = 20;
 	if ((H.c = wa_client_new(&cfg)) == NULL)
 		return -1;
-	if (login) {
+	if (login && len == 0) {
+		/* Paired credentials, made once and reused. */
 		if ((cr = wa_creds_new()) == NULL ||
 		    wa_creds_generate(cr) == -1)
 			return -1;
@@ -234,12 +240,16 @@ h_setup(int login)
 		    wa_creds_encode(cr, blob, sizeof(blob), &len) == -1)
 			return -1;
 		wa_creds_free(cr);
+	}
+	if (login)
 		rc = wa_client_start_login(H.c, blob, len);
-	} else
+	else
 		rc = wa_client_start_pair(H.c);
 	if (rc == -1)
 		return -1;
-	h_run(5);			/* conn_start: the fake open */
+	/* Run the sul_open timer's conn_start now: the fake open. */
+	lws_sul_cancel(&H.c->sul_open);
+	conn_start(&H.c->sul_open);
 	if (H.conn == NULL || H.c->conn != H.conn)
 		return -1;
 	/* Skip the handshake: known keys, both directions. */
@@ -301,7 +311,10 @@ h_teardown(void)
 		wa_node_free(H.sent[i]);
 	free(H.conn);
 	lws_sul_cancel(&H.tick);
-	lws_context_destroy(H.ctx);
+	if (!h_keep) {
+		lws_context_destroy(H.ctx);
+		h_kept = NULL;
+	}
 	memset(&H, 0, sizeof(H));
 }
 

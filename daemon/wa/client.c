@@ -41,6 +41,10 @@
 #define	QR_REFS_MAX		16	/* refs kept from one pair-device */
 #define	IQ_ID_LEN		32	/* "<r0>.<r1>-<counter>" */
 #define	PHONE_MAX		20	/* digits of a phone number */
+#define	PREKEY_MIN		5	/* upload below this many (8.8) */
+#define	PREKEY_INITIAL		812	/* upload when the server has 0 */
+#define	PREKEY_BATCH		50	/* upload otherwise */
+#define	PREKEY_ID_MAX		0xffffffu /* ids are 3 bytes */
 
 /* What the current connection attempt is for. */
 enum	mode {
@@ -113,6 +117,7 @@ struct	wa_client {
 	char			 active_iq[IQ_ID_LEN];
 	char			 ka_iq[IQ_ID_LEN]; /* outstanding ping */
 	lws_usec_t		 ka_last_ok;	/* last pong or success */
+	char			 prekey_iq[IQ_ID_LEN]; /* count or upload */
 	char			 logout_iq[IQ_ID_LEN];
 	int			 logout_wanted;	/* logout after success */
 	int			 logout_sent;
@@ -400,6 +405,7 @@ conn_reset(struct wa_client *c)
 	refs_free(c);
 	c->paired_now = 0;
 	c->active_iq[0] = c->ka_iq[0] = c->logout_iq[0] = '\0';
+	c->prekey_iq[0] = '\0';
 	c->logout_sent = 0;
 }
 
@@ -1143,7 +1149,90 @@ success(struct wa_client *c, const struct wa_node *n)
 	}
 	iq = iq_new(c, c->active_iq, "set", "passive");
 	(void)wa_node_add_child(iq, "active");
+	if (send_free(c, iq) == -1)
+		return;
+	iq = iq_new(c, c->prekey_iq, "get", "encrypt");
+	(void)wa_node_add_child(iq, "count");
 	(void)send_free(c, iq);
+}
+
+/* Append <tag>bytes</tag> to n. */
+static void
+add_bytes(struct wa_node *n, const char *tag, const void *p, size_t len)
+{
+
+	wa_node_set_bytes(wa_node_add_child(n, tag), p, len);
+}
+
+/* Append a 3-byte big-endian id child (spec 8.8). */
+static void
+add_id3(struct wa_node *n, uint32_t id)
+{
+	uint8_t	 b[3];
+
+	b[0] = (id >> 16) & 0xff;
+	b[1] = (id >> 8) & 0xff;
+	b[2] = id & 0xff;
+	add_bytes(n, "id", b, sizeof(b));
+}
+
+/*
+ * The answer to the pre-key count (spec 8.8, whatsmeow prekeys.go):
+ * below PREKEY_MIN on the server, upload PREKEY_INITIAL fresh one-time
+ * pre-keys if it has none, else PREKEY_BATCH, with the signed pre-key.
+ * The phone needs them to open Signal sessions to this device; this
+ * client never decrypts messages (out of scope), so the private halves
+ * are wiped at once and ids start at a random 24-bit offset instead of
+ * a stored counter.
+ */
+static void
+prekey_count(struct wa_client *c, const struct wa_node *iq)
+{
+	const struct wa_node	*cnt;
+	struct wa_creds		*cr = c->creds;
+	struct wa_keypair	 kp;
+	struct wa_node		*n, *list, *k, *sk;
+	uint32_t		 base, reg;
+	uint8_t			 type = WA_DJB_TYPE, rb[4];
+	int			 have, i, want;
+
+	c->prekey_iq[0] = '\0';
+	cnt = wa_node_child(iq, "count");
+	if (!attr_is(iq, "type", "result") || cnt == NULL) {
+		wlog(c, LOG_LEVEL_WARN, "pre-key count refused");
+		return;
+	}
+	have = attr_int(cnt, "value");
+	if (have >= PREKEY_MIN)
+		return;
+	want = have == 0 ? PREKEY_INITIAL : PREKEY_BATCH;
+	wa_random(&base, sizeof(base));
+	base = 1 + base % (PREKEY_ID_MAX - PREKEY_INITIAL);
+	n = iq_new(c, c->prekey_iq, "set", "encrypt");
+	reg = cr->registration_id;
+	rb[0] = reg >> 24;
+	rb[1] = (reg >> 16) & 0xff;
+	rb[2] = (reg >> 8) & 0xff;
+	rb[3] = reg & 0xff;
+	add_bytes(n, "registration", rb, sizeof(rb));
+	add_bytes(n, "type", &type, 1);
+	add_bytes(n, "identity", cr->identity_key.pub, WA_KEY_LEN);
+	list = wa_node_add_child(n, "list");
+	for (i = 0; i < want; i++) {
+		if (wa_keypair_generate(&kp) == -1)
+			break;
+		k = wa_node_add_child(list, "key");
+		add_id3(k, base + (uint32_t)i);
+		add_bytes(k, "value", kp.pub, WA_KEY_LEN);
+	}
+	wa_memzero(&kp, sizeof(kp));
+	sk = wa_node_add_child(n, "skey");
+	add_id3(sk, cr->signed_pre_key_id);
+	add_bytes(sk, "value", cr->signed_pre_key.pub, WA_KEY_LEN);
+	add_bytes(sk, "signature", cr->signed_pre_key_sig, WA_SIG_LEN);
+	wlog(c, LOG_LEVEL_DEBUG, "server has %d pre-keys; uploading %d",
+	    have, i);
+	(void)send_free(c, n);
 }
 
 /*
@@ -1390,6 +1479,15 @@ iq_answer(struct wa_client *c, const struct wa_node *n)
 		connected_report(c);
 	} else if (c->code_iq[0] != '\0' && strcmp(id, c->code_iq) == 0)
 		code_hello_result(c, n);
+	else if (c->prekey_iq[0] != '\0' && strcmp(id, c->prekey_iq) == 0) {
+		if (wa_node_child(n, "count") != NULL)
+			prekey_count(c, n);
+		else {
+			c->prekey_iq[0] = '\0';
+			if (!attr_is(n, "type", "result"))
+				wlog(c, LOG_LEVEL_WARN, "pre-key request refused");
+		}
+	}
 	else if (c->logout_iq[0] != '\0' && strcmp(id, c->logout_iq) == 0) {
 		if (attr_is(n, "type", "result"))
 			client_end(c, WA_REASON_LOGGED_OUT, 0, 1, 1);

@@ -129,7 +129,7 @@ ROOT=$(sed -n 's/.*root_key=\([^ ]*\).*/\1/p' <<<"$line")
 
 # --- QR pairing end to end -----------------------------------------------
 # refs -> QR -> /scan -> pair-success -> signature accepted -> 515 ->
-# login -> success -> active -> pings answered.
+# login -> success -> active -> pre-keys uploaded -> pings answered.
 t_qr_pair() {
 	local why
 	if ! pair_qr a 15550100; then
@@ -147,9 +147,10 @@ t_qr_pair() {
 		fail wa_qr_pair "login/pings/active not seen: $why"
 		return
 	fi
-	why=$(state "[d['via'] for p in s['phones'] if p['phone'] == '15550100'
-	    for d in p['devices']]")
-	[ "$why" = "['qr']" ] || { fail wa_qr_pair "device list $why"; return; }
+	why=$(state "[(d['via'], d['prekeys']) for p in s['phones']
+	    if p['phone'] == '15550100' for d in p['devices']]")
+	[ "$why" = "[('qr', 812)]" ] ||
+	    { fail wa_qr_pair "device list (via, prekeys) $why"; return; }
 	ok wa_qr_pair
 }
 

@@ -41,6 +41,18 @@ result_for(const char *id)
 	return n;
 }
 
+/* The last node the client sent with this xmlns, or NULL. */
+static struct wa_node *
+sent_xmlns(const char *xmlns)
+{
+	size_t	 i;
+
+	for (i = H.nsent; i > 0; i--)
+		if (attr_is(H.sent[i - 1], "xmlns", xmlns))
+			return H.sent[i - 1];
+	return NULL;
+}
+
 /* Log in: <success/>, expect the active IQ, answer it. */
 static int
 login_connected(void)
@@ -49,7 +61,7 @@ login_connected(void)
 	const char	*id;
 
 	h_feed(mk("success", "t=1700000000", "lid=999:12@lid", NULL));
-	n = h_last();
+	n = sent_xmlns("passive");
 	if (!T_TRUE(n != NULL && strcmp(n->tag, "iq") == 0 &&
 	    attr_is(n, "xmlns", "passive") && attr_is(n, "type", "set") &&
 	    attr_is(n, "to", "@s.whatsapp.net") &&
@@ -339,6 +351,71 @@ logout_flow(void)
 	return ok;
 }
 
+/*
+ * After <success>, the pre-key count; 0 on the server means an upload
+ * of 812 one-time keys with 3-byte ids and the signed pre-key, whose
+ * signature verifies (spec 8.8); 10 means nothing to do.
+ */
+static int
+prekeys_upload(void)
+{
+	struct wa_node	*n, *list, *sk, *k, *id, *v, *sig, *res, *cnt;
+	size_t		 i;
+	int		 ok, good = 1;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	n = sent_xmlns("encrypt");
+	ok = ok && T_TRUE(n != NULL && attr_is(n, "type", "get") &&
+	    wa_node_child(n, "count") != NULL);
+	if (!ok) {
+		h_teardown();
+		return 0;
+	}
+	res = result_for(wa_node_attr(n, "id"));
+	cnt = wa_node_add_child(res, "count");
+	wa_node_set_attr(cnt, "value", "0");
+	h_feed(res);
+	n = h_last();
+	list = wa_node_child(n, "list");
+	sk = wa_node_child(n, "skey");
+	ok = T_TRUE(attr_is(n, "xmlns", "encrypt") &&
+	    attr_is(n, "type", "set")) && T_TRUE(list != NULL && sk != NULL) &&
+	    T_INTEQ(list->nchildren, 812) &&
+	    T_INTEQ(wa_node_child(n, "registration")->nbytes, 4) &&
+	    T_INTEQ(wa_node_child(n, "type")->nbytes, 1) &&
+	    T_INTEQ(wa_node_child(n, "type")->bytes[0], 5) &&
+	    T_MEMEQ(wa_node_child(n, "identity")->bytes,
+	    H.c->creds->identity_key.pub, 32);
+	for (i = 0; ok && i < list->nchildren; i++) {
+		k = list->children[i];
+		id = wa_node_child(k, "id");
+		v = wa_node_child(k, "value");
+		good = good && id != NULL && id->nbytes == 3 && v != NULL &&
+		    v->nbytes == 32;
+	}
+	v = ok ? wa_node_child(sk, "value") : NULL;
+	sig = ok ? wa_node_child(sk, "signature") : NULL;
+	ok = ok && T_TRUE(good) && T_TRUE(v != NULL && sig != NULL &&
+	    v->nbytes == 32 && sig->nbytes == 64) &&
+	    T_INTEQ(wa_prekey_verify(H.c->creds->identity_key.pub, v->bytes,
+	    sig->bytes), 1);
+	h_teardown();
+
+	/* Enough keys on the server: no upload. */
+	ok = ok && T_INTEQ(h_setup(1), 0) && login_connected();
+	n = sent_xmlns("encrypt");
+	if (ok && n != NULL) {
+		i = H.nsent;
+		res = result_for(wa_node_attr(n, "id"));
+		wa_node_set_attr(wa_node_add_child(res, "count"), "value",
+		    "10");
+		h_feed(res);
+		ok = T_INTEQ(H.nsent, i);
+	}
+	h_teardown();
+	return ok;
+}
+
 /* Calls down that do not fit the state are refused. */
 static int
 api_refusals(void)
@@ -377,6 +454,7 @@ main(void)
 		T_CASE(hostile_frames),
 		T_CASE(free_from_callback),
 		T_CASE(logout_flow),
+		T_CASE(prekeys_upload),
 		T_CASE(api_refusals),
 	};
 

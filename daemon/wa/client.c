@@ -1462,6 +1462,43 @@ code_primary_hello(struct wa_client *c, const struct wa_node *n)
 		c->code_state = CODE_FINISH_SENT;
 }
 
+/* 1 if id answers the outstanding request whose id is in slot. */
+static int
+answers(const char *slot, const char *id)
+{
+
+	return slot[0] != '\0' && strcmp(slot, id) == 0;
+}
+
+/* The answer to a pre-key count or upload. */
+static void
+prekey_answer(struct wa_client *c, const struct wa_node *n)
+{
+
+	if (wa_node_child(n, "count") != NULL) {
+		prekey_count(c, n);
+		return;
+	}
+	c->prekey_iq[0] = '\0';
+	if (!attr_is(n, "type", "result"))
+		wlog(c, LOG_LEVEL_WARN, "pre-key request refused");
+}
+
+/* The answer to our logout: result, or an error code. */
+static void
+logout_answer(struct wa_client *c, const struct wa_node *n)
+{
+	const struct wa_node	*e;
+
+	if (attr_is(n, "type", "result")) {
+		client_end(c, WA_REASON_LOGGED_OUT, 0, 1, 1);
+		return;
+	}
+	e = wa_node_child(n, "error");
+	client_end(c, WA_REASON_UNKNOWN, e != NULL ? attr_int(e, "code") : 0,
+	    1, 0);
+}
+
 /* A result or error IQ: match it to what we asked. */
 static void
 iq_answer(struct wa_client *c, const struct wa_node *n)
@@ -1470,32 +1507,19 @@ iq_answer(struct wa_client *c, const struct wa_node *n)
 
 	if (id == NULL)
 		return;
-	if (c->ka_iq[0] != '\0' && strcmp(id, c->ka_iq) == 0)
+	if (answers(c->ka_iq, id))
 		ka_pong(c);
-	else if (c->active_iq[0] != '\0' && strcmp(id, c->active_iq) == 0) {
+	else if (answers(c->active_iq, id)) {
 		c->active_iq[0] = '\0';
 		if (!attr_is(n, "type", "result"))
 			wlog(c, LOG_LEVEL_WARN, "active IQ refused");
 		connected_report(c);
-	} else if (c->code_iq[0] != '\0' && strcmp(id, c->code_iq) == 0)
+	} else if (answers(c->code_iq, id))
 		code_hello_result(c, n);
-	else if (c->prekey_iq[0] != '\0' && strcmp(id, c->prekey_iq) == 0) {
-		if (wa_node_child(n, "count") != NULL)
-			prekey_count(c, n);
-		else {
-			c->prekey_iq[0] = '\0';
-			if (!attr_is(n, "type", "result"))
-				wlog(c, LOG_LEVEL_WARN, "pre-key request refused");
-		}
-	}
-	else if (c->logout_iq[0] != '\0' && strcmp(id, c->logout_iq) == 0) {
-		if (attr_is(n, "type", "result"))
-			client_end(c, WA_REASON_LOGGED_OUT, 0, 1, 1);
-		else
-			client_end(c, WA_REASON_UNKNOWN,
-			    attr_int(wa_node_child(n, "error") != NULL ?
-			    wa_node_child(n, "error") : n, "code"), 1, 0);
-	}
+	else if (answers(c->prekey_iq, id))
+		prekey_answer(c, n);
+	else if (answers(c->logout_iq, id))
+		logout_answer(c, n);
 }
 
 /* An <iq> from the server (spec 6.2, 6.5; whatsmeow handleIQ). */

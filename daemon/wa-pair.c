@@ -7,7 +7,9 @@
  * with an existing credentials file logs in instead.  Every event is
  * one line on stdout ("event: connected", "event: paired jid=...",
  * "event: closed reason=... code=..."), so a script can drive it; it
- * also reads the commands "logout", "stop" and "quit" on stdin.  It
+ * also reads the commands "logout", "stop" and "quit" on stdin.
+ * --logout unlinks the device once logged in (right after pairing when
+ * there are no credentials yet, like the daemon's duplicate guard).  It
  * exits after the closed event: status 0 if the close was intentional,
  * 3 otherwise, 1 on a usage or setup error.
  *
@@ -234,6 +236,9 @@ ev_paired(struct wa_client *c, void *user, const struct wa_paired *p)
 	say("event: paired jid=%s phone=%s lid=%s platform=%s", p->jid,
 	    p->phone, p->lid != NULL ? p->lid : "-",
 	    p->platform != NULL ? p->platform : "-");
+	/* --logout while pairing: unlink again as soon as logged in. */
+	if (a->want_logout && wa_client_logout(c) == -1)
+		wa_client_stop(c, 1);
 }
 
 static void
@@ -479,11 +484,6 @@ main(int argc, char *argv[])
 	if (a.creds_path != NULL &&
 	    (have = creds_load(a.creds_path, blob, &bloblen)) == -1)
 		return 1;
-	if (a.want_logout && !have) {
-		fprintf(stderr, "wa-pair: --logout needs an existing "
-		    "--creds file\n");
-		return 1;
-	}
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 	memset(&info, 0, sizeof(info));

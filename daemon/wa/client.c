@@ -1767,15 +1767,23 @@ int
 wa_client_logout(struct wa_client *c)
 {
 
-	if (c->free_pending || c->mode != MODE_LOGIN) {
+	if (c->free_pending) {
+		log_warnx("%s: client is being freed", __func__);
+		return -1;
+	}
+	if (c->mode == MODE_PAIR && c->paired_now) {
+		/* Paired, the 515 and login still to come. */
+		c->logout_wanted = 1;
+		return 0;
+	}
+	if (c->mode != MODE_LOGIN) {
 		log_warnx("%s: not logged in", __func__);
 		return -1;
 	}
 	switch (c->state) {
 	case WA_STATE_CONNECTED:
-		if (c->logout_sent)
-			return 0;
-		logout_send(c);
+		if (!c->logout_sent)
+			logout_send(c);
 		return 0;
 	case WA_STATE_CONNECTING:
 	case WA_STATE_LOGGING_IN:

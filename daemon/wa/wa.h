@@ -294,10 +294,11 @@ void		 wa_client_stop(struct wa_client *c, int intentional);
  * 401, intentional 1).  Without an answer in time: closed
  * (WA_REASON_TIMEOUT, 0, 1) and no logged_out, so the caller cannot
  * know whether the phone dropped the device.  If still connecting or
- * logging in, the IQ goes out right after <success> (no connected
- * event then).  Returns 0, or -1 (logged) when the client is not on a
- * login attempt; then nothing was sent and the caller can only wipe
- * the credentials.
+ * logging in, or just paired (from the paired callback: DESIGN.md rule
+ * 6, the duplicate guard), the IQ goes out right after <success> and
+ * there is no connected event.  Returns 0, or -1 (logged) when the
+ * client is idle or still pairing; then nothing was sent and the
+ * caller can only wipe the credentials.
  */
 int		 wa_client_logout(struct wa_client *c)
 		    __attribute__((warn_unused_result));

@@ -344,6 +344,30 @@ t_logout() {
 	    fail wa_logout "status $st, devices left $ans"
 }
 
+# Pair and log out at once (the daemon's duplicate guard, DESIGN.md
+# rule 6): logout requested from the paired event goes out after the
+# 515 login; the phone is left without the device.
+t_pair_then_logout() {
+	local qr ans
+	start pl --creds "$T/pl.creds" --logout
+	qr=$(wait_for "$T/pl.out" '^qr: ' 10) ||
+	    { fail wa_pair_then_logout "no QR"; return; }
+	ans=$(ctl /scan "{\"qr\": \"${qr#qr: }\", \"phone\": \"15550210\"}")
+	echo "$ans" | grep -q '"ok": *true' ||
+	    { fail wa_pair_then_logout "scan: $ans"; return; }
+	wait_for "$T/pl.out" '^event: closed reason=logged_out .*intentional=1' \
+	    10 >/dev/null || { fail wa_pair_then_logout "$(cat "$T/pl.out")";
+	    return; }
+	finish pl
+	ans=$(state "len([d for p in s['phones'] if p['phone'] == '15550210'
+	    for d in p['devices']])")
+	[ "$ST" = 0 ] && [ "$ans" = 0 ] && [ ! -e "$T/pl.creds" ] &&
+	    grep -q '^event: paired' "$T/pl.out" &&
+	    ! grep -q '^event: connected' "$T/pl.out" &&
+	    ok wa_pair_then_logout ||
+	    fail wa_pair_then_logout "status $ST, devices left $ans"
+}
+
 # Notifications are acked as the server expects (spec 8.7).
 t_ack() {
 	local ans
@@ -460,6 +484,7 @@ t_faults
 t_outdated
 t_ban
 t_logout
+t_pair_then_logout
 t_bad_root
 t_wss
 t_sim_errors

@@ -79,7 +79,7 @@ auth_session_load(struct req *r)
 	PGresult		*res;
 	const char		*tok, *p[2];
 	char			 idle[16];
-	int			 rc = 0;
+	int			 rc = 0, stale = 0;
 
 	tok = kv_get(&r->cookies, "wadesk_session");
 	if (!is_token(tok))
@@ -100,9 +100,12 @@ auth_session_load(struct req *r)
 		memcpy(r->csrf, PQgetvalue(res, 0, 3), TOKEN_HEX + 1);
 		r->has_session = 1;
 		rc = 1;
+		stale = db_get_bool(res, 0, 4);
 	}
 	PQclear(res);
-	if (rc == 1 && db_exec_cmd(r->w->db, WS_SESSION_TOUCH, p) == -1)
+	/* Idle expiry has minutes of slack: write at most every 15 s. */
+	if (rc == 1 && stale &&
+	    db_exec_cmd(r->w->db, WS_SESSION_TOUCH, p) == -1)
 		return -1;
 	return rc;
 }

@@ -25,15 +25,15 @@
 
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
-	    "SELECT o.id, o.username, o.role = 'admin', s.csrf_token "
+	    "SELECT o.id, o.username, o.role = 'admin', s.csrf_token, "
+	    "s.last_seen_at < now() - interval '15 seconds' "
 	    "FROM web_sessions s JOIN operators o ON o.id = s.operator_id "
 	    "WHERE s.token_hash = $1 AND NOT o.disabled "
 	    "AND s.expires_at > now() "
 	    "AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
 	[WS_SESSION_TOUCH] = { "session_touch", 1,
 	    "UPDATE web_sessions SET last_seen_at = now() "
-	    "WHERE token_hash = $1 "
-	    "AND last_seen_at < now() - interval '15 seconds'" },
+	    "WHERE token_hash = $1" },
 	[WS_SESSION_INSERT] = { "session_insert", 4,
 	    "INSERT INTO web_sessions (token_hash, operator_id, csrf_token, "
 	    "expires_at) VALUES ($1, $2, $3, "
@@ -66,14 +66,18 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") " FOR UPDATE" },
 	[WS_ACCOUNT_LIST] = { "account_list", 5,
 	    "SELECT a.id, a.label, a.status, a.phone_number, o.username, "
-	    "iso(a.created_at), count(*) OVER () "
+	    "iso(a.created_at) "
 	    "FROM accounts a JOIN operators o ON o.id = a.operator_id "
 	    "WHERE " VISIBLE("$1", "$2") " "
 	    "AND ($3::text IS NULL OR a.status = $3) "
 	    "ORDER BY a.created_at, a.id LIMIT $4::int OFFSET $5::int" },
+	[WS_ACCOUNT_TOTAL] = { "account_total", 3,
+	    "SELECT coalesce(sum(n), 0)::bigint FROM account_counts "
+	    "WHERE (operator_id = $1 OR $2::boolean) "
+	    "AND ($3::text IS NULL OR status = $3)" },
 	[WS_ACCOUNT_COUNTS] = { "account_counts", 2,
-	    "SELECT a.status, count(*) FROM accounts a "
-	    "WHERE " VISIBLE("$1", "$2") " GROUP BY a.status" },
+	    "SELECT status, sum(n)::bigint FROM account_counts "
+	    "WHERE operator_id = $1 OR $2::boolean GROUP BY status" },
 	[WS_ACCOUNT_INSERT] = { "account_insert", 2,
 	    "INSERT INTO accounts (operator_id, label) VALUES ($1, $2) "
 	    "RETURNING id" },
@@ -131,7 +135,7 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "SELECT extract(epoch FROM now() - max(heartbeat_at))::bigint "
 	    "FROM daemon_instances" },
 	[WS_HEALTH_COUNTS] = { "health_counts", 0,
-	    "SELECT status, count(*) FROM accounts WHERE deleted_at IS NULL "
+	    "SELECT status, sum(n)::bigint FROM account_counts "
 	    "GROUP BY status" },
 	[WS_HEALTH_ACCOUNTS] = { "health_accounts", 0,
 	    "SELECT id, label, status, phone_number, iso(updated_at), "

@@ -116,6 +116,14 @@ account_load(struct req *r, struct page *pg)
 	return 1;
 }
 
+/* "v", or an em dash for a missing value. */
+static const char *
+or_dash(const char *v)
+{
+
+	return v != NULL && *v != '\0' ? v : "\u2014";
+}
+
 /* Format a pairing code "ABCDEFGH" as "ABCD-EFGH". */
 static void
 code_grouped(struct tout *o, const char *code)
@@ -193,16 +201,16 @@ account_key(struct tout *o, enum tkey key, void *arg)
 			tmpl_text(o, "\u2014");
 		return 0;
 	case TKEY_JID:
-		tmpl_text(o, col(pg, AC_JID));
+		tmpl_text(o, or_dash(col(pg, AC_JID)));
 		return 0;
 	case TKEY_PUSH_NAME:
-		tmpl_text(o, col(pg, AC_PUSH_NAME));
+		tmpl_text(o, or_dash(col(pg, AC_PUSH_NAME)));
 		return 0;
 	case TKEY_PLATFORM:
-		tmpl_text(o, col(pg, AC_PLATFORM));
+		tmpl_text(o, or_dash(col(pg, AC_PLATFORM)));
 		return 0;
 	case TKEY_REASON:
-		tmpl_text(o, col(pg, AC_REASON));
+		tmpl_text(o, or_dash(col(pg, AC_REASON)));
 		return 0;
 	case TKEY_LAST_CONNECTED:
 		tmpl_text(o, col(pg, AC_LAST_CONNECTED) != NULL ?

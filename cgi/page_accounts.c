@@ -37,7 +37,7 @@ int
 label_valid(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 len = strlen(s), i, n;
+	size_t			 len = strlen(s), i, k, n;
 	int			 seen = 0;
 
 	if (len == 0 || len > 100)
@@ -61,7 +61,7 @@ label_valid(const char *s)
 			return 0;
 		if (i + n > len)
 			return 0;
-		for (size_t k = 1; k < n; k++)
+		for (k = 1; k < n; k++)
 			if ((p[i + k] & 0xc0) != 0x80)
 				return 0;
 		if ((n == 3 && p[i] == 0xe0 && p[i + 1] < 0xa0) ||
@@ -81,6 +81,7 @@ struct	list {
 	const char	*filter;	/* status name, or NULL for all */
 	int		 page, pages;
 	int		 link;		/* which filter/pager link is drawn */
+	int64_t		 total;		/* visible accounts matching */
 };
 
 static int
@@ -107,6 +108,8 @@ row_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_PHONE:
 		if (!PQgetisnull(l->res, l->row, 3))
 			tmpl_textf(o, "+%s", PQgetvalue(l->res, l->row, 3));
+		else
+			tmpl_text(o, "\u2014");
 		return 0;
 	case TKEY_OPERATOR:
 		tmpl_text(o, PQgetvalue(l->res, l->row, 4));
@@ -178,15 +181,12 @@ list_key(struct tout *o, enum tkey key, void *arg)
 		for (l->row = 0; l->row < n; l->row++)
 			if (tmpl_partial(o, TMPL_ACCOUNT_ROW, row_key, l) == -1)
 				return -1;
-		if (n == 0)
-			tmpl_text(o, "");
 		return 0;
 	case TKEY_COUNT:
 		tmpl_textf(o, "%d", PQntuples(l->res));
 		return 0;
 	case TKEY_TOTAL:
-		tmpl_text(o, PQntuples(l->res) > 0 ?
-		    PQgetvalue(l->res, 0, 6) : "0");
+		tmpl_textf(o, "%" PRId64, l->total);
 		return 0;
 	case TKEY_PAGER:
 		return tmpl_partial(o, TMPL_PAGER, list_key, l);
@@ -232,6 +232,7 @@ void
 page_accounts_list(struct req *r)
 {
 	struct list	 l;
+	PGresult	*res;
 	enum status	 st;
 	const char	*p[5];
 	char		 op[24], lim[16], off[16];
@@ -254,13 +255,19 @@ page_accounts_list(struct req *r)
 	snprintf(off, sizeof(off), "%d", (l.page - 1) * PAGE_SIZE);
 	p[3] = lim;
 	p[4] = off;
+	if ((res = db_exec(r->w->db, WS_ACCOUNT_TOTAL, p)) == NULL) {
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	if (db_get_int64(res, 0, 0, &total) == -1)
+		total = 0;
+	PQclear(res);
 	if ((l.res = db_exec(r->w->db, WS_ACCOUNT_LIST, p)) == NULL) {
 		http_error(r, 503, "The database is unavailable.");
 		return;
 	}
-	if (PQntuples(l.res) > 0)
-		(void)db_get_int64(l.res, 0, 6, &total);
-	else if (l.page > 1) {
+	l.total = total;
+	if (PQntuples(l.res) == 0 && l.page > 1) {
 		PQclear(l.res);
 		http_error(r, 404, "No such page.");
 		return;

@@ -38,7 +38,7 @@ static const struct conf_key	conf_keys[] = {
 	{ "WADESK_DATABASE_URL", CONF_STRING, OFF(database_url),
 	    "dbname=wadesk", 0, 0 },
 	{ "WADESK_FCGI_SOCKET", CONF_STRING, OFF(fcgi_socket), NULL, 0, 0 },
-	{ "WADESK_FCGI_THREADS", CONF_INT, OFF(fcgi_threads), "4", 1, 64 },
+	{ "WADESK_FCGI_THREADS", CONF_INT, OFF(fcgi_threads), "8", 1, 64 },
 	{ "WADESK_TEMPLATES", CONF_STRING, OFF(templates_dir),
 	    "templates", 0, 0 },
 	{ "WADESK_PAIR_WINDOW_S", CONF_INT, OFF(pair_window_s), "300",

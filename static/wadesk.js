@@ -8,6 +8,9 @@
  */
 (function () {
   "use strict";
+  /* A notice belongs to the redirect that carried it, not to reloads. */
+  if (/[?&]notice=/.test(window.location.search) && window.history.replaceState)
+    window.history.replaceState(null, "", window.location.pathname);
   var root = document.getElementById("account");
   if (!root) return;
   var id = root.getAttribute("data-id");
@@ -29,7 +32,7 @@
     if (s.status !== status || (s.status === "pending" &&
         (s.pair_code !== null) !== (document.getElementById("pair-code") !== null)) ||
         (s.has_qr && !document.getElementById("qr") && !s.pair_code)) {
-      window.location.reload();
+      window.location.replace(window.location.pathname);
       return;
     }
     if (deadline && typeof s.pair_remaining_s === "number")

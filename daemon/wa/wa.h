@@ -29,18 +29,26 @@
  *	wa_client_free()
  *
  * Every connection attempt started by a start_* call ends with exactly
- * one closed event, whatever happened; after closed the client is idle
+ * one closed event, whatever happened (unless the client is freed
+ * first, which reports nothing); after closed the client is idle
  * and any start_* may be called again (also from inside the closed
  * callback).  The 515 "restart required" that the server sends right
  * after a successful pairing is part of pairing (spec 6.5 step 9,
  * DESIGN.md rule 2): the client reconnects with the new credentials
  * and logs in by itself, without a closed event in between, and then
- * reports connected.  A 515 at any other time ends the connection with
+ * reports connected (also when the socket drops after pair-device-sign
+ * without the 515).  A 515 at any other time ends the connection with
  * closed(WA_REASON_RESTART_REQUIRED) and the caller decides (it should
  * call wa_client_start_login() at once, as whatsmeow does).
  *
  * The client never reconnects on its own otherwise: back-off and
  * auto-connect policy belong to the caller (DESIGN.md rules 4, 5).
+ *
+ * libwebsockets: the first client adds a vhost named "wa-md" with its
+ * own protocol to the caller's context (conn.c), so the caller's
+ * protocol list does not change; for wss:// the context must be created
+ * with LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.  The Origin header is
+ * written by the client itself (lws would prefix "http://").
  */
 #ifndef WADESK_WA_H
 #define WADESK_WA_H

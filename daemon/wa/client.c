@@ -446,13 +446,14 @@ end_report(lws_sorted_usec_list_t *sul)
 
 	enter(c);
 	attempt_reset(c);
-	c->state = WA_STATE_IDLE;
 	c->end_reason = WA_REASON_NONE;
 	wlog(c, LOG_LEVEL_INFO, "closed: %s (code %d)%s",
 	    wa_reason_name(reason), code, intentional ? ", intentional" : "");
+	/* Still CLOSING here: a new attempt only from closed. */
 	if (logged_out && c->cb != NULL && c->cb->logged_out != NULL &&
 	    !c->free_pending)
 		c->cb->logged_out(c, c->user, reason, code);
+	c->state = WA_STATE_IDLE;
 	if (c->cb != NULL && c->cb->closed != NULL && !c->free_pending)
 		c->cb->closed(c, c->user, reason, code, intentional);
 	leave(c);

@@ -188,7 +188,8 @@ struct	wa_callbacks {
 		    const uint8_t *creds, size_t len);
 	/* The device is no longer linked (server 401 device_removed,
 	 * failure 401/403/406, or our logout went through): wipe the
-	 * credentials.  A closed event always follows. */
+	 * credentials.  A closed event always follows; start a new
+	 * attempt from there (start_* is refused here). */
 	void	(*logged_out)(struct wa_client *c, void *user,
 		    enum wa_reason reason, int code);
 	/* The connection is gone; see enum wa_reason.  "intentional" is 1

@@ -191,6 +191,7 @@ struct	sess_slot {
 struct	daemon {
 	struct conf		 conf;
 	struct lws_context	*ctx;
+	struct ev_loop		*loop;		/* libev loop lws runs on */
 	struct db		*db;		/* NULL while disconnected */
 	struct lws		*pg_wsi;	/* adopted database socket */
 	lws_sorted_usec_list_t	 pg_sul;	/* database reconnect */

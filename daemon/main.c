@@ -1,6 +1,9 @@
 /*
  * wadeskd: the session daemon.  One process, one thread, one
- * libwebsockets loop (STYLE.md 2.9): the PostgreSQL socket (intake.c)
+ * libwebsockets loop (STYLE.md 2.9), run on libev (epoll) rather than
+ * lws' own poll(2) loop: with thousands of sessions, poll over every
+ * socket at each keepalive wake-up made idle CPU grow with the square
+ * of the session count (make bench).  The PostgreSQL socket (intake.c)
  * and every WhatsApp connection (daemon/wa) are served by
  * lws_service(); a 250 ms housekeeping timer drives the heartbeat,
  * deadlines, back-off and the command scan, and lets the loop notice
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <ev.h>
 #include <sodium.h>
 
 #include "daemon.h"
@@ -70,7 +74,7 @@ tick(lws_sorted_usec_list_t *sul)
 	struct daemon	*d = lws_container_of(sul, struct daemon, tick);
 
 	if (quit) {
-		lws_cancel_service(d->ctx);
+		ev_break(d->loop, EVBREAK_ALL);
 		return;
 	}
 	intake_tick(d);
@@ -130,7 +134,7 @@ main(int argc, char *argv[])
 	struct lws_context_creation_info	 info;
 	struct sigaction			 sa;
 	struct daemon				 d;
-	int					 n = 0;
+	void					*foreign[1];
 
 	memset(&d, 0, sizeof(d));
 	log_init("wadeskd", LOG_LEVEL_INFO);
@@ -148,11 +152,16 @@ main(int argc, char *argv[])
 	lws_set_log_level(LLL_ERR | (d.conf.log_level >= LOG_LEVEL_DEBUG ?
 	    LLL_WARN : 0), lws_log_emit);
 
+	if ((d.loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
+		errx(1, "ev_loop_new");
+	foreign[0] = d.loop;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.user = &d;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+	    LWS_SERVER_OPTION_LIBEV;
+	info.foreign_loops = foreign;
 	if ((d.ctx = lws_create_context(&info)) == NULL)
 		errx(1, "lws_create_context");
 
@@ -167,8 +176,7 @@ main(int argc, char *argv[])
 	lws_sul_schedule(d.ctx, 0, &d.pg_sul, intake_connect, 1);
 	lws_sul_schedule(d.ctx, 0, &d.tick, tick, DAEMON_TICK_US);
 
-	while (n >= 0 && !quit)
-		n = lws_service(d.ctx, 0);
+	ev_run(d.loop, 0);		/* until tick() sees "quit" */
 
 	log_info("shutting down");
 	/* The rows must be written even if the database just came back. */
@@ -180,6 +188,7 @@ main(int argc, char *argv[])
 	lws_sul_cancel(&d.tick);
 	lws_sul_cancel(&d.pg_sul);
 	lws_context_destroy(d.ctx);	/* closes adopted fds and sockets */
+	ev_loop_destroy(d.loop);
 	session_free_all(&d);
 	creds_key_free(&d);
 	conf_free(&d.conf);

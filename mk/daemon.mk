@@ -3,6 +3,8 @@
 # links every object of daemon/wa (the fragments mk/wa_*.mk set their
 # per-object flags; they sort after this file, so the objects are named
 # by path here).  wadeskd is built once daemon/wa/client.c exists.
+# libev (a dependency of Debian's libwebsockets-dev, no .pc file) is
+# the event loop lws runs on.
 # Tests: t_session (the lifecycle rules, pure), t_creds (sealing), and
 # tests/daemon/run.sh (the real daemon against tests/wasim and a real
 # PostgreSQL, through the dashboard's command rows).
@@ -25,7 +27,7 @@ ifneq ($(wildcard daemon/wa/client.c),)
 PROGS		+= $(BUILD)/daemon/wadeskd
 endif
 $(BUILD)/daemon/wadeskd: $(DAEMON_OBJS) $(DAEMON_WA_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS)) -lev
 
 # The lifecycle rules without network or database (and the shape of
 # the daemon's statement table).
@@ -48,7 +50,7 @@ $(BUILD)/tests/unit/t_creds: $(BUILD)/tests/unit/t_creds.o \
 DAEMON_FAKE	:= $(BUILD)/tests/daemon/wadeskd-fake
 $(BUILD)/tests/daemon/fake_wa.o: CPPFLAGS += $(DAEMON_CPPFLAGS)
 $(DAEMON_FAKE): $(DAEMON_OBJS) $(BUILD)/tests/daemon/fake_wa.o $(LIB_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS)) -lev
 tests: $(DAEMON_FAKE)
 
 # The daemon end to end through the dashboard (real stack; tests/wasim

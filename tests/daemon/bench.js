@@ -158,6 +158,8 @@ async function bulk(n, have) {
 	    `${((u1.rss - base.rss) / n).toFixed(1)} KiB/session above the ` +
 	    `${(base.rss / 1024).toFixed(1)} MiB at start (target <= 256); ` +
 	    `idle CPU ${cpu.toFixed(1)} %`);
+	/* BENCH_HOLD_S: keep it idle a while (to profile it). */
+	await sleep(Number(process.env.BENCH_HOLD_S || 0) * 1000);
 }
 
 (async () => {

@@ -379,7 +379,13 @@ start(struct session *s, enum sess_start how)
 	return rc;
 }
 
-/* Rule 7: ask the server to drop this device, if we can right now. */
+/*
+ * Rule 7 (and 6): ask the server to drop this device.  The client
+ * takes the request while connecting, logging in, connected or just
+ * paired (from the paired callback) and sends it once logged in (wa.h);
+ * if it refuses, SEV_CONNECTED asks again and the logout timer ends
+ * the wait either way.
+ */
 static void
 logout(struct session *s)
 {
@@ -388,8 +394,8 @@ logout(struct session *s)
 	if (s->logout_sent || s->slot == NULL)
 		return;
 	st = wa_client_state(s->slot->c);
-	if (st != WA_STATE_CONNECTED && st != WA_STATE_LOGGING_IN)
-		return;		/* again on SEV_CONNECTED, or time out */
+	if (st == WA_STATE_IDLE || st == WA_STATE_CLOSING)
+		return;
 	if (wa_client_logout(s->slot->c) == 0)
 		s->logout_sent = 1;
 }

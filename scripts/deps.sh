@@ -13,6 +13,7 @@ pkgs=(
 	libwebsockets-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
 	zlib1g-dev
 	zbar-tools qrencode chromium curl wrk nodejs npm procps util-linux
+	openssl ca-certificates
 	python3
 )
 

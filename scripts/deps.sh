@@ -10,7 +10,7 @@ pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	postgresql libpq-dev nginx
 	libfcgi-dev libqrencode-dev libpng-dev libjson-c-dev libsodium-dev
-	libwebsockets-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
+	libwebsockets-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
 	zlib1g-dev
 	zbar-tools qrencode chromium curl wrk nodejs npm procps util-linux
 	openssl ca-certificates

@@ -57,9 +57,10 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh
 
+# The whole product against tests/wasim: no phone, no internet.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@WADESK_DEMO=1 scripts/run.sh
+	@tests/daemon/demo.sh
 
 # Every test runs against the sanitizer build.  tests/run-all.sh prints
 # one "ok"/"FAIL" line per case and ends with "N passed, N failed".
@@ -99,7 +100,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/wadesk/static \
 	    $(DESTDIR)/etc/systemd/system
 	install -m 0755 $(BUILD)/cgi/wadesk.fcgi $(BUILD)/cgi/wadeskctl \
-	    $(DESTDIR)$(PREFIX)/bin/
+	    $(BUILD)/daemon/wadeskd $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/wadesk/sql/
 	install -m 0644 templates/*.html $(DESTDIR)$(PREFIX)/share/wadesk/templates/
 	install -m 0644 static/* $(DESTDIR)$(PREFIX)/share/wadesk/static/

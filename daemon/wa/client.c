@@ -93,6 +93,8 @@ struct	wa_client {
 	struct wa_noise_transport tr;		/* after the handshake */
 	int			 hs_done;	/* ClientFinish sent */
 	int			 got_node;	/* a node arrived */
+	time_t			 last_frame;	/* unix s of the last frame
+						   that decrypted, 0: none */
 	struct buf		 scratch;	/* plaintext/ciphertext */
 	struct buf		 out;		/* outbound encoding */
 	uint8_t			 id_rand[2];	/* IQ id prefix */
@@ -400,6 +402,7 @@ conn_reset(struct wa_client *c)
 	wa_noise_transport_clear(&c->tr);
 	c->hs_done = 0;
 	c->got_node = 0;
+	c->last_frame = 0;
 	buf_free(&c->scratch);
 	buf_free(&c->out);
 	refs_free(c);
@@ -695,6 +698,8 @@ on_frame(void *arg, const uint8_t *f, size_t len)
 		client_end(c, WA_REASON_PROTOCOL, 0, 0, 0);
 		goto out;
 	}
+	/* It came from the server: the connection is alive (wa.h). */
+	c->last_frame = time(NULL);
 	if (wa_frame_decode((const unsigned char *)c->scratch.data,
 	    c->scratch.len, &n, err, sizeof(err)) == -1) {
 		wlog(c, LOG_LEVEL_WARN, "bad node from server: %s", err);
@@ -1813,4 +1818,15 @@ wa_client_jid(const struct wa_client *c)
 	if (c->creds == NULL || !c->creds->is_paired)
 		return NULL;
 	return c->creds->jid;
+}
+
+/*
+ * Unix seconds of the last inbound frame of the current connection
+ * that decrypted; 0 before the first or without a connection.
+ */
+time_t
+wa_client_last_frame(const struct wa_client *c)
+{
+
+	return c->last_frame;
 }

@@ -319,6 +319,20 @@ enum wa_state	 wa_client_state(const struct wa_client *c);
  * Borrowed until the next start_* call or free. */
 const char	*wa_client_jid(const struct wa_client *c);
 
+/*
+ * When the server last spoke: unix seconds (wall clock, time(2)) of the
+ * last inbound frame of the current connection that decrypted under the
+ * Noise transport keys (spec 2.5), whatever node it carried (a pong, an
+ * IQ answer, a notification, a stream error).  The handshake's server
+ * hello does not count.  0 before the first such frame, while idle and
+ * after closed: it belongs to one connection, so the 515 reconnect
+ * after pairing starts again from 0.  For zombie detection displays
+ * (DESIGN.md, issue 4: "how long ago the last server frame arrived");
+ * the keepalive itself (spec 8.3) decides when a silent connection is
+ * dead.
+ */
+time_t		 wa_client_last_frame(const struct wa_client *c);
+
 /* Stable lower-case names: "stopped", "logged_out", ... for logs and
  * the daemon's disconnect_reason column. */
 const char	*wa_reason_name(enum wa_reason reason);

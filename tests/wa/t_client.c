@@ -180,6 +180,73 @@ keepalive(void)
 	return ok;
 }
 
+/*
+ * wa_client_last_frame(): 0 until a frame decrypts; a frame moves it to
+ * now; timers and pings sent do not; a frame that fails to decrypt
+ * ends the connection, and with it the value (0).  The
+ * stored time is set back by hand to see a move within one second.
+ */
+static int
+last_frame(void)
+{
+	static const uint8_t	 junk[] = { 0x00, 0xf8, 0x05, 0x19 };
+	struct buf		 ct;
+	time_t			 t0, old;
+	int			 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) &&
+	    T_INTEQ(wa_client_last_frame(H.c), 0);
+	h_run(40);	/* logging in: the loop runs, no frame comes */
+	ok = ok && T_INTEQ(wa_client_last_frame(H.c), 0);
+	t0 = time(NULL);
+	ok = ok && login_connected() &&
+	    T_TRUE(wa_client_last_frame(H.c) >= t0) &&
+	    T_TRUE(wa_client_last_frame(H.c) <= time(NULL));
+	if (!ok) {
+		h_teardown();
+		return 0;
+	}
+
+	/*
+	 * Pretend the last frame was long ago; quiet time with a ping
+	 * sent (interval 30 ms, dead after 100 ms) changes nothing.
+	 */
+	old = t0 - 1000;
+	H.c->last_frame = old;
+	h_run(50);
+	ok = ok && T_TRUE(sent_xmlns("w:p") != NULL) &&
+	    T_INTEQ(wa_client_last_frame(H.c), old) &&
+	    T_TRUE(!h_has("closed"));
+
+	/* A frame under the wrong key ends the connection: 0 at once. */
+	buf_init(&ct);
+	H.server.send.key[0] ^= 1;
+	if (wa_noise_transport_encrypt(&H.server, junk, sizeof(junk),
+	    &ct) == 0)
+		on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+	H.server.send.key[0] ^= 1;
+	buf_free(&ct);
+	ok = ok && T_INTEQ(wa_client_last_frame(H.c), 0);
+	h_run(5);
+	ok = ok && T_TRUE(h_has("closed protocol 0 0")) &&
+	    T_INTEQ(wa_client_last_frame(H.c), 0);
+	h_teardown();
+
+	/* Any node counts: a notification moves it from "old" to now. */
+	if (!ok || !T_INTEQ(h_setup(1), 0) || !login_connected()) {
+		h_teardown();
+		return 0;
+	}
+	H.c->last_frame = old;
+	t0 = time(NULL);
+	h_feed(mk("notification", "id=N2", "from=@s.whatsapp.net",
+	    "type=account_sync", "t=1", NULL));
+	ok = ok && T_TRUE(wa_client_last_frame(H.c) >= t0) &&
+	    T_TRUE(wa_client_last_frame(H.c) <= time(NULL));
+	h_teardown();
+	return ok;
+}
+
 /* A notification is acked with class, type and to (spec 8.7). */
 static int
 ack_notification(void)
@@ -448,6 +515,7 @@ main(void)
 		T_CASE(stream_errors),
 		T_CASE(failures),
 		T_CASE(keepalive),
+		T_CASE(last_frame),
 		T_CASE(ack_notification),
 		T_CASE(pair_device_rotation),
 		T_CASE(pair_success_refused),

@@ -33,6 +33,9 @@
 #define	DAEMON_HEARTBEAT_MS	2000	/* daemon_instances update */
 #define	DAEMON_LOGOUT_MS	15000	/* give up waiting for a logout */
 #define	DAEMON_CLAIM_BATCH	"50"	/* commands claimed per query */
+#define	DAEMON_FRAME_WRITE_MS	15000	/* last_frame_at, per session at
+					   most this often (divided by
+					   WADESKD_TIME_SCALE) */
 
 /* Secret sizes: crypto_secretbox key and nonce (libsodium). */
 #define	CREDS_KEY_LEN		32
@@ -176,6 +179,10 @@ struct	session {
 	int			 logout_sent;	/* wa_client_logout() took */
 	int			 logout_ok;	/* the server confirmed it */
 	int			 gone;		/* row deleted; free on tick */
+	time_t			 frame_written;	/* last_frame_at we wrote
+						   (unix s), 0: none */
+	uint64_t		 frame_due_ms;	/* next last_frame_at write
+						   allowed (mono) */
 	struct session		*next;
 };
 
@@ -242,6 +249,7 @@ enum	dstmt {
 	DS_CREDS_PUT,
 	DS_CREDS_DELETE,
 	DS_SWEEP_LIVE,
+	DS_FRAMES_WRITE,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -249,6 +257,8 @@ int		 db_event_insert(struct db *db, int64_t id, const char *kind,
 		    const char *key, const char *value);
 int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
+int		 db_frames_write(struct db *db, const char *ids,
+		    const char *times);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);

@@ -152,6 +152,14 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "disconnect_reason = 'daemon_restarted', "
 	  "last_disconnected_at = now() "
 	  "WHERE status IN ('connected', 'connecting')" },
+	/* DS_FRAMES_WRITE: last_frame_at of many connected rows at once
+	 * (ids $1, unix seconds $2, in the same order); never backwards,
+	 * since account_state wrote now() with its fraction at connect. */
+	{ "frames_write", 2,
+	  "UPDATE accounts a SET last_frame_at = "
+	  "greatest(a.last_frame_at, to_timestamp(u.t)) "
+	  "FROM unnest($1::bigint[], $2::bigint[]) AS u(id, t) "
+	  "WHERE a.id = u.id AND a.status = 'connected'" },
 };
 
 /*
@@ -197,4 +205,22 @@ db_command_done(struct db *db, int64_t cmd, const char *result,
 	p[1] = result;
 	p[2] = error;
 	return db_exec_cmd(db, DS_COMMAND_DONE, p);
+}
+
+/*
+ * Write last_frame_at for a batch of accounts in one statement: "ids"
+ * and "times" are PostgreSQL array literals of the same length,
+ * "{1,2}" and "{1700000000,1700000003}" (account ids, unix seconds).
+ * Rows that are not 'connected' are left alone, and a value older than
+ * the stored one does not replace it.  Returns 0 or -1 (logged by
+ * db_exec()).
+ */
+int
+db_frames_write(struct db *db, const char *ids, const char *times)
+{
+	const char	*p[2];
+
+	p[0] = ids;
+	p[1] = times;
+	return db_exec_cmd(db, DS_FRAMES_WRITE, p);
 }

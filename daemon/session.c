@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "buf.h"
 #include "daemon.h"
 #include "log.h"
 #include "xalloc.h"
@@ -42,6 +43,20 @@ static const char *const	op_names[SOP__MAX] = {
 	"delete",		/* SOP_DELETE */
 	"duplicate",		/* SOP_DUPLICATE */
 };
+
+/*
+ * A stand-in for daemon/wa's wa_client_last_frame(), used only where
+ * no client library is linked (the test-only wadeskd-fake built with
+ * tests/daemon/fake_wa.c, which has no frames): 0, "no frame", so
+ * last_frame_at keeps the connect time written by account_state.  In
+ * wadeskd, client.c's strong definition replaces it at link time.
+ */
+__attribute__((weak)) time_t
+wa_client_last_frame(const struct wa_client *c)
+{
+
+	return 0;
+}
 
 /*
  * Reload what the rules need from the row: auto_connect, whether it
@@ -586,6 +601,14 @@ fail:
 	return -1;
 }
 
+/* How often one session's last_frame_at may be written, in ms. */
+static uint64_t
+frame_every_ms(const struct daemon *d)
+{
+
+	return DAEMON_FRAME_WRITE_MS / (d->time_scale > 1 ? d->time_scale : 1);
+}
+
 /*
  * Decide and apply one event for session "s".  "x" carries borrowed
  * event data and the command id (may be NULL).
@@ -634,6 +657,11 @@ session_event(struct session *s, const struct sess_input *in,
 			s->logout_sent = 0;
 			s->logout_ok = 0;
 		}
+	}
+	if (p.next == SESS_CONNECTED && was != SESS_CONNECTED) {
+		/* account_state wrote last_frame_at = now(). */
+		s->frame_written = time(NULL);
+		s->frame_due_ms = daemon_now_ms() + frame_every_ms(s->d);
 	}
 	s->f.state = p.next;
 	s->f.op = op;
@@ -750,6 +778,70 @@ session_timers(struct session *s, uint64_t now)
 	session_event(s, &in, NULL);
 }
 
+/*
+ * 1 if session "s" should have last_frame_at written now, with the
+ * client's last frame time in *t: connected, its rate limit passed,
+ * and a frame newer than what was written.
+ */
+static int
+frame_due(const struct session *s, uint64_t now, time_t *t)
+{
+
+	if (s->gone || s->f.state != SESS_CONNECTED || s->slot == NULL ||
+	    s->slot->c == NULL || now < s->frame_due_ms)
+		return 0;
+	*t = wa_client_last_frame(s->slot->c);
+	return *t > s->frame_written;
+}
+
+/*
+ * Zombie detection display (issue 4: the account page shows how long
+ * ago the last server frame arrived): copy wa_client_last_frame() of
+ * every connected session to accounts.last_frame_at, for each session
+ * at most every frame_every_ms() and only when it moved, all sessions
+ * due in one UPDATE (db_frames_write()), so 5,000 sessions cost about
+ * one statement per tick, not one per session.  A silent connection
+ * stops moving it; the keepalive in daemon/wa declares it dead.
+ */
+static void
+frames_write(struct daemon *d, uint64_t now)
+{
+	struct session	*s;
+	struct buf	 ids, times;
+	time_t		 t;
+	size_t		 n = 0;
+	int		 rc;
+
+	if (d->db == NULL)
+		return;
+	buf_init(&ids);
+	buf_init(&times);
+	for (s = d->sessions; s != NULL; s = s->next) {
+		if (!frame_due(s, now, &t))
+			continue;
+		buf_printf(&ids, "%s%" PRId64, n == 0 ? "{" : ",", s->id);
+		buf_printf(&times, "%s%lld", n == 0 ? "{" : ",",
+		    (long long)t);
+		n++;
+	}
+	if (n == 0)
+		goto out;
+	buf_putc(&ids, '}');
+	buf_putc(&times, '}');
+	rc = db_frames_write(d->db, buf_str(&ids), buf_str(&times));
+	/* Same predicate, same answers: nothing ran in between. */
+	for (s = d->sessions; s != NULL; s = s->next) {
+		if (!frame_due(s, now, &t))
+			continue;
+		if (rc == 0)
+			s->frame_written = t;
+		s->frame_due_ms = now + frame_every_ms(d);
+	}
+out:
+	buf_free(&ids);
+	buf_free(&times);
+}
+
 static void
 session_free(struct session *s)
 {
@@ -762,7 +854,8 @@ session_free(struct session *s)
 /*
  * Housekeeping from main.c's tick: pairing deadlines (rule 1),
  * back-off (rule 5), logout timeouts (rule 7), staggered start-up
- * (rule 9); frees deleted sessions and retired client slots.
+ * (rule 9), last_frame_at of connected sessions (frames_write()); frees
+ * deleted sessions and retired client slots.
  */
 void
 session_tick(struct daemon *d)
@@ -772,10 +865,12 @@ session_tick(struct daemon *d)
 	uint64_t		 now;
 
 	now = daemon_now_ms();
-	if (d->db != NULL)
+	if (d->db != NULL) {
 		for (s = d->sessions; s != NULL; s = s->next)
 			if (!s->gone)
 				session_timers(s, now);
+		frames_write(d, now);
+	}
 	for (sp = &d->sessions; (s = *sp) != NULL; ) {
 		if (s->gone)
 			slot_retire(s);

@@ -551,6 +551,7 @@ stmt_table_matches_enum(void)
 		{ DS_CREDS_PUT, "creds_put" },
 		{ DS_CREDS_DELETE, "creds_delete" },
 		{ DS_SWEEP_LIVE, "sweep_live" },
+		{ DS_FRAMES_WRITE, "frames_write" },
 	};
 	const char	*p;
 	size_t		 i;

@@ -343,6 +343,54 @@ const checks = [
 		await until(async () => (await events(st.a)).slice(n0).some(
 		    (e) => e.kind === 'connected'), 5000, 'reconnect');
 	}],
+	/*
+	 * Zombie detection display (issue 4): last_frame_at follows the
+	 * server's frames (pongs every 1-1.5 s at time scale 20; the
+	 * daemon writes it at most every 15 s / 20 per account), freezes
+	 * under /silence, and moves again after the keepalive reconnect.
+	 */
+	['zombie-last-frame-at-advances-stops-under-silence', async () => {
+		const c = await waitRow(st.a, (a) => a.status === 'connected' &&
+		    a.last_frame_at !== null, 5000, 'connected');
+		if (MODE === 'fake') {
+			/* fake_wa.c has no frames: the connect time stands. */
+			await sleep(2000);
+			const f = await row(st.a);
+			assert.equal(f.last_frame_at.getTime(),
+			    f.last_connected_at.getTime());
+			return;
+		}
+		const a1 = await waitRow(st.a, (a) => a.last_frame_at >
+		    c.last_frame_at, 5000, 'last_frame_at advances');
+		await waitRow(st.a, (a) => a.last_frame_at > a1.last_frame_at,
+		    5000, 'last_frame_at advances again');
+		const n0 = (await events(st.a)).length;
+		const t0 = Date.now();
+		await fault('silence', st.phoneA);
+		/* A write of a pong from before the silence may still land. */
+		await sleep(2000);
+		const s1 = await row(st.a);
+		assert.equal(s1.status, 'connected');
+		assert.ok(s1.last_frame_at.getTime() <= t0 + 500,
+		    `last_frame_at ${s1.last_frame_at.toISOString()} is ` +
+		    `after the silence began (${new Date(t0).toISOString()})`);
+		/* Dead only after 180 s / 20 = 9 s without a pong. */
+		await sleep(3000);
+		const s2 = await row(st.a);
+		assert.equal(s2.status, 'connected', 'declared dead too soon');
+		assert.equal(s2.last_frame_at.getTime(),
+		    s1.last_frame_at.getTime(), 'last_frame_at moved under ' +
+		    '/silence');
+		/* Declared dead, then a new connection (not silenced). */
+		await until(async () => (await events(st.a)).slice(n0).some(
+		    (e) => e.kind === 'keepalive_timeout'), 15000, 'keepalive');
+		await fault('unsilence');
+		const r1 = await waitRow(st.a, (a) => a.status === 'connected' &&
+		    a.last_frame_at > s1.last_frame_at, 5000,
+		    'last_frame_at moves again after the reconnect');
+		await waitRow(st.a, (a) => a.last_frame_at > r1.last_frame_at,
+		    5000, 'last_frame_at keeps moving after the reconnect');
+	}],
 	['rule6-duplicate-phone', async () => {
 		st.b = await createAccount('Shop B');
 		await action(st.b, 'pair');

@@ -90,7 +90,9 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "$2::text <> 'connected' THEN now() ELSE last_disconnected_at END "
 	  "WHERE id = $1" },
 	/* DS_ACCOUNT_PAIR_BEGIN: open (or keep) the pairing window of $2
-	 * seconds; returns the milliseconds left in it. */
+	 * seconds; returns the milliseconds left in it.  After a logout
+	 * from the phone (rule 8) the reason stays, so the page says why
+	 * a new QR is waiting; an operator's Pair cleared it already. */
 	{ "account_pair_begin", 2,
 	  "UPDATE accounts SET pair_qr_base = CASE WHEN status = 'pending' "
 	  "THEN pair_qr_base ELSE qr_version END, "
@@ -98,7 +100,8 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "pair_deadline > now() THEN pair_deadline "
 	  "ELSE now() + make_interval(secs => $2::int) END, "
 	  "status = 'pending', qr_code = NULL, qr_expires_at = NULL, "
-	  "pair_code = NULL, disconnect_reason = NULL WHERE id = $1 "
+	  "pair_code = NULL, disconnect_reason = CASE WHEN status = "
+	  "'logged_out' THEN disconnect_reason END WHERE id = $1 "
 	  "RETURNING (extract(epoch FROM pair_deadline - now()) * 1000)"
 	  "::bigint" },
 	/* DS_ACCOUNT_QR */

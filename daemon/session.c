@@ -45,20 +45,6 @@ static const char *const	op_names[SOP__MAX] = {
 };
 
 /*
- * A stand-in for daemon/wa's wa_client_last_frame(), used only where
- * no client library is linked (the test-only wadeskd-fake built with
- * tests/daemon/fake_wa.c, which has no frames): 0, "no frame", so
- * last_frame_at keeps the connect time written by account_state.  In
- * wadeskd, client.c's strong definition replaces it at link time.
- */
-__attribute__((weak)) time_t
-wa_client_last_frame(const struct wa_client *c)
-{
-
-	return 0;
-}
-
-/*
  * Reload what the rules need from the row: auto_connect, whether it
  * was ever connected, whether credentials exist, and the label.
  * Returns 1, 0 when the row is gone, -1 on error (logged).

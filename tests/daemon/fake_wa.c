@@ -470,6 +470,14 @@ wa_client_jid(const struct wa_client *c)
 	return c->jid[0] != '\0' ? c->jid : NULL;
 }
 
+/* The stand-in sees no frames: last_frame_at keeps the connect time. */
+time_t
+wa_client_last_frame(const struct wa_client *c)
+{
+
+	return 0;
+}
+
 const char *
 wa_reason_name(enum wa_reason reason)
 {

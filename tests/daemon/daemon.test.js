@@ -456,6 +456,8 @@ const checks = [
 		    a.qr_code !== null, 5000, 'fresh QR after logout');
 		assert.ok(p.qr_version > v0);
 		assert.equal(p.creds, 0, 'credentials not wiped');
+		assert.equal(p.disconnect_reason, 'logged_out_from_phone',
+		    'the page must say why a new QR waits');
 		const kinds = (await events(st.a)).slice(n0).map((e) => e.kind);
 		assert.ok(kinds.includes('logged_out_from_phone'),
 		    `events: ${kinds}`);

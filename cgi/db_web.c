@@ -134,9 +134,15 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_DAEMON_HEARTBEAT] = { "daemon_heartbeat", 0,
 	    "SELECT extract(epoch FROM now() - max(heartbeat_at))::bigint "
 	    "FROM daemon_instances" },
+	/* One round trip: a row per status, each carrying the heartbeat
+	 * age (NULL: never), and one row with a NULL status when there
+	 * are no accounts at all. */
 	[WS_HEALTH_COUNTS] = { "health_counts", 0,
-	    "SELECT status, sum(n)::bigint FROM account_counts "
-	    "GROUP BY status" },
+	    "SELECT c.status, c.n, h.age FROM "
+	    "(SELECT extract(epoch FROM now() - max(heartbeat_at))::bigint "
+	    "AS age FROM daemon_instances) h LEFT JOIN "
+	    "(SELECT status, sum(n)::bigint AS n FROM account_counts "
+	    "GROUP BY status) c ON true" },
 	[WS_HEALTH_ACCOUNTS] = { "health_accounts", 0,
 	    "SELECT id, label, status, phone_number, iso(updated_at), "
 	    "extract(epoch FROM now() - last_frame_at)::bigint, "

@@ -71,10 +71,7 @@ health_read(struct req *r, struct health *h)
 			h->counts[st] = n;
 			h->total += n;
 		}
-	PQclear(res);
-	if ((res = db_exec(r->w->db, WS_DAEMON_HEARTBEAT, NULL)) == NULL)
-		return;
-	if (db_get_int64(res, 0, 0, &h->hb_age) == -1)
+	if (PQntuples(res) == 0 || db_get_int64(res, 0, 2, &h->hb_age) == -1)
 		h->hb_age = -1;
 	PQclear(res);
 	h->db_ok = 1;

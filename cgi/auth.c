@@ -75,12 +75,29 @@ is_token(const char *s)
 int
 auth_session_load(struct req *r)
 {
+
+	return auth_session_load_with(r, WS_SESSION_GET, NULL, NULL);
+}
+
+/*
+ * auth_session_load() through statement "stmt", whose parameters are
+ * ($1 token hash, $2 idle seconds[, $3 "arg"]) and whose first five
+ * columns are WS_SESSION_GET's, so a hot route can check the session
+ * and fetch its own columns in one round trip.  On 1, "*out" (when
+ * not NULL) holds the result row for the caller to PQclear().
+ */
+int
+auth_session_load_with(struct req *r, size_t stmt, const char *arg,
+    PGresult **out)
+{
 	const struct conf	*c = r->w->conf;
 	PGresult		*res;
-	const char		*tok, *p[2];
+	const char		*tok, *p[3];
 	char			 idle[16];
 	int			 rc = 0, stale = 0;
 
+	if (out != NULL)
+		*out = NULL;
 	tok = kv_get(&r->cookies, "wadesk_session");
 	if (!is_token(tok))
 		return 0;
@@ -90,7 +107,8 @@ auth_session_load(struct req *r)
 	snprintf(idle, sizeof(idle), "%d", c->session_idle_s);
 	p[0] = r->token_hash;
 	p[1] = idle;
-	if ((res = db_exec(r->w->db, WS_SESSION_GET, p)) == NULL)
+	p[2] = arg;
+	if ((res = db_exec(r->w->db, stmt, p)) == NULL)
 		return -1;
 	if (PQntuples(res) == 1 &&
 	    db_get_int64(res, 0, 0, &r->operator_id) == 0 &&
@@ -102,11 +120,19 @@ auth_session_load(struct req *r)
 		rc = 1;
 		stale = db_get_bool(res, 0, 4);
 	}
-	PQclear(res);
+	if (rc == 1 && out != NULL)
+		*out = res;
+	else
+		PQclear(res);
 	/* Idle expiry has minutes of slack: write at most every 15 s. */
 	if (rc == 1 && stale &&
-	    db_exec_cmd(r->w->db, WS_SESSION_TOUCH, p) == -1)
+	    db_exec_cmd(r->w->db, WS_SESSION_TOUCH, p) == -1) {
+		if (out != NULL) {
+			PQclear(*out);
+			*out = NULL;
+		}
 		return -1;
+	}
 	return rc;
 }
 

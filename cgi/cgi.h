@@ -16,6 +16,7 @@ struct conf;
 struct db;
 struct json_object;
 struct qrpng_cache;
+struct pg_result;
 
 #define	REQ_BODY_MAX	(16 * 1024)	/* bytes; nginx refuses more too */
 #define	REQ_FIELDS_MAX	64		/* form, query or cookie pairs */
@@ -168,11 +169,14 @@ void		 kvlist_free(struct kvlist *l);
 #define	ROUTE_AUTH	0x01	/* needs a signed-in operator */
 #define	ROUTE_ADMIN	0x02	/* needs an admin */
 #define	ROUTE_CSRF	0x04	/* POST: check the session CSRF token */
+#define	ROUTE_SELF	0x08	/* the handler checks the session itself,
+				   in its own query (auth_session_load_with) */
 size_t		 route_count(void);
 const char	*route_pattern(size_t i);
 int		 route_match(const char *path, enum http_method m,
 		    size_t *idx, int64_t *id);
 void		 route_allow(const char *path, struct buf *out);
+void		 route_to_login(struct req *r);
 void		 route_dispatch(struct req *r);
 
 /* http.c */
@@ -212,6 +216,8 @@ void		 auth_hex_token(char out[TOKEN_HEX + 1]);
 void		 auth_token_hash(const char *token, char out[TOKEN_HEX + 1]);
 int		 auth_streq(const char *a, const char *b);
 int		 auth_session_load(struct req *r);
+int		 auth_session_load_with(struct req *r, size_t stmt,
+		    const char *arg, struct pg_result **out);
 int		 auth_csrf_ok(struct req *r);
 int		 auth_bearer_ok(const struct req *r, const char *key);
 

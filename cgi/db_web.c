@@ -64,17 +64,18 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_ACCOUNT_LOCK] = { "account_lock", 3,
 	    "SELECT a.status, a.label FROM accounts a "
 	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") " FOR UPDATE" },
+	/* The page's rows, each carrying the total from account_counts
+	 * (column 6); an empty page means the total is 0 or the page is
+	 * past the end. */
 	[WS_ACCOUNT_LIST] = { "account_list", 5,
 	    "SELECT a.id, a.label, a.status, a.phone_number, o.username, "
-	    "iso(a.created_at) "
+	    "iso(a.created_at), (SELECT coalesce(sum(n), 0)::bigint "
+	    "FROM account_counts c WHERE (c.operator_id = $1 OR $2::boolean) "
+	    "AND ($3::text IS NULL OR c.status = $3)) "
 	    "FROM accounts a JOIN operators o ON o.id = a.operator_id "
 	    "WHERE " VISIBLE("$1", "$2") " "
 	    "AND ($3::text IS NULL OR a.status = $3) "
 	    "ORDER BY a.created_at, a.id LIMIT $4::int OFFSET $5::int" },
-	[WS_ACCOUNT_TOTAL] = { "account_total", 3,
-	    "SELECT coalesce(sum(n), 0)::bigint FROM account_counts "
-	    "WHERE (operator_id = $1 OR $2::boolean) "
-	    "AND ($3::text IS NULL OR status = $3)" },
 	[WS_ACCOUNT_COUNTS] = { "account_counts", 2,
 	    "SELECT status, sum(n)::bigint FROM account_counts "
 	    "WHERE operator_id = $1 OR $2::boolean GROUP BY status" },
@@ -100,11 +101,21 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "UPDATE accounts SET label = $2 WHERE id = $1" },
 	[WS_ACCOUNT_AUTO_CONNECT] = { "account_auto_connect", 2,
 	    "UPDATE accounts SET auto_connect = $2::boolean WHERE id = $1" },
-	[WS_ACCOUNT_QR] = { "account_qr", 3,
-	    "SELECT a.qr_code, a.qr_version, a.label FROM accounts a "
-	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") " "
-	    "AND a.status = 'pending' "
-	    "AND a.qr_code IS NOT NULL" },
+	/* The session check of WS_SESSION_GET (its five columns first)
+	 * and the visible account's current QR, in one round trip: the
+	 * QR image is the hottest route (status.json polls swap it). */
+	[WS_SESSION_QR] = { "session_qr", 3,
+	    "SELECT o.id, o.username, o.role = 'admin', s.csrf_token, "
+	    "s.last_seen_at < now() - interval '15 seconds', "
+	    "a.qr_code, a.qr_version, a.label "
+	    "FROM web_sessions s JOIN operators o ON o.id = s.operator_id "
+	    "LEFT JOIN accounts a ON a.id = $3::bigint "
+	    "AND a.deleted_at IS NULL AND a.status = 'pending' "
+	    "AND a.qr_code IS NOT NULL "
+	    "AND (a.operator_id = o.id OR o.role = 'admin') "
+	    "WHERE s.token_hash = $1 AND NOT o.disabled "
+	    "AND s.expires_at > now() "
+	    "AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
 	[WS_COMMAND_INSERT] = { "command_insert", 4,
 	    "INSERT INTO commands (account_id, type, payload, created_by) "
 	    "VALUES ($1, $2, $3::jsonb, $4) RETURNING id" },

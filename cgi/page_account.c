@@ -348,32 +348,36 @@ filename_from(const char *label, char *out, size_t outsz)
 /*
  * GET /accounts/{id}/qr.png[?download=1]: the current qr_code as a PNG
  * (rendered once per qr_version per worker, then served from memory);
- * 404 when the account is not visible, not pending or has no QR.
+ * 303 to /login without a session; 404 when the account is not
+ * visible, not pending or has no QR.  The session and ownership
+ * checks run on every request, in one query (WS_SESSION_QR).
  */
 void
 page_account_qr(struct req *r)
 {
 	PGresult		*res;
 	const unsigned char	*png;
-	const char		*p[3], *dl;
-	char			 sid[24], op[24], name[80], disp[160];
+	const char		*dl;
+	char			 sid[24], name[80], disp[160];
 	int64_t			 version;
 	size_t			 len;
+	int			 rc;
 
 	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
-	page_visibility(r, op, &p[2]);
-	p[0] = sid;
-	p[1] = op;
-	if ((res = db_exec(r->w->db, WS_ACCOUNT_QR, p)) == NULL) {
+	if ((rc = auth_session_load_with(r, WS_SESSION_QR, sid, &res)) == -1) {
 		http_error(r, 503, "The database is unavailable.");
 		return;
 	}
-	if (PQntuples(res) != 1 || db_get_int64(res, 0, 1, &version) == -1) {
+	if (rc == 0) {
+		route_to_login(r);
+		return;
+	}
+	if (PQgetisnull(res, 0, 5) || db_get_int64(res, 0, 6, &version) == -1) {
 		PQclear(res);
 		http_error(r, 404, "No QR code right now.");
 		return;
 	}
-	if (qrpng_cache_get(r->w->qr, r->id, version, PQgetvalue(res, 0, 0),
+	if (qrpng_cache_get(r->w->qr, r->id, version, PQgetvalue(res, 0, 5),
 	    &png, &len) == -1) {
 		PQclear(res);
 		http_error(r, 500, "The QR code could not be drawn.");
@@ -383,7 +387,7 @@ page_account_qr(struct req *r)
 	buf_append(&r->body, png, len);
 	if ((dl = kv_get(&r->query, "download")) != NULL &&
 	    strcmp(dl, "1") == 0) {
-		filename_from(PQgetvalue(res, 0, 2), name, sizeof(name));
+		filename_from(PQgetvalue(res, 0, 7), name, sizeof(name));
 		snprintf(disp, sizeof(disp),
 		    "attachment; filename=\"%s-qr.png\"", name);
 		(void)http_header(r, "Content-Disposition", disp);

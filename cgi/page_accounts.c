@@ -232,7 +232,6 @@ void
 page_accounts_list(struct req *r)
 {
 	struct list	 l;
-	PGresult	*res;
 	enum status	 st;
 	const char	*p[5];
 	char		 op[24], lim[16], off[16];
@@ -255,17 +254,12 @@ page_accounts_list(struct req *r)
 	snprintf(off, sizeof(off), "%d", (l.page - 1) * PAGE_SIZE);
 	p[3] = lim;
 	p[4] = off;
-	if ((res = db_exec(r->w->db, WS_ACCOUNT_TOTAL, p)) == NULL) {
-		http_error(r, 503, "The database is unavailable.");
-		return;
-	}
-	if (db_get_int64(res, 0, 0, &total) == -1)
-		total = 0;
-	PQclear(res);
 	if ((l.res = db_exec(r->w->db, WS_ACCOUNT_LIST, p)) == NULL) {
 		http_error(r, 503, "The database is unavailable.");
 		return;
 	}
+	if (PQntuples(l.res) == 0 || db_get_int64(l.res, 0, 6, &total) == -1)
+		total = 0;
 	l.total = total;
 	if (PQntuples(l.res) == 0 && l.page > 1) {
 		PQclear(l.res);

@@ -35,7 +35,7 @@ static const struct route	routes[] = {
 	{ METHOD_POST, "/accounts", page_accounts_create, AC },
 	{ METHOD_GET, "/accounts/new", page_accounts_new, A },
 	{ METHOD_GET, "/accounts/{id}", page_account_show, A },
-	{ METHOD_GET, "/accounts/{id}/qr.png", page_account_qr, A },
+	{ METHOD_GET, "/accounts/{id}/qr.png", page_account_qr, ROUTE_SELF },
 	{ METHOD_GET, "/accounts/{id}/status.json", page_account_status, A },
 	{ METHOD_GET, "/accounts/{id}/events", page_account_events, A },
 	{ METHOD_GET, "/accounts/{id}/delete", page_account_delete_form, A },
@@ -179,8 +179,8 @@ route_allow(const char *path, struct buf *out)
 }
 
 /* Redirect to the sign-in page, remembering where to come back to. */
-static void
-to_login(struct req *r)
+void
+route_to_login(struct req *r)
 {
 	struct buf	 loc;
 	size_t		 i;
@@ -245,7 +245,7 @@ route_dispatch(struct req *r)
 			goto out;
 		}
 		if (rc == 0) {
-			to_login(r);
+			route_to_login(r);
 			goto out;
 		}
 	}

@@ -11,6 +11,19 @@
 #define	VISIBLE(op, adm) \
 	"a.deleted_at IS NULL AND (a.operator_id = " op " OR " adm "::boolean)"
 
+/*
+ * A live web session ($1 token hash, $2 idle seconds) and its enabled
+ * operator: the five columns auth_session_load_with() reads first.
+ */
+#define	SESSION_COLS \
+	"o.id, o.username, o.role = 'admin', s.csrf_token, " \
+	"s.last_seen_at < now() - interval '15 seconds'"
+#define	SESSION_FROM \
+	"FROM web_sessions s JOIN operators o ON o.id = s.operator_id"
+#define	SESSION_LIVE \
+	"s.token_hash = $1 AND NOT o.disabled AND s.expires_at > now() " \
+	"AND s.last_seen_at > now() - make_interval(secs => $2::int)"
+
 /* Columns of an account, in the order cgi/page_account.c reads them. */
 #define	ACCOUNT_COLS \
 	"a.id, a.label, a.status, a.qr_code IS NOT NULL, a.qr_version, " \
@@ -25,12 +38,7 @@
 
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
-	    "SELECT o.id, o.username, o.role = 'admin', s.csrf_token, "
-	    "s.last_seen_at < now() - interval '15 seconds' "
-	    "FROM web_sessions s JOIN operators o ON o.id = s.operator_id "
-	    "WHERE s.token_hash = $1 AND NOT o.disabled "
-	    "AND s.expires_at > now() "
-	    "AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
+	    "SELECT " SESSION_COLS " " SESSION_FROM " WHERE " SESSION_LIVE },
 	[WS_SESSION_TOUCH] = { "session_touch", 1,
 	    "UPDATE web_sessions SET last_seen_at = now() "
 	    "WHERE token_hash = $1" },
@@ -105,17 +113,12 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	 * and the visible account's current QR, in one round trip: the
 	 * QR image is the hottest route (status.json polls swap it). */
 	[WS_SESSION_QR] = { "session_qr", 3,
-	    "SELECT o.id, o.username, o.role = 'admin', s.csrf_token, "
-	    "s.last_seen_at < now() - interval '15 seconds', "
-	    "a.qr_code, a.qr_version, a.label "
-	    "FROM web_sessions s JOIN operators o ON o.id = s.operator_id "
-	    "LEFT JOIN accounts a ON a.id = $3::bigint "
+	    "SELECT " SESSION_COLS ", a.qr_code, a.qr_version, a.label "
+	    SESSION_FROM " LEFT JOIN accounts a ON a.id = $3::bigint "
 	    "AND a.deleted_at IS NULL AND a.status = 'pending' "
 	    "AND a.qr_code IS NOT NULL "
 	    "AND (a.operator_id = o.id OR o.role = 'admin') "
-	    "WHERE s.token_hash = $1 AND NOT o.disabled "
-	    "AND s.expires_at > now() "
-	    "AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
+	    "WHERE " SESSION_LIVE },
 	[WS_COMMAND_INSERT] = { "command_insert", 4,
 	    "INSERT INTO commands (account_id, type, payload, created_by) "
 	    "VALUES ($1, $2, $3::jsonb, $4) RETURNING id" },

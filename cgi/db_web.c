@@ -36,6 +36,15 @@
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint"
 
+/* The list page's columns (cgi/page_accounts.c) and its order. */
+#define	LIST_COLS \
+	"a.id, a.label, a.status, a.phone_number, o.username, " \
+	"iso(a.created_at)"
+#define	LIST_FROM \
+	"FROM accounts a JOIN operators o ON o.id = a.operator_id"
+#define	LIST_PAGE(lim, off) \
+	"ORDER BY a.created_at, a.id LIMIT " lim "::int OFFSET " off "::int"
+
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
 	    "SELECT " SESSION_COLS " " SESSION_FROM " WHERE " SESSION_LIVE },
@@ -72,18 +81,35 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_ACCOUNT_LOCK] = { "account_lock", 3,
 	    "SELECT a.status, a.label FROM accounts a "
 	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") " FOR UPDATE" },
-	/* The page's rows, each carrying the total from account_counts
-	 * (column 6); an empty page means the total is 0 or the page is
-	 * past the end. */
-	[WS_ACCOUNT_LIST] = { "account_list", 5,
-	    "SELECT a.id, a.label, a.status, a.phone_number, o.username, "
-	    "iso(a.created_at), (SELECT coalesce(sum(n), 0)::bigint "
-	    "FROM account_counts c WHERE (c.operator_id = $1 OR $2::boolean) "
-	    "AND ($3::text IS NULL OR c.status = $3)) "
-	    "FROM accounts a JOIN operators o ON o.id = a.operator_id "
-	    "WHERE " VISIBLE("$1", "$2") " "
-	    "AND ($3::text IS NULL OR a.status = $3) "
-	    "ORDER BY a.created_at, a.id LIMIT $4::int OFFSET $5::int" },
+	/*
+	 * The list page's rows, each carrying the total from
+	 * account_counts (column 6); an empty page means the total is 0
+	 * or the page is past the end.  Four statements, one per shape
+	 * (all accounts or the operator's own, with or without a status
+	 * filter), rather than one with "$n IS NULL OR" catch-alls: the
+	 * web role runs generic plans (sql/004), and each shape's generic
+	 * plan walks its own index in list order.
+	 */
+	[WS_ACCOUNT_LIST_ALL] = { "account_list_all", 2,
+	    "SELECT " LIST_COLS ", (SELECT coalesce(sum(n), 0)::bigint "
+	    "FROM account_counts) " LIST_FROM " WHERE a.deleted_at IS NULL "
+	    LIST_PAGE("$1", "$2") },
+	[WS_ACCOUNT_LIST_ALL_STATUS] = { "account_list_all_status", 3,
+	    "SELECT " LIST_COLS ", (SELECT coalesce(sum(n), 0)::bigint "
+	    "FROM account_counts c WHERE c.status = $1) " LIST_FROM
+	    " WHERE a.deleted_at IS NULL AND a.status = $1 "
+	    LIST_PAGE("$2", "$3") },
+	[WS_ACCOUNT_LIST_OWN] = { "account_list_own", 3,
+	    "SELECT " LIST_COLS ", (SELECT coalesce(sum(n), 0)::bigint "
+	    "FROM account_counts c WHERE c.operator_id = $1) " LIST_FROM
+	    " WHERE a.deleted_at IS NULL AND a.operator_id = $1 "
+	    LIST_PAGE("$2", "$3") },
+	[WS_ACCOUNT_LIST_OWN_STATUS] = { "account_list_own_status", 4,
+	    "SELECT " LIST_COLS ", (SELECT coalesce(sum(n), 0)::bigint "
+	    "FROM account_counts c WHERE c.operator_id = $1 "
+	    "AND c.status = $2) " LIST_FROM " WHERE a.deleted_at IS NULL "
+	    "AND a.operator_id = $1 AND a.status = $2 "
+	    LIST_PAGE("$3", "$4") },
 	[WS_ACCOUNT_COUNTS] = { "account_counts", 2,
 	    "SELECT status, sum(n)::bigint FROM account_counts "
 	    "WHERE operator_id = $1 OR $2::boolean GROUP BY status" },

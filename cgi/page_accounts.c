@@ -233,9 +233,11 @@ page_accounts_list(struct req *r)
 {
 	struct list	 l;
 	enum status	 st;
-	const char	*p[5];
+	const char	*p[4];
 	char		 op[24], lim[16], off[16];
 	int64_t		 total = 0;
+	enum web_stmt	 stmt;
+	int		 n;
 
 	memset(&l, 0, sizeof(l));
 	l.r = r;
@@ -247,14 +249,23 @@ page_accounts_list(struct req *r)
 		http_error(r, 400, "Unknown status filter or page.");
 		return;
 	}
-	page_visibility(r, op, &p[1]);
-	p[0] = op;
-	p[2] = l.filter;
+	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
 	snprintf(lim, sizeof(lim), "%d", PAGE_SIZE);
 	snprintf(off, sizeof(off), "%d", (l.page - 1) * PAGE_SIZE);
-	p[3] = lim;
-	p[4] = off;
-	if ((l.res = db_exec(r->w->db, WS_ACCOUNT_LIST, p)) == NULL) {
+	/* The statement for this shape; its parameters in this order. */
+	n = 0;
+	if (!r->is_admin)
+		p[n++] = op;
+	if (l.filter != NULL)
+		p[n++] = l.filter;
+	p[n++] = lim;
+	p[n++] = off;
+	stmt = r->is_admin ?
+	    (l.filter != NULL ? WS_ACCOUNT_LIST_ALL_STATUS :
+	    WS_ACCOUNT_LIST_ALL) :
+	    (l.filter != NULL ? WS_ACCOUNT_LIST_OWN_STATUS :
+	    WS_ACCOUNT_LIST_OWN);
+	if ((l.res = db_exec(r->w->db, stmt, p)) == NULL) {
 		http_error(r, 503, "The database is unavailable.");
 		return;
 	}

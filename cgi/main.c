@@ -39,8 +39,6 @@ struct	thread {
 	int		 listen_fd;
 };
 
-static pthread_mutex_t	 accept_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /* Read exactly "len" bytes of body from "in" into "r"'s form. */
 static int
 body_read(struct req *r, FCGX_Stream *in, size_t len)
@@ -150,9 +148,13 @@ worker_main(void *arg)
 		fatalx("FCGX_InitRequest");
 	req_init(&r, &t->w);
 	for (;;) {
-		pthread_mutex_lock(&accept_lock);
+		/*
+		 * No accept lock: Linux accept(2) on one socket is safe
+		 * from many threads and wakes one waiter per connection,
+		 * and FCGX_Accept_r keeps its state in "fr".  A mutex
+		 * here cost two futex calls a request under load.
+		 */
 		rc = FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(&accept_lock);
 		if (rc < 0)
 			break;
 		req_reset(&r);

@@ -9,6 +9,7 @@
 #   qr.png   GET /accounts/{id}/qr.png (FastCGI, PNG cached per worker)
 #   accounts GET /accounts (first page of 10,000)
 #   health   GET /health
+# BENCH_WEB_ONLY="qr accounts health" picks which of the last three run.
 # Prints requests/s, p99 latency and the ratio to the static file, next
 # to the targets (qr.png >= 15 % of static, /health >= 20 %, /accounts
 # p99 < 20 ms).  Missing a target is reported, not a failure; a broken
@@ -164,11 +165,18 @@ run() {
 		bad=1
 	fi
 }
+# BENCH_WEB_ONLY (e.g. "qr health") measures just those after the
+# static file; the others print as 0.
+want() { [ -z "${BENCH_WEB_ONLY:-}" ] || case " $BENCH_WEB_ONLY " in
+	*" $1 "*) true ;; *) false ;; esac; }
+for n in qr accounts health; do
+	eval "${n}_rps=0 ${n}_p99_ms=0"
+done
 run static "/static/$STATIC_NAME"
-run qr "/accounts/$qid/qr.png"
-run accounts /accounts
+want qr && run qr "/accounts/$qid/qr.png"
+want accounts && run accounts /accounts
 beat
-run health /health
+want health && run health /health
 
 # Ratio of a figure to the static file's, in percent.
 pct() { awk -v a="$1" -v b="$static_rps" 'BEGIN { printf "%.1f", 100 * a / b }'; }

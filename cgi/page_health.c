@@ -5,8 +5,17 @@
  * unreachable or the session daemon's heartbeat is missing or older
  * than WADESK_DAEMON_DEAD_S; 200 otherwise, with status "degraded"
  * when some paired accounts are not connected.
+ *
+ * /health and /metrics reuse one reading of the database for
+ * WADESK_HEALTH_CACHE_MS (1 s by default) across all workers: both are
+ * unauthenticated and polled, so a flood of them costs the database
+ * one query a second rather than one a request.  The heartbeat age is
+ * advanced by the time since the reading, so it never reads younger
+ * than it is; a dead database is cached too (one probe per lifetime).
+ * /health/deep always reads afresh.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -79,6 +88,51 @@ health_read(struct req *r, struct health *h)
 	    h->hb_age < r->w->conf->daemon_dead_s;
 }
 
+/* The last reading, shared by every worker (see the file comment). */
+static pthread_mutex_t	 snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct health	 snap;
+static double		 snap_at;	/* now_ms() of the reading */
+static int		 snap_valid;
+
+/*
+ * "h" from the shared reading when it is younger than
+ * WADESK_HEALTH_CACHE_MS, else from a fresh health_read() that then
+ * becomes the shared reading.  The heartbeat age is aged by the
+ * reading's age in whole seconds and "daemon_alive" recomputed.
+ */
+static void
+health_read_cached(struct req *r, struct health *h)
+{
+	double	 now = now_ms(), age_ms = 0;
+	int	 ttl = r->w->conf->health_cache_ms, hit = 0;
+
+	if (ttl > 0) {
+		pthread_mutex_lock(&snap_lock);
+		if (snap_valid && now - snap_at >= 0 && now - snap_at < ttl) {
+			*h = snap;
+			age_ms = now - snap_at;
+			hit = 1;
+		}
+		pthread_mutex_unlock(&snap_lock);
+	}
+	if (!hit) {
+		health_read(r, h);
+		if (ttl > 0) {
+			pthread_mutex_lock(&snap_lock);
+			snap = *h;
+			snap_at = now_ms();
+			snap_valid = 1;
+			pthread_mutex_unlock(&snap_lock);
+		}
+		return;
+	}
+	if (h->hb_age >= 0) {
+		h->hb_age += (int64_t)(age_ms / 1000.0);
+		h->daemon_alive = h->db_ok &&
+		    h->hb_age < r->w->conf->daemon_dead_s;
+	}
+}
+
 /* The health document; returns the HTTP code it implies. */
 static int
 health_json(const struct health *h, struct json_object **out)
@@ -128,7 +182,7 @@ page_health(struct req *r)
 	struct json_object	*o;
 	int			 code;
 
-	health_read(r, &h);
+	health_read_cached(r, &h);
 	code = health_json(&h, &o);
 	http_json(r, code, o);
 }
@@ -183,7 +237,7 @@ page_metrics(struct req *r)
 	struct health	 h;
 	int		 i;
 
-	health_read(r, &h);
+	health_read_cached(r, &h);
 	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	buf_puts(&r->body, "# HELP wadesk_accounts Accounts by status.\n"
 	    "# TYPE wadesk_accounts gauge\n");

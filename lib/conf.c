@@ -50,6 +50,8 @@ static const struct conf_key	conf_keys[] = {
 	{ "WADESK_API_KEY", CONF_STRING, OFF(api_key), NULL, 0, 0 },
 	{ "WADESK_DAEMON_DEAD_S", CONF_INT, OFF(daemon_dead_s), "30",
 	    2, 3600 },
+	{ "WADESK_HEALTH_CACHE_MS", CONF_INT, OFF(health_cache_ms), "1000",
+	    0, 60000 },
 	{ "WADESK_LOGIN_MAX_USER", CONF_INT, OFF(login_max_user), "5",
 	    1, 1000 },
 	{ "WADESK_LOGIN_MAX_ADDR", CONF_INT, OFF(login_max_addr), "20",

@@ -41,6 +41,9 @@ export WADESK_API_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export WADESK_LOGIN_RATE=3000r/m
 # The checks play the session daemon themselves (see below).
 export WADESK_NO_DAEMON=1
+# /health's shared reading lives this long (the default); the checks
+# wait it out after each change and integ-health-cache tests it.
+export WADESK_HEALTH_CACHE_MS=1000
 
 rc=0
 out=$VAR/results

@@ -147,6 +147,18 @@ async function counts() {
 	    '(SELECT count(*) FROM web_sessions)::int AS sessions');
 }
 
+/* /health's reading lifetime (WADESK_HEALTH_CACHE_MS, see web.sh). */
+const HEALTH_TTL = Number(process.env.WADESK_HEALTH_CACHE_MS || 1000);
+
+/*
+ * GET "p" (/health or /metrics) once any reading taken before now has
+ * expired, so the answer reflects every change made so far.
+ */
+async function fresh(b, p = '/health', opts = {}) {
+	await sleep(HEALTH_TTL + 50);
+	return b.get(p, opts);
+}
+
 async function heartbeat(ageSeconds = 0) {
 	await q('DELETE FROM daemon_instances');
 	await q('INSERT INTO daemon_instances (hostname, pid, heartbeat_at) ' +
@@ -238,7 +250,7 @@ check('integ-health-uptime', async () => {
 
 check('integ-health-503-then-200', async () => {
 	await q('DELETE FROM daemon_instances');
-	let r = await adm.get('/health', { noCookies: true });
+	let r = await fresh(adm, '/health', { noCookies: true });
 	assert.equal(r.status, 503);
 	assert.match(r.headers.get('content-type'), /^application\/json/);
 	let h = JSON.parse(r.text);
@@ -254,7 +266,7 @@ check('integ-health-503-then-200', async () => {
 
 	/* A fresh heartbeat, as the daemon writes it. */
 	await heartbeat(0);
-	r = await adm.get('/health', { noCookies: true });
+	r = await fresh(adm, '/health', { noCookies: true });
 	assert.equal(r.status, 200);
 	h = JSON.parse(r.text);
 	const bad = Number((await one("SELECT count(*) AS n FROM accounts " +
@@ -267,7 +279,7 @@ check('integ-health-503-then-200', async () => {
 
 	/* A stale heartbeat (older than WADESK_DAEMON_DEAD_S=30) is dead. */
 	await heartbeat(120);
-	r = await adm.get('/health', { noCookies: true });
+	r = await fresh(adm, '/health', { noCookies: true });
 	assert.equal(r.status, 503);
 	h = JSON.parse(r.text);
 	assert.equal(h.status, 'error');
@@ -279,7 +291,7 @@ check('integ-health-503-then-200', async () => {
 	const id = await createAccount(adm, 'health degraded');
 	await q("UPDATE accounts SET status = 'disconnected' WHERE id = $1",
 	    [id]);
-	r = await adm.get('/health', { noCookies: true });
+	r = await fresh(adm, '/health', { noCookies: true });
 	assert.equal(r.status, 200);
 	h = JSON.parse(r.text);
 	assert.equal(h.status, 'degraded');
@@ -293,8 +305,51 @@ check('integ-health-503-then-200', async () => {
 	}
 	assert.equal(h.sessions.total, total);
 	await q('UPDATE accounts SET deleted_at = now() WHERE id = $1', [id]);
-	r = await adm.get('/health', { noCookies: true });
+	r = await fresh(adm, '/health', { noCookies: true });
 	assert.equal(r.status, 200);
+});
+
+check('integ-health-cache', async () => {
+	/*
+	 * Within WADESK_HEALTH_CACHE_MS every worker answers /health from
+	 * one reading (a change is not seen yet), with the heartbeat age
+	 * advanced by the reading's age; after it, a fresh reading.  The
+	 * "within" half is timing-bound, so a try whose two requests were
+	 * not close enough together is repeated (at most 5 tries).
+	 */
+	await heartbeat(0);
+	const anon = new Browser('health-cache');
+	let id = null, ok = false;
+	for (let i = 0; i < 5 && !ok; i++) {
+		const h1 = JSON.parse((await fresh(anon)).text);
+		const t0 = Date.now();
+		if (id === null)
+			id = await createAccount(adm, 'health cache');
+		await q("UPDATE accounts SET status = $2 WHERE id = $1",
+		    [id, i % 2 === 0 ? 'banned' : 'connected']);
+		const hs = [];
+		for (let k = 0; k < 8; k++)
+			hs.push(JSON.parse((await anon.get('/health')).text));
+		if (Date.now() - t0 >= HEALTH_TTL * 0.8)
+			continue;	/* too slow to be inside one reading */
+		for (const h of hs) {
+			assert.deepEqual(h.sessions, h1.sessions,
+			    'a change inside the reading\'s lifetime is not seen');
+			assert.ok(h.daemon.heartbeat_age_s >=
+			    h1.daemon.heartbeat_age_s, 'heartbeat age only grows');
+		}
+		const h2 = JSON.parse((await fresh(anon)).text);
+		const want = i % 2 === 0 ? 'banned' : 'connected';
+		const before = i % 2 === 0 ? 'connected' : 'banned';
+		assert.equal(h2.sessions[want], h1.sessions[want] + 1,
+		    `sessions.${want} after the reading expired`);
+		if (i > 0)
+			assert.equal(h2.sessions[before],
+			    h1.sessions[before] - 1, `sessions.${before}`);
+		ok = true;
+	}
+	assert.ok(ok, 'never two /health requests within one reading');
+	await q('UPDATE accounts SET deleted_at = now() WHERE id = $1', [id]);
 });
 
 check('integ-security-headers', async () => {
@@ -1383,7 +1438,7 @@ check('integ-health-deep-and-metrics', async () => {
 		const m = re.exec(text);
 		return m ? Number(m[1]) : null;
 	};
-	r = await anon.get('/metrics');
+	r = await fresh(anon, '/metrics');
 	assert.equal(r.status, 200);
 	assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
 	const dbc = await q('SELECT status, count(*)::int AS n FROM accounts ' +
@@ -1409,7 +1464,7 @@ check('integ-health-deep-and-metrics', async () => {
 	const m0 = metric(r.text, h503);
 	assert.ok(m0 >= 1, 'no /health 503 counter');
 	await q('DELETE FROM daemon_instances');
-	assert.equal((await anon.get('/health')).status, 503);
+	assert.equal((await fresh(anon)).status, 503);
 	r = await anon.get('/metrics');
 	assert.equal(metric(r.text, h503), m0 + 1);
 	assert.equal(metric(r.text,
@@ -1961,7 +2016,7 @@ check('integ-database-outage', async () => {
 	db = null;
 	try {
 		pgctl('stop');
-		let r = await b.get('/health');
+		let r = await fresh(b);
 		assert.equal(r.status, 503);
 		const h = JSON.parse(r.text);
 		assert.equal(h.status, 'error');
@@ -1976,7 +2031,7 @@ check('integ-database-outage', async () => {
 		assert.equal(r.status, 503);
 		r = await new Browser('o2').login('admin', ADMIN_PW);
 		assert.equal(r.status, 503, 'sign-in with the database down');
-		r = await b.get('/metrics');
+		r = await fresh(b, '/metrics');
 		assert.equal(r.status, 200);
 		assert.match(r.text, /^wadesk_database_up 0$/m);
 	} finally {

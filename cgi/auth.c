@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -77,6 +78,40 @@ auth_session_load(struct req *r)
 {
 
 	return auth_session_load_with(r, WS_SESSION_GET, NULL, NULL);
+}
+
+/*
+ * 1 if the request carries a well-formed wadesk_session cookie, with
+ * its hash (hex) in r->token_hash; 0 otherwise.  No database work.
+ */
+int
+auth_session_token(struct req *r)
+{
+	const char	*tok = kv_get(&r->cookies, "wadesk_session");
+
+	if (!is_token(tok))
+		return 0;
+	auth_token_hash(tok, r->token_hash);
+	return 1;
+}
+
+/*
+ * Mark "r" signed in as operator "operator_id" ("username" copied,
+ * "csrf" TOKEN_HEX hex characters), as a live session row says; for an
+ * answer remembered from such a row (cgi/qrmemo.h).
+ */
+void
+auth_session_set(struct req *r, int64_t operator_id, const char *username,
+    int is_admin, const char *csrf)
+{
+
+	free(r->username);
+	r->operator_id = operator_id;
+	r->username = xstrdup(username);
+	r->is_admin = is_admin;
+	memcpy(r->csrf, csrf, TOKEN_HEX);
+	r->csrf[TOKEN_HEX] = '\0';
+	r->has_session = 1;
 }
 
 /*

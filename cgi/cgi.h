@@ -120,6 +120,7 @@ struct	worker {
 	const struct conf	*conf;	/* borrowed, read-only */
 	struct db		*db;	/* this thread's connection */
 	struct qrpng_cache	*qr;	/* rendered PNGs by qr_version */
+	struct qrmemo		*qrmemo; /* qr.png check answers (qrmemo.h) */
 };
 
 struct	req {
@@ -214,6 +215,9 @@ int		 event_insert(struct req *r, const char *account_id,
 /* auth.c */
 void		 auth_hex_token(char out[TOKEN_HEX + 1]);
 void		 auth_token_hash(const char *token, char out[TOKEN_HEX + 1]);
+int		 auth_session_token(struct req *r);
+void		 auth_session_set(struct req *r, int64_t operator_id,
+		    const char *username, int is_admin, const char *csrf);
 int		 auth_streq(const char *a, const char *b);
 int		 auth_session_load(struct req *r);
 int		 auth_session_load_with(struct req *r, size_t stmt,

@@ -30,6 +30,7 @@
 #include "db.h"
 #include "db_web.h"
 #include "log.h"
+#include "qrmemo.h"
 #include "qrpng.h"
 #include "xalloc.h"
 
@@ -239,6 +240,8 @@ main(void)
 		threads[i].w.conf = &conf;
 		threads[i].w.qr = xmalloc(sizeof(*threads[i].w.qr));
 		qrpng_cache_init(threads[i].w.qr);
+		threads[i].w.qrmemo = xmalloc(sizeof(*threads[i].w.qrmemo));
+		qrmemo_init(threads[i].w.qrmemo);
 		if (pthread_create(&threads[i].tid, NULL, worker_main,
 		    &threads[i]) != 0)
 			fatalx("pthread_create");
@@ -254,6 +257,8 @@ main(void)
 		db_close(threads[i].w.db);
 		qrpng_cache_free(threads[i].w.qr);
 		free(threads[i].w.qr);
+		qrmemo_free(threads[i].w.qrmemo);
+		free(threads[i].w.qrmemo);
 	}
 	free(threads);
 	close(fd);

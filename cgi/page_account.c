@@ -23,6 +23,7 @@
 #include "db.h"
 #include "db_web.h"
 #include "log.h"
+#include "qrmemo.h"
 #include "qrpng.h"
 #include "status.h"
 #include "xalloc.h"
@@ -346,38 +347,73 @@ filename_from(const char *label, char *out, size_t outsz)
 }
 
 /*
- * GET /accounts/{id}/qr.png[?download=1]: the current qr_code as a PNG
- * (rendered once per qr_version per worker, then served from memory);
- * 303 to /login without a session; 404 when the account is not
- * visible, not pending or has no QR.  The session and ownership
- * checks run on every request, in one query (WS_SESSION_QR).
+ * GET /accounts/{id}/qr.png[?v=N][&download=1]: the current qr_code as
+ * a PNG (rendered once per qr_version per worker, then served from
+ * memory); 303 to /login without a session; 404 when the account is
+ * not visible, not pending or has no QR.  The session and ownership
+ * checks run on every request, in one query (WS_SESSION_QR) whose
+ * positive answer the worker may reuse under the rules of qrmemo.h;
+ * with ?v=N an answer for another qr_version is never reused.
  */
 void
 page_account_qr(struct req *r)
 {
-	PGresult		*res;
+	const struct qrmemo_answer *a;
+	struct qrmemo_answer	 fresh;
+	PGresult		*res = NULL;
 	const unsigned char	*png;
-	const char		*dl;
-	char			 sid[24], name[80], disp[160];
-	int64_t			 version;
+	const char		*dl, *v;
+	char			 sid[24], name[80], disp[160], *end;
+	int64_t			 want = -1;
+	uint64_t		 gen;
+	double			 at;
 	size_t			 len;
 	int			 rc;
 
-	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
-	if ((rc = auth_session_load_with(r, WS_SESSION_QR, sid, &res)) == -1) {
-		http_error(r, 503, "The database is unavailable.");
-		return;
+	/* ?v=N (the page's form): only qr_version N may come from memory. */
+	if ((v = kv_get(&r->query, "v")) != NULL) {
+		long long	 n = strtoll(v, &end, 10);
+
+		if (*v != '\0' && *end == '\0' && n >= 0)
+			want = n;
 	}
-	if (rc == 0) {
+	if (!auth_session_token(r)) {
 		route_to_login(r);
 		return;
 	}
-	if (PQgetisnull(res, 0, 5) || db_get_int64(res, 0, 6, &version) == -1) {
-		PQclear(res);
-		http_error(r, 404, "No QR code right now.");
-		return;
+	at = qrmemo_now_ms();
+	if ((a = qrmemo_get(r->w->qrmemo, r->token_hash, r->id, want, at,
+	    r->w->conf->qr_cache_ms)) != NULL)
+		auth_session_set(r, a->operator_id, a->username, a->is_admin,
+		    a->csrf);
+	else {
+		gen = qrmemo_gen();
+		snprintf(sid, sizeof(sid), "%" PRId64, r->id);
+		rc = auth_session_load_with(r, WS_SESSION_QR, sid, &res);
+		if (rc == -1) {
+			http_error(r, 503, "The database is unavailable.");
+			return;
+		}
+		if (rc == 0) {
+			route_to_login(r);
+			return;
+		}
+		if (PQgetisnull(res, 0, 5) ||
+		    db_get_int64(res, 0, 6, &fresh.qr_version) == -1) {
+			PQclear(res);
+			http_error(r, 404, "No QR code right now.");
+			return;
+		}
+		fresh.operator_id = r->operator_id;
+		fresh.username = r->username;
+		fresh.is_admin = r->is_admin;
+		memcpy(fresh.csrf, r->csrf, sizeof(fresh.csrf));
+		fresh.qr_code = PQgetvalue(res, 0, 5);
+		fresh.label = PQgetvalue(res, 0, 7);
+		qrmemo_put(r->w->qrmemo, r->token_hash, r->id, gen, at, &fresh);
+		a = &fresh;
 	}
-	if (qrpng_cache_get(r->w->qr, r->id, version, PQgetvalue(res, 0, 5),
+	if (qrpng_cache_get(r->w->qr, r->id, a->qr_version, a->qr_code,
 	    &png, &len) == -1) {
 		PQclear(res);
 		http_error(r, 500, "The QR code could not be drawn.");
@@ -387,7 +423,7 @@ page_account_qr(struct req *r)
 	buf_append(&r->body, png, len);
 	if ((dl = kv_get(&r->query, "download")) != NULL &&
 	    strcmp(dl, "1") == 0) {
-		filename_from(PQgetvalue(res, 0, 7), name, sizeof(name));
+		filename_from(a->label, name, sizeof(name));
 		snprintf(disp, sizeof(disp),
 		    "attachment; filename=\"%s-qr.png\"", name);
 		(void)http_header(r, "Content-Disposition", disp);

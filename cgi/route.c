@@ -12,6 +12,7 @@
 
 #include "cgi.h"
 #include "log.h"
+#include "qrmemo.h"
 #include "xalloc.h"
 
 struct	route {
@@ -259,6 +260,12 @@ route_dispatch(struct req *r)
 		goto out;
 	}
 	rt->fn(r);
+	/*
+	 * A POST may have changed sessions, operators or accounts (and has
+	 * committed by now): no qr.png answer read before it is used again.
+	 */
+	if (r->method == METHOD_POST)
+		qrmemo_bump();
 out:
 	metrics_count(r->route, r->status);
 }

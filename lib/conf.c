@@ -52,6 +52,8 @@ static const struct conf_key	conf_keys[] = {
 	    2, 3600 },
 	{ "WADESK_HEALTH_CACHE_MS", CONF_INT, OFF(health_cache_ms), "1000",
 	    0, 60000 },
+	{ "WADESK_QR_CACHE_MS", CONF_INT, OFF(qr_cache_ms), "1000",
+	    0, 10000 },
 	{ "WADESK_LOGIN_MAX_USER", CONF_INT, OFF(login_max_user), "5",
 	    1, 1000 },
 	{ "WADESK_LOGIN_MAX_ADDR", CONF_INT, OFF(login_max_addr), "20",

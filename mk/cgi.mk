@@ -17,7 +17,7 @@ $(BUILD)/cgi/wadeskctl: $(CTL_OBJS) $(LIB_OBJS)
 # Unit tests of the cgi pieces link every cgi object but main.o.
 CGI_TEST_OBJS	:= $(filter-out $(BUILD)/cgi/main.o,$(CGI_OBJS)) \
 		   $(BUILD)/cgi/qrpng.o $(LIB_OBJS)
-CGI_TESTS	:= t_tmpl t_route t_req
+CGI_TESTS	:= t_tmpl t_route t_req t_qrmemo
 UNIT_TESTS	+= $(CGI_TESTS:%=$(BUILD)/tests/unit/%)
 $(CGI_TESTS:%=$(BUILD)/tests/unit/%.o): CPPFLAGS += \
 		   $(call pc_cflags,$(WEB_PKGS)) -Icgi -Itests

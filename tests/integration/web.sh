@@ -44,6 +44,8 @@ export WADESK_NO_DAEMON=1
 # /health's shared reading lives this long (the default); the checks
 # wait it out after each change and integ-health-cache tests it.
 export WADESK_HEALTH_CACHE_MS=1000
+# Likewise a worker's remembered qr.png check (integ-qr-memo).
+export WADESK_QR_CACHE_MS=1000
 
 rc=0
 out=$VAR/results

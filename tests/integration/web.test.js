@@ -1247,6 +1247,83 @@ check('integ-events-page', async () => {
 	await q('UPDATE accounts SET deleted_at = now() WHERE id = $1', [id]);
 });
 
+/* qr.png's remembered check answer lifetime (WADESK_QR_CACHE_MS). */
+const QR_TTL = Number(process.env.WADESK_QR_CACHE_MS || 1000);
+
+check('integ-qr-memo', async () => {
+	/*
+	 * Workers reuse a positive qr.png check for WADESK_QR_CACHE_MS
+	 * (cgi/qrmemo.h).  What must still hold: a new qr_version asked for
+	 * by ?v=N is never the old image; a sign-out or a disable through
+	 * the dashboard ends access at once, in every worker; a change made
+	 * elsewhere (here plain SQL, as wadeskctl or the daemon) is seen
+	 * once the lifetime has passed.
+	 */
+	const { b, id: opId } = await newOperator('memoop');
+	const id = await createAccount(b, 'memo');
+	assert.equal((await b.postc(`/accounts/${id}/pair`)).status, 303);
+	const setQr = async (text) => (await one('UPDATE accounts SET ' +
+	    'qr_code = $2, qr_version = qr_version + 1 WHERE id = $1 ' +
+	    'RETURNING qr_version', [id, text])).qr_version;
+	const many = async (browser, url) => Promise.all(Array.from(
+	    { length: 16 }, () => browser.get(url)));
+
+	/* Every worker remembers version 1 ... */
+	let v = await setQr('2@bWVtby1vbmU=,a2V5LW9uZQ==,c2VjLW9uZQ==,MQ==');
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 200);
+	/* ... and a rotated ref is served at once when asked for. */
+	const qr2 = '2@bWVtby10d28=,a2V5LXR3bw==,c2VjLXR3bw==,Mg==';
+	v = await setQr(qr2);
+	const rs = await many(b, `/accounts/${id}/qr.png?v=${v}`);
+	for (const r of rs) {
+		assert.equal(r.status, 200);
+		assert.ok(r.body.equals(rs[0].body), 'one image for one version');
+	}
+	assert.equal(zbar(rs[0].body), qr2);
+
+	/* A change made elsewhere: seen once the lifetime has passed. */
+	await q("UPDATE accounts SET status = 'connected', qr_code = NULL " +
+	    'WHERE id = $1', [id]);
+	await sleep(QR_TTL + 50);
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 404, 'QR gone after the lifetime');
+	await q("UPDATE accounts SET status = 'pending' WHERE id = $1", [id]);
+	v = await setQr(qr2);
+
+	/* Sign-out: the old cookie gets nothing, from any worker, at once. */
+	const cookieOf = (browser) => browser.jar.get('wadesk_session');
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 200);
+	const stolen = new Browser('memo-stolen');
+	stolen.jar.set('wadesk_session', cookieOf(b));
+	assert.equal((await stolen.get(`/accounts/${id}/qr.png?v=${v}`))
+	    .status, 200, 'the copied cookie works while signed in');
+	assert.equal((await b.postc('/logout')).status, 303);
+	for (const r of await many(stolen, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 303, 'served after sign-out');
+
+	/* Disabled by an admin: at once too. */
+	await b.signIn('memoop', 'memoop-pw-1234');
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 200);
+	assert.equal((await adm.postc(`/settings/operators/${opId}/disable`,
+	    { value: '1' })).status, 303);
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 303, 'served to a disabled operator');
+	assert.equal((await adm.postc(`/settings/operators/${opId}/disable`,
+	    { value: '0' })).status, 303);
+
+	/* A session ended elsewhere: refused once the lifetime has passed. */
+	await b.signIn('memoop', 'memoop-pw-1234');
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 200);
+	await q('DELETE FROM web_sessions WHERE operator_id = $1', [opId]);
+	await sleep(QR_TTL + 50);
+	for (const r of await many(b, `/accounts/${id}/qr.png?v=${v}`))
+		assert.equal(r.status, 303, 'session deleted elsewhere');
+});
+
 check('integ-qr-png', async () => {
 	const label = 'Sales "EU"/2 é';
 	const id = await createAccount(adm, label);

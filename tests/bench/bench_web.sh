@@ -6,7 +6,7 @@
 # account in pairing with a QR, and runs wrk (2 threads, 32 connections,
 # $BENCH_WEB_SECONDS s each, default 10) against nginx for:
 #   static   the same PNG bytes as the QR, served by nginx from static/
-#   qr.png   GET /accounts/{id}/qr.png (FastCGI, PNG cached per worker)
+#   qr.png   GET /accounts/{id}/qr.png?v=N (FastCGI, PNG cached per worker)
 #   accounts GET /accounts (first page of 10,000)
 #   health   GET /health
 # BENCH_WEB_ONLY="qr accounts health" picks which of the last three run.
@@ -85,15 +85,17 @@ SQL
 # per whatsmeow pair.go makeQRData): about 230 characters.
 b64() { head -c "$1" /dev/urandom | base64 -w0; }
 qr="2@$(b64 68 | cut -c1-90),$(b64 32),$(b64 32),$(b64 32)"
-qid=$(sql -v qr="$qr" <<'SQL'
+qpath=$(sql -v qr="$qr" <<'SQL'
 UPDATE wadesk.accounts SET status = 'pending', qr_code = :'qr',
     qr_version = qr_version + 1,
     qr_expires_at = now() + interval '1 hour',
     pair_deadline = now() + interval '1 hour'
 WHERE id = (SELECT min(id) FROM wadesk.accounts)
-RETURNING id;
+RETURNING id || '/qr.png?v=' || qr_version;
 SQL
 ) || die "cannot set the QR"
+# The image URL as the account page writes it (with ?v=qr_version).
+qurl=/accounts/$qpath
 
 # Sign in: the form's token is the wadesk_login cookie.
 jar=$VAR/cookies
@@ -109,7 +111,7 @@ sess=$(awk '$6 == "wadesk_session" { print $7 }' "$jar")
 export BENCH_WEB_COOKIE="wadesk_session=$sess"
 
 curl -fsS -H "Cookie: $BENCH_WEB_COOKIE" -o "$STATIC" \
-    "$BASE/accounts/$qid/qr.png" || die "GET /accounts/$qid/qr.png failed"
+    "$BASE$qurl" || die "GET $qurl failed"
 chmod 644 "$STATIC"
 pngsize=$(stat -c %s "$STATIC")
 
@@ -126,7 +128,7 @@ check() {
 	esac
 }
 check "/static/$STATIC_NAME" image/png
-check "/accounts/$qid/qr.png" image/png
+check "$qurl" image/png
 check /accounts text/html
 grep -q "$NACCOUNTS accounts" "$VAR/body" ||
     die "GET /accounts does not list $NACCOUNTS accounts"
@@ -173,7 +175,7 @@ for n in qr accounts health; do
 	eval "${n}_rps=0 ${n}_p99_ms=0"
 done
 run static "/static/$STATIC_NAME"
-want qr && run qr "/accounts/$qid/qr.png"
+want qr && run qr "$qurl"
 want accounts && run accounts /accounts
 beat
 want health && run health /health

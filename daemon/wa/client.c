@@ -41,6 +41,7 @@
 #define	QR_REFS_MAX		16	/* refs kept from one pair-device */
 #define	IQ_ID_LEN		32	/* "<r0>.<r1>-<counter>" */
 #define	PHONE_MAX		20	/* digits of a phone number */
+#define	BUF_KEEP		4096	/* out/scratch kept between frames */
 #define	PREKEY_MIN		5	/* upload below this many (8.8) */
 #define	PREKEY_INITIAL		812	/* upload when the server has 0 */
 #define	PREKEY_BATCH		50	/* upload otherwise */
@@ -276,6 +277,23 @@ iq_id(struct wa_client *c, char id[IQ_ID_LEN])
 }
 
 /*
+ * Done with out or scratch until the next frame: keep an allocation of
+ * up to BUF_KEEP bytes for reuse, free a larger one.  A single large
+ * frame (the 812 pre-keys uploaded after <success>, over 32 KB) would
+ * otherwise pin its high-water mark, 64 KiB in each buffer, for the
+ * life of an idle connection.
+ */
+static void
+buf_done(struct buf *b)
+{
+
+	if (b->cap > BUF_KEEP)
+		buf_free(b);
+	else
+		buf_reset(b);
+}
+
+/*
  * Encode, encrypt and queue one node.  Returns 0, or -1 (logged) and
  * the connection is then ended with WA_REASON_PROTOCOL by the caller.
  */
@@ -298,8 +316,8 @@ send_node(struct wa_client *c, const struct wa_node *n)
 	rc = 0;
 out:
 	wa_memzero(c->out.data, c->out.len);
-	buf_reset(&c->out);
-	buf_reset(&c->scratch);
+	buf_done(&c->out);
+	buf_done(&c->scratch);
 	return rc;
 }
 
@@ -572,7 +590,7 @@ on_open(void *arg)
 	if (wa_handshake_start(&c->hs, NULL, &c->out) == -1 ||
 	    wa_conn_send(c->conn, c->out.data, c->out.len) == -1)
 		client_end(c, WA_REASON_PROTOCOL, 0, 0, 0);
-	buf_reset(&c->out);
+	buf_done(&c->out);
 	leave(c);
 }
 
@@ -670,7 +688,7 @@ handshake_frame(struct wa_client *c, const uint8_t *f, size_t len)
 		return;
 	}
 	buf_free(&payload);
-	buf_reset(&c->out);
+	buf_done(&c->out);
 	c->hs_done = 1;
 	c->state = c->creds->is_paired ? WA_STATE_LOGGING_IN :
 	    WA_STATE_PAIRING;
@@ -707,7 +725,7 @@ on_frame(void *arg, const uint8_t *f, size_t len)
 		goto out;
 	}
 	wa_memzero(c->scratch.data, c->scratch.len);
-	buf_reset(&c->scratch);
+	buf_done(&c->scratch);
 	if (!c->got_node) {
 		c->got_node = 1;
 		lws_sul_cancel(&c->sul_hs);

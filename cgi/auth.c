@@ -129,6 +129,7 @@ auth_session_load_with(struct req *r, size_t stmt, const char *arg,
 	PGresult		*res;
 	const char		*tok, *p[3];
 	char			 idle[16];
+	int64_t			 id;
 	int			 rc = 0, stale = 0;
 
 	if (out != NULL)
@@ -145,13 +146,10 @@ auth_session_load_with(struct req *r, size_t stmt, const char *arg,
 	p[2] = arg;
 	if ((res = db_exec(r->w->db, stmt, p)) == NULL)
 		return -1;
-	if (PQntuples(res) == 1 &&
-	    db_get_int64(res, 0, 0, &r->operator_id) == 0 &&
+	if (PQntuples(res) == 1 && db_get_int64(res, 0, 0, &id) == 0 &&
 	    strlen(PQgetvalue(res, 0, 3)) == TOKEN_HEX) {
-		r->username = xstrdup(PQgetvalue(res, 0, 1));
-		r->is_admin = db_get_bool(res, 0, 2);
-		memcpy(r->csrf, PQgetvalue(res, 0, 3), TOKEN_HEX + 1);
-		r->has_session = 1;
+		auth_session_set(r, id, PQgetvalue(res, 0, 1),
+		    db_get_bool(res, 0, 2), PQgetvalue(res, 0, 3));
 		rc = 1;
 		stale = db_get_bool(res, 0, 4);
 	}

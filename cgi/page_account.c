@@ -381,7 +381,7 @@ page_account_qr(struct req *r)
 		route_to_login(r);
 		return;
 	}
-	at = qrmemo_now_ms();
+	at = mono_ms();
 	if ((a = qrmemo_get(r->w->qrmemo, r->token_hash, r->id, want, at,
 	    r->w->conf->qr_cache_ms)) != NULL)
 		auth_session_set(r, a->operator_id, a->username, a->is_admin,

@@ -47,15 +47,6 @@ struct	health {
 	double		 db_ms;		/* round-trip of the counts query */
 };
 
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Gather database, daemon and session facts into "h". */
 static void
 health_read(struct req *r, struct health *h)
@@ -70,10 +61,10 @@ health_read(struct req *r, struct health *h)
 	h->hb_age = -1;
 	if (r->w->db == NULL || db_ensure(r->w->db) == -1)
 		return;
-	t0 = now_ms();
+	t0 = mono_ms();
 	if ((res = db_exec(r->w->db, WS_HEALTH_COUNTS, NULL)) == NULL)
 		return;
-	h->db_ms = now_ms() - t0;
+	h->db_ms = mono_ms() - t0;
 	for (i = 0; i < PQntuples(res); i++)
 		if (status_parse(PQgetvalue(res, i, 0), &st) == 0 &&
 		    db_get_int64(res, i, 1, &n) == 0) {
@@ -91,7 +82,7 @@ health_read(struct req *r, struct health *h)
 /* The last reading, shared by every worker (see the file comment). */
 static pthread_mutex_t	 snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct health	 snap;
-static double		 snap_at;	/* now_ms() of the reading */
+static double		 snap_at;	/* mono_ms() of the reading */
 static int		 snap_valid;
 
 /*
@@ -103,7 +94,7 @@ static int		 snap_valid;
 static void
 health_read_cached(struct req *r, struct health *h)
 {
-	double	 now = now_ms(), age_ms = 0;
+	double	 now = mono_ms(), age_ms = 0;
 	int	 ttl = r->w->conf->health_cache_ms, hit = 0;
 
 	if (ttl > 0) {
@@ -120,7 +111,7 @@ health_read_cached(struct req *r, struct health *h)
 		if (ttl > 0) {
 			pthread_mutex_lock(&snap_lock);
 			snap = *h;
-			snap_at = now_ms();
+			snap_at = mono_ms();
 			snap_valid = 1;
 			pthread_mutex_unlock(&snap_lock);
 		}

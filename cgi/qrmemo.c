@@ -4,7 +4,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "qrmemo.h"
 #include "xalloc.h"
@@ -63,16 +62,6 @@ qrmemo_bump(void)
 {
 
 	atomic_fetch_add(&generation, 1);
-}
-
-/* CLOCK_MONOTONIC in milliseconds. */
-double
-qrmemo_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /*

@@ -46,7 +46,7 @@ struct	qrmemo_slot {
 	char		 token_hash[QRMEMO_HASH + 1];
 	int64_t		 account_id;
 	uint64_t	 gen;		/* qrmemo_gen() before it was read */
-	double		 at_ms;		/* monotonic ms when it was read */
+	double		 at_ms;		/* mono_ms() when it was read */
 	struct qrmemo_answer a;
 };
 
@@ -67,6 +67,5 @@ const struct qrmemo_answer *qrmemo_get(struct qrmemo *m,
 void	qrmemo_put(struct qrmemo *m, const char *token_hash,
 	    int64_t account_id, uint64_t gen, double at_ms,
 	    const struct qrmemo_answer *a);
-double	qrmemo_now_ms(void);
 
 #endif /* !WADESK_QRMEMO_H */

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cgi.h"
 #include "xalloc.h"
@@ -227,4 +228,14 @@ kv_get(const struct kvlist *l, const char *key)
 		if (strcmp(l->kv[i].key, key) == 0)
 			return l->kv[i].val;
 	return NULL;
+}
+
+/* CLOCK_MONOTONIC in milliseconds, for lifetimes and latencies. */
+double
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }

@@ -137,10 +137,18 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "UPDATE accounts SET auto_connect = $2::boolean WHERE id = $1" },
 	/* The session check of WS_SESSION_GET (its five columns first)
 	 * and the visible account's current QR, in one round trip: the
-	 * QR image is the hottest route (status.json polls swap it). */
+	 * QR image is the hottest route (status.json polls swap it).
+	 * Column 8: milliseconds until the session must be read again
+	 * (cgi/qrmemo.h), when it expires or its touch falls due, counted
+	 * from last_seen_at after this request's own touch; idle expiry
+	 * (WADESK_SESSION_IDLE_S, at least 60 s) always comes later. */
 	[WS_SESSION_QR] = { "session_qr", 3,
-	    "SELECT " SESSION_COLS ", a.qr_code, a.qr_version, a.label "
-	    SESSION_FROM " LEFT JOIN accounts a ON a.id = $3::bigint "
+	    "SELECT " SESSION_COLS ", a.qr_code, a.qr_version, a.label, "
+	    "(1000 * extract(epoch FROM least(s.expires_at, CASE WHEN "
+	    "s.last_seen_at < now() - interval '15 seconds' THEN now() "
+	    "ELSE s.last_seen_at END + interval '15 seconds') - now()))"
+	    "::bigint " SESSION_FROM " LEFT JOIN accounts a "
+	    "ON a.id = $3::bigint "
 	    "AND a.deleted_at IS NULL AND a.status = 'pending' "
 	    "AND a.qr_code IS NOT NULL "
 	    "AND (a.operator_id = o.id OR o.role = 'admin') "

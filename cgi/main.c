@@ -5,10 +5,13 @@
  * prepared, the listening socket); then a small pool of threads each
  * accepts requests with FCGX_Accept_r on its own libpq connection,
  * turns PARAMS and the body into a struct req, dispatches it, and sends
- * the buffered response.  SIGTERM/SIGINT end it cleanly: the main
- * thread waits for the signal, shuts the listening socket down so
- * every FCGX_Accept_r returns, and joins the workers (a threaded
- * libfcgi responder does not stop on its own).
+ * the buffered response.  One more thread keeps the process's LISTEN
+ * connection, which keeps the workers' qr.png memos exact (qrmemo.h);
+ * it is not started when WADESK_QR_CACHE_MS is 0 (memo off).
+ * SIGTERM/SIGINT end it cleanly: the main thread waits for the signal,
+ * shuts the listening socket down so every FCGX_Accept_r returns, and
+ * joins the workers (a threaded libfcgi responder does not stop on its
+ * own), then the listener.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -206,6 +209,7 @@ main(void)
 {
 	struct conf	 conf;
 	struct thread	*threads;
+	struct qrmemo_listener *memo_feed = NULL;
 	struct db	*check;
 	sigset_t	 sigs;
 	int		 i, sig, fd;
@@ -234,6 +238,8 @@ main(void)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (conf.qr_cache_ms > 0)
+		memo_feed = qrmemo_listen_start(conf.database_url);
 	threads = xcalloc((size_t)conf.fcgi_threads, sizeof(*threads));
 	for (i = 0; i < conf.fcgi_threads; i++) {
 		threads[i].listen_fd = fd;
@@ -261,6 +267,7 @@ main(void)
 		free(threads[i].w.qrmemo);
 	}
 	free(threads);
+	qrmemo_listen_stop(memo_feed);
 	close(fd);
 	if (conf.fcgi_socket != NULL)
 		unlink(conf.fcgi_socket);

@@ -352,8 +352,9 @@ filename_from(const char *label, char *out, size_t outsz)
  * memory); 303 to /login without a session; 404 when the account is
  * not visible, not pending or has no QR.  The session and ownership
  * checks run on every request, in one query (WS_SESSION_QR) whose
- * positive answer the worker may reuse under the rules of qrmemo.h;
- * with ?v=N an answer for another qr_version is never reused.
+ * positive answer the worker keeps until the database reports a change
+ * (qrmemo.h); with ?v=N an answer for another qr_version is never
+ * reused.
  */
 void
 page_account_qr(struct req *r)
@@ -364,11 +365,11 @@ page_account_qr(struct req *r)
 	const unsigned char	*png;
 	const char		*dl, *v;
 	char			 sid[24], name[80], disp[160], *end;
-	int64_t			 want = -1;
-	uint64_t		 gen;
+	int64_t			 want = -1, keep_ms;
+	struct qrmemo_stamp	 stamp;
 	double			 at;
 	size_t			 len;
-	int			 rc;
+	int			 rc, ttl = r->w->conf->qr_cache_ms;
 
 	/* ?v=N (the page's form): only qr_version N may come from memory. */
 	if ((v = kv_get(&r->query, "v")) != NULL) {
@@ -382,12 +383,12 @@ page_account_qr(struct req *r)
 		return;
 	}
 	at = mono_ms();
-	if ((a = qrmemo_get(r->w->qrmemo, r->token_hash, r->id, want, at,
-	    r->w->conf->qr_cache_ms)) != NULL)
+	if (ttl > 0 && (a = qrmemo_get(r->w->qrmemo, r->token_hash, r->id,
+	    want, at)) != NULL)
 		auth_session_set(r, a->operator_id, a->username, a->is_admin,
 		    a->csrf);
 	else {
-		gen = qrmemo_gen();
+		stamp = qrmemo_stamp(r->id);
 		snprintf(sid, sizeof(sid), "%" PRId64, r->id);
 		rc = auth_session_load_with(r, WS_SESSION_QR, sid, &res);
 		if (rc == -1) {
@@ -410,7 +411,10 @@ page_account_qr(struct req *r)
 		memcpy(fresh.csrf, r->csrf, sizeof(fresh.csrf));
 		fresh.qr_code = PQgetvalue(res, 0, 5);
 		fresh.label = PQgetvalue(res, 0, 7);
-		qrmemo_put(r->w->qrmemo, r->token_hash, r->id, gen, at, &fresh);
+		if (ttl > 0 && db_get_int64(res, 0, 8, &keep_ms) == 0)
+			qrmemo_put(r->w->qrmemo, r->token_hash, r->id, stamp,
+			    at + (keep_ms < ttl ? (double)keep_ms : ttl),
+			    &fresh);
 		a = &fresh;
 	}
 	if (qrpng_cache_get(r->w->qr, r->id, a->qr_version, a->qr_code,

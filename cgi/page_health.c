@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "db.h"
 #include "db_web.h"
+#include "qrmemo.h"
 #include "status.h"
 
 static time_t	 started;
@@ -245,4 +246,5 @@ page_metrics(struct req *r)
 	    "answered.\n# TYPE wadesk_database_up gauge\n");
 	buf_printf(&r->body, "wadesk_database_up %d\n", h.db_ok);
 	metrics_write(&r->body);
+	qrmemo_metrics_write(&r->body);
 }

@@ -4,32 +4,69 @@
  * and it is the hottest route: the page swaps the image whenever
  * status.json reports a new qr_version.  A worker remembers the last
  * positive answers of that check (one row of WS_SESSION_QR per session
- * token and account) for WADESK_QR_CACHE_MS, so a burst of requests
- * costs one database round trip per worker and lifetime.
+ * token and account), so a burst of requests costs one database round
+ * trip per worker, and keeps each answer until the database says it
+ * changed.
+ *
+ * Exact, not time-bounded.  Triggers (sql/006_web_memo.sql) send
+ * NOTIFY QRMEMO_CHANNEL from every writer (the session daemon,
+ * wadeskctl, plain SQL) whenever something an answer depends on
+ * changes: payload the account id for accounts.qr_code, qr_version,
+ * status, label, operator_id, deleted_at or the row's removal, or
+ * QRMEMO_FLUSH ("*") for operators (disabled, role, username) and web
+ * sessions (any change but the idle-expiry touch moving forward).
+ * Each wadesk.fcgi process keeps one LISTEN connection
+ * (qrmemo_listen_start()), which turns each notification into an
+ * invalidation: qrmemo_forget() or qrmemo_bump().
  *
  * An answer is used only while all of these hold:
- *  - it is younger than the lifetime (1 s by default), so a change
- *    made elsewhere (wadeskctl, the session daemon, session expiry)
- *    is seen at most that late;
- *  - no request that changes state (any POST: sign-out, disabling an
- *    operator, pair, cancel, delete, ...) has finished in this process
- *    since the answer was read: qrmemo_bump() is called after each,
- *    and an answer read before it is never used after it;
- *  - the request names no other qr_version (?v=N, as the page does),
- *    so a new QR is never answered with the old image.
- * Negative answers (no session, not visible, no QR) are not kept.
+ *  - the LISTEN connection is up and has been since the answer was
+ *    read (while it is down every request reads the database; when it
+ *    is back everything read before is dropped, as notifications may
+ *    have been missed in between);
+ *  - no invalidation of its account, and no flush, has arrived since
+ *    just before the answer was read.  Each answer carries a stamp
+ *    (qrmemo_stamp(), taken before the query) of the process-wide
+ *    epoch and its account's counter; every invalidation bumps one of
+ *    them, so an answer whose query raced a change is never used after
+ *    that change's notification has arrived, even if it is stored
+ *    after it;
+ *  - the session needs no write yet: the answer ends when the session
+ *    expires or its idle-expiry touch falls due (WS_SESSION_QR reports
+ *    when), so remembered answers never keep a session from being
+ *    touched or serve it past its expiry;
+ *  - it is younger than WADESK_QR_CACHE_MS, a safety net only (for a
+ *    notification lost without the connection failing); 0 turns the
+ *    memo off;
+ *  - the request names no other qr_version (?v=N).
+ * A change is seen by every request that starts after the LISTEN
+ * connection has read its notification: PostgreSQL sends it when the
+ * writing transaction commits, so this is well under a millisecond
+ * after the commit on an idle machine.  A POST answered by this
+ * process also flushes (qrmemo_bump()) before its response is sent,
+ * so its own effects are seen by the very next request, whatever the
+ * notification's timing.  Negative answers (no session, not visible,
+ * no QR) are not kept.
  *
  * Thread safety: a struct qrmemo is not locked; give each worker its
- * own.  The generation behind qrmemo_bump() is a process-wide atomic.
+ * own.  The stamps behind it are process-wide atomics, safe from any
+ * thread; so are qrmemo_metrics_write() and the listener.
  */
 #ifndef WADESK_QRMEMO_H
 #define WADESK_QRMEMO_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
+#include "buf.h"
+
+#define	QRMEMO_CHANNEL	"wadesk_web_memo"	/* sql/006_web_memo.sql */
+#define	QRMEMO_FLUSH	"*"		/* payload: forget everything */
 #define	QRMEMO_SLOTS	16	/* answers one worker remembers */
 #define	QRMEMO_HASH	64	/* hex SHA-256 of a session token */
 #define	QRMEMO_CSRF	64	/* hex CSRF token */
+#define	QRMEMO_BUCKETS	1024	/* per-account counters (id modulo) */
+#define	QRMEMO_WORKERS	128	/* memos /metrics lists */
 
 struct	qrmemo_answer {
 	int64_t		 operator_id;	/* operators.id of the session */
@@ -41,31 +78,50 @@ struct	qrmemo_answer {
 	char		*label;		/* accounts.label, owned */
 };
 
+/* What an answer was read under; see qrmemo_stamp(). */
+struct	qrmemo_stamp {
+	uint64_t	 epoch;		/* odd: no LISTEN, nothing is kept */
+	uint64_t	 account;	/* the account's bucket counter */
+};
+
 struct	qrmemo_slot {
 	int		 used;
 	char		 token_hash[QRMEMO_HASH + 1];
 	int64_t		 account_id;
-	uint64_t	 gen;		/* qrmemo_gen() before it was read */
-	double		 at_ms;		/* mono_ms() when it was read */
+	struct qrmemo_stamp stamp;	/* taken before it was read */
+	double		 until_ms;	/* mono_ms() it may be used until */
 	struct qrmemo_answer a;
 };
 
 struct	qrmemo {
 	struct qrmemo_slot slots[QRMEMO_SLOTS];
 	unsigned int	 next;		/* slot the next put replaces */
-	unsigned long	 hits;
-	unsigned long	 misses;
+	int		 worker;	/* index in /metrics, -1: none */
+	_Atomic unsigned long hits;	/* written by the owner only */
+	_Atomic unsigned long misses;
 };
+
+struct	qrmemo_listener;
 
 void	qrmemo_init(struct qrmemo *m);
 void	qrmemo_free(struct qrmemo *m);
-uint64_t qrmemo_gen(void);
-void	qrmemo_bump(void);
 const struct qrmemo_answer *qrmemo_get(struct qrmemo *m,
 	    const char *token_hash, int64_t account_id, int64_t want_version,
-	    double now_ms, int ttl_ms);
+	    double now_ms);
 void	qrmemo_put(struct qrmemo *m, const char *token_hash,
-	    int64_t account_id, uint64_t gen, double at_ms,
+	    int64_t account_id, struct qrmemo_stamp stamp, double until_ms,
 	    const struct qrmemo_answer *a);
+
+struct qrmemo_stamp qrmemo_stamp(int64_t account_id);
+void	qrmemo_bump(void);
+void	qrmemo_forget(int64_t account_id);
+int	qrmemo_notified(const char *payload);
+void	qrmemo_set_live(int live);
+int	qrmemo_live(void);
+
+struct qrmemo_listener *qrmemo_listen_start(const char *conninfo);
+void	qrmemo_listen_stop(struct qrmemo_listener *l);
+
+void	qrmemo_metrics_write(struct buf *out);
 
 #endif /* !WADESK_QRMEMO_H */

@@ -22,7 +22,7 @@ struct	conf {
 	char		*api_key;	/* bearer key for /health/deep; NULL: none */
 	int		 daemon_dead_s;	/* heartbeat age that means "dead", s */
 	int		 health_cache_ms; /* /health snapshot lifetime, 0: none */
-	int		 qr_cache_ms;	/* qr.png check answer lifetime, 0: none */
+	int		 qr_cache_ms;	/* qr.png memo safety net, 0: memo off */
 	int		 login_max_user; /* failed sign-ins per username/window */
 	int		 login_max_addr; /* failed sign-ins per address/window */
 	int		 login_window_s; /* throttling window, s */

@@ -6,16 +6,22 @@
 # account in pairing with a QR, and runs wrk (2 threads, 32 connections,
 # $BENCH_WEB_SECONDS s each, default 10) against nginx for:
 #   static   the same PNG bytes as the QR, served by nginx from static/
-#   qr.png   GET /accounts/{id}/qr.png?v=N (FastCGI, PNG cached per worker)
+#   qr.png   GET /accounts/{id}/qr.png?v=N (FastCGI, PNG cached per
+#            worker, the check's answer from the exact memo), then the
+#            same without ?v=N
 #   accounts GET /accounts (first page of 10,000)
 #   health   GET /health
-# BENCH_WEB_ONLY="qr accounts health" picks which of the last three run.
-# Prints requests/s, p99 latency and the ratio to the static file, next
-# to the targets (qr.png >= 15 % of static, /health >= 20 %, /accounts
-# p99 < 20 ms).  Missing a target is reported, not a failure; a broken
-# measurement (a URL not answering 200 first, or error answers during
-# the run) exits 1.  The stack, the temporary folder and the temporary
-# static file are always removed.
+#   qr off   qr.png?v=N again after restarting wadesk.fcgi with the memo
+#            off (WADESK_QR_CACHE_MS=0: every request reads the database)
+#   static   once more, to show how much the machine drifted meanwhile
+# BENCH_WEB_ONLY="qr accounts health" picks which run besides static.
+# Prints requests/s, p99 latency and the ratio to the static file (the
+# first run's), next to the targets (qr.png with and without ?v=N >= 40
+# % of static, /health >= 20 %, /accounts p99 < 20 ms), and the memo's
+# hit rate during the qr.png runs.  Missing a target is reported, not
+# a failure; a broken measurement (a URL not answering 200 first, or
+# error answers during the run) exits 1.  The stack, the temporary
+# folder and the temporary static file are always removed.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -94,8 +100,10 @@ WHERE id = (SELECT min(id) FROM wadesk.accounts)
 RETURNING id || '/qr.png?v=' || qr_version;
 SQL
 ) || die "cannot set the QR"
-# The image URL as the account page writes it (with ?v=qr_version).
+# The image URL as the account page writes it (with ?v=qr_version),
+# and as a plain link would.
 qurl=/accounts/$qpath
+qplain=${qurl%%\?*}
 
 # Sign in: the form's token is the wadesk_login cookie.
 jar=$VAR/cookies
@@ -129,6 +137,7 @@ check() {
 }
 check "/static/$STATIC_NAME" image/png
 check "$qurl" image/png
+check "$qplain" image/png
 check /accounts text/html
 grep -q "$NACCOUNTS accounts" "$VAR/body" ||
     die "GET /accounts does not list $NACCOUNTS accounts"
@@ -171,31 +180,88 @@ run() {
 # static file; the others print as 0.
 want() { [ -z "${BENCH_WEB_ONLY:-}" ] || case " $BENCH_WEB_ONLY " in
 	*" $1 "*) true ;; *) false ;; esac; }
-for n in qr accounts health; do
-	eval "${n}_rps=0 ${n}_p99_ms=0"
+for n in qr qrplain qroff accounts health; do
+	eval "${n}_rps=0 ${n}_p99_ms=0 ${n}_ref=0"
 done
+
+# The memo's counters summed over the workers (GET /metrics).
+memo() {
+	curl -fsS "$BASE/metrics" | awk -v k="wadesk_qr_memo_$1" '
+	    index($0, k) == 1 { n += $NF } END { printf "%d", n }'
+}
+# Other agents' load comes and goes: each qr.png figure is measured
+# right after a static run of its own, and its ratio is to that one.
+paired() {
+	run static "/static/$STATIC_NAME"
+	eval "${1}_ref=\$static_rps"
+	run "$1" "$2"
+}
+hitpct=-
 run static "/static/$STATIC_NAME"
-want qr && run qr "$qurl"
+first_static=$static_rps first_static_p99=$static_p99_ms
+if want qr; then
+	h0=$(memo hits_total) m0=$(memo misses_total)
+	paired qr "$qurl"
+	paired qrplain "$qplain"
+	h1=$(memo hits_total) m1=$(memo misses_total)
+	hitpct=$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) 'BEGIN {
+	    printf "%.2f", (h + m > 0) ? 100 * h / (h + m) : 0 }')
+fi
 want accounts && run accounts /accounts
 beat
 want health && run health /health
+if want qr; then
+	# The same stack, wadesk.fcgi restarted with the memo off.
+	fpid=$(cat "$VAR/run/fcgi.pid")
+	kill -TERM "$fpid"
+	for _ in $(seq 100); do
+		kill -0 "$fpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	WADESK_QR_CACHE_MS=0 scripts/stack.sh start >>"$VAR/stack.log" 2>&1 ||
+	    die "cannot restart wadesk.fcgi with the memo off"
+	[ "$(memo live)" = 0 ] || die "the memo is still on after the restart"
+	check "$qurl" image/png
+	paired qroff "$qurl"
+fi
+run static "/static/$STATIC_NAME"
+last_static=$static_rps
+static_rps=$first_static static_p99_ms=$first_static_p99
 
-# Ratio of a figure to the static file's, in percent.
-pct() { awk -v a="$1" -v b="$static_rps" 'BEGIN { printf "%.1f", 100 * a / b }'; }
+# Ratio of a figure to the static file's ("$2", default the first
+# run's), in percent.
+pct() { awk -v a="$1" -v b="${2:-$static_rps}" 'BEGIN {
+	printf "%.1f", (b > 0) ? 100 * a / b : 0 }'; }
 meets() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
 	ok = op == ">=" ? v >= t : v < t; print ok ? "met" : "MISSED" }'; }
 
 printf '%-34s %10s %9s %9s  %s\n' "what" "req/s" "p99 ms" "% static" "target"
 printf '%-34s %10.0f %9.2f %9s  %s\n' "static PNG ($pngsize bytes, nginx)" \
     "$static_rps" "$static_p99_ms" "100.0" "-"
+printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /accounts/{id}/qr.png?v=N" \
+    "$qr_rps" "$qr_p99_ms" "$(pct "$qr_rps" "$qr_ref")" \
+    ">= 40 % of static: $(meets "$(pct "$qr_rps" "$qr_ref")" 40 '>=')"
 printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /accounts/{id}/qr.png" \
-    "$qr_rps" "$qr_p99_ms" "$(pct "$qr_rps")" \
-    ">= 15 % of static: $(meets "$(pct "$qr_rps")" 15 '>=')"
+    "$qrplain_rps" "$qrplain_p99_ms" "$(pct "$qrplain_rps" "$qrplain_ref")" \
+    ">= 40 % of static: $(meets "$(pct "$qrplain_rps" "$qrplain_ref")" \
+    40 '>=')"
+printf '%-34s %10.0f %9.2f %9s  %s\n' "  qr.png?v=N with the memo off" \
+    "$qroff_rps" "$qroff_p99_ms" "$(pct "$qroff_rps" "$qroff_ref")" \
+    "- (every request reads the database)"
 printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /accounts (page 1 of 10,000)" \
     "$accounts_rps" "$accounts_p99_ms" "$(pct "$accounts_rps")" \
     "p99 < 20 ms: $(meets "$accounts_p99_ms" 20 '<')"
 printf '%-34s %10.0f %9.2f %9s  %s\n' "GET /health" \
     "$health_rps" "$health_p99_ms" "$(pct "$health_rps")" \
     ">= 20 % of static: $(meets "$(pct "$health_rps")" 20 '>=')"
+echo "bench_web: qr.png ratios are to a static run right before each:" \
+    "$(printf '%.0f, %.0f and %.0f req/s' "$qr_ref" "$qrplain_ref" \
+    "$qroff_ref")"
+echo "bench_web: the memo answered $hitpct % of the qr.png checks" \
+    "(the rest read the database)"
+echo "bench_web: static PNG $(awk -v a="$last_static" -v b="$first_static" \
+    'BEGIN { printf "%.0f req/s at the end, %+.1f %%", a,
+    (b > 0) ? 100 * (a - b) / b : 0 }') against the first run" \
+    "(drift from other load on the machine)"
 echo "bench_web: load average $(cut -d' ' -f1 /proc/loadavg) after the runs"
 [ "$bad" -eq 0 ] || die "some answers were errors; the figures above are not valid"

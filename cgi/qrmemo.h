@@ -39,14 +39,16 @@
  *    notification lost without the connection failing); 0 turns the
  *    memo off;
  *  - the request names no other qr_version (?v=N).
- * A change is seen by every request that starts after the LISTEN
- * connection has read its notification: PostgreSQL sends it when the
- * writing transaction commits, so this is well under a millisecond
- * after the commit on an idle machine.  A POST answered by this
- * process also flushes (qrmemo_bump()) before its response is sent,
- * so its own effects are seen by the very next request, whatever the
- * notification's timing.  Negative answers (no session, not visible,
- * no QR) are not kept.
+ * A change is seen by every request that starts after its
+ * notification has reached the LISTEN socket (feed_behind() in
+ * qrmemo.c): PostgreSQL sends it when the writing transaction commits,
+ * within a millisecond on a quiet machine; on an overloaded one its
+ * listening backend has been seen to take tens of milliseconds to
+ * run, and a request racing it gets the old answer.  A POST answered
+ * by this process also flushes (qrmemo_bump()) before its response is
+ * sent, so its own effects are seen by the very next request, whatever
+ * the notification's timing.  Negative answers (no session, not
+ * visible, no QR) are not kept.
  *
  * Thread safety: a struct qrmemo is not locked; give each worker its
  * own.  The stamps behind it are process-wide atomics, safe from any

@@ -3,14 +3,22 @@
  * Helpers for the web dashboard integration tests: an HTTP client with
  * a cookie jar (Node 20 fetch, redirects not followed), an owner
  * PostgreSQL connection (the "pg" package over the cluster's unix
- * socket), HTML escaping as templates/ expect it, and a tiny check
- * runner printing one "ok NAME" / "FAIL NAME" line per check.
+ * socket), HTML escaping as templates/ expect it, wadeskctl, a QR
+ * decoder, and a tiny check runner printing one "ok NAME" / "FAIL
+ * NAME" line per check.
  */
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { Client } = require('pg');
 
 const BASE = (process.env.WADESK_URL || '').replace(/\/+$/, '');
 const VAR = process.env.WADESK_VAR || '';
+const ROOT = path.resolve(__dirname, '..', '..');
+const BUILD = process.env.BUILD || 'build/san';
 
 /* Parse one Set-Cookie header into {name, value, attrs{lowercase: v}}. */
 function cookieParse(sc) {
@@ -138,6 +146,35 @@ async function dbConnect() {
 	return c;
 }
 
+/* Decode a PNG with zbarimg; returns the raw text. */
+function zbar(png) {
+	const f = path.join(os.tmpdir(), `wadesk-qr-${process.pid}-` +
+	    `${crypto.randomBytes(4).toString('hex')}.png`);
+	fs.writeFileSync(f, png);
+	try {
+		const z = spawnSync('zbarimg', ['-q', '--raw', f],
+		    { encoding: 'utf8' });
+		assert.equal(z.status, 0, `zbarimg exit ${z.status}: ${z.stderr}`);
+		return z.stdout.replace(/\n$/, '');
+	} finally {
+		fs.unlinkSync(f);
+	}
+}
+
+/* wadeskctl as the schema owner; stderr goes to $WADESK_VAR/log. */
+function ctl(args, input) {
+	const env = {};
+	for (const [k, v] of Object.entries(process.env))
+		if (!k.startsWith('WADESK_'))
+			env[k] = v;
+	env.WADESK_DATABASE_URL = `host=${VAR}/run dbname=wadesk user=wadesk`;
+	const r = spawnSync(path.join(ROOT, BUILD, 'cgi', 'wadeskctl'), args,
+	    { input: input === undefined ? '' : input, encoding: 'utf8', env });
+	fs.appendFileSync(path.join(VAR, 'log', 'wadeskctl-tests.log'),
+	    `$ wadeskctl ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+	return r;
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /* Poll "fn" until it returns truthy or "ms" pass; returns its value. */
@@ -178,5 +215,5 @@ async function runChecks(checks, filter) {
 	return failed;
 }
 
-module.exports = { Browser, BASE, VAR, cookieParse, formCsrf, esc,
-    dbConnect, sleep, until, runChecks };
+module.exports = { Browser, BASE, VAR, ROOT, BUILD, cookieParse, formCsrf,
+    esc, dbConnect, zbar, ctl, sleep, until, runChecks };

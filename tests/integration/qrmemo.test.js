@@ -23,13 +23,10 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
-const { Browser, VAR, dbConnect, until, runChecks } = require('./lib');
+const { Browser, VAR, dbConnect, zbar, ctl, until, runChecks } =
+    require('./lib');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BUILD = process.env.BUILD || 'build/san';
 const ADMIN_PW = process.env.WADESK_ADMIN_PASSWORD;
 const QR = ['2@bWVtby1vbmU=,a2V5LW9uZQ==,c2VjLW9uZQ==,MQ==',
     '2@bWVtby10d28=,a2V5LXR3bw==,c2VjLXR3bw==,Mg==',
@@ -49,34 +46,11 @@ function sha256hex(s) {
 	return crypto.createHash('sha256').update(s).digest('hex');
 }
 
-/* wadeskctl as the schema owner; output goes to $WADESK_VAR/log. */
-function ctl(args) {
-	const env = {};
-	for (const [k, v] of Object.entries(process.env))
-		if (!k.startsWith('WADESK_'))
-			env[k] = v;
-	env.WADESK_DATABASE_URL = `host=${VAR}/run dbname=wadesk user=wadesk`;
-	const r = spawnSync(path.join(ROOT, BUILD, 'cgi', 'wadeskctl'), args,
-	    { input: '', encoding: 'utf8', env });
-	fs.appendFileSync(path.join(VAR, 'log', 'wadeskctl-tests.log'),
-	    `$ wadeskctl ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+/* wadeskctl as the schema owner, insisting on success. */
+function ctlOk(args) {
+	const r = ctl(args);
 	assert.equal(r.status, 0, `wadeskctl ${args.join(' ')}: ${r.stderr}`);
 	return r;
-}
-
-/* Decode a PNG with zbarimg; returns the raw text. */
-function zbar(png) {
-	const f = path.join(os.tmpdir(), `wadesk-memo-${process.pid}-` +
-	    `${crypto.randomBytes(4).toString('hex')}.png`);
-	fs.writeFileSync(f, png);
-	try {
-		const z = spawnSync('zbarimg', ['-q', '--raw', f],
-		    { encoding: 'utf8' });
-		assert.equal(z.status, 0, `zbarimg exit ${z.status}: ${z.stderr}`);
-		return z.stdout.replace(/\n$/, '');
-	} finally {
-		fs.unlinkSync(f);
-	}
 }
 
 /*
@@ -276,11 +250,11 @@ check('memo-qr-cleared-by-sql', async () => {
 check('memo-operator-disabled-by-wadeskctl', async () => {
 	const url = `/accounts/${acct}/qr.png`;
 	await warm(op.b, url, is(200));
-	ctl(['operator', 'disable', 'memo-op']);
+	ctlOk(['operator', 'disable', 'memo-op']);
 	try {
 		await everyWorker(op.b, url, is(303), 'disabled operator');
 	} finally {
-		ctl(['operator', 'enable', 'memo-op']);
+		ctlOk(['operator', 'enable', 'memo-op']);
 	}
 	/* The session was kept; enabled again, it is served again. */
 	await everyWorker(op.b, url, is(200), 'enabled again');

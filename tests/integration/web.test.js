@@ -14,11 +14,10 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { Browser, VAR, esc, dbConnect, until, runChecks, sleep } =
-    require('./lib');
+const { Browser, VAR, esc, dbConnect, zbar, ctl, until, runChecks,
+    sleep } = require('./lib');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD = process.env.BUILD || 'build/san';
@@ -164,35 +163,6 @@ async function heartbeat(ageSeconds = 0) {
 	await q('INSERT INTO daemon_instances (hostname, pid, heartbeat_at) ' +
 	    "VALUES ('integration-test', 4242, now() - make_interval(secs => $1))",
 	    [ageSeconds]);
-}
-
-/* Decode a PNG with zbarimg; returns the raw text. */
-function zbar(png) {
-	const f = path.join(os.tmpdir(), `wadesk-qr-${process.pid}-` +
-	    `${crypto.randomBytes(4).toString('hex')}.png`);
-	fs.writeFileSync(f, png);
-	try {
-		const z = spawnSync('zbarimg', ['-q', '--raw', f],
-		    { encoding: 'utf8' });
-		assert.equal(z.status, 0, `zbarimg exit ${z.status}: ${z.stderr}`);
-		return z.stdout.replace(/\n$/, '');
-	} finally {
-		fs.unlinkSync(f);
-	}
-}
-
-/* wadeskctl as the schema owner; stderr goes to $WADESK_VAR/log. */
-function ctl(args, input) {
-	const env = {};
-	for (const [k, v] of Object.entries(process.env))
-		if (!k.startsWith('WADESK_'))
-			env[k] = v;
-	env.WADESK_DATABASE_URL = `host=${VAR}/run dbname=wadesk user=wadesk`;
-	const r = spawnSync(path.join(ROOT, BUILD, 'cgi', 'wadeskctl'), args,
-	    { input: input === undefined ? '' : input, encoding: 'utf8', env });
-	fs.appendFileSync(path.join(VAR, 'log', 'wadeskctl-tests.log'),
-	    `$ wadeskctl ${args.join(' ')}\n${r.stdout}${r.stderr}`);
-	return r;
 }
 
 /* The route table of cgi/route.c: [[method, pattern, flags]]. */

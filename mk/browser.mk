@@ -4,6 +4,7 @@
 CHECK_SCRIPTS	+= tests/browser/run.sh
 
 # tests/bench/bench_web.sh: wrk against nginx on loopback (static PNG,
-# qr.png, /accounts of 10,000, /health) on the plain "make" build; prints
-# req/s, p99 and ratios next to the targets (about 50 s).
+# qr.png with the memo on and off, /accounts of 10,000, /health) on the
+# plain "make" build; prints req/s, p99 and ratios next to the targets
+# (about 2 min).
 BENCH_CMDS	+= tests/bench/bench_web.sh

@@ -205,6 +205,20 @@ qrmemo_live(void)
 }
 
 /*
+ * The listener's state, for feed_behind(): its LISTEN socket "fd" (-1:
+ * none) and whether it may hold notifications it has read but not
+ * applied yet ("reading" 1).  Set "reading" before reading the socket
+ * and clear it only once what was read has been applied.
+ */
+void
+qrmemo_feed_set(int fd, int reading)
+{
+
+	atomic_store(&feed_reading, reading);
+	atomic_store(&feed_fd, fd);
+}
+
+/*
  * 1 if a notification may have reached this process without being
  * applied yet: bytes wait on the LISTEN socket, or the listener is
  * between reading and applying them.  The socket is looked at first:
@@ -530,10 +544,10 @@ listen_serve(struct qrmemo_listener *l, PGconn *conn, char **why)
 			*why = xstrdup(PQerrorMessage(conn));
 			return 0;
 		}
-		atomic_store(&feed_reading, 0);
+		qrmemo_feed_set(PQsocket(conn), 0);
 		if ((rc = listen_wait(l, PQsocket(conn), POLLIN, -1)) == -1)
 			return -1;
-		atomic_store(&feed_reading, 1);
+		qrmemo_feed_set(PQsocket(conn), 1);
 		if (PQconsumeInput(conn) == 0) {
 			*why = xstrdup(PQerrorMessage(conn));
 			return 0;
@@ -579,20 +593,20 @@ listen_once(struct qrmemo_listener *l, char **why)
 	PGconn	*conn;
 	int	 rc = 0;
 
-	atomic_store(&feed_reading, 1);	/* until the first apply */
+	qrmemo_feed_set(-1, 1);		/* until the first apply */
 	if ((conn = listen_connect(l, why)) == NULL)
 		return *why == NULL ? -1 : 0;
 	PQsetNoticeProcessor(conn, listen_notice, NULL);
 	if (listen_send(l, conn, why) == -1)
 		rc = *why == NULL ? -1 : 0;
 	else {
-		atomic_store(&feed_fd, PQsocket(conn));
+		qrmemo_feed_set(PQsocket(conn), 1);
 		qrmemo_set_live(1);
 		log_info("qr.png memo: listening for changes on %s; answers "
 		    "are kept until the database reports one", QRMEMO_CHANNEL);
 		rc = listen_serve(l, conn, why) == -1 ? -1 : 1;
 		qrmemo_set_live(0);
-		atomic_store(&feed_fd, -1);
+		qrmemo_feed_set(-1, 1);
 	}
 	PQfinish(conn);
 	return rc;

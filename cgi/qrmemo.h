@@ -40,8 +40,7 @@
  *    memo off;
  *  - the request names no other qr_version (?v=N).
  * A change is seen by every request that starts after its
- * notification has reached the LISTEN socket (feed_behind() in
- * qrmemo.c): PostgreSQL sends it when the writing transaction commits,
+ * notification has reached the LISTEN socket (qrmemo_feed_set()): PostgreSQL sends it when the writing transaction commits,
  * within a millisecond on a quiet machine; on an overloaded one its
  * listening backend has been seen to take tens of milliseconds to
  * run, and a request racing it gets the old answer.  A POST answered
@@ -120,6 +119,7 @@ void	qrmemo_forget(int64_t account_id);
 int	qrmemo_notified(const char *payload);
 void	qrmemo_set_live(int live);
 int	qrmemo_live(void);
+void	qrmemo_feed_set(int fd, int reading);
 
 struct qrmemo_listener *qrmemo_listen_start(const char *conninfo);
 void	qrmemo_listen_stop(struct qrmemo_listener *l);

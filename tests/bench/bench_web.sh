@@ -234,8 +234,8 @@ SQL
 # req/s and p99 the rounds' mean and worst, "${1}_ref" the static mean.
 PAIR_SECS=$(( SECS >= 6 ? SECS / 3 : 2 ))
 paired() {
-	local name=$1 url=$2 r ratios="" sum=0 ref=0 p99=0 SECS=$PAIR_SECS
-	for r in 1 2 3; do
+	local name=$1 url=$2 ratios="" sum=0 ref=0 p99=0 SECS=$PAIR_SECS
+	for _ in 1 2 3; do
 		run static "/static/$STATIC_NAME"
 		run "$name" "$url"
 		eval "local got=\$${name}_rps gotp=\$${name}_p99_ms"

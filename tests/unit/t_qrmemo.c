@@ -2,15 +2,19 @@
  * Unit tests for cgi/qrmemo.c: when a remembered qr.png check answer
  * may be used (LISTEN up, no invalidation of its account or flush since
  * it was read, its own deadline, key, qr_version), the race between a
- * query and an invalidation, notification payloads, and that an answer
- * is a copy the memo owns.  The LISTEN connection itself is tested
- * against a real PostgreSQL in tests/integration/qrmemo.test.js.
+ * query and an invalidation, notification payloads, notices still in
+ * flight on the LISTEN socket, and that an answer is a copy the memo
+ * owns.  The LISTEN connection itself is tested against a real
+ * PostgreSQL in tests/integration/qrmemo.test.js.
  */
+#include <sys/socket.h>
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "qrmemo.h"
@@ -227,6 +231,39 @@ payloads(void)
 	return ok;
 }
 
+/*
+ * A notice that has reached the LISTEN socket, or that the listener has
+ * read but not applied, already keeps answers from being used.
+ */
+static int
+notice_in_flight(void)
+{
+	struct qrmemo	 m;
+	char		 c;
+	int		 sv[2], ok;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return T_TRUE(0);
+	qrmemo_set_live(1);
+	qrmemo_init(&m);
+	put1(&m, 42, 1);
+	qrmemo_feed_set(sv[0], 0);
+	ok = T_TRUE(hit(&m, 42));
+	ok = ok && T_INTEQ(write(sv[1], "A", 1), 1);	/* on the socket */
+	ok = ok && T_TRUE(!hit(&m, 42));
+	qrmemo_feed_set(sv[0], 1);			/* being read */
+	ok = ok && T_INTEQ(read(sv[0], &c, 1), 1) && T_TRUE(!hit(&m, 42));
+	qrmemo_feed_set(sv[0], 0);	/* applied: it was another account */
+	ok = ok && T_TRUE(hit(&m, 42));
+	close(sv[1]);			/* the server hung up */
+	ok = ok && T_TRUE(!hit(&m, 42));
+	qrmemo_feed_set(-1, 1);		/* no listener: the epoch decides */
+	ok = ok && T_TRUE(hit(&m, 42));
+	close(sv[0]);
+	qrmemo_free(&m);
+	return ok;
+}
+
 /* The answer's own deadline (session touch or expiry, safety net). */
 static int
 deadline(void)
@@ -425,6 +462,7 @@ main(void)
 		T_CASE(forget_one_account),
 		T_CASE(invalidated_during_read),
 		T_CASE(payloads),
+		T_CASE(notice_in_flight),
 		T_CASE(deadline),
 		T_CASE(key_and_version),
 		T_CASE(replace_and_evict),

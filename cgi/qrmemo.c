@@ -225,9 +225,10 @@ qrmemo_feed_set(int fd, int reading)
  * if it was empty because the listener had just read it, the flag is
  * still set, or else the bumps it made are visible to the stamp check
  * that follows.  This narrows "a change is seen once its notification
- * has arrived" to "once PostgreSQL has sent it", which it does at the
- * writer's commit, before the writer hears back.  A poll() failure
- * (the socket closed meanwhile) counts as behind.
+ * has been applied" to "once PostgreSQL has sent it": the writer's
+ * commit signals our listening backend before the writer hears back,
+ * and that backend sends it as soon as it gets a CPU.  A poll()
+ * failure (the socket closed meanwhile) counts as behind.
  */
 static int
 feed_behind(void)

@@ -145,16 +145,20 @@ chunk_read(void *ctx, char *buf, int len)
 	return (int)n;
 }
 
-/* req_from_params() on "env" and body "body" read "step" at a time. */
+/*
+ * req_from_params() on "env" and body "body" read "step" at a time
+ * (every read after the first failing when "fail").
+ */
 static int
 from_params(struct req *r, char **env, const char *body, size_t step,
-    struct chunks *c, const char **why)
+    int fail, struct chunks *c, const char **why)
 {
 
 	memset(c, 0, sizeof(*c));
 	c->s = body;
 	c->len = strlen(body);
 	c->step = step;
+	c->fail = fail;
 	req_init(r, NULL);
 	*why = NULL;
 	return req_from_params(r, env, chunk_read, c, why);
@@ -181,7 +185,7 @@ params_read(void)
 	const char	*why;
 	int		 ok;
 
-	ok = T_INTEQ(from_params(&r, env, "ignored=1", 4, &c, &why), 0) &&
+	ok = T_INTEQ(from_params(&r, env, "ignored=1", 4, 0, &c, &why), 0) &&
 	    T_INTEQ(r.method, METHOD_GET) && T_STREQ(r.path, "/accounts") &&
 	    T_STREQ(kv_get(&r.query, "status"), "pending") &&
 	    T_STREQ(kv_get(&r.cookies, "wadesk_session"), "ab") &&
@@ -216,7 +220,7 @@ https_only_when_on(void)
 			snprintf(https, sizeof(https), "HTTPS=%s", vals[i]);
 			env[2] = https;
 		}
-		ok = T_INTEQ(from_params(&r, env, "", 1, &c, &why), 0) &&
+		ok = T_INTEQ(from_params(&r, env, "", 1, 0, &c, &why), 0) &&
 		    T_INTEQ(r.is_https, want[i]) && ok;
 		/* The session and login cookies follow it. */
 		http_cookie(&r, "wadesk_session", "ab", 60);
@@ -241,7 +245,8 @@ body_in_pieces(void)
 	int		 ok = 1;
 
 	for (step = 1; step <= 32; step++) {
-		ok = T_INTEQ(from_params(&r, env, body, step, &c, &why), 0) &&
+		ok = T_INTEQ(from_params(&r, env, body, step, 0, &c,
+		    &why), 0) &&
 		    T_INTEQ(r.bad_input, 0) && T_INTEQ(r.form.n, 3) &&
 		    T_STREQ(kv_get(&r.form, "username"), "a b") &&
 		    T_STREQ(kv_get(&r.form, "password"), "x y") &&
@@ -264,16 +269,17 @@ body_without_length(void)
 	const char	*why;
 	int		 ok, i;
 
-	ok = T_INTEQ(from_params(&r, env, "a=1&b=2", 3, &c, &why), 0) &&
+	ok = T_INTEQ(from_params(&r, env, "a=1&b=2", 3, 0, &c, &why), 0) &&
 	    T_INTEQ(r.bad_input, 0) && T_STREQ(kv_get(&r.form, "b"), "2");
 	req_done(&r);
-	ok = T_INTEQ(from_params(&r, env, "", 3, &c, &why), 0) &&
+	ok = T_INTEQ(from_params(&r, env, "", 3, 0, &c, &why), 0) &&
 	    T_INTEQ(r.form.n, 0) && T_INTEQ(r.bad_input, 0) && ok;
 	req_done(&r);
 	buf_init(&big);
 	for (i = 0; big.len <= REQ_BODY_MAX; i++)
 		buf_printf(&big, "k=%d&", i);
-	ok = T_INTEQ(from_params(&r, env, buf_str(&big), 1000, &c, &why),
+	ok = T_INTEQ(from_params(&r, env, buf_str(&big), 1000, 0, &c,
+	    &why),
 	    413) && T_TRUE(why != NULL) && T_INTEQ(r.form.n, 0) &&
 	    T_TRUE(c.pos <= REQ_BODY_MAX + 1) && ok;
 	req_done(&r);
@@ -311,47 +317,32 @@ body_refusals(void)
 	struct chunks	 c;
 	const char	*why;
 	size_t		 i;
-	int		 rc, ok = 1;
+	int		 rc, uri, ok = 1;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		env[0] = "REQUEST_METHOD=POST";
-		env[1] = (char *)cases[i].cl;
-		env[2] = (char *)cases[i].ct;
-		env[3] = NULL;
-		memset(&c, 0, sizeof(c));
-		c.s = cases[i].body;
-		c.len = strlen(cases[i].body);
-		c.step = 1;
-		c.fail = cases[i].fail;
-		req_init(&r, NULL);
-		why = NULL;
-		rc = req_from_params(&r, env, chunk_read, &c, &why);
-		if (!T_INTEQ(rc, cases[i].rc) ||
-		    !T_INTEQ(r.bad_input, 1 /* no URI */ ) ||
-		    !T_TRUE(rc == 0 || why != NULL) ||
-		    !T_TRUE(rc == 0 || r.form.n == 0)) {
-			fprintf(stderr, "case %zu: %s\n", i, cases[i].cl);
-			ok = 0;
+	/* Without a URI bad_input is set anyway; with one, by the body. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (uri = 0; uri < 2; uri++) {
+			env[0] = "REQUEST_METHOD=POST";
+			env[1] = (char *)cases[i].cl;
+			env[2] = uri ? "REQUEST_URI=/login" : NULL;
+			env[3] = (char *)cases[i].ct;
+			env[4] = NULL;
+			if (!uri) {
+				env[2] = env[3];
+				env[3] = NULL;
+			}
+			rc = from_params(&r, env, cases[i].body, 1,
+			    cases[i].fail, &c, &why);
+			if (!T_INTEQ(rc, cases[i].rc) ||
+			    !T_INTEQ(r.bad_input, uri ? cases[i].bad : 1) ||
+			    !T_TRUE(rc == 0 || why != NULL) ||
+			    !T_TRUE(rc == 0 || r.form.n == 0)) {
+				fprintf(stderr, "case %zu: %s\n", i,
+				    cases[i].cl);
+				ok = 0;
+			}
+			req_done(&r);
 		}
-		req_done(&r);
-		/* The same with a URI: bad_input only from the body. */
-		env[3] = env[2];
-		env[2] = "REQUEST_URI=/login";
-		env[4] = NULL;
-		memset(&c, 0, sizeof(c));
-		c.s = cases[i].body;
-		c.len = strlen(cases[i].body);
-		c.step = 1;
-		c.fail = cases[i].fail;
-		req_init(&r, NULL);
-		rc = req_from_params(&r, env, chunk_read, &c, &why);
-		if (!T_INTEQ(rc, cases[i].rc) ||
-		    !T_INTEQ(r.bad_input, cases[i].bad)) {
-			fprintf(stderr, "case %zu: %s\n", i, cases[i].cl);
-			ok = 0;
-		}
-		req_done(&r);
-	}
 	return ok;
 }
 

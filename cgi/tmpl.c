@@ -6,8 +6,9 @@
  * text and key segments; an unknown placeholder, or one in a place
  * where escaping cannot make it safe (a tag or attribute name, an
  * unquoted attribute, an on*, style or srcdoc attribute, the start of
- * a URL attribute, inside <script> or <style>), fails compilation (a
- * srcdoc value is markup once the browser decodes it), so a typo
+ * a URL attribute, inside <script> or <style>, or anywhere after
+ * <noscript> or a "<!--" in a script), fails compilation (a srcdoc value is markup
+ * once the browser decodes it), so a typo
  * or a dangerous template stops start-up instead of rendering.
  *
  * Page code fills placeholders through a callback that may only call
@@ -67,7 +68,9 @@ enum	hctx {
 	HCTX_ATTR_DQ,	/* inside a "..." attribute value */
 	HCTX_ATTR_SQ,	/* inside a '...' attribute value */
 	HCTX_ATTR_UNQ,	/* unquoted attribute value or after '=' */
-	HCTX_RAW,	/* <script> or <style> content */
+	HCTX_RAW,	/* <script>, <style>, <textarea>, <title> ... content */
+	HCTX_POISON,	/* after <!-- in a script, or <noscript>: no
+			   placeholder is safe for the rest of the template */
 	HCTX_COMMENT,	/* <!-- ... --> */
 	HCTX_BOGUS,	/* <!x ...>, <?x ...>, </ ...>: up to '>' */
 };
@@ -77,8 +80,27 @@ struct	hstate {
 	char		 tag[16];	/* current tag name, lower case */
 	char		 attr[16];	/* current attribute name */
 	int		 at_value_start; /* nothing yet in the value */
-	int		 raw_script;	/* RAW ends at </script> (else </style>) */
+	const char	*raw_end;	/* RAW ends at this "</name", or never */
+	int		 raw_unsafe;	/* RAW is script or CSS */
 	int		 after_name;	/* TAG: an attribute name was just read */
+};
+
+/*
+ * Elements whose content is not markup (WHATWG HTML, "parsing HTML
+ * fragments" / the tokenizer's RCDATA, RAWTEXT, script data and
+ * PLAINTEXT states): up to their end tag, or to the end for
+ * <plaintext>, a '<' opens nothing.  An escaped value there is inert
+ * text, except in script and CSS, where it would be code.
+ */
+static const struct {
+	const char	*tag, *end;
+	int		 unsafe;
+} raw_tags[] = {
+	{ "script", "</script", 1 }, { "style", "</style", 1 },
+	{ "textarea", "</textarea", 0 }, { "title", "</title", 0 },
+	{ "xmp", "</xmp", 0 }, { "iframe", "</iframe", 0 },
+	{ "noembed", "</noembed", 0 }, { "noframes", "</noframes", 0 },
+	{ "plaintext", NULL, 0 },
 };
 
 /* HTML's ASCII whitespace. */
@@ -153,11 +175,20 @@ html_scan(struct hstate *h, const char *s, size_t len)
 		case HCTX_TAG:
 			if (c == '>') {
 				h->ctx = HCTX_TEXT;
-				if (strcmp(h->tag, "script") == 0 ||
-				    strcmp(h->tag, "style") == 0) {
-					h->raw_script = h->tag[1] == 'c';
-					h->ctx = HCTX_RAW;
-				}
+				for (n = 0; n < sizeof(raw_tags) /
+				    sizeof(raw_tags[0]); n++)
+					if (strcmp(h->tag, raw_tags[n].tag) == 0) {
+						h->ctx = HCTX_RAW;
+						h->raw_end = raw_tags[n].end;
+						h->raw_unsafe = raw_tags[n].unsafe;
+					}
+				/*
+				 * <noscript> is text with scripting on and
+				 * markup with it off: no one reading of what
+				 * follows is safe.
+				 */
+				if (strcmp(h->tag, "noscript") == 0)
+					h->ctx = HCTX_POISON;
 			} else if (c == '=' && h->after_name) {
 				h->ctx = HCTX_ATTR_UNQ;
 				h->at_value_start = 1;
@@ -200,16 +231,30 @@ html_scan(struct hstate *h, const char *s, size_t len)
 				h->at_value_start = 0;
 			break;
 		case HCTX_RAW:
-			/* Only "</script" then a blank, '/' or '>' ends it. */
-			n = h->raw_script ? 8 : 7;
-			if (len - i > n && strncasecmp(s + i,
-			    h->raw_script ? "</script" : "</style", n) == 0 &&
-			    (html_blank(s[i + n]) || s[i + n] == '/' ||
-			    s[i + n] == '>')) {
+			/*
+			 * In a script, "<!--" may start the "escaped" states
+			 * in which a "</script>" does not end it: refuse
+			 * every placeholder after it.
+			 */
+			if (h->raw_unsafe && len - i >= 4 &&
+			    strncmp(s + i, "<!--", 4) == 0) {
+				h->ctx = HCTX_POISON;
+				break;
+			}
+			/* Only "</name" then a blank, '/' or '>' ends it. */
+			if (h->raw_end == NULL)
+				break;
+			n = strlen(h->raw_end);
+			if (len - i > n && strncasecmp(s + i, h->raw_end,
+			    n) == 0 && (html_blank(s[i + n]) ||
+			    s[i + n] == '/' || s[i + n] == '>')) {
 				h->ctx = HCTX_TAG;
 				lcopy(h->tag, sizeof(h->tag), s + i + 1, n - 1);
+				h->after_name = 0;
 				i += n - 1;
 			}
+			break;
+		case HCTX_POISON:
 			break;
 		case HCTX_BOGUS:
 			if (c == '>')
@@ -251,7 +296,9 @@ html_unsafe(const struct hstate *h)
 				return "at the start of a URL attribute";
 		return NULL;
 	case HCTX_RAW:
-		return "inside <script> or <style>";
+		return h->raw_unsafe ? "inside <script> or <style>" : NULL;
+	case HCTX_POISON:
+		return "after <noscript>, or after <!-- inside a <script>";
 	case HCTX_COMMENT:
 	case HCTX_BOGUS:
 		return "inside a comment";

@@ -181,10 +181,12 @@ check_exact(const char *v)
 /*
  * An independent reading of rendered HTML, after the WHATWG
  * tokenizer's states (data, tag open, tag and attribute names, quoted
- * and unquoted values, comments, bogus comments, script/style raw
- * text), simplified where it cannot matter here.  Returns NULL if every
+ * and unquoted values, comments, bogus comments, the text-only
+ * elements' RCDATA/RAWTEXT/script data), simplified where it cannot
+ * matter here.  Returns NULL if every
  * MARK byte in "s" sits where an escaped value is inert (element text,
- * a comment, or a quoted value of an attribute that is not
+ * a comment, the content of a text-only element other than script and
+ * style, or a quoted value of an attribute that is not
  * an event handler, style or srcdoc and not at the start of a URL
  * attribute), else the name of the place found.
  */
@@ -212,10 +214,15 @@ oracle(const char *s, const char **where)
 	    "background", "ping", "xlink:href", "manifest", "icon",
 	    "longdesc", "usemap", "codebase", "archive" };
 	enum { DATA, TAGNAME, BEFORE_ATTR, ATTRNAME, AFTER_ATTR,
-	    BEFORE_VAL, VAL_DQ, VAL_SQ, VAL_UNQ, COMMENT, BOGUS, RAW } st = DATA;
+	    BEFORE_VAL, VAL_DQ, VAL_SQ, VAL_UNQ, COMMENT, BOGUS, RAW,
+	    POISON } st = DATA;
+	/* Text-only elements; the first two hold code. */
+	static const char *const raws[] = { "script", "style", "textarea",
+	    "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+	    "plaintext" };
 	char	 tag[16] = "", attr[16] = "";
-	size_t	 tl = 0, al = 0, vl = 0, i;
-	int	 c, bad_attr = 0, is_end = 0;
+	size_t	 tl = 0, al = 0, vl = 0, i, n;
+	int	 c, bad_attr = 0, is_end = 0, raw_code = 0;
 
 	for (; *s != '\0'; s++) {
 		c = (unsigned char)*s;
@@ -225,8 +232,11 @@ oracle(const char *s, const char **where)
 			 * Text and comments: an escaped value
 			 * holds no '<' or '>', so it cannot leave them.
 			 */
-			if (st == DATA || st == COMMENT || st == BOGUS)
+			if (st == DATA || st == COMMENT || st == BOGUS ||
+			    (st == RAW && !raw_code))
 				continue;
+			if (st == RAW || st == POISON)
+				return "inside a script or style";
 			if (st != VAL_DQ && st != VAL_SQ)
 				return "outside text and quoted values";
 			if (bad_attr)
@@ -330,12 +340,19 @@ oracle(const char *s, const char **where)
 				s += 2;
 			}
 			break;
+		case POISON:
+			break;
 		case RAW:
-			if (strncasecmp(s, strcmp(tag, "script") == 0 ?
-			    "</script" : "</style", strlen(tag) + 2) == 0 &&
-			    (html_space(s[strlen(tag) + 2]) ||
-			    s[strlen(tag) + 2] == '/' ||
-			    s[strlen(tag) + 2] == '>')) {
+			if (raw_code && strcmp(tag, "script") == 0 &&
+			    strncmp(s, "<!--", 4) == 0) {
+				st = POISON;	/* script data escaped states */
+				break;
+			}
+			n = strlen(tag);
+			if (strcmp(tag, "plaintext") != 0 && s[0] == '<' &&
+			    s[1] == '/' && strncasecmp(s + 2, tag, n) == 0 &&
+			    (html_space(s[n + 2]) || s[n + 2] == '/' ||
+			    s[n + 2] == '>')) {
 				st = TAGNAME;
 				is_end = 1;
 				tl = 0;
@@ -345,8 +362,12 @@ oracle(const char *s, const char **where)
 		}
 		continue;
 tag_end:
-		st = !is_end && (strcmp(tag, "script") == 0 ||
-		    strcmp(tag, "style") == 0) ? RAW : DATA;
+		st = DATA;
+		for (i = 0; !is_end && i < sizeof(raws) / sizeof(raws[0]); i++)
+			if (strcmp(tag, raws[i]) == 0) {
+				st = RAW;
+				raw_code = i < 2;
+			}
 	}
 	return NULL;
 }

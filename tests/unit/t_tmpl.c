@@ -179,6 +179,11 @@ unsafe_places_rejected(void)
 		"<iframe srcdoc=\"@@label@@\"></iframe>",
 		"<object data=\"@@label@@\"></object>",
 		"<video poster=\"@@label@@\"></video>",
+		"<textarea><a title=\"</textarea><script>\">@@label@@",
+		"<script><!--<script></script>@@label@@",
+		"<title></title ><style>@@label@@</style>",
+		"<noscript><a title=\"</noscript><script>\">@@label@@",
+		"<noscript><style>@@label@@</style></noscript>",
 	};
 	size_t	 i;
 	int	 ok = 1;
@@ -205,6 +210,8 @@ safe_places_accepted(void)
 		"<!DOCTYPE html><p title=\"@@label@@\">x</p>",
 		"</p title=\"x\"><p>@@label@@</p>",
 		"<video poster=\"/static/@@label@@\"></video>",
+		"<title>@@label@@</title>",
+		"<textarea><script>@@label@@</textarea>",
 	};
 	size_t	 i;
 	int	 ok = 1;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Build one libFuzzer target of mk/wa_client.mk and run it for a fixed
-# time: "tests/wa/fuzz.sh NAME SECONDS".  Prints "ok fuzz_NAME" when the
-# run finds nothing, "FAIL ..." with the crash output otherwise.
+# Build one libFuzzer target (FUZZ_TARGETS in mk/*.mk) and run it for a
+# fixed time: "tests/wa/fuzz.sh NAME SECONDS".  Prints "ok fuzz_NAME"
+# when the run finds nothing, "FAIL ..." with the crash output
+# otherwise (the input that failed is kept as tests/logs/crash-*).
 name=$1
 secs=${2:-10}
 build=${BUILD:-build/san}

@@ -111,6 +111,27 @@ html_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
+/* The '>' that ends the tag h->tag: text, or a text-only element. */
+static void
+tag_end(struct hstate *h)
+{
+	size_t	 i;
+
+	h->ctx = HCTX_TEXT;
+	for (i = 0; i < sizeof(raw_tags) / sizeof(raw_tags[0]); i++)
+		if (strcmp(h->tag, raw_tags[i].tag) == 0) {
+			h->ctx = HCTX_RAW;
+			h->raw_end = raw_tags[i].end;
+			h->raw_unsafe = raw_tags[i].unsafe;
+		}
+	/*
+	 * <noscript> is text with scripting on and markup with it off:
+	 * no one reading of what follows is safe.
+	 */
+	if (strcmp(h->tag, "noscript") == 0)
+		h->ctx = HCTX_POISON;
+}
+
 static void
 lcopy(char *dst, size_t dstsz, const char *s, size_t len)
 {
@@ -173,23 +194,9 @@ html_scan(struct hstate *h, const char *s, size_t len)
 			i += n;
 			break;
 		case HCTX_TAG:
-			if (c == '>') {
-				h->ctx = HCTX_TEXT;
-				for (n = 0; n < sizeof(raw_tags) /
-				    sizeof(raw_tags[0]); n++)
-					if (strcmp(h->tag, raw_tags[n].tag) == 0) {
-						h->ctx = HCTX_RAW;
-						h->raw_end = raw_tags[n].end;
-						h->raw_unsafe = raw_tags[n].unsafe;
-					}
-				/*
-				 * <noscript> is text with scripting on and
-				 * markup with it off: no one reading of what
-				 * follows is safe.
-				 */
-				if (strcmp(h->tag, "noscript") == 0)
-					h->ctx = HCTX_POISON;
-			} else if (c == '=' && h->after_name) {
+			if (c == '>')
+				tag_end(h);
+			else if (c == '=' && h->after_name) {
 				h->ctx = HCTX_ATTR_UNQ;
 				h->at_value_start = 1;
 				h->after_name = 0;
@@ -219,7 +226,7 @@ html_scan(struct hstate *h, const char *s, size_t len)
 				h->ctx = h->at_value_start ? HCTX_ATTR_UNQ :
 				    HCTX_TAG;
 			else if (c == '>')
-				h->ctx = HCTX_TEXT;
+				tag_end(h);
 			else
 				h->at_value_start = 0;
 			break;

@@ -184,6 +184,7 @@ unsafe_places_rejected(void)
 		"<title></title ><style>@@label@@</style>",
 		"<noscript><a title=\"</noscript><script>\">@@label@@",
 		"<noscript><style>@@label@@</style></noscript>",
+		"<style media=all>@@label@@</style>",
 	};
 	size_t	 i;
 	int	 ok = 1;

@@ -621,7 +621,7 @@ check('integ-chunked-form', async () => {
 			await sleep(20);
 		},
 	});
-	const res = await fetch(new URL('/login', g.url || process.env.WADESK_URL),
+	const res = await fetch(new URL('/login', process.env.WADESK_URL),
 	    { method: 'POST', body: stream, duplex: 'half', redirect: 'manual',
 	    headers: { 'content-type': 'application/x-www-form-urlencoded',
 	    cookie: b.cookieHeader() } });

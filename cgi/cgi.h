@@ -155,8 +155,17 @@ typedef void	(*route_fn)(struct req *);
 struct tout;
 typedef int	(*tmpl_keyfn)(struct tout *, enum tkey, void *);
 
+/*
+ * Body reader for req_from_params(): up to "len" bytes into "buf";
+ * returns the count (any size from 1 to "len"), 0 at the end, -1 on error.
+ */
+typedef int	(*req_read_fn)(void *ctx, char *buf, int len);
+
 /* req.c */
 void		 req_init(struct req *r, struct worker *w);
+int		 req_from_params(struct req *r, char *const *envp,
+		    req_read_fn rd, void *ctx, const char **why);
+const char	*req_param(char *const *envp, const char *name);
 void		 req_reset(struct req *r);
 int		 req_decode_pairs(struct kvlist *l, const char *s, size_t len,
 		    int sep);
@@ -227,7 +236,7 @@ int		 auth_csrf_ok(struct req *r);
 int		 auth_bearer_ok(const struct req *r, const char *key);
 
 /* metrics.c */
-void		 metrics_count(size_t route, int code);
+void		 metrics_count(const char *route, int code);
 void		 metrics_write(struct buf *out);
 
 /* page_*.c: handlers, one per route (route.c holds the table). */

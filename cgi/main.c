@@ -43,79 +43,30 @@ struct	thread {
 	int		 listen_fd;
 };
 
-/* Read exactly "len" bytes of body from "in" into "r"'s form. */
+/* req_read_fn over the request's FastCGI STDIN stream. */
 static int
-body_read(struct req *r, FCGX_Stream *in, size_t len)
+fcgi_read(void *ctx, char *buf, int len)
 {
-	char	*body;
-	int	 n, rc = 0;
 
-	body = xmalloc(len + 1);
-	n = FCGX_GetStr(body, (int)len, in);
-	if (n < 0 || (size_t)n != len)
-		rc = -1;
-	else if (req_decode_pairs(&r->form, body, len, '&') == -1)
-		rc = -1;
-	free(body);
-	return rc;
+	return FCGX_GetStr(buf, len, ctx);
 }
 
 /*
- * Fill "r" from the request's PARAMS and body.  Sets an error status
- * (400, 413, 415) when the input is unacceptable; returns 0 if the
- * request should be dispatched, -1 if the error answer is final.
+ * Fill "r" from the request's PARAMS and body (req_from_params).
+ * Returns 0 if the request should be dispatched, -1 if the error
+ * answer (400, 413, 415) is final.
  */
 static int
 req_from_fcgi(struct req *r, FCGX_Request *fr)
 {
-	const char	*uri, *cl, *ct, *v;
-	char		*end;
-	unsigned long	 len = 0;
+	const char	*why = NULL;
+	int		 code;
 
-	r->method = req_method_parse(FCGX_GetParam("REQUEST_METHOD",
-	    fr->envp));
-	if ((uri = FCGX_GetParam("REQUEST_URI", fr->envp)) == NULL)
-		uri = FCGX_GetParam("DOCUMENT_URI", fr->envp);
-	if (req_set_path(r, uri) == -1) {
-		free(r->path);
-		r->path = xstrdup("/");
-		r->bad_input = 1;
-	}
-	if ((v = FCGX_GetParam("HTTP_COOKIE", fr->envp)) != NULL &&
-	    req_parse_cookies(&r->cookies, v) == -1)
-		r->bad_input = 1;
-	if ((v = FCGX_GetParam("REMOTE_ADDR", fr->envp)) != NULL)
-		r->remote_addr = v;
-	v = FCGX_GetParam("HTTPS", fr->envp);
-	r->is_https = v != NULL && strcmp(v, "on") == 0;
-	r->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
-
-	if (r->method != METHOD_POST)
+	if ((code = req_from_params(r, fr->envp, fcgi_read, fr->in,
+	    &why)) == 0)
 		return 0;
-	if ((cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp)) != NULL &&
-	    *cl != '\0') {
-		errno = 0;
-		len = strtoul(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || cl[0] == '-') {
-			http_error(r, 400, "Bad Content-Length.");
-			return -1;
-		}
-	}
-	if (len > REQ_BODY_MAX) {
-		http_error(r, 413, "The form is too large.");
-		return -1;
-	}
-	if (len == 0)
-		return 0;
-	ct = FCGX_GetParam("CONTENT_TYPE", fr->envp);
-	if (ct == NULL || strncasecmp(ct,
-	    "application/x-www-form-urlencoded", 33) != 0) {
-		http_error(r, 415, "Forms must be URL-encoded.");
-		return -1;
-	}
-	if (body_read(r, fr->in, len) == -1)
-		r->bad_input = 1;
-	return 0;
+	http_error(r, code, why);
+	return -1;
 }
 
 /* Send the buffered response; HEAD gets the headers only. */
@@ -175,7 +126,7 @@ worker_main(void *arg)
 			else
 				route_dispatch(&r);
 		} else
-			metrics_count(route_count(), r.status);
+			metrics_count(route_pattern(route_count()), r.status);
 		resp_send(&r, &fr);
 		FCGX_Finish_r(&fr);
 	}

@@ -2,16 +2,22 @@
  * Process-wide request counters for GET /metrics:
  * wadesk_http_requests_total{route, code}.  Worker threads count under
  * one mutex; the table is small (routes x distinct codes).
+ *
+ * Dependencies point one way, route.c -> metrics.c: the dispatcher
+ * counts here and names a route by its pattern string (static, as
+ * route_pattern() returns it), so this file needs nothing from the
+ * route table and the router is the only place that knows routes.
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cgi.h"
 
 #define	METRIC_SLOTS	256
 
 struct	metric {
-	size_t		 route;		/* index; route_count() = "other" */
+	const char	*route;		/* pattern, static; "other" */
 	int		 code;
 	uint64_t	 n;
 };
@@ -20,15 +26,19 @@ static pthread_mutex_t	 metrics_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct metric	 metrics[METRIC_SLOTS];
 static size_t		 nmetrics;
 
-/* Count one answer "code" on route index "route". */
+/*
+ * Count one answer "code" on the route with pattern "route" (a string
+ * that lives as long as the process, e.g. route_pattern()'s).
+ */
 void
-metrics_count(size_t route, int code)
+metrics_count(const char *route, int code)
 {
 	size_t	 i;
 
 	pthread_mutex_lock(&metrics_lock);
 	for (i = 0; i < nmetrics; i++)
-		if (metrics[i].route == route && metrics[i].code == code)
+		if (metrics[i].code == code &&
+		    strcmp(metrics[i].route, route) == 0)
 			break;
 	if (i == nmetrics && nmetrics < METRIC_SLOTS) {
 		metrics[i].route = route;
@@ -53,7 +63,7 @@ metrics_write(struct buf *out)
 	pthread_mutex_lock(&metrics_lock);
 	for (i = 0; i < nmetrics; i++)
 		buf_printf(out, "wadesk_http_requests_total{route=\"%s\","
-		    "code=\"%d\"} %llu\n", route_pattern(metrics[i].route),
+		    "code=\"%d\"} %llu\n", metrics[i].route,
 		    metrics[i].code, (unsigned long long)metrics[i].n);
 	pthread_mutex_unlock(&metrics_lock);
 }

@@ -3,10 +3,15 @@
  * req.  Everything here parses hostile bytes, so every decoder has a
  * limit and refuses what it cannot represent (NUL bytes, bad percent
  * escapes, too many fields) rather than guessing.  No FCGX_* here:
- * main.c feeds it strings, and tests call it directly.
+ * libfcgi parses the FastCGI records themselves (framing, name-value
+ * lengths, STDIN pieces); main.c hands req_from_params() the PARAMS
+ * array and a body reader, and the tests and tests/fuzz/fuzz_params.c
+ * call it directly.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cgi.h"
@@ -200,6 +205,126 @@ req_set_path(struct req *r, const char *uri)
 	    req_decode_pairs(&r->query, q + 1, strlen(q + 1), '&') == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * The value of FastCGI parameter "name" in "envp" (a NULL-terminated
+ * array of "NAME=value" strings, as libfcgi's FCGX_GetParam reads it):
+ * the first match, borrowed, or NULL.
+ */
+const char *
+req_param(char *const *envp, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	if (envp == NULL)
+		return NULL;
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/*
+ * Read the body through "rd" (which may return it in pieces of any
+ * size) into "out": exactly "want" bytes when "want" is not
+ * (size_t)-1, else up to end of stream.  Reads at most REQ_BODY_MAX + 1
+ * bytes.  Returns 0, or -1 on a read error or a short body.
+ */
+static int
+body_read(struct buf *out, size_t want, req_read_fn rd, void *ctx)
+{
+	char	 piece[4096];
+	size_t	 cap = want == (size_t)-1 ? REQ_BODY_MAX + 1 : want;
+	int	 n, ask;
+
+	while (out->len < cap) {
+		ask = cap - out->len < sizeof(piece) ?
+		    (int)(cap - out->len) : (int)sizeof(piece);
+		if ((n = rd(ctx, piece, ask)) < 0 || n > ask)
+			return -1;
+		if (n == 0)
+			break;
+		buf_append(out, piece, (size_t)n);
+	}
+	return want == (size_t)-1 || out->len == want ? 0 : -1;
+}
+
+/*
+ * Fill "r" from FastCGI PARAMS "envp" (borrowed: REMOTE_ADDR and
+ * HTTP_AUTHORIZATION point into it, so it must outlive "r"'s use) and,
+ * for a POST, the urlencoded body read through "rd" with "ctx".
+ * Without a CONTENT_LENGTH (a chunked request passed on unbuffered)
+ * the body is read to its end.  Input that does not decode (URI,
+ * cookies, form) sets r->bad_input, which route_dispatch() answers
+ * with 400.  Returns 0 to dispatch, or the HTTP status that answers the
+ * request at once (400 bad Content-Length, 413 body over REQ_BODY_MAX,
+ * 415 not urlencoded) with a sentence for the page in "*why".
+ */
+int
+req_from_params(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
+    const char **why)
+{
+	const char	*uri, *cl, *ct, *v;
+	char		*end;
+	size_t		 len = (size_t)-1;
+	unsigned long	 n;
+	struct buf	 body;
+	int		 rc = 0;
+
+	r->method = req_method_parse(req_param(envp, "REQUEST_METHOD"));
+	if ((uri = req_param(envp, "REQUEST_URI")) == NULL)
+		uri = req_param(envp, "DOCUMENT_URI");
+	if (req_set_path(r, uri) == -1) {
+		free(r->path);
+		r->path = xstrdup("/");
+		r->bad_input = 1;
+	}
+	if ((v = req_param(envp, "HTTP_COOKIE")) != NULL &&
+	    req_parse_cookies(&r->cookies, v) == -1)
+		r->bad_input = 1;
+	if ((v = req_param(envp, "REMOTE_ADDR")) != NULL)
+		r->remote_addr = v;
+	/* nginx: fastcgi_param HTTPS $https ("on" over TLS, else ""). */
+	v = req_param(envp, "HTTPS");
+	r->is_https = v != NULL && strcasecmp(v, "on") == 0;
+	r->authorization = req_param(envp, "HTTP_AUTHORIZATION");
+
+	if (r->method != METHOD_POST)
+		return 0;
+	if ((cl = req_param(envp, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		errno = 0;
+		n = strtoul(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || cl[0] < '0' || cl[0] > '9') {
+			*why = "Bad Content-Length.";
+			return 400;
+		}
+		if (n > REQ_BODY_MAX) {
+			*why = "The form is too large.";
+			return 413;
+		}
+		len = (size_t)n;
+	}
+	if (len == 0)
+		return 0;
+	buf_init(&body);
+	if (body_read(&body, len, rd, ctx) == -1)
+		r->bad_input = 1;
+	else if (body.len > REQ_BODY_MAX) {
+		*why = "The form is too large.";
+		rc = 413;
+	} else if (body.len > 0) {
+		ct = req_param(envp, "CONTENT_TYPE");
+		if (ct == NULL || strncasecmp(ct,
+		    "application/x-www-form-urlencoded", 33) != 0) {
+			*why = "Forms must be URL-encoded.";
+			rc = 415;
+		} else if (req_decode_pairs(&r->form, buf_str(&body),
+		    body.len, '&') == -1)
+			r->bad_input = 1;
+	}
+	buf_free(&body);
+	return rc;
 }
 
 /* Map a REQUEST_METHOD value to enum http_method. */

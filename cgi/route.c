@@ -267,5 +267,5 @@ route_dispatch(struct req *r)
 	if (r->method == METHOD_POST)
 		qrmemo_bump();
 out:
-	metrics_count(r->route, r->status);
+	metrics_count(route_pattern(r->route), r->status);
 }

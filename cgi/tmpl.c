@@ -5,8 +5,10 @@
  * kcgi's khttp_template).  Templates are compiled once at start-up into
  * text and key segments; an unknown placeholder, or one in a place
  * where escaping cannot make it safe (a tag or attribute name, an
- * unquoted attribute, an on* or style attribute, the start of a URL
- * attribute, inside <script> or <style>), fails compilation, so a typo
+ * unquoted attribute, an on*, style or srcdoc attribute, the start of
+ * a URL attribute, inside <script> or <style>, or anywhere after
+ * <noscript> or a "<!--" in a script), fails compilation (a srcdoc value is markup
+ * once the browser decodes it), so a typo
  * or a dangerous template stops start-up instead of rendering.
  *
  * Page code fills placeholders through a callback that may only call
@@ -66,8 +68,11 @@ enum	hctx {
 	HCTX_ATTR_DQ,	/* inside a "..." attribute value */
 	HCTX_ATTR_SQ,	/* inside a '...' attribute value */
 	HCTX_ATTR_UNQ,	/* unquoted attribute value or after '=' */
-	HCTX_RAW,	/* <script> or <style> content */
+	HCTX_RAW,	/* <script>, <style>, <textarea>, <title> ... content */
+	HCTX_POISON,	/* after <!-- in a script, or <noscript>: no
+			   placeholder is safe for the rest of the template */
 	HCTX_COMMENT,	/* <!-- ... --> */
+	HCTX_BOGUS,	/* <!x ...>, <?x ...>, </ ...>: up to '>' */
 };
 
 struct	hstate {
@@ -75,8 +80,57 @@ struct	hstate {
 	char		 tag[16];	/* current tag name, lower case */
 	char		 attr[16];	/* current attribute name */
 	int		 at_value_start; /* nothing yet in the value */
-	int		 raw_script;	/* RAW ends at </script> (else </style>) */
+	const char	*raw_end;	/* RAW ends at this "</name", or never */
+	int		 raw_unsafe;	/* RAW is script or CSS */
+	int		 after_name;	/* TAG: an attribute name was just read */
 };
+
+/*
+ * Elements whose content is not markup (WHATWG HTML, "parsing HTML
+ * fragments" / the tokenizer's RCDATA, RAWTEXT, script data and
+ * PLAINTEXT states): up to their end tag, or to the end for
+ * <plaintext>, a '<' opens nothing.  An escaped value there is inert
+ * text, except in script and CSS, where it would be code.
+ */
+static const struct {
+	const char	*tag, *end;
+	int		 unsafe;
+} raw_tags[] = {
+	{ "script", "</script", 1 }, { "style", "</style", 1 },
+	{ "textarea", "</textarea", 0 }, { "title", "</title", 0 },
+	{ "xmp", "</xmp", 0 }, { "iframe", "</iframe", 0 },
+	{ "noembed", "</noembed", 0 }, { "noframes", "</noframes", 0 },
+	{ "plaintext", NULL, 0 },
+};
+
+/* HTML's ASCII whitespace. */
+static int
+html_blank(char c)
+{
+
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+/* The '>' that ends the tag h->tag: text, or a text-only element. */
+static void
+tag_end(struct hstate *h)
+{
+	size_t	 i;
+
+	h->ctx = HCTX_TEXT;
+	for (i = 0; i < sizeof(raw_tags) / sizeof(raw_tags[0]); i++)
+		if (strcmp(h->tag, raw_tags[i].tag) == 0) {
+			h->ctx = HCTX_RAW;
+			h->raw_end = raw_tags[i].end;
+			h->raw_unsafe = raw_tags[i].unsafe;
+		}
+	/*
+	 * <noscript> is text with scripting on and markup with it off:
+	 * no one reading of what follows is safe.
+	 */
+	if (strcmp(h->tag, "noscript") == 0)
+		h->ctx = HCTX_POISON;
+}
 
 static void
 lcopy(char *dst, size_t dstsz, const char *s, size_t len)
@@ -101,38 +155,66 @@ html_scan(struct hstate *h, const char *s, size_t len)
 		case HCTX_TEXT:
 			if (c != '<')
 				break;
+			/*
+			 * As browsers read it (WHATWG HTML, "tag open
+			 * state"): '<' opens markup only before a letter,
+			 * '/', '!' or '?'; else it is text ("1 < 2"), and
+			 * a <style> after it is a real one.  A '<' that
+			 * ends the literal (a placeholder follows) opens a
+			 * tag, so "<@@x@@" stays refused.
+			 */
+			if (i + 1 < len && !isalpha((unsigned char)s[i + 1]) &&
+			    strchr("/!?", s[i + 1]) == NULL)
+				break;
 			if (len - i >= 4 && strncmp(s + i, "<!--", 4) == 0) {
 				h->ctx = HCTX_COMMENT;
 				i += 3;
 				break;
 			}
-			n = strspn(s + i + 1, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/!");
+			/* <!DOCTYPE, <?x, </ without a name: up to '>'. */
+			if (i + 1 < len && (s[i + 1] == '!' || s[i + 1] == '?' ||
+			    (s[i + 1] == '/' && (i + 2 >= len ||
+			    !isalpha((unsigned char)s[i + 2]))))) {
+				h->ctx = HCTX_BOGUS;
+				i++;
+				break;
+			}
+			/*
+			 * The tag name runs to a blank, '/' or '>' (so
+			 * "<a=\"" is all name, as browsers read it).
+			 */
+			n = s[i + 1] == '/';
+			n += strcspn(s + i + 1 + n, " \t\n\f\r/>");
 			if (n > len - i - 1)
 				n = len - i - 1;
 			lcopy(h->tag, sizeof(h->tag), s + i + 1, n);
 			h->ctx = HCTX_TAG;
 			h->attr[0] = '\0';
+			h->after_name = 0;
 			i += n;
 			break;
 		case HCTX_TAG:
-			if (c == '>') {
-				h->ctx = HCTX_TEXT;
-				if (strcmp(h->tag, "script") == 0 ||
-				    strcmp(h->tag, "style") == 0) {
-					h->raw_script = h->tag[1] == 'c';
-					h->ctx = HCTX_RAW;
-				}
-			} else if (c == '=') {
+			if (c == '>')
+				tag_end(h);
+			else if (c == '=' && h->after_name) {
 				h->ctx = HCTX_ATTR_UNQ;
 				h->at_value_start = 1;
-			} else if (isalpha((unsigned char)c) || c == '-') {
-				n = strspn(s + i, "abcdefghijklmnopqrstuvwxyz"
-				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_:");
+				h->after_name = 0;
+			} else if (c == '/')
+				h->after_name = 0;
+			else if (!html_blank(c)) {
+				/*
+				 * An attribute name runs to a blank, '/',
+				 * '>' or '=' and may begin with '=' (WHATWG
+				 * "attribute name state"): in <a ="x"> the
+				 * quotes are part of a name, not a value.
+				 */
+				n = 1 + strcspn(s + i + 1, " \t\n\f\r/>=");
 				if (n > len - i)
 					n = len - i;
 				lcopy(h->attr, sizeof(h->attr), s + i, n);
 				i += n - 1;
+				h->after_name = 1;
 			}
 			break;
 		case HCTX_ATTR_UNQ:
@@ -140,11 +222,11 @@ html_scan(struct hstate *h, const char *s, size_t len)
 				h->ctx = HCTX_ATTR_DQ;
 			else if (c == '\'' && h->at_value_start)
 				h->ctx = HCTX_ATTR_SQ;
-			else if (c == ' ' || c == '\t' || c == '\n')
+			else if (html_blank(c))
 				h->ctx = h->at_value_start ? HCTX_ATTR_UNQ :
 				    HCTX_TAG;
 			else if (c == '>')
-				h->ctx = HCTX_TEXT;
+				tag_end(h);
 			else
 				h->at_value_start = 0;
 			break;
@@ -156,13 +238,34 @@ html_scan(struct hstate *h, const char *s, size_t len)
 				h->at_value_start = 0;
 			break;
 		case HCTX_RAW:
-			n = h->raw_script ? 8 : 7;
-			if (len - i >= n && strncasecmp(s + i,
-			    h->raw_script ? "</script" : "</style", n) == 0) {
+			/*
+			 * In a script, "<!--" may start the "escaped" states
+			 * in which a "</script>" does not end it: refuse
+			 * every placeholder after it.
+			 */
+			if (h->raw_unsafe && len - i >= 4 &&
+			    strncmp(s + i, "<!--", 4) == 0) {
+				h->ctx = HCTX_POISON;
+				break;
+			}
+			/* Only "</name" then a blank, '/' or '>' ends it. */
+			if (h->raw_end == NULL)
+				break;
+			n = strlen(h->raw_end);
+			if (len - i > n && strncasecmp(s + i, h->raw_end,
+			    n) == 0 && (html_blank(s[i + n]) ||
+			    s[i + n] == '/' || s[i + n] == '>')) {
 				h->ctx = HCTX_TAG;
 				lcopy(h->tag, sizeof(h->tag), s + i + 1, n - 1);
+				h->after_name = 0;
 				i += n - 1;
 			}
+			break;
+		case HCTX_POISON:
+			break;
+		case HCTX_BOGUS:
+			if (c == '>')
+				h->ctx = HCTX_TEXT;
 			break;
 		case HCTX_COMMENT:
 			if (len - i >= 3 && strncmp(s + i, "-->", 3) == 0) {
@@ -178,8 +281,11 @@ html_scan(struct hstate *h, const char *s, size_t len)
 static const char *
 html_unsafe(const struct hstate *h)
 {
+	/* Attributes whose value may be a URL (javascript: runs). */
 	static const char *const urls[] = {
-	    "href", "src", "action", "formaction", "content", "srcset" };
+	    "href", "src", "action", "formaction", "content", "srcset",
+	    "data", "poster", "cite", "background", "ping", "xlink:href",
+	    "manifest", "icon", "longdesc", "usemap", "codebase", "archive" };
 	size_t	 i;
 
 	switch (h->ctx) {
@@ -188,15 +294,20 @@ html_unsafe(const struct hstate *h)
 	case HCTX_ATTR_DQ:
 	case HCTX_ATTR_SQ:
 		if (strncmp(h->attr, "on", 2) == 0 ||
-		    strcmp(h->attr, "style") == 0)
-			return "inside an event handler or style attribute";
+		    strcmp(h->attr, "style") == 0 ||
+		    strcmp(h->attr, "srcdoc") == 0)
+			return "inside an event handler, style or srcdoc "
+			    "attribute";
 		for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
 			if (strcmp(h->attr, urls[i]) == 0 && h->at_value_start)
 				return "at the start of a URL attribute";
 		return NULL;
 	case HCTX_RAW:
-		return "inside <script> or <style>";
+		return h->raw_unsafe ? "inside <script> or <style>" : NULL;
+	case HCTX_POISON:
+		return "after <noscript>, or after <!-- inside a <script>";
 	case HCTX_COMMENT:
+	case HCTX_BOGUS:
 		return "inside a comment";
 	default:
 		return "in a tag, attribute name or unquoted attribute";

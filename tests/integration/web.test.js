@@ -17,7 +17,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { Browser, VAR, esc, dbConnect, zbar, ctl, until, runChecks,
-    sleep } = require('./lib');
+    sleep, cookieParse } = require('./lib');
+const { fcgiRequest } = require('./fcgi');
+const { startTlsNginx, httpsRequest } = require('./tls');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD = process.env.BUILD || 'build/san';
@@ -474,6 +476,128 @@ check('integ-sign-in-cookie-flags', async () => {
 	r = await b.req('HEAD', '/');
 	assert.equal(r.status, 200);
 	assert.equal(r.body.length, 0);
+});
+
+/*
+ * Behind TLS nginx passes HTTPS=on ("fastcgi_param HTTPS $https", see
+ * INSTALL); the test stack has no TLS front, so these requests go to
+ * the FastCGI socket directly with the PARAMS such an nginx sends.
+ * Over HTTPS every cookie we set (pre-session, session, and their
+ * clearing) carries Secure; over plain HTTP (no HTTPS, or the empty
+ * value $https has there, or "off") none does.
+ */
+check('integ-https-secure-cookies', async () => {
+	const sock = path.join(VAR, 'run', 'wadesk.sock');
+	const send = (https, method, uri, cookie, form) => {
+		const body = form ? new URLSearchParams(form).toString() : '';
+		const p = { REQUEST_METHOD: method, REQUEST_URI: uri,
+		    DOCUMENT_URI: uri.split('?')[0], REMOTE_ADDR: '127.0.0.1',
+		    SERVER_PROTOCOL: 'HTTP/1.1' };
+		if (https !== undefined)
+			p.HTTPS = https;
+		if (cookie)
+			p.HTTP_COOKIE = cookie;
+		if (form) {
+			p.CONTENT_TYPE = 'application/x-www-form-urlencoded';
+			p.CONTENT_LENGTH = Buffer.byteLength(body);
+		}
+		return fcgiRequest(sock, p, body);
+	};
+	for (const https of ['on', undefined, '', 'off']) {
+		const secure = https === 'on';
+		const how = `HTTPS=${https === undefined ? '(unset)' : https}`;
+		const flags = (r, name) => {
+			const sc = r.cookies.map(cookieParse)
+			    .find((c) => c.name === name);
+			assert.ok(sc, `${how}: no ${name} cookie`);
+			assert.equal('secure' in sc.attrs, secure,
+			    `${how}: ${name} Secure flag`);
+			assert.ok(sc.attrs.httponly, `${how}: ${name} HttpOnly`);
+			return sc;
+		};
+		let r = await send(https, 'GET', '/login');
+		assert.equal(r.status, 200, how);
+		const login = flags(r, 'wadesk_login').value;
+		r = await send(https, 'POST', '/login', `wadesk_login=${login}`,
+		    { csrf: login, username: 'admin', password: ADMIN_PW });
+		assert.equal(r.status, 303, `${how}: sign-in`);
+		const session = flags(r, 'wadesk_session').value;
+		assert.equal(flags(r, 'wadesk_login').attrs['max-age'], '0');
+		r = await send(https, 'GET', '/', `wadesk_session=${session}`);
+		assert.equal(r.status, 200, `${how}: signed in`);
+		const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(r.body)[1];
+		r = await send(https, 'POST', '/logout',
+		    `wadesk_session=${session}`, { csrf });
+		assert.equal(r.status, 303, `${how}: sign-out`);
+		assert.equal(flags(r, 'wadesk_session').attrs['max-age'], '0');
+	}
+});
+
+/*
+ * The same through nginx/wadesk.conf itself, over real TLS (a second
+ * nginx with a throw-away certificate, tests/integration/tls.js): the
+ * block INSTALL deploys passes HTTPS=on, so the cookies carry Secure;
+ * its port-80 block sends plain HTTP to https://.
+ */
+check('integ-https-nginx-tls-block', async () => {
+	const tls = await startTlsNginx(VAR, ROOT);
+	try {
+		const secureOf = (r, name) => {
+			const c = r.cookies.map(cookieParse)
+			    .find((x) => x.name === name);
+			assert.ok(c, `no ${name} cookie over TLS`);
+			return 'secure' in c.attrs;
+		};
+		let r = await httpsRequest(tls.url + '/login', tls.ca, 'GET');
+		assert.equal(r.status, 200);
+		assert.ok(r.headers['strict-transport-security'], 'no HSTS');
+		assert.ok(secureOf(r, 'wadesk_login'), 'wadesk_login not Secure');
+		const login = cookieParse(r.cookies.find((c) =>
+		    c.startsWith('wadesk_login='))).value;
+		const body = new URLSearchParams({ csrf: login,
+		    username: 'admin', password: ADMIN_PW }).toString();
+		r = await httpsRequest(tls.url + '/login', tls.ca, 'POST', {
+		    cookie: `wadesk_login=${login}`,
+		    'content-type': 'application/x-www-form-urlencoded',
+		    'content-length': Buffer.byteLength(body) }, body);
+		assert.equal(r.status, 303, 'sign-in over TLS');
+		assert.ok(secureOf(r, 'wadesk_session'),
+		    'wadesk_session not Secure');
+		const res = await fetch(tls.httpUrl + '/login',
+		    { redirect: 'manual' });
+		assert.equal(res.status, 301);
+		assert.equal(res.headers.get('location'), 'https://127.0.0.1/login');
+	} finally {
+		tls.stop();
+	}
+});
+
+/*
+ * A form sent with Transfer-Encoding: chunked (no Content-Length) is
+ * read whole: the sign-in gets its fields, in whatever pieces they come.
+ */
+check('integ-chunked-form', async () => {
+	const b = new Browser('chunked');
+	const g = await b.get('/login');
+	const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(g.text)[1];
+	const body = new URLSearchParams({ csrf, username: 'admin',
+	    password: ADMIN_PW }).toString();
+	const pieces = [body.slice(0, 7), body.slice(7, 80), body.slice(80)];
+	const stream = new ReadableStream({
+		async pull(ctl) {
+			if (pieces.length === 0)
+				return ctl.close();
+			ctl.enqueue(new TextEncoder().encode(pieces.shift()));
+			await sleep(20);
+		},
+	});
+	const res = await fetch(new URL('/login', process.env.WADESK_URL),
+	    { method: 'POST', body: stream, duplex: 'half', redirect: 'manual',
+	    headers: { 'content-type': 'application/x-www-form-urlencoded',
+	    cookie: b.cookieHeader() } });
+	assert.equal(res.status, 303, 'chunked sign-in');
+	assert.ok(res.headers.getSetCookie().some((c) =>
+	    c.startsWith('wadesk_session=')), 'no session cookie');
 });
 
 check('integ-sign-out', async () => {

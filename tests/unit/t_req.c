@@ -1,5 +1,6 @@
 /*
- * Unit tests for cgi/req.c (form, query and cookie decoding, limits)
+ * Unit tests for cgi/req.c (form, query and cookie decoding, limits,
+ * FastCGI PARAMS and bodies read in pieces, HTTPS=on)
  * and the pure parts of cgi/auth.c (tokens, constant-time comparison,
  * CSRF checking) and http.c (headers, redirects, cookies).
  */
@@ -116,6 +117,232 @@ path_and_query(void)
 	req_reset(&r);
 	buf_free(&r.headers);
 	buf_free(&r.body);
+	return ok;
+}
+
+/* A body handed out "step" bytes at a time; fails at "fail" if set. */
+struct	chunks {
+	const char	*s;
+	size_t		 len, pos, step;
+	int		 fail, calls;
+};
+
+static int
+chunk_read(void *ctx, char *buf, int len)
+{
+	struct chunks	*c = ctx;
+	size_t		 n = c->step;
+
+	c->calls++;
+	if (c->fail && c->pos > 0)
+		return -1;
+	if (n > (size_t)len)
+		n = (size_t)len;
+	if (n > c->len - c->pos)
+		n = c->len - c->pos;
+	memcpy(buf, c->s + c->pos, n);
+	c->pos += n;
+	return (int)n;
+}
+
+/*
+ * req_from_params() on "env" and body "body" read "step" at a time
+ * (every read after the first failing when "fail").
+ */
+static int
+from_params(struct req *r, char **env, const char *body, size_t step,
+    int fail, struct chunks *c, const char **why)
+{
+
+	memset(c, 0, sizeof(*c));
+	c->s = body;
+	c->len = strlen(body);
+	c->step = step;
+	c->fail = fail;
+	req_init(r, NULL);
+	*why = NULL;
+	return req_from_params(r, env, chunk_read, c, why);
+}
+
+static void
+req_done(struct req *r)
+{
+
+	req_reset(r);
+	buf_free(&r->headers);
+	buf_free(&r->body);
+}
+
+static int
+params_read(void)
+{
+	char		*env[] = { "REQUEST_METHOD=GET",
+	    "REQUEST_URI=/accounts?status=pending", "DOCUMENT_URI=/x",
+	    "HTTP_COOKIE=a=1; wadesk_session=ab", "REMOTE_ADDR=192.0.2.7",
+	    "HTTP_AUTHORIZATION=Bearer k", "HTTPS=on", "HTTPS=off", NULL };
+	struct req	 r;
+	struct chunks	 c;
+	const char	*why;
+	int		 ok;
+
+	ok = T_INTEQ(from_params(&r, env, "ignored=1", 4, 0, &c, &why), 0) &&
+	    T_INTEQ(r.method, METHOD_GET) && T_STREQ(r.path, "/accounts") &&
+	    T_STREQ(kv_get(&r.query, "status"), "pending") &&
+	    T_STREQ(kv_get(&r.cookies, "wadesk_session"), "ab") &&
+	    T_STREQ(r.remote_addr, "192.0.2.7") &&
+	    T_STREQ(r.authorization, "Bearer k") &&
+	    T_INTEQ(r.is_https, 1) &&	/* the first HTTPS counts */
+	    T_INTEQ(r.form.n, 0) && T_INTEQ(c.calls, 0) &&
+	    T_INTEQ(r.bad_input, 0);
+	req_done(&r);
+	return ok;
+}
+
+/* HTTPS=on, as nginx's $https is over TLS, and nothing else. */
+static int
+https_only_when_on(void)
+{
+	static const char *const vals[] = { "on", "ON", "", "off", "1",
+	    "onx", NULL };
+	static const int	 want[] = { 1, 1, 0, 0, 0, 0, 0 };
+	char			 https[16], *env[4];
+	struct req		 r;
+	struct chunks		 c;
+	const char		*why;
+	size_t			 i;
+	int			 ok = 1;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		env[0] = "REQUEST_METHOD=GET";
+		env[1] = "REQUEST_URI=/login";
+		env[2] = env[3] = NULL;
+		if (vals[i] != NULL) {
+			snprintf(https, sizeof(https), "HTTPS=%s", vals[i]);
+			env[2] = https;
+		}
+		ok = T_INTEQ(from_params(&r, env, "", 1, 0, &c, &why), 0) &&
+		    T_INTEQ(r.is_https, want[i]) && ok;
+		/* The session and login cookies follow it. */
+		http_cookie(&r, "wadesk_session", "ab", 60);
+		ok = T_INTEQ(strstr(buf_str(&r.headers), "; Secure\r\n") !=
+		    NULL, want[i]) && ok;
+		req_done(&r);
+	}
+	return ok;
+}
+
+static int
+body_in_pieces(void)
+{
+	char		*env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/login",
+	    "CONTENT_TYPE=application/x-www-form-urlencoded; charset=UTF-8",
+	    "CONTENT_LENGTH=30", NULL };
+	const char	*body = "username=a%20b&password=x+y&z=";
+	struct req	 r;
+	struct chunks	 c;
+	const char	*why;
+	size_t		 step;
+	int		 ok = 1;
+
+	for (step = 1; step <= 32; step++) {
+		ok = T_INTEQ(from_params(&r, env, body, step, 0, &c,
+		    &why), 0) &&
+		    T_INTEQ(r.bad_input, 0) && T_INTEQ(r.form.n, 3) &&
+		    T_STREQ(kv_get(&r.form, "username"), "a b") &&
+		    T_STREQ(kv_get(&r.form, "password"), "x y") &&
+		    T_STREQ(kv_get(&r.form, "z"), "") && ok;
+		req_done(&r);
+	}
+	return ok;
+}
+
+/* No CONTENT_LENGTH (chunked, unbuffered): read to the end. */
+static int
+body_without_length(void)
+{
+	char		*env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/login",
+	    "CONTENT_TYPE=application/x-www-form-urlencoded",
+	    "CONTENT_LENGTH=", NULL };
+	struct req	 r;
+	struct chunks	 c;
+	struct buf	 big;
+	const char	*why;
+	int		 ok, i;
+
+	ok = T_INTEQ(from_params(&r, env, "a=1&b=2", 3, 0, &c, &why), 0) &&
+	    T_INTEQ(r.bad_input, 0) && T_STREQ(kv_get(&r.form, "b"), "2");
+	req_done(&r);
+	ok = T_INTEQ(from_params(&r, env, "", 3, 0, &c, &why), 0) &&
+	    T_INTEQ(r.form.n, 0) && T_INTEQ(r.bad_input, 0) && ok;
+	req_done(&r);
+	buf_init(&big);
+	for (i = 0; big.len <= REQ_BODY_MAX; i++)
+		buf_printf(&big, "k=%d&", i);
+	ok = T_INTEQ(from_params(&r, env, buf_str(&big), 1000, 0, &c,
+	    &why),
+	    413) && T_TRUE(why != NULL) && T_INTEQ(r.form.n, 0) &&
+	    T_TRUE(c.pos <= REQ_BODY_MAX + 1) && ok;
+	req_done(&r);
+	buf_free(&big);
+	return ok;
+}
+
+static int
+body_refusals(void)
+{
+	static const struct {
+		const char	*cl, *ct, *body;
+		int		 rc, bad, fail;
+	} cases[] = {
+		{ "CONTENT_LENGTH=-1", NULL, "a=1", 400, 0, 0 },
+		{ "CONTENT_LENGTH=3x", NULL, "a=1", 400, 0, 0 },
+		{ "CONTENT_LENGTH= 3", NULL, "a=1", 400, 0, 0 },
+		{ "CONTENT_LENGTH=+3", NULL, "a=1", 400, 0, 0 },
+		{ "CONTENT_LENGTH=99999999999999999999999", NULL, "", 400,
+		    0, 0 },
+		{ "CONTENT_LENGTH=16385", NULL, "", 413, 0, 0 },
+		{ "CONTENT_LENGTH=3", "CONTENT_TYPE=text/plain", "a=1", 415,
+		    0, 0 },
+		{ "CONTENT_LENGTH=3", NULL, "a=1", 415, 0, 0 },
+		{ "CONTENT_LENGTH=9", "CONTENT_TYPE=application/"
+		    "x-www-form-urlencoded", "a=1", 0, 1, 0 },	/* short */
+		{ "CONTENT_LENGTH=3", "CONTENT_TYPE=application/"
+		    "x-www-form-urlencoded", "a=1", 0, 1, 1 },	/* read error */
+		{ "CONTENT_LENGTH=3", "CONTENT_TYPE=application/"
+		    "x-www-form-urlencoded", "a=%", 0, 1, 0 },	/* bad escape */
+		{ "CONTENT_LENGTH=0", NULL, "a=1", 0, 0, 0 },
+	};
+	char		*env[5];
+	struct req	 r;
+	struct chunks	 c;
+	const char	*why;
+	size_t		 i;
+	int		 rc, uri, ok = 1;
+
+	/* Without a URI bad_input is set anyway; with one, by the body. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (uri = 0; uri < 2; uri++) {
+			env[0] = "REQUEST_METHOD=POST";
+			env[1] = (char *)cases[i].cl;
+			env[2] = uri ? "REQUEST_URI=/login" : NULL;
+			env[3] = (char *)cases[i].ct;
+			env[4] = NULL;
+			if (!uri) {
+				env[2] = env[3];
+				env[3] = NULL;
+			}
+			rc = from_params(&r, env, cases[i].body, 1,
+			    cases[i].fail, &c, &why);
+			if (!T_INTEQ(rc, cases[i].rc) ||
+			    !T_INTEQ(r.bad_input, uri ? cases[i].bad : 1) ||
+			    !T_TRUE(rc == 0 || why != NULL) ||
+			    !T_TRUE(rc == 0 || r.form.n == 0)) {
+				fprintf(stderr, "case %zu: %s\n", i,
+				    cases[i].cl);
+				ok = 0;
+			}
+			req_done(&r);
+		}
 	return ok;
 }
 
@@ -248,6 +475,11 @@ main(void)
 		T_CASE(too_many_fields_refused),
 		T_CASE(cookies_parsed),
 		T_CASE(path_and_query),
+		T_CASE(params_read),
+		T_CASE(https_only_when_on),
+		T_CASE(body_in_pieces),
+		T_CASE(body_without_length),
+		T_CASE(body_refusals),
 		T_CASE(methods),
 		T_CASE(tokens_random_and_hashed),
 		T_CASE(csrf_checked),

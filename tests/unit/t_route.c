@@ -120,6 +120,29 @@ allow_lists_methods(void)
 	    allows("/nope", "");
 }
 
+/* metrics.c counts by the pattern string the router hands it. */
+static int
+metrics_by_pattern(void)
+{
+	struct buf	 b;
+	size_t		 idx = 0;
+	int64_t		 id = 0;
+	int		 ok;
+
+	ok = T_INTEQ(route_match("/accounts/3", METHOD_GET, &idx, &id), 1);
+	metrics_count(route_pattern(idx), 200);
+	metrics_count(route_pattern(idx), 200);
+	metrics_count(route_pattern(route_count()), 404);
+	buf_init(&b);
+	metrics_write(&b);
+	ok = ok && T_TRUE(strstr(buf_str(&b), "wadesk_http_requests_total"
+	    "{route=\"/accounts/{id}\",code=\"200\"} 2\n") != NULL) &&
+	    T_TRUE(strstr(buf_str(&b), "wadesk_http_requests_total"
+	    "{route=\"other\",code=\"404\"} 1\n") != NULL);
+	buf_free(&b);
+	return ok;
+}
+
 int
 main(void)
 {
@@ -131,6 +154,7 @@ main(void)
 		T_CASE(wrong_method_405),
 		T_CASE(head_is_get),
 		T_CASE(allow_lists_methods),
+		T_CASE(metrics_by_pattern),
 	};
 
 	return t_run(cases, T_NCASES(cases));

@@ -168,6 +168,23 @@ unsafe_places_rejected(void)
 		"<@@label@@>",
 		"<p @@label@@=\"x\">",
 		"<!-- @@label@@ -->",
+		/* Found by tests/fuzz/fuzz_tmpl.c's HTML oracle: */
+		"1 < 2 <style>p { color: @@label@@ }</style>",
+		"<a =\"@@label@@\">",
+		"<ef=\"@@label@@\">",
+		"<!x title=\"><script>@@label@@</script>\">",
+		"<?x title=\"><style>@@label@@</style>\">",
+		"<script>x</scripty>@@label@@</script>",
+		"<a on[x=\"@@label@@\">",
+		"<iframe srcdoc=\"@@label@@\"></iframe>",
+		"<object data=\"@@label@@\"></object>",
+		"<video poster=\"@@label@@\"></video>",
+		"<textarea><a title=\"</textarea><script>\">@@label@@",
+		"<script><!--<script></script>@@label@@",
+		"<title></title ><style>@@label@@</style>",
+		"<noscript><a title=\"</noscript><script>\">@@label@@",
+		"<noscript><style>@@label@@</style></noscript>",
+		"<style media=all>@@label@@</style>",
 	};
 	size_t	 i;
 	int	 ok = 1;
@@ -189,6 +206,13 @@ safe_places_accepted(void)
 		"<input value=\"@@label@@\" title='@@label@@'>",
 		"<script src=\"/static/x.js\"></script><p>@@label@@</p>",
 		"<style>p{}</style><p>@@label@@</p>",
+		"<p>1 < 2: @@label@@</p>",
+		"<script>x</script\t><p>@@label@@</p>",
+		"<!DOCTYPE html><p title=\"@@label@@\">x</p>",
+		"</p title=\"x\"><p>@@label@@</p>",
+		"<video poster=\"/static/@@label@@\"></video>",
+		"<title>@@label@@</title>",
+		"<textarea><script>@@label@@</textarea>",
 	};
 	size_t	 i;
 	int	 ok = 1;

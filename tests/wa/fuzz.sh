@@ -1,7 +1,8 @@
 #!/bin/sh
-# Build one libFuzzer target of mk/wa_client.mk and run it for a fixed
-# time: "tests/wa/fuzz.sh NAME SECONDS".  Prints "ok fuzz_NAME" when the
-# run finds nothing, "FAIL ..." with the crash output otherwise.
+# Build one libFuzzer target (FUZZ_TARGETS in mk/*.mk) and run it for a
+# fixed time: "tests/wa/fuzz.sh NAME SECONDS".  Prints "ok fuzz_NAME"
+# when the run finds nothing, "FAIL ..." with the crash output
+# otherwise (the input that failed is kept as tests/logs/crash-*).
 name=$1
 secs=${2:-10}
 build=${BUILD:-build/san}
@@ -12,8 +13,14 @@ if ! make -s --no-print-directory BUILD="$build" "$bin" >/dev/null; then
 	exit 1
 fi
 mkdir -p "$corpus"
+# Committed seeds (tests/fuzz/corpus/NAME/) are read, never written;
+# a dictionary tests/fuzz/NAME.dict is used when there is one.
+seeds= dict=
+[ -d "tests/fuzz/corpus/$name" ] && seeds=tests/fuzz/corpus/$name
+[ -f "tests/fuzz/$name.dict" ] && dict=-dict=tests/fuzz/$name.dict
 if "$bin" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
-    "$corpus" >"tests/logs/$name.fuzz.log" 2>&1; then
+    -artifact_prefix=tests/logs/ $dict "$corpus" $seeds \
+    >"tests/logs/$name.fuzz.log" 2>&1; then
 	echo "ok $name"
 else
 	tail -n 40 "tests/logs/$name.fuzz.log"

@@ -1,8 +1,9 @@
 /*
- * In-process harness for daemon/wa/client.c, shared by the unit test
- * t_client.c and the libFuzzer target fuzz_client.c.  The including
- * file includes client.c itself first, so the harness can reach the
- * client's internals; conn.c is replaced by the fake below, which
+ * In-process harness for the protocol client (daemon/wa/client*.c),
+ * shared by the unit test t_client.c and the libFuzzer target
+ * fuzz_client.c.  The including file includes client_int.h first, so
+ * the harness can reach the client's internals; the client parts are
+ * linked without conn.o, which is replaced by the fake below, which
  * records what the client sends.  The Noise handshake is skipped: the
  * harness gives the client known transport keys and keeps the mirror
  * (server) side, so it can encrypt nodes for the client and decrypt its
@@ -249,7 +250,7 @@ h_setup(int login)
 		return -1;
 	/* Run the sul_open timer's conn_start now: the fake open. */
 	lws_sul_cancel(&H.c->sul_open);
-	conn_start(&H.c->sul_open);
+	cl_conn_start(&H.c->sul_open);
 	if (H.conn == NULL || H.c->conn != H.conn)
 		return -1;
 	/* Skip the handshake: known keys, both directions. */
@@ -274,7 +275,7 @@ h_feed_raw(const uint8_t *pt, size_t len)
 	buf_init(&ct);
 	if (wa_noise_transport_encrypt(&H.server, pt, len, &ct) == -1)
 		abort();
-	on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+	cl_on_frame(H.c, (const uint8_t *)ct.data, ct.len);
 	buf_free(&ct);
 }
 

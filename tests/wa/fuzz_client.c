@@ -12,7 +12,7 @@
  * Input: byte 0 picks the state (0 logging in, 1 connected, 2 pairing);
  * then frames, each a length byte followed by that many bytes.
  */
-#include "../../daemon/wa/client.c"
+#include "client_int.h"
 
 #include "client_harness.h"
 

@@ -4,7 +4,7 @@
  * client answers to each server node of spec 6-8, how each stream error
  * and failure maps to a typed close, keepalive, acks, and hostile nodes.
  */
-#include "../../daemon/wa/client.c"
+#include "client_int.h"
 
 #include "client_harness.h"
 #include "t.h"
@@ -48,7 +48,7 @@ sent_xmlns(const char *xmlns)
 	size_t	 i;
 
 	for (i = H.nsent; i > 0; i--)
-		if (attr_is(H.sent[i - 1], "xmlns", xmlns))
+		if (cl_attr_is(H.sent[i - 1], "xmlns", xmlns))
 			return H.sent[i - 1];
 	return NULL;
 }
@@ -63,8 +63,8 @@ login_connected(void)
 	h_feed(mk("success", "t=1700000000", "lid=999:12@lid", NULL));
 	n = sent_xmlns("passive");
 	if (!T_TRUE(n != NULL && strcmp(n->tag, "iq") == 0 &&
-	    attr_is(n, "xmlns", "passive") && attr_is(n, "type", "set") &&
-	    attr_is(n, "to", "@s.whatsapp.net") &&
+	    cl_attr_is(n, "xmlns", "passive") && cl_attr_is(n, "type", "set") &&
+	    cl_attr_is(n, "to", "@s.whatsapp.net") &&
 	    wa_node_child(n, "active") != NULL))
 		return 0;
 	id = wa_node_attr(n, "id");
@@ -165,8 +165,8 @@ keepalive(void)
 	for (i = 0; i < 20 && ok; i++) {
 		h_run(10);
 		n = h_last();
-		if (n != NULL && attr_is(n, "xmlns", "w:p") &&
-		    attr_is(n, "type", "get") && wa_node_child(n, "ping") &&
+		if (n != NULL && cl_attr_is(n, "xmlns", "w:p") &&
+		    cl_attr_is(n, "type", "get") && wa_node_child(n, "ping") &&
 		    H.c->ka_iq[0] != '\0') {
 			pings++;
 			h_feed(result_for(wa_node_attr(n, "id")));
@@ -223,7 +223,7 @@ last_frame(void)
 	H.server.send.key[0] ^= 1;
 	if (wa_noise_transport_encrypt(&H.server, junk, sizeof(junk),
 	    &ct) == 0)
-		on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+		cl_on_frame(H.c, (const uint8_t *)ct.data, ct.len);
 	H.server.send.key[0] ^= 1;
 	buf_free(&ct);
 	ok = ok && T_INTEQ(wa_client_last_frame(H.c), 0);
@@ -292,8 +292,8 @@ pair_device_rotation(void)
 	(void)wa_node_add_child(pd, "junk");
 	h_feed(n);
 	n = h_last();
-	ok = ok && T_TRUE(n != NULL && attr_is(n, "type", "result") &&
-	    attr_is(n, "id", "P1") && n->content == WA_CONTENT_NONE);
+	ok = ok && T_TRUE(n != NULL && cl_attr_is(n, "type", "result") &&
+	    cl_attr_is(n, "id", "P1") && n->content == WA_CONTENT_NONE);
 	h_run(150);
 	ok = ok && T_TRUE(h_has("qr 1")) && T_TRUE(h_has("qr 3")) &&
 	    T_TRUE(!h_has("qr 4")) &&
@@ -321,7 +321,7 @@ pair_success_refused(void)
 	h_run(5);
 	n = H.nsent > 0 ? H.sent[0] : NULL;
 	e = n != NULL ? wa_node_child(n, "error") : NULL;
-	ok = ok && T_TRUE(e != NULL) && T_TRUE(attr_is(n, "type", "error")) &&
+	ok = ok && T_TRUE(e != NULL) && T_TRUE(cl_attr_is(n, "type", "error")) &&
 	    T_STREQ(wa_node_attr(e, "code"), "401") &&
 	    T_STREQ(wa_node_attr(e, "text"), "hmac-mismatch") &&
 	    T_TRUE(h_has("closed pair_failed 401 0")) &&
@@ -359,7 +359,7 @@ hostile_frames(void)
 	H.server.send.key[0] ^= 1;
 	if (wa_noise_transport_encrypt(&H.server, junk, sizeof(junk),
 	    &ct) == 0)
-		on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+		cl_on_frame(H.c, (const uint8_t *)ct.data, ct.len);
 	buf_free(&ct);
 	h_run(5);
 	ok = ok && T_TRUE(h_has("closed protocol 0 0"));
@@ -406,7 +406,7 @@ logout_flow(void)
 	    T_INTEQ(wa_client_logout(H.c), 0);
 	n = h_last();
 	r = n != NULL ? wa_node_child(n, "remove-companion-device") : NULL;
-	ok = ok && T_TRUE(r != NULL) && T_TRUE(attr_is(n, "xmlns", "md")) &&
+	ok = ok && T_TRUE(r != NULL) && T_TRUE(cl_attr_is(n, "xmlns", "md")) &&
 	    T_STREQ(wa_node_attr(r, "jid"), "15551234567:12@s.whatsapp.net") &&
 	    T_STREQ(wa_node_attr(r, "reason"), "user_initiated");
 	if (ok)
@@ -432,7 +432,7 @@ prekeys_upload(void)
 
 	ok = T_INTEQ(h_setup(1), 0) && login_connected();
 	n = sent_xmlns("encrypt");
-	ok = ok && T_TRUE(n != NULL && attr_is(n, "type", "get") &&
+	ok = ok && T_TRUE(n != NULL && cl_attr_is(n, "type", "get") &&
 	    wa_node_child(n, "count") != NULL);
 	if (!ok) {
 		h_teardown();
@@ -445,8 +445,8 @@ prekeys_upload(void)
 	n = h_last();
 	list = wa_node_child(n, "list");
 	sk = wa_node_child(n, "skey");
-	ok = T_TRUE(attr_is(n, "xmlns", "encrypt") &&
-	    attr_is(n, "type", "set")) && T_TRUE(list != NULL && sk != NULL) &&
+	ok = T_TRUE(cl_attr_is(n, "xmlns", "encrypt") &&
+	    cl_attr_is(n, "type", "set")) && T_TRUE(list != NULL && sk != NULL) &&
 	    T_INTEQ(list->nchildren, 812) &&
 	    T_INTEQ(wa_node_child(n, "registration")->nbytes, 4) &&
 	    T_INTEQ(wa_node_child(n, "type")->nbytes, 1) &&

@@ -295,6 +295,8 @@ cl_conn_reset(struct wa_client *c)
 	c->paired_now = 0;
 	c->active_iq[0] = c->ka_iq[0] = c->logout_iq[0] = '\0';
 	c->prekey_iq[0] = '\0';
+	c->pk_phase = PK_NONE;
+	c->pk_first = c->pk_n = 0;
 	c->logout_sent = 0;
 }
 
@@ -433,6 +435,7 @@ cl_conn_start(lws_sorted_usec_list_t *sul)
 	cfg.insecure = c->insecure;
 	cfg.max_frame = WA_FRAME_RX_MAX_DEFAULT;
 	c->state = WA_STATE_CONNECTING;
+	c->end_cause[0] = '\0';
 	wa_random(c->id_rand, sizeof(c->id_rand));
 	c->id_count = 0;
 	cl_wlog(c, LOG_LEVEL_DEBUG, "connecting to %s (%s)", c->url,
@@ -462,6 +465,69 @@ on_open(void *arg)
 	cl_leave(c);
 }
 
+/* 1 if s contains any of the NULL-terminated words, ignoring case. */
+static int
+has_word(const char *s, ...)
+{
+	va_list		 ap;
+	const char	*w;
+	int		 hit = 0;
+
+	va_start(ap, s);
+	while (!hit && (w = va_arg(ap, const char *)) != NULL)
+		hit = strcasestr(s, w) != NULL;
+	va_end(ap);
+	return hit;
+}
+
+/*
+ * The operator's words for what conn.c saw (wa.h
+ * wa_client_end_cause()): lws's connection-error strings vary by
+ * version ("getaddrinfo failed", "conn fail: 111", "tls: verify
+ * failed", "HS: ws upgrade response not 101"), so name the cause by
+ * its family and keep the host for a lookup failure.
+ */
+static void
+cause_set(struct wa_client *c, enum wa_conn_end why, const char *detail)
+{
+	const char	*h;
+	size_t		 hl;
+	int		 status;
+
+	if (detail == NULL)
+		detail = "";
+	if (why != WA_CONN_END_CONNECT_FAILED) {
+		snprintf(c->end_cause, sizeof(c->end_cause), "%s", detail);
+		return;
+	}
+	h = strstr(c->url, "://");
+	h = h != NULL ? h + 3 : c->url;
+	hl = strcspn(h, ":/");
+	if (has_word(detail, "getaddrinfo", "dns", "resolv", "lookup",
+	    "unknown host", NULL))
+		snprintf(c->end_cause, sizeof(c->end_cause), "%.*s: name "
+		    "lookup failed", (int)(hl > 100 ? 100 : hl), h);
+	else if (has_word(detail, "refused", " 111", ":111", NULL))
+		snprintf(c->end_cause, sizeof(c->end_cause),
+		    "connection refused");
+	else if (has_word(detail, "certificate", "verify", "x509",
+	    "tls", "ssl", NULL))
+		snprintf(c->end_cause, sizeof(c->end_cause),
+		    "TLS certificate verify failed");
+	else if (has_word(detail, "timed out", "timeout", " 110", NULL))
+		snprintf(c->end_cause, sizeof(c->end_cause), "timed out");
+	else if (sscanf(detail, "HTTP %d", &status) == 1 ||
+	    has_word(detail, "upgrade", "not 101", NULL)) {
+		if (sscanf(detail, "HTTP %d", &status) == 1)
+			snprintf(c->end_cause, sizeof(c->end_cause),
+			    "HTTP %d on upgrade", status);
+		else
+			snprintf(c->end_cause, sizeof(c->end_cause),
+			    "HTTP upgrade refused (%s)", detail);
+	} else
+		snprintf(c->end_cause, sizeof(c->end_cause), "%s", detail);
+}
+
 /* conn.c: the connection ended under us. */
 static void
 on_end(void *arg, enum wa_conn_end why, const char *detail)
@@ -471,6 +537,7 @@ on_end(void *arg, enum wa_conn_end why, const char *detail)
 	cl_enter(c);
 	c->conn = NULL;		/* conn.c frees it */
 	cl_wlog(c, LOG_LEVEL_INFO, "connection ended: %s", detail);
+	cause_set(c, why, detail);
 	if (c->paired_now) {
 		/* Pairing went through; the 515 just got lost. */
 		c->paired_now = 0;
@@ -557,9 +624,61 @@ handshake_frame(struct wa_client *c, const uint8_t *f, size_t len)
 	}
 	buf_free(&payload);
 	buf_done(&c->out);
+	cl_transport_ready(c);
+}
+
+/*
+ * The handshake is done: nodes may flow.  The keepalive starts here,
+ * also while pairing (whatsmeow client.go connect starts keepAliveLoop
+ * right after doHandshake, before any pairing or login).
+ */
+void
+cl_transport_ready(struct wa_client *c)
+{
+
 	c->hs_done = 1;
 	c->state = c->creds->is_paired ? WA_STATE_LOGGING_IN :
 	    WA_STATE_PAIRING;
+	c->ka_last_ok = lws_now_usecs();
+	cl_ka_schedule(c);
+}
+
+/*
+ * 1 if n comes from the server itself: from="s.whatsapp.net" (what the
+ * binary decoder gives for the server JID, with or without its empty
+ * user's "@").  whatsmeow pair.go handleIQ drops any IQ whose from is
+ * not types.ServerJID.
+ */
+int
+cl_from_server(const struct wa_node *n)
+{
+	const char	*f = wa_node_attr(n, "from");
+
+	return f != NULL && (strcmp(f, SERVER_JID) == 0 ||
+	    strcmp(f, SERVER_JID + 1) == 0);
+}
+
+/*
+ * <ib><unified_session id=N/></ib>: whatsmeow client.go
+ * sendUnifiedSession, sent after pairing and on connect; N =
+ * (now + server offset + 3 days) mod 7 days, in milliseconds
+ * (getUnifiedSessionID).
+ */
+void
+cl_unified_session_send(struct wa_client *c)
+{
+	const long long	 day = 24LL * 3600 * 1000;
+	struct timespec	 ts;
+	struct wa_node	*n;
+	long long	 now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	n = wa_node_new("ib");
+	wa_node_set_attrf(wa_node_add_child(n, "unified_session"), "id",
+	    "%lld", ((now + c->time_offset_ms + 3 * day) % (7 * day) +
+	    7 * day) % (7 * day));
+	(void)cl_send_free(c, n);
 }
 
 /* conn.c: one frame. */
@@ -673,6 +792,9 @@ wa_client_new(const struct wa_config *cfg)
 	    WA_DEFAULT_ORIGIN);
 	c->version = xstrdup(cfg->version != NULL ? cfg->version :
 	    WA_DEFAULT_VERSION);
+	c->version_source = xstrdup(cfg->version_source != NULL ?
+	    cfg->version_source : "built-in");
+	c->presence_available = cfg->presence_available;
 	c->device_name = xstrdup(cfg->device_name != NULL ?
 	    cfg->device_name : WA_PAYLOAD_OS);
 	c->platform_display = xstrdup(cfg->platform_display != NULL ?
@@ -710,6 +832,7 @@ client_destroy(struct wa_client *c)
 	free(c->url);
 	free(c->origin);
 	free(c->version);
+	free(c->version_source);
 	free(c->device_name);
 	free(c->platform_display);
 	wa_memzero(c, sizeof(*c));
@@ -812,4 +935,65 @@ wa_client_last_frame(const struct wa_client *c)
 {
 
 	return c->last_frame;
+}
+
+/* 1 if v is "N.N.N": three dot-separated runs of 1..10 digits. */
+static int
+version_ok(const char *v)
+{
+	int	 parts = 0;
+	size_t	 n;
+
+	for (;;) {
+		n = strspn(v, "0123456789");
+		if (n == 0 || n > 10)
+			return 0;
+		parts++;
+		v += n;
+		if (*v == '\0')
+			return parts == 3;
+		if (*v++ != '.')
+			return 0;
+	}
+}
+
+/* Set the version for the next connections; see wa.h.  0 or -1. */
+int
+wa_client_set_version(struct wa_client *c, const char *version,
+    const char *source)
+{
+
+	if (version == NULL || !version_ok(version)) {
+		log_warnx("%s: version must be N.N.N, not \"%.40s\"",
+		    __func__, version != NULL ? version : "(null)");
+		return -1;
+	}
+	free(c->version);
+	free(c->version_source);
+	c->version = xstrdup(version);
+	c->version_source = xstrdup(source != NULL ? source : "built-in");
+	return 0;
+}
+
+/* The version in use and where it came from; borrowed. */
+const char *
+wa_client_version(const struct wa_client *c)
+{
+
+	return c->version;
+}
+
+const char *
+wa_client_version_source(const struct wa_client *c)
+{
+
+	return c->version_source;
+}
+
+/* What the client saw when the last connection ended; borrowed. */
+const char *
+wa_client_end_cause(const struct wa_client *c)
+{
+
+	return c->end_cause;
 }

@@ -41,12 +41,15 @@
 #include "xalloc.h"
 
 #define	SERVER_JID		"@s.whatsapp.net"	/* spec 5.6 */
+#define	CAUSE_LEN		160	/* wa_client_end_cause() */
 #define	QR_REFS_MAX		16	/* refs kept from one pair-device */
 #define	IQ_ID_LEN		32	/* "<r0>.<r1>-<counter>" */
 #define	PHONE_MAX		20	/* digits of a phone number */
 #define	BUF_KEEP		4096	/* out/scratch kept between frames */
+/* whatsmeow prekeys.go: MinPreKeyCount, the initial 812 (only when
+ * both our store and the server have none), WantedPreKeyCount. */
 #define	PREKEY_MIN		5	/* upload below this many (8.8) */
-#define	PREKEY_INITIAL		812	/* upload when the server has 0 */
+#define	PREKEY_INITIAL		812	/* both stores empty */
 #define	PREKEY_BATCH		50	/* upload otherwise */
 #define	PREKEY_ID_MAX		0xffffffu /* ids are 3 bytes */
 
@@ -55,6 +58,14 @@ enum	mode {
 	MODE_NONE,			/* idle */
 	MODE_PAIR,			/* registration: QR and/or code */
 	MODE_LOGIN			/* login with paired credentials */
+};
+
+/* Where the pre-key exchange is (spec 8.8, whatsmeow prekeys.go). */
+enum	pk_phase {
+	PK_NONE,			/* nothing asked */
+	PK_LOGIN_COUNT,			/* count after <success> */
+	PK_LOGIN_UPLOAD,		/* upload after <success> */
+	PK_TOPUP_UPLOAD			/* upload after a count notification */
 };
 
 /* Where the pairing-code exchange is (spec 7). */
@@ -71,6 +82,8 @@ struct	wa_client {
 	char			*url;
 	char			*origin;
 	char			*version;	/* "2.3000.N" */
+	char			*version_source; /* "built-in", ... */
+	int			 presence_available; /* see wa_config */
 	char			*device_name;	/* DeviceProps.os */
 	char			*platform_display; /* "Chrome (Linux)" */
 	char			 platform_id[4]; /* from the display */
@@ -124,6 +137,11 @@ struct	wa_client {
 	char			 ka_iq[IQ_ID_LEN]; /* outstanding ping */
 	lws_usec_t		 ka_last_ok;	/* last pong or success */
 	char			 prekey_iq[IQ_ID_LEN]; /* count or upload */
+	enum pk_phase		 pk_phase;	/* what prekey_iq asked */
+	uint32_t		 pk_first;	/* batch in flight: ids */
+	uint32_t		 pk_n;		/* ... first..first+n-1 */
+	long long		 time_offset_ms; /* server - our clock
+						   (<success t>) */
 	char			 logout_iq[IQ_ID_LEN];
 	int			 logout_wanted;	/* logout after success */
 	int			 logout_sent;
@@ -135,6 +153,7 @@ struct	wa_client {
 	int			 end_code;
 	int			 end_intentional;
 	int			 end_logged_out; /* also report logged_out */
+	char			 end_cause[CAUSE_LEN]; /* wa_client_end_cause */
 
 	int			 depth;		/* nesting of our callbacks */
 	int			 free_pending;	/* wa_client_free() deferred */
@@ -174,6 +193,9 @@ int	 cl_attr_is(const struct wa_node *n, const char *key, const char *val);
 struct wa_node	*cl_only_child(const struct wa_node *n);
 int	 cl_has_bytes(const struct wa_node *n, size_t len);
 int	 cl_start_check(struct wa_client *c, const char *fn);
+void	 cl_transport_ready(struct wa_client *c);
+int	 cl_from_server(const struct wa_node *n);
+void	 cl_unified_session_send(struct wa_client *c);
 
 /* client_pair.c */
 void	 cl_pair_device(struct wa_client *c, const struct wa_node *iq,
@@ -191,6 +213,8 @@ void	 cl_success(struct wa_client *c, const struct wa_node *n);
 void	 cl_failure(struct wa_client *c, const struct wa_node *n);
 void	 cl_stream_error(struct wa_client *c, const struct wa_node *n);
 void	 cl_prekey_answer(struct wa_client *c, const struct wa_node *n);
+void	 cl_prekey_notification(struct wa_client *c, const struct wa_node *n);
+void	 cl_ib_handle(struct wa_client *c, const struct wa_node *n);
 
 /* client_iq.c */
 void	 cl_node_handle(struct wa_client *c, struct wa_node *n);

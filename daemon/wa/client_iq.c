@@ -7,9 +7,10 @@
 #include "client_int.h"
 
 /*
- * Acknowledge a message, receipt, notification or call (spec 8.7, as
- * whatsmeow: id, to = the stanza's from, class = its tag, type except
- * for message, participant and recipient when present).
+ * Acknowledge a message, receipt, notification, call, status or
+ * appdata stanza (spec 8.7; whatsmeow client.go sendAck: id, to = the
+ * stanza's from, class = its tag, type except for message, participant
+ * and recipient when present).
  */
 static void
 ack_send(struct wa_client *c, const struct wa_node *n)
@@ -43,14 +44,25 @@ answers(const char *slot, const char *id)
 	return slot[0] != '\0' && strcmp(slot, id) == 0;
 }
 
-/* A result or error IQ: match it to what we asked. */
+/*
+ * A result or error IQ: match it to what we asked.  Every request we
+ * send goes to the server, so an answer from anyone else is refused
+ * and logged (the check whatsmeow pair.go handleIQ makes on requests).
+ */
 static void
 iq_answer(struct wa_client *c, const struct wa_node *n)
 {
 	const char	*id = wa_node_attr(n, "id");
+	const char	*from = wa_node_attr(n, "from");
 
 	if (id == NULL)
 		return;
+	if (!cl_from_server(n)) {
+		cl_wlog(c, LOG_LEVEL_WARN, "refusing IQ %s answer %.40s from "
+		    "%.60s, not the server", wa_node_attr(n, "type"), id,
+		    from != NULL ? from : "(nobody)");
+		return;
+	}
 	if (answers(c->ka_iq, id))
 		cl_ka_pong(c);
 	else if (answers(c->active_iq, id)) {
@@ -66,11 +78,16 @@ iq_answer(struct wa_client *c, const struct wa_node *n)
 		cl_logout_answer(c, n);
 }
 
-/* An <iq> from the server (spec 6.2, 6.5; whatsmeow handleIQ). */
+/*
+ * An <iq> from the server (spec 6.2, 6.5; whatsmeow pair.go handleIQ:
+ * exactly one child and from = the server JID, else dropped; we log
+ * the refusal).
+ */
 static void
 iq_handle(struct wa_client *c, const struct wa_node *n)
 {
 	const struct wa_node	*ch;
+	const char		*from;
 
 	if (cl_attr_is(n, "type", "result") || cl_attr_is(n, "type", "error")) {
 		iq_answer(c, n);
@@ -78,13 +95,19 @@ iq_handle(struct wa_client *c, const struct wa_node *n)
 	}
 	if ((ch = cl_only_child(n)) == NULL || !cl_attr_is(n, "type", "set"))
 		return;
+	if (!cl_from_server(n)) {
+		from = wa_node_attr(n, "from");
+		cl_wlog(c, LOG_LEVEL_WARN, "refusing <%s> IQ from %.60s, not "
+		    "the server", ch->tag, from != NULL ? from : "(nobody)");
+		return;
+	}
 	if (strcmp(ch->tag, "pair-device") == 0)
 		cl_pair_device(c, n, ch);
 	else if (strcmp(ch->tag, "pair-success") == 0)
 		cl_pair_success(c, n, ch);
 }
 
-/* Dispatch one node from the server. */
+/* Dispatch one node from the server (whatsmeow client.go nodeHandlers). */
 void
 cl_node_handle(struct wa_client *c, struct wa_node *n)
 {
@@ -109,7 +132,12 @@ cl_node_handle(struct wa_client *c, struct wa_node *n)
 		ack_send(c, n);
 		if (cl_attr_is(n, "type", "link_code_companion_reg"))
 			cl_code_primary_hello(c, n);
-	} else if (strcmp(n->tag, "message") == 0 ||
-	    strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0)
+		else if (cl_attr_is(n, "type", "encrypt") && c->conn != NULL)
+			cl_prekey_notification(c, n);
+	} else if (strcmp(n->tag, "ib") == 0)
+		cl_ib_handle(c, n);
+	else if (strcmp(n->tag, "message") == 0 ||
+	    strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
+	    strcmp(n->tag, "status") == 0 || strcmp(n->tag, "appdata") == 0)
 		ack_send(c, n);
 }

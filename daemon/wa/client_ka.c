@@ -43,7 +43,11 @@ cl_ka_schedule(struct wa_client *c)
 	lws_sul_schedule(c->lws, 0, &c->sul_ka, ka_send, cl_ms(d));
 }
 
-/* sul_ka: send <iq xmlns=w:p type=get><ping/></iq> (spec 8.3). */
+/*
+ * sul_ka: send the empty <iq xmlns=w:p type=get to=s.whatsapp.net/>
+ * (whatsmeow keepalive.go sendKeepAlive: no <ping/> child), from the
+ * end of the handshake on, pairing windows included.
+ */
 static void
 ka_send(lws_sorted_usec_list_t *sul)
 {
@@ -53,10 +57,9 @@ ka_send(lws_sorted_usec_list_t *sul)
 
 	cl_enter(c);
 	if (c->state != WA_STATE_CONNECTED &&
-	    c->state != WA_STATE_LOGGING_IN)
+	    c->state != WA_STATE_LOGGING_IN && c->state != WA_STATE_PAIRING)
 		goto out;
 	n = cl_iq_new(c, c->ka_iq, "get", "w:p");
-	(void)wa_node_add_child(n, "ping");
 	if (cl_send_free(c, n) == 0)
 		lws_sul_schedule(c->lws, 0, &c->sul_ka_to, ka_timeout,
 		    cl_ms(c->ka_timeout_ms));

@@ -192,7 +192,9 @@ cl_pair_success(struct wa_client *c, const struct wa_node *iq,
 	wa_node_set_attrf(d, "key-index", "%u", res.key_index);
 	wa_node_set_bytes(d, res.reply, res.reply_len);
 	wa_memzero(&res, sizeof(res));
-	(void)cl_send_free(c, r);
+	/* whatsmeow pair.go: sendUnifiedSession once paired. */
+	if (cl_send_free(c, r) == 0)
+		cl_unified_session_send(c);
 }
 
 /* 515 after pair-device-sign: reconnect and log in (spec 6.5 step 9). */

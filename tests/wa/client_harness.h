@@ -23,12 +23,16 @@ struct	harness {
 	struct lws_context	*ctx;
 	struct wa_client	*c;
 	struct wa_conn		*conn;		/* the fake connection */
+	const struct wa_conn_cbs *cbs;		/* the client's, for on_end */
+	void			*arg;
 	struct wa_noise_transport server;	/* mirror of c->tr */
 	struct wa_node		*sent[H_MAX_SENT]; /* decoded, in order */
 	size_t			 nsent;
 	char			 events[H_MAX_EVENTS][160]; /* "closed ..." */
 	size_t			 nevents;
 	int			 free_in_closed; /* free c from closed */
+	uint32_t		 prekeys_last;	/* last id handed up */
+	int			 creds_changes;	/* creds_changed calls */
 	lws_sorted_usec_list_t	 tick;
 };
 
@@ -54,6 +58,8 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 		abort();	/* two connections at once */
 	free(H.conn);
 	H.conn = xcalloc(1, sizeof(*H.conn));
+	H.cbs = cbs;
+	H.arg = arg;
 	return H.conn;
 }
 
@@ -156,9 +162,40 @@ h_closed(struct wa_client *c, void *u, enum wa_reason r, int code, int i)
 	}
 }
 
+static int
+h_prekeys_new(struct wa_client *c, void *u, const struct wa_prekey *k,
+    size_t n)
+{
+
+	h_event("prekeys %u %zu", n > 0 ? k[0].id : 0, n);
+	H.prekeys_last = n > 0 ? k[n - 1].id : 0;
+	return 0;
+}
+
+static void
+h_offline(struct wa_client *c, void *u, int count)
+{
+
+	h_event("offline %d", count);
+}
+
+static void
+h_creds_changed(struct wa_client *c, void *u, const uint8_t *b, size_t n)
+{
+
+	H.creds_changes++;
+}
+
 static const struct wa_callbacks	 h_cbs = {
-	h_qr, h_pair_code, h_paired, h_connected, NULL, h_logged_out,
-	h_closed, NULL
+	.qr = h_qr,
+	.pair_code = h_pair_code,
+	.paired = h_paired,
+	.connected = h_connected,
+	.creds_changed = h_creds_changed,
+	.prekeys_new = h_prekeys_new,
+	.offline = h_offline,
+	.logged_out = h_logged_out,
+	.closed = h_closed,
 };
 
 static void
@@ -259,8 +296,7 @@ h_setup(int login)
 	memset(H.c->tr.recv.key, 0x22, sizeof(H.c->tr.recv.key));
 	H.server.send = H.c->tr.recv;
 	H.server.recv = H.c->tr.send;
-	H.c->hs_done = 1;
-	H.c->state = login ? WA_STATE_LOGGING_IN : WA_STATE_PAIRING;
+	cl_transport_ready(H.c);	/* as after ClientFinish */
 	return 0;
 }
 

@@ -53,17 +53,60 @@ sent_xmlns(const char *xmlns)
 	return NULL;
 }
 
-/* Log in: <success/>, expect the active IQ, answer it. */
+/* The last node the client sent with this tag, or NULL. */
+static struct wa_node *
+sent_tag(const char *tag)
+{
+	size_t	 i;
+
+	for (i = H.nsent; i > 0; i--)
+		if (strcmp(H.sent[i - 1]->tag, tag) == 0)
+			return H.sent[i - 1];
+	return NULL;
+}
+
+/* Answer the client's last encrypt IQ: a count result of value v. */
+static void
+count_answer(const char *v)
+{
+	struct wa_node	*n, *res;
+
+	if ((n = sent_xmlns("encrypt")) == NULL)
+		return;
+	res = result_for(wa_node_attr(n, "id"));
+	wa_node_set_attr(wa_node_add_child(res, "count"), "value", v);
+	h_feed(res);
+}
+
+/*
+ * Log in: <success/>; the pre-key count comes first (whatsmeow
+ * handleConnectSuccess), the server says "count", the client uploads
+ * (our store is empty) and only then sends the active IQ; answer it.
+ */
 static int
-login_connected(void)
+login_count(const char *count)
 {
 	struct wa_node	*n;
 	const char	*id;
 
-	h_feed(mk("success", "t=1700000000", "lid=999:12@lid", NULL));
+	h_feed(mk("success", "t=1700000000", "lid=999:12@lid",
+	    "display_name=Shop", NULL));
+	n = h_last();
+	if (!T_TRUE(n != NULL && cl_attr_is(n, "xmlns", "encrypt") &&
+	    cl_attr_is(n, "type", "get") && wa_node_child(n, "count") != NULL) ||
+	    !T_TRUE(sent_xmlns("passive") == NULL))
+		return 0;
+	count_answer(count);
+	n = h_last();
+	if (n != NULL && cl_attr_is(n, "xmlns", "encrypt") &&
+	    cl_attr_is(n, "type", "set")) {
+		if (!T_TRUE(sent_xmlns("passive") == NULL))
+			return 0;
+		h_feed(result_for(wa_node_attr(n, "id")));
+	}
 	n = sent_xmlns("passive");
 	if (!T_TRUE(n != NULL && strcmp(n->tag, "iq") == 0 &&
-	    cl_attr_is(n, "xmlns", "passive") && cl_attr_is(n, "type", "set") &&
+	    cl_attr_is(n, "type", "set") &&
 	    cl_attr_is(n, "to", "@s.whatsapp.net") &&
 	    wa_node_child(n, "active") != NULL))
 		return 0;
@@ -72,6 +115,13 @@ login_connected(void)
 	return T_TRUE(h_has("connected 15551234567:12@s.whatsapp.net")) &&
 	    T_INTEQ(wa_client_state(H.c), WA_STATE_CONNECTED) &&
 	    T_STREQ(H.c->creds->lid, "999:12@lid");
+}
+
+static int
+login_connected(void)
+{
+
+	return login_count("10");
 }
 
 static int
@@ -125,6 +175,11 @@ stream_errors(void)
 	    "closed restart_required 515 0", 0) &&
 	    closes_as(conflict("401", "device_removed"), 1,
 	    "closed logged_out 401 0", 1) &&
+	    /* whatsmeow handleStreamError: 401 alone is no logout. */
+	    closes_as(mk("stream:error", "code=401", NULL), 1,
+	    "closed unknown 401 0", 0) &&
+	    closes_as(conflict(NULL, "device_removed"), 1,
+	    "closed unknown 0 0", 0) &&
 	    closes_as(conflict(NULL, "replaced"), 1,
 	    "closed replaced 440 0", 0) &&
 	    closes_as(mk("stream:error", "code=503", NULL), 1,
@@ -166,8 +221,8 @@ keepalive(void)
 		h_run(10);
 		n = h_last();
 		if (n != NULL && cl_attr_is(n, "xmlns", "w:p") &&
-		    cl_attr_is(n, "type", "get") && wa_node_child(n, "ping") &&
-		    H.c->ka_iq[0] != '\0') {
+		    cl_attr_is(n, "type", "get") &&
+		    n->content == WA_CONTENT_NONE && H.c->ka_iq[0] != '\0') {
 			pings++;
 			h_feed(result_for(wa_node_attr(n, "id")));
 		}
@@ -421,7 +476,7 @@ logout_flow(void)
 /*
  * After <success>, the pre-key count; 0 on the server means an upload
  * of 812 one-time keys with 3-byte ids and the signed pre-key, whose
- * signature verifies (spec 8.8); 10 means nothing to do.
+ * signature verifies (spec 8.8); the rest is prekeys_lifecycle.
  */
 static int
 prekeys_upload(void)
@@ -430,7 +485,8 @@ prekeys_upload(void)
 	size_t		 i;
 	int		 ok, good = 1;
 
-	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	ok = T_INTEQ(h_setup(1), 0);
+	h_feed(mk("success", "t=1700000000", NULL));
 	n = sent_xmlns("encrypt");
 	ok = ok && T_TRUE(n != NULL && cl_attr_is(n, "type", "get") &&
 	    wa_node_child(n, "count") != NULL);
@@ -468,17 +524,6 @@ prekeys_upload(void)
 	    sig->bytes), 1);
 	h_teardown();
 
-	/* Enough keys on the server: no upload. */
-	ok = ok && T_INTEQ(h_setup(1), 0) && login_connected();
-	n = sent_xmlns("encrypt");
-	if (ok && n != NULL) {
-		i = H.nsent;
-		res = result_for(wa_node_attr(n, "id"));
-		wa_node_set_attr(wa_node_add_child(res, "count"), "value",
-		    "10");
-		h_feed(res);
-		ok = T_INTEQ(H.nsent, i);
-	}
 	h_teardown();
 	return ok;
 }
@@ -507,6 +552,284 @@ api_refusals(void)
 	return ok;
 }
 
+/*
+ * The keepalive runs from the end of the handshake, pairing included,
+ * and the ping is the empty <iq xmlns=w:p type=get to=server/>
+ * (whatsmeow keepalive.go).
+ */
+static int
+ping_while_pairing(void)
+{
+	struct wa_node	*n;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(0), 0);
+	h_run(45);
+	n = sent_xmlns("w:p");
+	ok = ok && T_TRUE(n != NULL) && T_STREQ(n->tag, "iq") &&
+	    T_TRUE(cl_attr_is(n, "type", "get")) &&
+	    T_TRUE(cl_attr_is(n, "to", "@s.whatsapp.net")) &&
+	    T_INTEQ(n->content, WA_CONTENT_NONE) &&
+	    T_INTEQ(wa_client_state(H.c), WA_STATE_PAIRING);
+	h_teardown();
+	return ok;
+}
+
+/* <status> and <appdata> are acked like the others (whatsmeow sendAck). */
+static int
+ack_status_appdata(void)
+{
+	struct wa_node	*n;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	h_feed(mk("status", "id=S1", "from=1555@s.whatsapp.net",
+	    "type=text", "participant=1666@s.whatsapp.net", NULL));
+	n = h_last();
+	ok = ok && T_STREQ(n->tag, "ack") && T_STREQ(wa_node_attr(n, "id"),
+	    "S1") && T_STREQ(wa_node_attr(n, "class"), "status") &&
+	    T_STREQ(wa_node_attr(n, "to"), "1555@s.whatsapp.net") &&
+	    T_STREQ(wa_node_attr(n, "type"), "text") &&
+	    T_STREQ(wa_node_attr(n, "participant"), "1666@s.whatsapp.net");
+	h_feed(mk("appdata", "id=A1", "from=1555@s.whatsapp.net", NULL));
+	n = h_last();
+	ok = ok && T_STREQ(n->tag, "ack") && T_STREQ(wa_node_attr(n, "id"),
+	    "A1") && T_STREQ(wa_node_attr(n, "class"), "appdata") &&
+	    T_TRUE(wa_node_attr(n, "type") == NULL);
+	h_teardown();
+	return ok;
+}
+
+/* IQs (answers and requests) from anyone but the server are refused. */
+static int
+iq_origin(void)
+{
+	struct wa_node	*n, *pd;
+	size_t		 before;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0);
+	h_feed(mk("success", "t=1700000000", NULL));
+	count_answer("10");
+	n = h_last();
+	if (ok && n != NULL && cl_attr_is(n, "type", "set"))
+		h_feed(result_for(wa_node_attr(n, "id")));
+	n = sent_xmlns("passive");
+	ok = ok && T_TRUE(n != NULL);
+	if (ok) {
+		struct wa_node *r = result_for(wa_node_attr(n, "id"));
+
+		wa_node_set_attr(r, "from", "1555@s.whatsapp.net");
+		h_feed(r);
+		ok = T_TRUE(!h_has("connected")) &&
+		    T_INTEQ(wa_client_state(H.c), WA_STATE_LOGGING_IN);
+		h_feed(result_for(wa_node_attr(n, "id")));
+		ok = ok && T_TRUE(h_has("connected"));
+	}
+	h_teardown();
+
+	/* A pair-device from a user: no answer, no QR. */
+	ok = ok && T_INTEQ(h_setup(0), 0);
+	before = H.nsent;
+	n = mk("iq", "id=P1", "type=set", "xmlns=md",
+	    "from=1555@s.whatsapp.net", NULL);
+	pd = wa_node_add_child(n, "pair-device");
+	wa_node_set_bytes(wa_node_add_child(pd, "ref"), "2@AAAA", 6);
+	h_feed(n);
+	h_run(5);
+	ok = ok && T_INTEQ(H.nsent, before) && T_TRUE(!h_has("qr"));
+	h_teardown();
+	return ok;
+}
+
+/*
+ * Pre-keys: ids run 1, 2, ... from the stored counter, the private
+ * halves go up first, 812 only when both stores are empty, and a
+ * count notification below 5 tops up 50 more (whatsmeow prekeys.go,
+ * notification.go).
+ */
+static int
+prekeys_lifecycle(void)
+{
+	struct wa_node	*n, *list, *id, *note;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_count("0") &&
+	    T_TRUE(h_has("prekeys 1 812")) &&
+	    T_INTEQ(H.c->creds->next_prekey_id, 813) &&
+	    T_INTEQ(H.c->creds->prekeys_uploaded, 812) &&
+	    T_TRUE(H.creds_changes >= 2);
+	/* The server runs low. */
+	note = mk("notification", "id=E1", "from=@s.whatsapp.net",
+	    "type=encrypt", NULL);
+	wa_node_set_attr(wa_node_add_child(note, "count"), "value", "3");
+	h_feed(note);
+	n = h_last();
+	list = n != NULL ? wa_node_child(n, "list") : NULL;
+	id = list != NULL && list->nchildren > 0 ?
+	    wa_node_child(list->children[0], "id") : NULL;
+	ok = ok && T_TRUE(list != NULL) && T_INTEQ(list->nchildren, 50) &&
+	    T_TRUE(id != NULL && id->nbytes == 3 && id->bytes[0] == 0 &&
+	    id->bytes[1] == 3 && id->bytes[2] == 0x2d) &&	/* 813 */
+	    T_TRUE(h_has("prekeys 813 50")) &&
+	    T_INTEQ(H.c->creds->next_prekey_id, 863);
+	/* The counters survive the credentials blob. */
+	if (ok) {
+		uint8_t			 blob[WA_CREDS_ENC_MAX];
+		size_t			 len;
+		struct wa_creds		*cr = wa_creds_new();
+
+		ok = T_TRUE(cr != NULL) &&
+		    T_INTEQ(cl_creds_blob(H.c, blob, &len), 0) &&
+		    T_INTEQ(wa_creds_decode(cr, blob, len), 0) &&
+		    T_INTEQ(cr->next_prekey_id, 863) &&
+		    T_INTEQ(cr->prekeys_uploaded, 812);
+		wa_creds_free(cr);
+	}
+	h_teardown();
+
+	/* Our store has keys, the server has enough: straight to active. */
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	if (ok) {
+		H.c->creds->prekeys_uploaded = 812;
+		H.c->creds->next_prekey_id = 813;
+		h_feed(mk("success", "t=1700000000", NULL));
+		count_answer("30");
+		n = h_last();
+		ok = T_TRUE(n != NULL && cl_attr_is(n, "xmlns", "passive")) &&
+		    T_TRUE(!h_has("prekeys"));
+	}
+	h_teardown();
+
+	/* The server has none but our store has: 50, not 812. */
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	if (ok) {
+		H.c->creds->prekeys_uploaded = 812;
+		H.c->creds->next_prekey_id = 813;
+		h_feed(mk("success", "t=1700000000", NULL));
+		count_answer("0");
+		ok = T_TRUE(h_has("prekeys 813 50"));
+	}
+	h_teardown();
+	return ok;
+}
+
+/* <ib><offline count/> is reported; unified_session follows connect. */
+static int
+ib_offline_unified(void)
+{
+	struct wa_node	*n, *ib, *us;
+	long long	 v;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	ib = sent_tag("ib");
+	us = ib != NULL ? wa_node_child(ib, "unified_session") : NULL;
+	v = us != NULL && wa_node_attr(us, "id") != NULL ?
+	    strtoll(wa_node_attr(us, "id"), NULL, 10) : -1;
+	ok = ok && T_TRUE(us != NULL) && T_TRUE(v >= 0 &&
+	    v < 7LL * 24 * 3600 * 1000);
+	n = mk("ib", "from=@s.whatsapp.net", NULL);
+	wa_node_set_attr(wa_node_add_child(n, "offline_preview"), "count",
+	    "9");
+	wa_node_set_attr(wa_node_add_child(n, "offline"), "count", "7");
+	(void)wa_node_add_child(n, "dirty");
+	h_feed(n);
+	ok = ok && T_TRUE(h_has("offline 7"));
+	h_teardown();
+	return ok;
+}
+
+/* A LID in <success> that differs from the stored one is adopted. */
+static int
+lid_changed(void)
+{
+	int	 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) &&
+	    T_INTEQ(wa_creds_set_lid(H.c->creds, "111:12@lid"), 0) &&
+	    login_connected() && T_STREQ(H.c->creds->lid, "999:12@lid") &&
+	    T_TRUE(H.creds_changes >= 1);
+	h_teardown();
+	return ok;
+}
+
+/* Presence after connect: unavailable unless configured. */
+static int
+presence_default(void)
+{
+	struct wa_node	*n;
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected();
+	n = sent_tag("presence");
+	ok = ok && T_TRUE(n != NULL) &&
+	    T_STREQ(wa_node_attr(n, "type"), "unavailable") &&
+	    T_STREQ(wa_node_attr(n, "name"), "Shop");
+	h_teardown();
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	if (ok) {
+		H.c->presence_available = 1;
+		ok = login_connected();
+		n = sent_tag("presence");
+		ok = ok && T_TRUE(n != NULL) &&
+		    T_STREQ(wa_node_attr(n, "type"), "available");
+	}
+	h_teardown();
+	return ok;
+}
+
+/* The version in use, its source, and refusals of bad ones. */
+static int
+version_set(void)
+{
+	int	 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) &&
+	    T_STREQ(wa_client_version(H.c), WA_DEFAULT_VERSION) &&
+	    T_STREQ(wa_client_version_source(H.c), "built-in") &&
+	    T_INTEQ(wa_client_set_version(H.c, "2.3000.99", "file /x"), 0) &&
+	    T_STREQ(wa_client_version(H.c), "2.3000.99") &&
+	    T_STREQ(wa_client_version_source(H.c), "file /x") &&
+	    T_INTEQ(wa_client_set_version(H.c, "2.3000", "env"), -1) &&
+	    T_INTEQ(wa_client_set_version(H.c, "2.x.1", "env"), -1) &&
+	    T_INTEQ(wa_client_set_version(H.c, NULL, "env"), -1) &&
+	    T_STREQ(wa_client_version(H.c), "2.3000.99");
+	h_teardown();
+	return ok;
+}
+
+/* The cause of a connect failure, in the operator's words. */
+static int
+end_cause(void)
+{
+	static const struct {
+		const char	*detail, *want;
+	} cases[] = {
+		{ "conn fail: 111", "connection refused" },
+		{ "ECONNREFUSED", "connection refused" },
+		{ "getaddrinfo failed", "127.0.0.1: name lookup failed" },
+		{ "tls: certificate verify failed",
+		    "TLS certificate verify failed" },
+		{ "timed out", "timed out" },
+		{ "HTTP 403", "HTTP 403 on upgrade" },
+	};
+	size_t	 i;
+	int	 ok = 1;
+
+	for (i = 0; ok && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok = T_INTEQ(h_setup(1), 0);
+		H.cbs->on_end(H.arg, WA_CONN_END_CONNECT_FAILED,
+		    cases[i].detail);
+		h_run(5);
+		ok = ok && T_TRUE(h_has("closed connect_failed 0 0")) &&
+		    T_STREQ(wa_client_end_cause(H.c), cases[i].want);
+		H.conn->closed = 1;
+		h_teardown();
+	}
+	return ok;
+}
+
 int
 main(void)
 {
@@ -524,6 +847,15 @@ main(void)
 		T_CASE(logout_flow),
 		T_CASE(prekeys_upload),
 		T_CASE(api_refusals),
+		T_CASE(ping_while_pairing),
+		T_CASE(ack_status_appdata),
+		T_CASE(iq_origin),
+		T_CASE(prekeys_lifecycle),
+		T_CASE(ib_offline_unified),
+		T_CASE(lid_changed),
+		T_CASE(presence_default),
+		T_CASE(version_set),
+		T_CASE(end_cause),
 	};
 
 	log_init("t_client", LOG_LEVEL_ERROR);

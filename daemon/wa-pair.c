@@ -283,8 +283,10 @@ ev_closed(struct wa_client *c, void *user, enum wa_reason reason, int code,
 {
 	struct app	*a = user;
 
-	say("event: closed reason=%s code=%d intentional=%d",
-	    wa_reason_name(reason), code, intentional);
+	say("event: closed reason=%s code=%d intentional=%d%s%s",
+	    wa_reason_name(reason), code, intentional,
+	    *wa_client_end_cause(c) != '\0' ? " cause=" : "",
+	    wa_client_end_cause(c));
 	a->done = 1;
 	a->status = intentional ? 0 : 3;
 }

@@ -84,7 +84,7 @@ $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
     $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
     keys.c crypto.c binary.c jid.c) $(BUILD)/gen/wa_tokens.c \
     $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
-    lib/buf.c lib/log.c lib/xalloc.c
+    lib/buf.c lib/log.c lib/waversion.c lib/xalloc.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -I$(BUILD)/gen -Itests -o $@ \
 	    $(filter %.c,$^) \

@@ -47,6 +47,7 @@ static const char *const state_names[WA_STATE__MAX] = {
 static void	client_destroy(struct wa_client *);
 static void	on_open(void *);
 static void	on_end(void *, enum wa_conn_end, const char *);
+static void	cause_set(struct wa_client *, enum wa_conn_end, const char *);
 
 static const struct wa_conn_cbs	 client_conn_cbs = {
 	on_open, cl_on_frame, on_end
@@ -426,6 +427,7 @@ cl_conn_start(lws_sorted_usec_list_t *sul)
 	struct wa_client	*c = lws_container_of(sul, struct wa_client,
 				    sul_open);
 	struct wa_conn_cfg	 cfg;
+	char			 err[CAUSE_LEN];
 
 	cl_enter(c);
 	memset(&cfg, 0, sizeof(cfg));
@@ -440,9 +442,15 @@ cl_conn_start(lws_sorted_usec_list_t *sul)
 	c->id_count = 0;
 	cl_wlog(c, LOG_LEVEL_DEBUG, "connecting to %s (%s)", c->url,
 	    c->mode == MODE_LOGIN ? "login" : "registration");
+	cfg.err = err;
+	cfg.errlen = sizeof(err);
+	err[0] = '\0';
 	c->conn = wa_conn_open(&cfg, &client_conn_cbs, c);
-	if (c->conn == NULL)
+	if (c->conn == NULL) {
+		cause_set(c, WA_CONN_END_CONNECT_FAILED, err[0] != '\0' ? err :
+		    "could not start the connection");
 		cl_client_end(c, WA_REASON_CONNECT_FAILED, 0, 0, 0);
+	}
 	else
 		lws_sul_schedule(c->lws, 0, &c->sul_hs, hs_timeout,
 		    cl_ms(c->hs_timeout_ms));
@@ -937,33 +945,13 @@ wa_client_last_frame(const struct wa_client *c)
 	return c->last_frame;
 }
 
-/* 1 if v is "N.N.N": three dot-separated runs of 1..10 digits. */
-static int
-version_ok(const char *v)
-{
-	int	 parts = 0;
-	size_t	 n;
-
-	for (;;) {
-		n = strspn(v, "0123456789");
-		if (n == 0 || n > 10)
-			return 0;
-		parts++;
-		v += n;
-		if (*v == '\0')
-			return parts == 3;
-		if (*v++ != '.')
-			return 0;
-	}
-}
-
 /* Set the version for the next connections; see wa.h.  0 or -1. */
 int
 wa_client_set_version(struct wa_client *c, const char *version,
     const char *source)
 {
 
-	if (version == NULL || !version_ok(version)) {
+	if (version == NULL || !waversion_valid(version)) {
 		log_warnx("%s: version must be N.N.N, not \"%.40s\"",
 		    __func__, version != NULL ? version : "(null)");
 		return -1;

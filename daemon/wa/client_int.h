@@ -38,6 +38,7 @@
 #include "pair.h"
 #include "payload.h"
 #include "wa.h"
+#include "waversion.h"
 #include "xalloc.h"
 
 #define	SERVER_JID		"@s.whatsapp.net"	/* spec 5.6 */

@@ -480,6 +480,29 @@ t_foreign_iq() {
 	    fail wa_iq_wrong_origin "answered: $ans"
 }
 
+# A connect failure names its cause (issue 8, the "failures" contract):
+# a port nobody listens on is "connection refused", a name that does
+# not resolve a lookup failure.
+t_connect_cause() {
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	URL_SAVE=$URL
+	URL=ws://127.0.0.1:$port/ws/chat
+	start cc1 --creds "$T/cc1.creds"
+	URL=ws://wadesk-no-such-host.invalid/ws/chat
+	start cc2 --creds "$T/cc2.creds"
+	URL=$URL_SAVE
+	wait_for "$T/cc1.out" '^event: closed reason=connect_failed .* cause=connection refused$' \
+	    10 >/dev/null && ok wa_cause_refused ||
+	    fail wa_cause_refused "$(cat "$T/cc1.out")"
+	wait_for "$T/cc2.out" '^event: closed reason=connect_failed .* cause=wadesk-no-such-host.invalid: name lookup failed$' \
+	    10 >/dev/null && ok wa_cause_name_lookup ||
+	    fail wa_cause_name_lookup "$(cat "$T/cc2.out")"
+	finish cc1
+	finish cc2
+}
+
 # A wrong pinned root key (and WhatsApp's own, the default) is refused.
 t_bad_root() {
 	ROOT_OVERRIDE=142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b \
@@ -590,6 +613,7 @@ t_ban
 t_logout
 t_pair_then_logout
 t_bad_root
+t_connect_cause
 t_wss
 t_sim_errors
 if [ -n "${FD_a2-}" ]; then

@@ -806,6 +806,13 @@ end_cause(void)
 	static const struct {
 		const char	*detail, *want;
 	} cases[] = {
+		{ "Unable to connect: Connection refused",
+		    "connection refused" },
+		{ "getaddrinfo failed: Name or service not known",
+		    "127.0.0.1: name lookup failed" },
+		{ "HTTP 404 on upgrade", "HTTP 404 on upgrade" },
+		{ "timed out waiting for the server", "timed out" },
+		{ "Unable to connect", "Unable to connect" },
 		{ "conn fail: 111", "connection refused" },
 		{ "ECONNREFUSED", "connection refused" },
 		{ "getaddrinfo failed", "127.0.0.1: name lookup failed" },
@@ -827,6 +834,49 @@ end_cause(void)
 		H.conn->closed = 1;
 		h_teardown();
 	}
+	return ok;
+}
+
+/*
+ * lib/waversion.h: file > WADESK_WA_VERSION > built-in, a bad file or
+ * value skipped with a reason; the built-in is the client's default.
+ */
+static int
+version_resolution(void)
+{
+	struct waversion	 v;
+	char			 path[] = "/tmp/t_client.XXXXXX";
+	FILE			*f;
+	int			 fd, ok;
+
+	ok = T_STREQ(WAVERSION_BUILTIN, WA_DEFAULT_VERSION);
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		return 0;
+	fputs("2.3000.4242 \n", f);
+	fclose(f);
+	waversion_resolve(path, "2.3000.7", &v);
+	ok = ok && T_STREQ(v.version, "2.3000.4242") &&
+	    T_TRUE(strncmp(v.source, "file /tmp/t_client.", 19) == 0) &&
+	    T_STREQ(v.problem, "");
+	waversion_resolve(NULL, "2.3000.7", &v);
+	ok = ok && T_STREQ(v.version, "2.3000.7") &&
+	    T_STREQ(v.source, "WADESK_WA_VERSION");
+	waversion_resolve("", "", &v);
+	ok = ok && T_STREQ(v.version, WAVERSION_BUILTIN) &&
+	    T_STREQ(v.source, "built-in");
+	/* A malformed file falls back to the variable, and says why. */
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("two.thousand\n", f);
+		fclose(f);
+	}
+	waversion_resolve(path, "2.3000.7", &v);
+	ok = ok && T_STREQ(v.version, "2.3000.7") &&
+	    T_STREQ(v.source, "WADESK_WA_VERSION") &&
+	    T_TRUE(strstr(v.problem, "is not a version") != NULL);
+	unlink(path);
+	waversion_resolve(path, "nope", &v);
+	ok = ok && T_STREQ(v.version, WAVERSION_BUILTIN) &&
+	    T_TRUE(strstr(v.problem, "No such file") != NULL);
 	return ok;
 }
 
@@ -856,6 +906,7 @@ main(void)
 		T_CASE(presence_default),
 		T_CASE(version_set),
 		T_CASE(end_cause),
+		T_CASE(version_resolution),
 	};
 
 	log_init("t_client", LOG_LEVEL_ERROR);

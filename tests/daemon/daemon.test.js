@@ -138,6 +138,7 @@ function daemonEnv(extra = {}) {
 		env.WADESK_WA_ROOT_KEY = process.env.WASIM_ROOT_KEY;
 		env.WADESKD_TIME_SCALE = '20';	/* as wasim --time-scale */
 		env.WADESK_WA_VERSION_FILE = VERSION_FILE;
+		env.WADESK_DEVICE_NAME = 'Front desk';
 	}
 	return Object.assign(env, extra);
 }
@@ -477,10 +478,25 @@ const checks = [
 		await action(id, 'pair-code', { phone: '+' + phone });
 		const r = await waitRow(id, (a) => a.pair_code !== null, 5000,
 		    'pairing code');
+		if (MODE === 'wasim') {
+			/* Issue 8: the phone's notification names the device
+			 * "Browser (OS)" (whatsmeow pair-code.go), from
+			 * WADESK_DEVICE_NAME. */
+			const s = (await wasim('/state')).body;
+			const lc = s.connections.filter((x) => x.linkCode &&
+			    x.linkCode.phone === phone).pop();
+			assert.equal(lc.linkCode.display, 'Chrome (Front desk)');
+		}
 		await enterCode(r.pair_code, phone);
 		const c = await waitRow(id, (a) => a.status === 'connected',
 		    5000, 'connected by code');
 		assert.equal(c.phone_number, phone);
+		if (MODE === 'wasim') {
+			/* The Linked devices list shows DeviceProps.os. */
+			const s = (await wasim('/state')).body;
+			const d = s.phones.find((x) => x.phone === phone).devices;
+			assert.deepEqual(d.map((x) => x.os), ['Front desk']);
+		}
 		st.code = id;
 	}],
 	['rule8-logout-from-phone-fresh-qr', async () => {

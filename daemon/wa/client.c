@@ -490,10 +490,11 @@ has_word(const char *s, ...)
 
 /*
  * The operator's words for what conn.c saw (wa.h
- * wa_client_end_cause()): lws's connection-error strings vary by
- * version ("getaddrinfo failed", "conn fail: 111", "tls: verify
- * failed", "HS: ws upgrade response not 101"), so name the cause by
- * its family and keep the host for a lookup failure.
+ * wa_client_end_cause()): conn.c passes lws's words, sharpened where
+ * lws 4.1 is vague ("Unable to connect: Connection refused",
+ * "getaddrinfo failed: ...", "TLS certificate verify failed", "HTTP
+ * 404 on upgrade", "timed out waiting for the server"); name the cause
+ * by its family and keep the host for a lookup failure.
  */
 static void
 cause_set(struct wa_client *c, enum wa_conn_end why, const char *detail)
@@ -518,10 +519,12 @@ cause_set(struct wa_client *c, enum wa_conn_end why, const char *detail)
 	else if (has_word(detail, "refused", " 111", ":111", NULL))
 		snprintf(c->end_cause, sizeof(c->end_cause),
 		    "connection refused");
-	else if (has_word(detail, "certificate", "verify", "x509",
-	    "tls", "ssl", NULL))
+	else if (has_word(detail, "certificate", "verify", "x509", NULL))
 		snprintf(c->end_cause, sizeof(c->end_cause),
 		    "TLS certificate verify failed");
+	else if (has_word(detail, "tls", "ssl", NULL))
+		snprintf(c->end_cause, sizeof(c->end_cause),
+		    "TLS handshake failed (%s)", detail);
 	else if (has_word(detail, "timed out", "timeout", " 110", NULL))
 		snprintf(c->end_cause, sizeof(c->end_cause), "timed out");
 	else if (sscanf(detail, "HTTP %d", &status) == 1 ||

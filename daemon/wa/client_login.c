@@ -171,7 +171,9 @@ add_id3(struct wa_node *n, uint32_t id)
  * the credentials' stored counter, never random and never reused
  * (whatsmeow sqlstore genOnePreKey); the private halves go to the
  * caller (prekeys_new) before anything is sent, and the counter moves
- * past them (creds_changed).  Ids wrap from 2^24-1 back to 1, the
+ * past them (creds_changed).  If the caller could not store them,
+ * nothing is uploaded (whatsmeow gives up when GetOrGenPreKeys fails);
+ * login goes on to the active IQ.  Ids wrap from 2^24-1 back to 1, the
  * 3-byte wire form's range.
  */
 static void
@@ -184,7 +186,7 @@ prekey_upload(struct wa_client *c, int want, enum pk_phase phase)
 	uint32_t		 first, reg;
 	uint8_t			 type = WA_DJB_TYPE, rb[4];
 	char			 id[IQ_ID_LEN];
-	int			 i;
+	int			 i, stored = 1;
 
 	first = cr->next_prekey_id;
 	if (first == 0 || first + (uint32_t)want - 1 > PREKEY_ID_MAX)
@@ -215,14 +217,16 @@ prekey_upload(struct wa_client *c, int want, enum pk_phase phase)
 	add_bytes(sk, "value", cr->signed_pre_key.pub, WA_KEY_LEN);
 	add_bytes(sk, "signature", cr->signed_pre_key_sig, WA_SIG_LEN);
 	if (i > 0 && c->cb != NULL && c->cb->prekeys_new != NULL &&
-	    c->cb->prekeys_new(c, c->user, keys, (size_t)i) == -1)
-		cl_wlog(c, LOG_LEVEL_WARN, "pre-keys %u..%u not stored",
-		    first, first + (uint32_t)i - 1);
+	    c->cb->prekeys_new(c, c->user, keys, (size_t)i) == -1) {
+		cl_wlog(c, LOG_LEVEL_WARN, "pre-keys %u..%u not stored: not "
+		    "uploading them", first, first + (uint32_t)i - 1);
+		stored = 0;
+	}
 	wa_memzero(keys, (size_t)want * sizeof(*keys));
 	free(keys);
 	cr->next_prekey_id = first + (uint32_t)i;
 	cl_creds_changed(c);
-	if (c->free_pending || c->conn == NULL || i == 0) {
+	if (c->free_pending || c->conn == NULL || i == 0 || !stored) {
 		wa_node_free(n);
 		if (phase == PK_LOGIN_UPLOAD && !c->free_pending)
 			active_send(c);

@@ -56,6 +56,8 @@ struct	wa_conn {
 	char			*origin;	/* Origin header value */
 	char			*host;		/* for a failure's cause */
 	int			 port;
+	int			 tls_unverified; /* OpenSSL refused the
+						   server's certificate */
 };
 
 /* How long the refusal probe may wait for the peer's answer, ms. */
@@ -313,13 +315,23 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
 		    reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1 : 0;
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* len is OpenSSL's preverify_ok; lws then fails the
+		 * handshake with a generic "SSL err": remember why.  Never
+		 * overrules the verdict. */
+		if (len == 0)
+			c->tls_unverified = 1;
+		return 0;
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return conn_headers(c, in, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		snprintf(detail, sizeof(detail), "%.*s",
 		    in == NULL ? 13 : (int)(len > 120 ? 120 : len),
 		    in == NULL ? "connect error" : (const char *)in);
-		if ((status = lws_http_client_http_response(wsi)) != 0)
+		if (c->tls_unverified)
+			snprintf(detail, sizeof(detail), "TLS certificate "
+			    "verify failed");
+		else if ((status = lws_http_client_http_response(wsi)) != 0)
 			snprintf(detail, sizeof(detail), "HTTP %u on upgrade",
 			    status);
 		else if (strcmp(detail, "Unable to connect") == 0) {

@@ -214,10 +214,11 @@ struct	wa_callbacks {
 		    const char *line);
 	/* Fresh pre-keys about to be uploaded (ids first..first+n-1,
 	 * in order; whatsmeow prekeys.go GetOrGenPreKeys).  Persist
-	 * them and return 0; -1 (or a NULL callback) still uploads, but
-	 * the private halves are then lost.  The credentials' next-id
-	 * counter moves past them and creds_changed follows.  Borrowed,
-	 * secret: wipe any copy. */
+	 * them and return 0; -1 means they could not be stored, and
+	 * then they are not uploaded either (a NULL callback uploads
+	 * without storing: demo programs).  The credentials' next-id
+	 * counter moves past them either way and creds_changed follows.
+	 * Borrowed, secret: wipe any copy. */
 	int	(*prekeys_new)(struct wa_client *c, void *user,
 		    const struct wa_prekey *keys, size_t n);
 	/* The server delivered the offline backlog: <ib><offline

@@ -32,6 +32,7 @@ struct	harness {
 	size_t			 nevents;
 	int			 free_in_closed; /* free c from closed */
 	uint32_t		 prekeys_last;	/* last id handed up */
+	int			 prekeys_fail;	/* prekeys_new answers -1 */
 	int			 creds_changes;	/* creds_changed calls */
 	lws_sorted_usec_list_t	 tick;
 };
@@ -169,7 +170,7 @@ h_prekeys_new(struct wa_client *c, void *u, const struct wa_prekey *k,
 
 	h_event("prekeys %u %zu", n > 0 ? k[0].id : 0, n);
 	H.prekeys_last = n > 0 ? k[n - 1].id : 0;
-	return 0;
+	return H.prekeys_fail ? -1 : 0;
 }
 
 static void

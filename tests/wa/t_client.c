@@ -701,6 +701,22 @@ prekeys_lifecycle(void)
 	}
 	h_teardown();
 
+	/* Not stored: not uploaded, the ids still used up, then active. */
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	if (ok) {
+		H.prekeys_fail = 1;
+		h_feed(mk("success", "t=1700000000", NULL));
+		count_answer("0");
+		n = h_last();
+		ok = T_TRUE(h_has("prekeys 1 812")) &&
+		    T_TRUE(n != NULL && cl_attr_is(n, "xmlns", "passive")) &&
+		    T_TRUE(!(sent_xmlns("encrypt") != NULL &&
+		    cl_attr_is(sent_xmlns("encrypt"), "type", "set"))) &&
+		    T_INTEQ(H.c->creds->next_prekey_id, 813) &&
+		    T_INTEQ(H.c->creds->prekeys_uploaded, 0);
+	}
+	h_teardown();
+
 	/* The server has none but our store has: 50, not 812. */
 	ok = ok && T_INTEQ(h_setup(1), 0);
 	if (ok) {
@@ -816,8 +832,10 @@ end_cause(void)
 		{ "conn fail: 111", "connection refused" },
 		{ "ECONNREFUSED", "connection refused" },
 		{ "getaddrinfo failed", "127.0.0.1: name lookup failed" },
-		{ "tls: certificate verify failed",
+		{ "TLS certificate verify failed",
 		    "TLS certificate verify failed" },
+		{ "connect SSL err 1: error:00000001",
+		    "TLS handshake failed (connect SSL err 1: error:00000001)" },
 		{ "timed out", "timed out" },
 		{ "HTTP 403", "HTTP 403 on upgrade" },
 	};

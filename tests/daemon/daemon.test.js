@@ -359,6 +359,15 @@ const checks = [
 		    3000, 'reconnected');
 		assert.equal(c.qr_version, before.qr_version, 'a QR was shown');
 		assert.equal(c.jid, st.jidA);
+		if (MODE === 'wasim') {
+			/* The pre-key counters survived in the credentials:
+			 * no second upload (issue 14.3, whatsmeow prekeys.go). */
+			await sleep(300);
+			const s = (await wasim('/state')).body;
+			const d = s.phones.find((x) => x.phone === st.phoneA)
+			    .devices;
+			assert.deepEqual(d.map((x) => x.prekeys), [812]);
+		}
 	}],
 	['rule5-drop-backoff-reconnect', async () => {
 		const n0 = (await events(st.a)).length;

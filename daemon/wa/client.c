@@ -666,7 +666,7 @@ cl_from_server(const struct wa_node *n)
 	const char	*f = wa_node_attr(n, "from");
 
 	return f != NULL && (strcmp(f, SERVER_JID) == 0 ||
-	    strcmp(f, SERVER_JID + 1) == 0);
+	    strcmp(f, &SERVER_JID[1]) == 0);
 }
 
 /*

@@ -509,8 +509,10 @@ cause_set(struct wa_client *c, enum wa_conn_end why, const char *detail)
 		snprintf(c->end_cause, sizeof(c->end_cause), "%s", detail);
 		return;
 	}
-	h = strstr(c->url, "://");
-	h = h != NULL ? h + 3 : c->url;
+	/* wa_client_new() checked the scheme: the host follows its
+	 * colon and two slashes. */
+	h = c->url + strcspn(c->url, ":");
+	h = strncmp(h, ":/", 2) == 0 ? h + 3 : c->url;
 	hl = strcspn(h, ":/");
 	if (has_word(detail, "getaddrinfo", "dns", "resolv", "lookup",
 	    "unknown host", NULL))

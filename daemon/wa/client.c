@@ -387,7 +387,8 @@ cl_creds_changed(struct wa_client *c)
 	uint8_t	 blob[WA_CREDS_ENC_MAX];
 	size_t	 len;
 
-	if (c->cb == NULL || c->cb->creds_changed == NULL)
+	if (c->cb == NULL || c->cb->creds_changed == NULL || c->free_pending ||
+	    c->creds == NULL)
 		return;
 	if (cl_creds_blob(c, blob, &len) == -1)
 		return;

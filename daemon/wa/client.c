@@ -298,6 +298,7 @@ cl_conn_reset(struct wa_client *c)
 	c->prekey_iq[0] = '\0';
 	c->pk_phase = PK_NONE;
 	c->pk_first = c->pk_n = 0;
+	c->pk_last_upload = 0;
 	c->logout_sent = 0;
 }
 

@@ -53,6 +53,8 @@
 #define	PREKEY_INITIAL		812	/* both stores empty */
 #define	PREKEY_BATCH		50	/* upload otherwise */
 #define	PREKEY_ID_MAX		0xffffffu /* ids are 3 bytes */
+#define	PREKEY_RACE_US		(600LL * LWS_US_PER_SEC) /* 10 min:
+					   recount before uploading again */
 
 /* What the current connection attempt is for. */
 enum	mode {
@@ -66,6 +68,7 @@ enum	pk_phase {
 	PK_NONE,			/* nothing asked */
 	PK_LOGIN_COUNT,			/* count after <success> */
 	PK_LOGIN_UPLOAD,		/* upload after <success> */
+	PK_TOPUP_COUNT,			/* recount before a quick second upload */
 	PK_TOPUP_UPLOAD			/* upload after a count notification */
 };
 
@@ -141,6 +144,8 @@ struct	wa_client {
 	enum pk_phase		 pk_phase;	/* what prekey_iq asked */
 	uint32_t		 pk_first;	/* batch in flight: ids */
 	uint32_t		 pk_n;		/* ... first..first+n-1 */
+	lws_usec_t		 pk_last_upload; /* lws_now_usecs() of the last
+						   accepted upload, 0: none */
 	long long		 time_offset_ms; /* server - our clock
 						   (<success t>) */
 	char			 logout_iq[IQ_ID_LEN];

@@ -283,6 +283,7 @@ prekey_uploaded(struct wa_client *c, const struct wa_node *iq)
 	c->creds->prekeys_uploaded = c->creds->prekeys_uploaded + c->pk_n >
 	    PREKEY_ID_MAX ? PREKEY_ID_MAX : c->creds->prekeys_uploaded +
 	    c->pk_n;
+	c->pk_last_upload = lws_now_usecs();
 	cl_creds_changed(c);
 }
 
@@ -303,6 +304,19 @@ cl_prekey_answer(struct wa_client *c, const struct wa_node *n)
 		if (!c->free_pending)
 			active_send(c);
 		break;
+	case PK_TOPUP_COUNT:
+		/* whatsmeow uploadPreKeys: a second upload within 10
+		 * minutes is likely a race; cancel it if the server
+		 * already holds a batch. */
+		if (cl_attr_is(n, "type", "result") &&
+		    wa_node_child(n, "count") != NULL &&
+		    cl_attr_int(wa_node_child(n, "count"), "value") >=
+		    PREKEY_BATCH)
+			cl_wlog(c, LOG_LEVEL_DEBUG, "pre-key upload cancelled: "
+			    "the server has enough");
+		else
+			prekey_upload(c, PREKEY_BATCH, PK_TOPUP_UPLOAD);
+		break;
 	case PK_TOPUP_UPLOAD:
 		prekey_uploaded(c, n);
 		break;
@@ -314,13 +328,17 @@ cl_prekey_answer(struct wa_client *c, const struct wa_node *n)
 /*
  * <notification type=encrypt from=s.whatsapp.net><count value=N/>
  * (whatsmeow notification.go handleEncryptNotification): below
- * PREKEY_MIN, upload a batch of PREKEY_BATCH (never the initial 812).
- * One upload at a time: a count while one is in flight is ignored.
+ * PREKEY_MIN, upload a batch of PREKEY_BATCH (never the initial 812);
+ * within 10 minutes of the last upload, recount first and upload only
+ * if the server still has fewer than PREKEY_BATCH (uploadPreKeys' race
+ * guard).  One exchange at a time: a count notification while one is
+ * in flight is ignored.
  */
 void
 cl_prekey_notification(struct wa_client *c, const struct wa_node *n)
 {
 	const struct wa_node	*cnt;
+	struct wa_node		*iq;
 
 	if (!cl_from_server(n) || (cnt = wa_node_child(n, "count")) == NULL)
 		return;
@@ -334,6 +352,14 @@ cl_prekey_notification(struct wa_client *c, const struct wa_node *n)
 	if (cl_attr_int(cnt, "value") >= PREKEY_MIN ||
 	    c->state != WA_STATE_CONNECTED || c->pk_phase != PK_NONE)
 		return;
+	if (c->pk_last_upload != 0 &&
+	    lws_now_usecs() - c->pk_last_upload < PREKEY_RACE_US) {
+		iq = cl_iq_new(c, c->prekey_iq, "get", "encrypt");
+		(void)wa_node_add_child(iq, "count");
+		if (cl_send_free(c, iq) == 0)
+			c->pk_phase = PK_TOPUP_COUNT;
+		return;
+	}
 	prekey_upload(c, PREKEY_BATCH, PK_TOPUP_UPLOAD);
 }
 

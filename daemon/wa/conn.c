@@ -254,11 +254,13 @@ conn_headers(struct wa_conn *c, void *in, size_t len)
  * lws 4.1 reports every failed TCP connect as "Unable to connect": it
  * reads the socket's error itself and closes it before telling us.  To
  * name the cause for the operator (issue 8: "refused" is not
- * "unreachable"), try the same address once more without blocking and
- * wait at most PROBE_WAIT_MS for the kernel's answer: a refusal from a
- * near or local peer is back by then.  Only on the failure path, so at
- * most one extra SYN per failed attempt.  Writes the words into why
- * ("" when the probe learns nothing).
+ * "unreachable"), try the same address once more with a non-blocking
+ * connect and wait at most PROBE_WAIT_MS for the kernel's answer: a
+ * refusal from a near or local peer is back by then.  This stalls the
+ * event loop for that long plus the name lookup lws itself just made
+ * (also blocking in lws 4.1), and only on the failure path, so at most
+ * one extra SYN per failed attempt; back-off spaces the attempts.
+ * Writes the words into why ("" when the probe learns nothing).
  */
 static void
 probe_cause(const struct wa_conn *c, char *why, size_t len)

@@ -67,7 +67,9 @@ struct wa_client;
 /*
  * WhatsApp Web version sent in the ClientPayload (spec 4.1; whatsmeow
  * 2026-08-21 store/clientpayload.go).  The server refuses stale ones
- * with <failure reason="405"/>, so it is configurable.
+ * with <failure reason="405"/>, so it is configurable
+ * (wa_client_set_version; lib/waversion.h resolves the operator's
+ * choice and repeats this default as WAVERSION_BUILTIN).
  */
 #define	WA_DEFAULT_VERSION	"2.3000.1045649367"
 

@@ -69,7 +69,8 @@ enum	tmplid {
 	X(CODE, "code") X(REASON, "reason") X(NEXT, "next") \
 	X(ID, "id") X(LABEL, "label") X(STATUS, "status") \
 	X(STATUS_TEXT, "status_text") X(PHONE, "phone") X(JID, "jid") \
-	X(PUSH_NAME, "push_name") X(PLATFORM, "platform") \
+	X(PUSH_NAME, "push_name") X(PLATFORM, "platform") X(LID, "lid") \
+	X(OFFLINE_SYNCED, "offline_synced") \
 	X(COUNT, "count") X(TOTAL, "total") X(COUNTS, "counts") \
 	X(EVENTS, "events") X(ROWS, "rows") X(FILTERS, "filters") \
 	X(PAGER, "pager") X(PREV, "prev") X(NEXT_PAGE, "next_page") \

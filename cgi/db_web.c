@@ -34,7 +34,8 @@
 	"iso(a.last_frame_at), " \
 	"greatest(0, extract(epoch FROM a.pair_deadline - now()))::int, " \
 	"a.qr_version - a.pair_qr_base, o.username, " \
-	"extract(epoch FROM now() - a.last_frame_at)::bigint"
+	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
+	"a.lid, iso(a.offline_synced_at)"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \

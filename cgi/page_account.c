@@ -39,7 +39,8 @@ enum	acol {
 	AC_QR_EXPIRES, AC_PAIR_CODE, AC_DEADLINE, AC_PHONE, AC_JID,
 	AC_PUSH_NAME, AC_PLATFORM, AC_AUTO_CONNECT, AC_LAST_CONNECTED,
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
-	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE
+	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
+	AC_LID, AC_OFFLINE_SYNCED
 };
 
 struct	action {
@@ -209,6 +210,13 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_PLATFORM:
 		tmpl_text(o, or_dash(col(pg, AC_PLATFORM)));
+		return 0;
+	case TKEY_LID:
+		tmpl_text(o, or_dash(col(pg, AC_LID)));
+		return 0;
+	case TKEY_OFFLINE_SYNCED:
+		tmpl_text(o, col(pg, AC_OFFLINE_SYNCED) != NULL ?
+		    col(pg, AC_OFFLINE_SYNCED) : "never");
 		return 0;
 	case TKEY_REASON:
 		tmpl_text(o, or_dash(col(pg, AC_REASON)));

@@ -7,6 +7,7 @@
  *   wadeskctl operator passwd NAME
  *   wadeskctl operator disable NAME | enable NAME
  *   wadeskctl keygen FILE                 credentials sealing key (0600)
+ *   wadeskctl wa-version                  WhatsApp Web version in use
  *
  * Passwords are read from the first line of standard input (with a
  * prompt and no echo when it is a terminal).  It connects with
@@ -32,6 +33,7 @@
 #include "db.h"
 #include "log.h"
 #include "pw.h"
+#include "waversion.h"
 #include "xalloc.h"
 
 enum	stmt {
@@ -75,7 +77,8 @@ usage(void)
 	    "       wadeskctl operator add NAME [--admin] [--if-missing]\n"
 	    "       wadeskctl operator passwd NAME\n"
 	    "       wadeskctl operator disable|enable NAME\n"
-	    "       wadeskctl keygen FILE\n");
+	    "       wadeskctl keygen FILE\n"
+	    "       wadeskctl wa-version\n");
 	exit(2);
 }
 
@@ -354,6 +357,25 @@ cmd_keygen(const char *path)
 	return rc;
 }
 
+/*
+ * Print the WhatsApp Web version the daemon sends at its next connect
+ * and where it comes from, resolved as wadeskd does (lib/waversion.h):
+ * "2.3000.N (file /path)", "(WADESK_WA_VERSION)" or "(built-in)"; a
+ * skipped file or variable is named on a second line.  Needs no
+ * database.
+ */
+static int
+cmd_wa_version(const struct conf *conf)
+{
+	struct waversion	 v;
+
+	waversion_resolve(conf->wa_version_file, conf->wa_version, &v);
+	printf("%s (%s)\n", v.version, v.source);
+	if (v.problem[0] != '\0')
+		printf("skipped: %s\n", v.problem);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -376,6 +398,8 @@ main(int argc, char *argv[])
 		rc = cmd_operator(conf.database_url, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "keygen") == 0 && argc == 3)
 		rc = cmd_keygen(argv[2]);
+	else if (strcmp(argv[1], "wa-version") == 0 && argc == 2)
+		rc = cmd_wa_version(&conf);
 	else
 		usage();
 	conf_free(&conf);

@@ -186,6 +186,59 @@ creds_store(struct daemon *d, int64_t id, const uint8_t *plain, size_t len)
 }
 
 /*
+ * Seal and store one batch of fresh one-time pre-keys of account "id"
+ * (wa.h prekeys_new: consecutive ids keys[0].id..keys[n-1].id): the
+ * plaintext is, per key, its 3-byte big-endian id and its 32-byte
+ * private half, sealed like the credentials (sql/005 account_prekeys).
+ * Returns 0 or -1 (logged).
+ */
+int
+creds_prekeys_store(struct daemon *d, int64_t id, const struct wa_prekey *keys,
+    size_t n)
+{
+	uint8_t		 nonce[CREDS_NONCE_LEN], *plain, *sealed = NULL;
+	size_t		 i, len, sealedlen;
+	const char	*p[5];
+	char		 sid[24], first[16], last[16], *hn, *hs;
+	int		 rc;
+
+	if (d->db == NULL || n == 0 || n > 16384) {
+		log_warnx("%s: no database or %zu keys", __func__, n);
+		return -1;
+	}
+	len = n * (3 + sizeof(keys[0].priv));
+	if ((plain = sodium_malloc(len)) == NULL) {
+		log_warnx("%s: sodium_malloc", __func__);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		plain[i * 35] = (uint8_t)(keys[i].id >> 16);
+		plain[i * 35 + 1] = (uint8_t)(keys[i].id >> 8);
+		plain[i * 35 + 2] = (uint8_t)keys[i].id;
+		memcpy(plain + i * 35 + 3, keys[i].priv, sizeof(keys[i].priv));
+	}
+	rc = creds_seal(d->cred_key, plain, len, nonce, &sealed, &sealedlen);
+	sodium_free(plain);
+	if (rc == -1)
+		return -1;
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	snprintf(first, sizeof(first), "%u", keys[0].id);
+	snprintf(last, sizeof(last), "%u", keys[n - 1].id);
+	hn = bytea_hex(nonce, sizeof(nonce));
+	hs = bytea_hex(sealed, sealedlen);
+	p[0] = sid;
+	p[1] = first;
+	p[2] = last;
+	p[3] = hn;
+	p[4] = hs;
+	rc = db_exec_cmd(d->db, DS_PREKEYS_PUT, p);
+	free(hn);
+	free(hs);
+	free(sealed);
+	return rc;
+}
+
+/*
  * Load and open the credentials of account "id".  Returns 1 with
  * "*plain" (free with creds_plain_free()) and "*len", 0 when the
  * account has none, -1 on error (logged).

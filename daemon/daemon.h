@@ -250,11 +250,16 @@ enum	dstmt {
 	DS_CREDS_DELETE,
 	DS_SWEEP_LIVE,
 	DS_FRAMES_WRITE,
+	DS_ACCOUNT_LID,
+	DS_ACCOUNT_OFFLINE,
+	DS_PREKEYS_PUT,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
 int		 db_event_insert(struct db *db, int64_t id, const char *kind,
 		    const char *key, const char *value);
+int		 db_event_insert_kv(struct db *db, int64_t id, const char *kind,
+		    const char *const *kv);
 int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
@@ -270,6 +275,8 @@ int		 creds_open(const uint8_t *key, const uint8_t *nonce,
 		    size_t noncelen, const uint8_t *sealed, size_t sealedlen,
 		    uint8_t **plain, size_t *len);
 void		 creds_plain_free(uint8_t *plain, size_t len);
+int		 creds_prekeys_store(struct daemon *d, int64_t id,
+		    const struct wa_prekey *keys, size_t n);
 int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 		    size_t len);
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,

@@ -123,7 +123,8 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "push_name = CASE WHEN $6::boolean THEN NULL "
 	  "ELSE coalesce($4, push_name) END, "
 	  "platform = CASE WHEN $6::boolean THEN NULL "
-	  "ELSE coalesce($5, platform) END WHERE id = $1" },
+	  "ELSE coalesce($5, platform) END, "
+	  "lid = CASE WHEN $6::boolean THEN NULL ELSE lid END WHERE id = $1" },
 	/* DS_ACCOUNT_DELETE */
 	{ "account_delete", 1,
 	  "DELETE FROM accounts WHERE id = $1" },
@@ -148,6 +149,7 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "updated_at = now()" },
 	/* DS_CREDS_DELETE */
 	{ "creds_delete", 1,
+	  "WITH p AS (DELETE FROM account_prekeys WHERE account_id = $1) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9). */
 	{ "sweep_live", 0,
@@ -163,6 +165,26 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "greatest(a.last_frame_at, to_timestamp(u.t)) "
 	  "FROM unnest($1::bigint[], $2::bigint[]) AS u(id, t) "
 	  "WHERE a.id = u.id AND a.status = 'connected'" },
+	/* DS_ACCOUNT_LID: the LID the server gave ($2, "U:D@lid") and
+	 * the LID user $3 <-> phone $4 mapping (whatsmeow
+	 * StoreLIDPNMapping); sql/005. */
+	{ "account_lid", 4,
+	  "WITH m AS (INSERT INTO lid_map (lid_user, phone) VALUES ($3, $4) "
+	  "ON CONFLICT (lid_user) DO UPDATE SET phone = EXCLUDED.phone, "
+	  "updated_at = now() WHERE lid_map.phone <> EXCLUDED.phone) "
+	  "UPDATE accounts SET lid = $2 WHERE id = $1 AND "
+	  "lid IS DISTINCT FROM $2" },
+	/* DS_ACCOUNT_OFFLINE: the offline backlog was delivered. */
+	{ "account_offline", 1,
+	  "UPDATE accounts SET offline_synced_at = now() WHERE id = $1" },
+	/* DS_PREKEYS_PUT: one sealed batch of pre-key private halves,
+	 * ids $2..$3 (sql/005). */
+	{ "prekeys_put", 5,
+	  "INSERT INTO account_prekeys (account_id, first_id, last_id, "
+	  "nonce, sealed) VALUES ($1, $2, $3, $4::bytea, $5::bytea) "
+	  "ON CONFLICT (account_id, first_id) DO UPDATE SET "
+	  "last_id = EXCLUDED.last_id, nonce = EXCLUDED.nonce, "
+	  "sealed = EXCLUDED.sealed, created_at = now()" },
 };
 
 /*
@@ -182,6 +204,35 @@ db_event_insert(struct db *db, int64_t id, const char *kind,
 	o = json_object_new_object();
 	if (key != NULL && value != NULL)
 		json_object_object_add(o, key, json_object_new_string(value));
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	p[0] = sid;
+	p[1] = kind;
+	p[2] = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	rc = db_exec_cmd(db, DS_EVENT_INSERT, p);
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * Insert an event whose detail is the JSON object of the key/value
+ * pairs in "kv" (key, value, ..., NULL); a NULL value skips its key.
+ * Returns 0 or -1 (logged).
+ */
+int
+db_event_insert_kv(struct db *db, int64_t id, const char *kind,
+    const char *const *kv)
+{
+	struct json_object	*o;
+	const char		*p[3];
+	char			 sid[24];
+	size_t			 i;
+	int			 rc;
+
+	o = json_object_new_object();
+	for (i = 0; kv != NULL && kv[i] != NULL; i += 2)
+		if (kv[i + 1] != NULL)
+			json_object_object_add(o, kv[i],
+			    json_object_new_string(kv[i + 1]));
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
 	p[0] = sid;
 	p[1] = kind;

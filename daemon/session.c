@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "daemon.h"
 #include "log.h"
+#include "waversion.h"
 #include "xalloc.h"
 
 /* Borrowed data that comes with some events, for apply(). */
@@ -32,6 +33,10 @@ struct	sess_extra {
 	const char		*code;		/* SEV_PAIR_CODE */
 	const struct wa_paired	*paired;	/* SEV_PAIRED */
 	const struct wa_connected *conn;	/* SEV_CONNECTED */
+	const char		*cause;		/* SEV_CLOSED: what the client
+						   saw (wa_client_end_cause) */
+	const char		*version;	/* SEV_CLOSED: version sent */
+	const char		*version_source; /* ... and its source */
 };
 
 static void	session_event(struct session *, const struct sess_input *,
@@ -213,6 +218,30 @@ duplicate_label(struct session *s, const char *phone)
 	return label;
 }
 
+/*
+ * The account's LID ("U:D@lid") and the LID user <-> phone mapping
+ * (whatsmeow handleConnectSuccess / StoreLIDPNMapping; sql/005).
+ * Logged and skipped on error: the login goes on.
+ */
+static void
+lid_store(struct session *s, const char *lid, const char *phone)
+{
+	const char	*q[4];
+	char		 sid[24], *user;
+
+	if (lid == NULL || phone == NULL || s->d->db == NULL)
+		return;
+	user = xstrndup(lid, strcspn(lid, ":@"));
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	q[0] = sid;
+	q[1] = lid;
+	q[2] = user;
+	q[3] = phone;
+	if (db_exec_cmd(s->d->db, DS_ACCOUNT_LID, q) == -1)
+		log_warnx("account %" PRId64 ": LID %s not stored", s->id, lid);
+	free(user);
+}
+
 static void
 cb_paired(struct wa_client *c, void *user, const struct wa_paired *pr)
 {
@@ -243,10 +272,48 @@ cb_connected(struct wa_client *c, void *user, const struct wa_connected *ci)
 
 	if ((s = slot_session(user)) == NULL)
 		return;
+	lid_store(s, ci->lid, ci->phone);
 	in_init(&in, SEV_CONNECTED, sl->gen);
 	memset(&x, 0, sizeof(x));
 	x.conn = ci;
 	session_event(s, &in, &x);
+}
+
+/*
+ * The private halves of fresh pre-keys, sealed into account_prekeys
+ * before the client uploads them (wa.h prekeys_new, sql/005).
+ */
+static int
+cb_prekeys_new(struct wa_client *c, void *user, const struct wa_prekey *k,
+    size_t n)
+{
+	struct session	*s;
+
+	if ((s = slot_session(user)) == NULL)
+		return -1;
+	return creds_prekeys_store(s->d, s->id, k, n);
+}
+
+/* <ib><offline count/>: an event and the account's timestamp. */
+static void
+cb_offline(struct wa_client *c, void *user, int count)
+{
+	struct session	*s;
+	const char	*q[1], *kv[3];
+	char		 sid[24], n[16];
+
+	if ((s = slot_session(user)) == NULL || s->d->db == NULL)
+		return;
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	snprintf(n, sizeof(n), "%d", count);
+	q[0] = sid;
+	kv[0] = "count";
+	kv[1] = n;
+	kv[2] = NULL;
+	if (db_exec_cmd(s->d->db, DS_ACCOUNT_OFFLINE, q) == -1 ||
+	    db_event_insert_kv(s->d->db, s->id, "offline_synced", kv) == -1)
+		log_warnx("account %" PRId64 ": offline backlog not recorded",
+		    s->id);
 }
 
 static void
@@ -288,17 +355,28 @@ cb_closed(struct wa_client *c, void *user, enum wa_reason reason, int code,
 	struct sess_slot	*sl = user;
 	struct session		*s;
 	struct sess_input	 in;
+	struct sess_extra	 x;
 	int			 deleted;
 
 	if ((s = slot_session(user)) == NULL)
 		return;
-	log_info("account %" PRId64 ": closed: %s (%d)%s", s->id,
-	    wa_reason_name(reason), code, intentional ? ", asked for" : "");
+	log_info("account %" PRId64 ": closed: %s (%d)%s%s%s", s->id,
+	    wa_reason_name(reason), code, intentional ? ", asked for" : "",
+	    wa_client_end_cause(c)[0] != '\0' ? ": " : "",
+	    wa_client_end_cause(c));
 	(void)facts_load(s, &deleted);
 	in_init(&in, SEV_CLOSED, sl->gen);
 	in.reason = reason;
 	in.intentional = intentional;
-	session_event(s, &in, NULL);
+	/* The "failures" contract: the concrete cause, and for 405 the
+	 * version sent and where it came from, in the event's detail. */
+	memset(&x, 0, sizeof(x));
+	x.cause = wa_client_end_cause(c);
+	if (reason == WA_REASON_OUTDATED) {
+		x.version = wa_client_version(c);
+		x.version_source = wa_client_version_source(c);
+	}
+	session_event(s, &in, &x);
 }
 
 static const struct wa_callbacks	callbacks = {
@@ -309,6 +387,8 @@ static const struct wa_callbacks	callbacks = {
 	.creds_changed = cb_creds_changed,
 	.logged_out = cb_logged_out,
 	.closed = cb_closed,
+	.prekeys_new = cb_prekeys_new,
+	.offline = cb_offline,
 };
 
 /* A new client in a new slot (new generation).  NULL on error. */
@@ -317,6 +397,7 @@ slot_new(struct session *s)
 {
 	struct wa_config	 cfg;
 	struct sess_slot	*sl;
+	char			 display[80];
 
 	slot_retire(s);
 	sl = xcalloc(1, sizeof(*sl));
@@ -326,7 +407,14 @@ slot_new(struct session *s)
 	cfg.lws = s->d->ctx;
 	cfg.url = s->d->conf.wa_url;
 	cfg.root_key = s->d->has_root_key ? s->d->root_key : NULL;
-	cfg.version = s->d->conf.wa_version;
+	/* The phone lists the device by DeviceProps.os; the pairing code's
+	 * display must be "Browser (OS)" (whatsmeow pair-code.go). */
+	snprintf(display, sizeof(display), "Chrome (%s)",
+	    s->d->conf.device_name);
+	cfg.device_name = s->d->conf.device_name;
+	cfg.platform_display = display;
+	cfg.presence_available = strcmp(s->d->conf.presence,
+	    "available") == 0;
 	cfg.user = sl;
 	cfg.cb = &callbacks;
 	if (s->d->time_scale > 1) {
@@ -352,12 +440,20 @@ static int
 start(struct session *s, enum sess_start how)
 {
 	struct wa_client	*c;
+	struct waversion	 v;
 	uint8_t			*creds = NULL;
 	size_t			 len = 0;
 	int			 rc = -1;
 
 	if ((c = slot_new(s)) == NULL)
 		return -1;
+	/* Read at every connect, so a new WADESK_WA_VERSION_FILE needs
+	 * no restart (lib/waversion.h). */
+	waversion_resolve(s->d->conf.wa_version_file, s->d->conf.wa_version,
+	    &v);
+	if (wa_client_set_version(c, v.version, v.source) == -1)
+		log_warnx("account %" PRId64 ": version %s refused", s->id,
+		    v.version);
 	switch (how) {
 	case SSTART_PAIR:
 		rc = wa_client_start_pair(c);
@@ -517,6 +613,34 @@ write_duplicate(struct session *s, const struct sess_plan *p,
 	return rc;
 }
 
+/*
+ * The plan's event row: its reason and, for a closed connection, the
+ * cause the client saw and (405) the version sent with its source, as
+ * the web side's sentences expect them ("cause", "version",
+ * "version_source").
+ */
+static int
+event_write(struct session *s, const struct sess_plan *p,
+    const struct sess_input *in, const struct sess_extra *x)
+{
+	const char	*kv[9];
+	size_t		 k = 0;
+
+	kv[k++] = "reason";
+	kv[k++] = p->event_reason;
+	if (in->ev == SEV_CLOSED && x != NULL) {
+		kv[k++] = "cause";
+		kv[k++] = x->cause != NULL && x->cause[0] != '\0' ?
+		    x->cause : NULL;
+		kv[k++] = "version";
+		kv[k++] = x->version;
+		kv[k++] = "version_source";
+		kv[k++] = x->version_source;
+	}
+	kv[k] = NULL;
+	return db_event_insert_kv(s->d->db, s->id, p->event, kv);
+}
+
 /* The database part of a plan, in one transaction. */
 static int
 apply_db(struct session *s, const struct sess_plan *p,
@@ -562,8 +686,7 @@ apply_db(struct session *s, const struct sess_plan *p,
 		if (db_exec_cmd(db, DS_ACCOUNT_CODE, q) == -1)
 			goto fail;
 	}
-	if (p->event != NULL && !dup && db_event_insert(db, s->id, p->event,
-	    p->event_reason != NULL ? "reason" : NULL, p->event_reason) == -1)
+	if (p->event != NULL && !dup && event_write(s, p, in, x) == -1)
 		goto fail;
 	if (p->finish_op) {
 		if (finish_op(s, p->op, &result) == -1)

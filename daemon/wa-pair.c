@@ -283,10 +283,29 @@ ev_closed(struct wa_client *c, void *user, enum wa_reason reason, int code,
 {
 	struct app	*a = user;
 
-	say("event: closed reason=%s code=%d intentional=%d",
-	    wa_reason_name(reason), code, intentional);
+	say("event: closed reason=%s code=%d intentional=%d%s%s",
+	    wa_reason_name(reason), code, intentional,
+	    *wa_client_end_cause(c) != '\0' ? " cause=" : "",
+	    wa_client_end_cause(c));
 	a->done = 1;
 	a->status = intentional ? 0 : 3;
+}
+
+/* Fresh pre-keys: a demo keeps no Signal store, so only report them. */
+static int
+ev_prekeys_new(struct wa_client *c, void *user, const struct wa_prekey *k,
+    size_t n)
+{
+
+	say("event: prekeys first=%u n=%zu", n > 0 ? k[0].id : 0, n);
+	return 0;
+}
+
+static void
+ev_offline(struct wa_client *c, void *user, int count)
+{
+
+	say("event: offline count=%d", count);
 }
 
 static void
@@ -406,7 +425,8 @@ main(int argc, char *argv[])
 	};
 	static const struct wa_callbacks	 cbs = {
 		ev_qr, ev_pair_code, ev_paired, ev_connected,
-		ev_creds_changed, ev_logged_out, ev_closed, ev_log
+		ev_creds_changed, ev_logged_out, ev_closed, ev_log,
+		ev_prekeys_new, ev_offline
 	};
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;

@@ -65,6 +65,12 @@ static const struct conf_key	conf_keys[] = {
 	    0, 0 },
 	{ "WADESK_WA_ROOT_KEY", CONF_STRING, OFF(wa_root_key), NULL, 0, 0 },
 	{ "WADESK_WA_VERSION", CONF_STRING, OFF(wa_version), NULL, 0, 0 },
+	{ "WADESK_WA_VERSION_FILE", CONF_STRING, OFF(wa_version_file), NULL,
+	    0, 0 },
+	{ "WADESK_PRESENCE", CONF_STRING, OFF(presence), "unavailable",
+	    0, 0 },
+	{ "WADESK_DEVICE_NAME", CONF_STRING, OFF(device_name), "wadesk",
+	    0, 0 },
 	{ "WADESK_CRED_KEY_FILE", CONF_STRING, OFF(cred_key_file),
 	    "var/cred.key", 0, 0 },
 	{ "WADESK_BACKOFF_MIN_MS", CONF_INT, OFF(backoff_min_ms), "1000",
@@ -141,6 +147,18 @@ conf_load(struct conf *c)
 			continue;
 		if (conf_set(c, k, v) == -1)
 			rc = -1;
+	}
+	if (strcmp(c->presence, "available") != 0 &&
+	    strcmp(c->presence, "unavailable") != 0) {
+		log_warnx("WADESK_PRESENCE=\"%s\": want available or "
+		    "unavailable", c->presence);
+		rc = -1;
+	}
+	if (strlen(c->device_name) > 50 ||
+	    strcspn(c->device_name, "()\r\n\t") != strlen(c->device_name)) {
+		log_warnx("WADESK_DEVICE_NAME: at most 50 characters, without "
+		    "parentheses or control characters");
+		rc = -1;
 	}
 	for (e = environ; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "WADESK_", 7) != 0)

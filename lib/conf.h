@@ -30,6 +30,11 @@ struct	conf {
 	char		*wa_url;	/* WhatsApp WebSocket URL */
 	char		*wa_root_key;	/* hex root public key; NULL: real one */
 	char		*wa_version;	/* WhatsApp Web version; NULL: default */
+	char		*wa_version_file; /* file with the version, read at
+					   each connect (lib/waversion.h) */
+	char		*presence;	/* "unavailable" or "available" */
+	char		*device_name;	/* name on the phone's Linked
+					   devices list */
 	char		*cred_key_file;	/* credentials sealing key file */
 	int		 backoff_min_ms; /* reconnect back-off floor, ms */
 	int		 backoff_max_ms; /* reconnect back-off cap, ms */

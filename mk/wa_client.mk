@@ -1,5 +1,6 @@
 # daemon/wa: framing (frame.c), the WebSocket connection (conn.c), the
-# protocol state machine (client.c) behind wa.h, and the demo program
+# protocol state machine (client*.c, split by stanza family behind
+# wa.h, sharing client_int.h) and the demo program
 # daemon/wa-pair.  Tests: t_frame, the libFuzzer target fuzz_frame and
 # the simulator scripts in tests/wa/.
 WA_FRAME_OBJS	:= $(BUILD)/daemon/wa/frame.o
@@ -24,8 +25,11 @@ CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_frame 10'
 
 # The client library: frame + conn + client, and what they stand on.
 WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib
+WA_CLIENT_PARTS	:= $(addprefix $(BUILD)/daemon/wa/,client.o client_pair.o \
+		   client_login.o client_iq.o client_ka.o)
+WA_CLIENT_SRCS	:= $(patsubst $(BUILD)/%.o,%.c,$(WA_CLIENT_PARTS))
 WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
-		   $(BUILD)/daemon/wa/client.o
+		   $(WA_CLIENT_PARTS)
 # The other wa fragments sort after this one, so their object lists
 # are not defined yet when our rules are read: name the objects.
 WA_CLIENT_ALL	:= $(WA_CLIENT_OBJS) \
@@ -34,7 +38,7 @@ WA_CLIENT_ALL	:= $(WA_CLIENT_OBJS) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
 $(WA_CLIENT_OBJS): CPPFLAGS += -Idaemon/wa \
 	    $(call pc_cflags,$(WA_CLIENT_PKGS))
-$(BUILD)/daemon/wa/client.o: $(BUILD)/gen/wa-md.pb-c.h
+$(WA_CLIENT_PARTS): $(BUILD)/gen/wa-md.pb-c.h
 
 # The demo program: pair, log in, log out from a terminal or a script.
 WA_PAIR_PROG	:= $(BUILD)/daemon/wa-pair
@@ -59,9 +63,9 @@ $(WA_BENCH_CONNS): $(BUILD)/tests/wa/bench_conns.o $(WA_CLIENT_ALL) \
     $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WA_CLIENT_PKGS) $(LIB_PKGS))
 
-# The client state machine in-process: client.c included into the test
-# with a fake connection (tests/wa/client_harness.h).
-WA_CLIENT_TEST_OBJS := $(WA_FRAME_OBJS) \
+# The client state machine in-process: the client parts linked with a
+# fake connection instead of conn.o (tests/wa/client_harness.h).
+WA_CLIENT_TEST_OBJS := $(WA_FRAME_OBJS) $(WA_CLIENT_PARTS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
 		   pair.o paircode.o keys.o crypto.o binary.o jid.o) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
@@ -76,13 +80,13 @@ $(BUILD)/tests/wa/t_client: $(BUILD)/tests/wa/t_client.o \
 # libFuzzer over the client's node handling (tests/wa/fuzz_client.c).
 FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_client
 $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
-    daemon/wa/client.c daemon/wa/frame.c \
+    $(WA_CLIENT_SRCS) daemon/wa/client_int.h daemon/wa/frame.c \
     $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
     keys.c crypto.c binary.c jid.c) $(BUILD)/gen/wa_tokens.c \
     $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
-    lib/buf.c lib/log.c lib/xalloc.c
+    lib/buf.c lib/log.c lib/waversion.c lib/xalloc.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -I$(BUILD)/gen -Itests -o $@ \
-	    $(filter-out daemon/wa/client.c,$(filter %.c,$^)) \
+	    $(filter %.c,$^) \
 	    $(call pc_libs,$(WA_CLIENT_PKGS))
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_client 10'

@@ -10,9 +10,18 @@
  * (spec 1.2).  No permessage-deflate is offered (valid WebSocket; the
  * server does not require it, spec 1.1).
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -45,7 +54,14 @@ struct	wa_conn {
 	int			 in_open;	/* inside wa_conn_open() */
 	int			 dead;		/* lws ended it in open */
 	char			*origin;	/* Origin header value */
+	char			*host;		/* for a failure's cause */
+	int			 port;
+	int			 tls_unverified; /* OpenSSL refused the
+						   server's certificate */
 };
+
+/* How long the refusal probe may wait for the peer's answer, ms. */
+#define	PROBE_WAIT_MS		50
 
 static int	conn_lws_cb(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
@@ -123,6 +139,7 @@ conn_free(struct wa_conn *c)
 	queue_free(c);
 	wa_frame_rx_free(&c->rx);
 	free(c->origin);
+	free(c->host);
 	free(c);
 }
 
@@ -234,6 +251,56 @@ conn_headers(struct wa_conn *c, void *in, size_t len)
 }
 
 /*
+ * lws 4.1 reports every failed TCP connect as "Unable to connect": it
+ * reads the socket's error itself and closes it before telling us.  To
+ * name the cause for the operator (issue 8: "refused" is not
+ * "unreachable"), try the same address once more with a non-blocking
+ * connect and wait at most PROBE_WAIT_MS for the kernel's answer: a
+ * refusal from a near or local peer is back by then.  This stalls the
+ * event loop for that long plus the name lookup lws itself just made
+ * (also blocking in lws 4.1), and only on the failure path, so at most
+ * one extra SYN per failed attempt; back-off spaces the attempts.
+ * Writes the words into why ("" when the probe learns nothing).
+ */
+static void
+probe_cause(const struct wa_conn *c, char *why, size_t len)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	struct pollfd	 pfd;
+	socklen_t	 sl = sizeof(int);
+	char		 port[16];
+	int		 fd = -1, e = 0;
+
+	why[0] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", c->port);
+	if (c->host == NULL || getaddrinfo(c->host, port, &hints, &ai) != 0)
+		return;
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK,
+	    ai->ai_protocol)) == -1)
+		goto out;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		goto out;	/* it answers now: nothing to say */
+	e = errno;
+	if (e == EINPROGRESS) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		e = 0;
+		if (poll(&pfd, 1, PROBE_WAIT_MS) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == -1)
+			e = 0;
+	}
+	if (e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH)
+		snprintf(why, len, "%s", strerror(e));
+out:
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(ai);
+}
+
+/*
  * The lws callback for our protocol.  Finds the connection through the
  * wsi's opaque user data; a NULL there means the owner is gone and the
  * wsi is only being closed.
@@ -243,18 +310,38 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
 	struct wa_conn	*c;
-	char		 detail[160];
+	char		 detail[160], why[64];
+	unsigned int	 status;
 
 	if ((c = lws_get_opaque_user_data(wsi)) == NULL)
 		return reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
 		    reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1 : 0;
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* len is OpenSSL's preverify_ok; lws then fails the
+		 * handshake with a generic "SSL err": remember why.  Never
+		 * overrules the verdict. */
+		if (len == 0)
+			c->tls_unverified = 1;
+		return 0;
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return conn_headers(c, in, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		snprintf(detail, sizeof(detail), "%.*s",
 		    in == NULL ? 13 : (int)(len > 120 ? 120 : len),
 		    in == NULL ? "connect error" : (const char *)in);
+		if (c->tls_unverified)
+			snprintf(detail, sizeof(detail), "TLS certificate "
+			    "verify failed");
+		else if ((status = lws_http_client_http_response(wsi)) != 0)
+			snprintf(detail, sizeof(detail), "HTTP %u on upgrade",
+			    status);
+		else if (strcmp(detail, "Unable to connect") == 0) {
+			probe_cause(c, why, sizeof(why));
+			if (why[0] != '\0')
+				snprintf(detail, sizeof(detail), "Unable to "
+				    "connect: %s", why);
+		}
 		conn_gone(wsi, c, WA_CONN_END_CONNECT_FAILED, detail);
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -278,12 +365,38 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		conn_gone(wsi, c, WA_CONN_END_LOST, "connection closed");
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
+		/* Never established and no error reported: lws gave up
+		 * waiting (its connect or upgrade timeout). */
 		conn_gone(wsi, c, c->established ? WA_CONN_END_LOST :
-		    WA_CONN_END_CONNECT_FAILED, "connection gone");
+		    WA_CONN_END_CONNECT_FAILED, c->established ?
+		    "connection gone" : "timed out waiting for the server");
 		return 0;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Why lws_client_connect_via_info() refused at once: lws 4.1 resolves
+ * the name synchronously there, so check whether the name resolves.
+ * Writes into err (errlen bytes; NULL: nothing to do).
+ */
+static void
+open_cause(const char *host, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	int		 rc;
+
+	if (err == NULL || errlen == 0)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &ai)) != 0)
+		snprintf(err, errlen, "getaddrinfo failed: %s",
+		    gai_strerror(rc));
+	else
+		snprintf(err, errlen, "connect error");
+	freeaddrinfo(ai);
 }
 
 /*
@@ -325,6 +438,8 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	u = xstrdup(cfg->url);
 	if (lws_parse_uri(u, &prot, &ads, &port, &p) != 0)
 		goto fail;	/* checked above; cannot happen */
+	c->host = xstrdup(ads);
+	c->port = port;
 	path = xasprintf("/%s", p);
 	memset(&i, 0, sizeof(i));
 	i.context = cfg->lws;
@@ -346,7 +461,10 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	wsi = lws_client_connect_via_info(&i);
 	c->in_open = 0;
 	if (wsi == NULL || c->dead) {
-		log_warnx("%s: cannot connect to %s:%d", __func__, ads, port);
+		open_cause(ads, cfg->err, cfg->errlen);
+		log_warnx("%s: cannot connect to %s:%d%s%s", __func__, ads,
+		    port, cfg->err != NULL ? ": " : "",
+		    cfg->err != NULL ? cfg->err : "");
 		goto fail;
 	}
 	c->wsi = wsi;

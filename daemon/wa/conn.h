@@ -41,6 +41,10 @@ struct	wa_conn_cfg {
 	const char		*origin;	/* Origin header value */
 	int			 insecure;	/* 1: accept any TLS cert */
 	size_t			 max_frame;	/* inbound frame limit */
+	char			*err;		/* when open returns NULL: why
+						   ("getaddrinfo failed: ..."),
+						   or NULL */
+	size_t			 errlen;	/* bytes at err */
 };
 
 int		 wa_conn_url_check(const char *url);

@@ -531,6 +531,8 @@ enum	creds_tag {
 	CT_PLATFORM,		/* 1..63 */
 	CT_PUSH_NAME,		/* 1..255 */
 	CT_BUSINESS_NAME,	/* 1..255 */
+	CT_PREKEY_NEXT,		/* 4, BE, 1..2^24 */
+	CT_PREKEY_COUNT,	/* 4, BE */
 	CT__MAX
 };
 
@@ -538,7 +540,7 @@ enum	creds_tag {
 _Static_assert(CREDS_HDR_LEN + 3 * (CT__MAX - 1) + 3 * WA_KEY_LEN + 4 +
     WA_SIG_LEN + 4 + WA_ADV_SECRET_LEN + 2 * (WA_CREDS_JID_MAX - 1) +
     WA_KEY_LEN + WA_CREDS_ACCOUNT_MAX + (WA_CREDS_PLATFORM_MAX - 1) +
-    2 * (WA_CREDS_NAME_MAX - 1) <= WA_CREDS_ENC_MAX,
+    2 * (WA_CREDS_NAME_MAX - 1) + 2 * 4 <= WA_CREDS_ENC_MAX,
     "WA_CREDS_ENC_MAX too small");
 
 #define CT_REQUIRED	((1u << CT_NOISE_PRIV) | (1u << CT_IDENTITY_PRIV) | \
@@ -652,6 +654,14 @@ wa_creds_encode(const struct wa_creds *c, uint8_t *out, size_t outsz,
 		    strlen(c->push_name));
 		enc_record(&e, CT_BUSINESS_NAME, c->business_name,
 		    strlen(c->business_name));
+		if (c->next_prekey_id != 0) {
+			be32_put(b, c->next_prekey_id);
+			enc_record(&e, CT_PREKEY_NEXT, b, 4);
+		}
+		if (c->prekeys_uploaded != 0) {
+			be32_put(b, c->prekeys_uploaded);
+			enc_record(&e, CT_PREKEY_COUNT, b, 4);
+		}
 	}
 	if (e.overflow) {
 		log_warnx("%s: output buffer too small", __func__);
@@ -691,6 +701,7 @@ dec_record(struct wa_creds *c, enum creds_tag tag, const uint8_t *v,
 		[CT_SPK_SIG] = WA_SIG_LEN, [CT_REG_ID] = 4,
 		[CT_ADV_SECRET] = WA_ADV_SECRET_LEN,
 		[CT_ACCOUNT_KEY] = WA_KEY_LEN,
+		[CT_PREKEY_NEXT] = 4, [CT_PREKEY_COUNT] = 4,
 	};
 
 	if (fixed[tag] != 0 && n != fixed[tag]) {
@@ -753,6 +764,17 @@ dec_record(struct wa_creds *c, enum creds_tag tag, const uint8_t *v,
 	case CT_BUSINESS_NAME:
 		return dec_text("business name", c->business_name,
 		    sizeof(c->business_name), v, n, 0);
+	case CT_PREKEY_NEXT:
+		c->next_prekey_id = be32_get(v);
+		if (c->next_prekey_id == 0 ||
+		    c->next_prekey_id > 0x1000000) {
+			log_warnx("wa_creds_decode: bad pre-key counter");
+			return -1;
+		}
+		return 0;
+	case CT_PREKEY_COUNT:
+		c->prekeys_uploaded = be32_get(v);
+		return 0;
 	default:
 		log_warnx("wa_creds_decode: unknown record %d", (int)tag);
 		return -1;

@@ -137,6 +137,12 @@ struct	wa_creds {
 					   name> of the primary */
 	char		 push_name[WA_CREDS_NAME_MAX];
 	char		 business_name[WA_CREDS_NAME_MAX]; /* <biz name> */
+	uint32_t	 next_prekey_id; /* next one-time pre-key id,
+					   1..2^24-1; 0: none made yet
+					   (whatsmeow sqlstore's counter) */
+	uint32_t	 prekeys_uploaded; /* one-time pre-keys the server
+					   accepted, ever (whatsmeow
+					   UploadedPreKeyCount) */
 };
 
 /*

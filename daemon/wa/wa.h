@@ -67,7 +67,9 @@ struct wa_client;
 /*
  * WhatsApp Web version sent in the ClientPayload (spec 4.1; whatsmeow
  * 2026-08-21 store/clientpayload.go).  The server refuses stale ones
- * with <failure reason="405"/>, so it is configurable.
+ * with <failure reason="405"/>, so it is configurable
+ * (wa_client_set_version; lib/waversion.h resolves the operator's
+ * choice and repeats this default as WAVERSION_BUILTIN).
  */
 #define	WA_DEFAULT_VERSION	"2.3000.1045649367"
 
@@ -161,6 +163,17 @@ struct	wa_connected {
 };
 
 /*
+ * One fresh one-time pre-key (spec 8.8), handed to the prekeys_new
+ * callback so the caller can persist the private half before the
+ * public half is uploaded (the Signal work needs it to open the
+ * phone's first message).  Secret.
+ */
+struct	wa_prekey {
+	uint32_t	 id;		/* 1..2^24-1, sequential */
+	uint8_t		 priv[32];	/* X25519 private key, clamped */
+};
+
+/*
  * The callback table.  Any member may be NULL.  "c" is the client and
  * "user" the pointer given in struct wa_config.  Callbacks may call any
  * wa_client_* function on their own client, including wa_client_free()
@@ -201,6 +214,19 @@ struct	wa_callbacks {
 	 * NULL, lines go to lib/log.h. */
 	void	(*log)(struct wa_client *c, void *user, int level,
 		    const char *line);
+	/* Fresh pre-keys about to be uploaded (ids first..first+n-1,
+	 * in order; whatsmeow prekeys.go GetOrGenPreKeys).  Persist
+	 * them and return 0; -1 means they could not be stored, and
+	 * then they are not uploaded either (a NULL callback uploads
+	 * without storing: demo programs).  The credentials' next-id
+	 * counter moves past them either way and creds_changed follows.
+	 * Borrowed, secret: wipe any copy. */
+	int	(*prekeys_new)(struct wa_client *c, void *user,
+		    const struct wa_prekey *keys, size_t n);
+	/* The server delivered the offline backlog: <ib><offline
+	 * count=N/> (whatsmeow connectionevents.go handleIB,
+	 * OfflineSyncCompleted). */
+	void	(*offline)(struct wa_client *c, void *user, int count);
 };
 
 /*
@@ -224,6 +250,10 @@ struct	wa_config {
 						   configuration. */
 	const char			*version; /* "2.3000.N"; default
 						   WA_DEFAULT_VERSION */
+	const char			*version_source; /* where version
+						   came from, for
+						   wa_client_version_source();
+						   default "built-in" */
 	const char			*device_name; /* DeviceProps.os,
 						   shown in the phone's
 						   list; default "wadesk" */
@@ -239,6 +269,11 @@ struct	wa_config {
 	unsigned int			 qr_next_ms; /* every later ref */
 	int				 allow_insecure_tls; /* 1: accept any
 						   certificate (tests) */
+	int				 presence_available; /* 1: send
+						   <presence available> after
+						   connect; 0 (default):
+						   "unavailable", so the phone
+						   keeps its notifications */
 	void				*user;	/* passed to callbacks */
 	const struct wa_callbacks	*cb;	/* callback table */
 };
@@ -332,6 +367,34 @@ const char	*wa_client_jid(const struct wa_client *c);
  * dead.
  */
 time_t		 wa_client_last_frame(const struct wa_client *c);
+
+/*
+ * Use "version" ("2.3000.N", digits and dots) from the next connection
+ * on; "source" says where it came from ("file /path",
+ * "WADESK_WA_VERSION", "built-in"; lib/waversion.h).  Both copied.
+ * Returns 0, or -1 (logged; nothing changed) for a malformed version.
+ * Callable at any time; a connection already open keeps its payload.
+ */
+int		 wa_client_set_version(struct wa_client *c, const char *version,
+		    const char *source)
+		    __attribute__((warn_unused_result));
+
+/* The version sent in the ClientPayload and its source; borrowed until
+ * the next wa_client_set_version() or free.  Never NULL. */
+const char	*wa_client_version(const struct wa_client *c);
+const char	*wa_client_version_source(const struct wa_client *c);
+
+/*
+ * The concrete cause of the last connection end as the client saw it,
+ * for the operator: for WA_REASON_CONNECT_FAILED one of "<host>: name
+ * lookup failed", "connection refused", "TLS certificate verify
+ * failed", "timed out", "HTTP <status> on upgrade", or the transport's
+ * own words; for other ends the transport's detail ("connection
+ * closed") or "" when the server's node said it all.  Valid from the
+ * closed callback until the next start_* call; "" before any end.
+ * Borrowed, never NULL.
+ */
+const char	*wa_client_end_cause(const struct wa_client *c);
 
 /* Stable lower-case names: "stopped", "logged_out", ... for logs and
  * the daemon's disconnect_reason column. */

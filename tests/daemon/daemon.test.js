@@ -113,7 +113,11 @@ async function deviceCount(phone) {
 
 /* ---- the daemon ---- */
 
-function daemonEnv() {
+/* The version file the daemon reads at each connect (issue 14.10). */
+const VERSION_FILE = `${VAR}/wa-version`;
+fs.writeFileSync(VERSION_FILE, '2.3000.1045649368\n');
+
+function daemonEnv(extra = {}) {
 	const env = {
 		PATH: process.env.PATH,
 		WADESK_DATABASE_URL:
@@ -133,18 +137,20 @@ function daemonEnv() {
 		env.WADESK_WA_URL = process.env.WASIM_URL;
 		env.WADESK_WA_ROOT_KEY = process.env.WASIM_ROOT_KEY;
 		env.WADESKD_TIME_SCALE = '20';	/* as wasim --time-scale */
+		env.WADESK_WA_VERSION_FILE = VERSION_FILE;
+		env.WADESK_DEVICE_NAME = 'Front desk';
 	}
-	return env;
+	return Object.assign(env, extra);
 }
 
 /* Start wadeskd as the service user; log to $VAR/log/wadeskd.N.log. */
-async function daemonStart() {
+async function daemonStart(extra = {}) {
 	const log = `${VAR}/log/wadeskd.${++nlog}.log`;
 	const fd = fs.openSync(log, 'a');
 	if (IS_ROOT)
 		fs.chownSync(log, Number(execFileSync('id', ['-u', 'wadesk'])),
 		    Number(execFileSync('id', ['-g', 'wadesk'])));
-	const env = daemonEnv();
+	const env = daemonEnv(extra);
 	const args = Object.entries(env).map(([k, v]) => `${k}=${v}`);
 	const child = IS_ROOT ?
 	    spawn('setpriv', ['--reuid=wadesk', '--regid=wadesk',
@@ -303,6 +309,36 @@ const checks = [
 		st.jidA = c.jid;
 		console.log(`# scan -> connected ${Date.now() - t1} ms`);
 	}],
+	['lid-stored-mapped-and-shown', async () => {
+		if (MODE === 'fake') {
+			console.log('# fake_wa reports no LID: wasim run only');
+			return;
+		}
+		/* whatsmeow handleConnectSuccess: the server's LID is kept
+		 * with the LID <-> phone mapping, and the page shows it. */
+		const c = await waitRow(st.a, (a) => a.lid !== null, 3000, 'lid');
+		assert.match(c.lid, /^\d+:\d+@lid$/);
+		const m = (await db.query('SELECT phone FROM lid_map WHERE ' +
+		    'lid_user = $1', [c.lid.split(':')[0]])).rows;
+		assert.deepEqual(m, [{ phone: st.phoneA }]);
+		const page = await adm.get(`/accounts/${st.a}`);
+		assert.ok(page.text.includes(`<dd id="lid">${c.lid}</dd>`),
+		    'LID not on the account page');
+		/* The backlog came after active: an event and a time. */
+		const o = await waitRow(st.a, (a) => a.offline_synced_at !== null,
+		    3000, 'offline_synced_at');
+		assert.ok(o.offline_synced_at !== null);
+		assert.ok((await events(st.a)).some((e) =>
+		    e.kind === 'offline_synced' && e.detail.count === '0'),
+		    'no offline_synced event');
+		/* The 812 private halves, sealed, ids 1..812. */
+		const k = (await db.query('SELECT first_id, last_id, ' +
+		    'length(sealed) AS n FROM account_prekeys WHERE ' +
+		    'account_id = $1', [st.a])).rows;
+		assert.deepEqual(k.map((r) => [r.first_id, r.last_id]),
+		    [[1, 812]]);
+		assert.equal(k[0].n, 812 * 35 + 16);
+	}],
 	['credentials-sealed-not-plain', async () => {
 		const k = (await db.query('SELECT nonce, sealed FROM ' +
 		    'account_credentials WHERE account_id = $1', [st.a])).rows[0];
@@ -323,6 +359,15 @@ const checks = [
 		    3000, 'reconnected');
 		assert.equal(c.qr_version, before.qr_version, 'a QR was shown');
 		assert.equal(c.jid, st.jidA);
+		if (MODE === 'wasim') {
+			/* The pre-key counters survived in the credentials:
+			 * no second upload (issue 14.3, whatsmeow prekeys.go). */
+			await sleep(300);
+			const s = (await wasim('/state')).body;
+			const d = s.phones.find((x) => x.phone === st.phoneA)
+			    .devices;
+			assert.deepEqual(d.map((x) => x.prekeys), [812]);
+		}
 	}],
 	['rule5-drop-backoff-reconnect', async () => {
 		const n0 = (await events(st.a)).length;
@@ -442,10 +487,25 @@ const checks = [
 		await action(id, 'pair-code', { phone: '+' + phone });
 		const r = await waitRow(id, (a) => a.pair_code !== null, 5000,
 		    'pairing code');
+		if (MODE === 'wasim') {
+			/* Issue 8: the phone's notification names the device
+			 * "Browser (OS)" (whatsmeow pair-code.go), from
+			 * WADESK_DEVICE_NAME. */
+			const s = (await wasim('/state')).body;
+			const lc = s.connections.filter((x) => x.linkCode &&
+			    x.linkCode.phone === phone).pop();
+			assert.equal(lc.linkCode.display, 'Chrome (Front desk)');
+		}
 		await enterCode(r.pair_code, phone);
 		const c = await waitRow(id, (a) => a.status === 'connected',
 		    5000, 'connected by code');
 		assert.equal(c.phone_number, phone);
+		if (MODE === 'wasim') {
+			/* The Linked devices list shows DeviceProps.os. */
+			const s = (await wasim('/state')).body;
+			const d = s.phones.find((x) => x.phone === phone).devices;
+			assert.deepEqual(d.map((x) => x.os), ['Front desk']);
+		}
 		st.code = id;
 	}],
 	['rule8-logout-from-phone-fresh-qr', async () => {
@@ -486,6 +546,27 @@ const checks = [
 		    'disconnected' && r.disconnect_reason === 'client_outdated',
 		    3000, 'outdated');
 		assert.equal(b.creds, 1);
+		if (MODE === 'wasim') {
+			/* The "failures" contract: the version sent and its
+			 * source in the closed event's detail. */
+			let e = (await events(ids[1][0])).filter((x) =>
+			    x.kind === 'client_outdated').pop();
+			assert.deepEqual([e.detail.version, e.detail.version_source],
+			    ['2.3000.1045649368', `file ${VERSION_FILE}`],
+			    JSON.stringify(e));
+			/* A new file is read at the next connect, no restart. */
+			fs.writeFileSync(VERSION_FILE, '2.3000.1045649369\n');
+			await fault('outdated', ids[1][1]);
+			const n0 = (await events(ids[1][0])).length;
+			await action(ids[1][0], 'reconnect');
+			await until(async () => (await events(ids[1][0])).slice(n0)
+			    .some((x) => x.kind === 'client_outdated'), 3000,
+			    'second 405');
+			e = (await events(ids[1][0])).filter((x) =>
+			    x.kind === 'client_outdated').pop();
+			assert.equal(e.detail.version, '2.3000.1045649369');
+			fs.writeFileSync(VERSION_FILE, '2.3000.1045649368\n');
+		}
 		await fault('ban', ids[2][1]);
 		const c = await waitRow(ids[2][0], (r) => r.status === 'banned',
 		    6000, 'banned');
@@ -506,6 +587,11 @@ const checks = [
 		const px = newPhone();
 		await pairQr(x, px);
 		await pairQr(y, newPhone());
+		/* The offline backlog event follows connected a moment
+		 * later (issue 14.7): wait for it before counting. */
+		if (MODE === 'wasim')
+			await until(async () => (await events(y)).some((e) =>
+			    e.kind === 'offline_synced'), 3000, 'offline_synced');
 		const ny = (await events(y)).length;
 		const nx = (await events(x)).length;
 		await fault('garbage', px);
@@ -654,6 +740,28 @@ const checks = [
 		const h = await db.query('SELECT 1 FROM daemon_instances ' +
 		    'WHERE pid = $1', [pid]);
 		assert.equal(h.rowCount, 0, 'heartbeat row left behind');
+	}],
+	['connect-failure-event-names-the-cause', async () => {
+		if (MODE === 'fake') {
+			console.log('# fake_wa has no transport: wasim run only');
+			return;
+		}
+		/* A port nobody listens on: the closed event's detail says
+		 * "connection refused" (the "failures" contract). */
+		const srv = require('node:net').createServer();
+		await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+		const port = srv.address().port;
+		await new Promise((res) => srv.close(res));
+		await daemonStart({ WADESK_WA_URL:
+		    `ws://127.0.0.1:${port}/ws/chat` });
+		const id = await createAccount('Nowhere');
+		await action(id, 'pair');
+		const e = await until(async () => (await events(id)).find((x) =>
+		    x.detail && x.detail.cause !== undefined), 5000,
+		    'an event with a cause');
+		assert.equal(e.detail.cause, 'connection refused',
+		    JSON.stringify(e));
+		await daemonStop('SIGTERM');
 	}],
 ];
 

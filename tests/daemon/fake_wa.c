@@ -48,6 +48,8 @@ struct	wa_client {
 	uint64_t		 connect_at;
 	int			 in_cb;
 	int			 free_me;
+	char			 version[32];	/* wa_client_set_version */
+	char			 version_source[300];
 };
 
 static int	fake_seq;
@@ -490,4 +492,39 @@ wa_state_name(enum wa_state state)
 {
 
 	return "fake";
+}
+
+int
+wa_client_set_version(struct wa_client *c, const char *version,
+    const char *source)
+{
+
+	if (version == NULL || strlen(version) >= sizeof(c->version))
+		return -1;
+	snprintf(c->version, sizeof(c->version), "%s", version);
+	snprintf(c->version_source, sizeof(c->version_source), "%s",
+	    source != NULL ? source : "built-in");
+	return 0;
+}
+
+const char *
+wa_client_version(const struct wa_client *c)
+{
+
+	return c->version;
+}
+
+const char *
+wa_client_version_source(const struct wa_client *c)
+{
+
+	return c->version_source;
+}
+
+/* The fake has no transport: no cause beyond the reason. */
+const char *
+wa_client_end_cause(const struct wa_client *c)
+{
+
+	return "";
 }

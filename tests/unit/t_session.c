@@ -552,6 +552,9 @@ stmt_table_matches_enum(void)
 		{ DS_CREDS_DELETE, "creds_delete" },
 		{ DS_SWEEP_LIVE, "sweep_live" },
 		{ DS_FRAMES_WRITE, "frames_write" },
+		{ DS_ACCOUNT_LID, "account_lid" },
+		{ DS_ACCOUNT_OFFLINE, "account_offline" },
+		{ DS_PREKEYS_PUT, "prekeys_put" },
 	};
 	const char	*p;
 	size_t		 i;

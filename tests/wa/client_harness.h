@@ -1,8 +1,9 @@
 /*
- * In-process harness for daemon/wa/client.c, shared by the unit test
- * t_client.c and the libFuzzer target fuzz_client.c.  The including
- * file includes client.c itself first, so the harness can reach the
- * client's internals; conn.c is replaced by the fake below, which
+ * In-process harness for the protocol client (daemon/wa/client*.c),
+ * shared by the unit test t_client.c and the libFuzzer target
+ * fuzz_client.c.  The including file includes client_int.h first, so
+ * the harness can reach the client's internals; the client parts are
+ * linked without conn.o, which is replaced by the fake below, which
  * records what the client sends.  The Noise handshake is skipped: the
  * harness gives the client known transport keys and keeps the mirror
  * (server) side, so it can encrypt nodes for the client and decrypt its
@@ -22,12 +23,17 @@ struct	harness {
 	struct lws_context	*ctx;
 	struct wa_client	*c;
 	struct wa_conn		*conn;		/* the fake connection */
+	const struct wa_conn_cbs *cbs;		/* the client's, for on_end */
+	void			*arg;
 	struct wa_noise_transport server;	/* mirror of c->tr */
 	struct wa_node		*sent[H_MAX_SENT]; /* decoded, in order */
 	size_t			 nsent;
 	char			 events[H_MAX_EVENTS][160]; /* "closed ..." */
 	size_t			 nevents;
 	int			 free_in_closed; /* free c from closed */
+	uint32_t		 prekeys_last;	/* last id handed up */
+	int			 prekeys_fail;	/* prekeys_new answers -1 */
+	int			 creds_changes;	/* creds_changed calls */
 	lws_sorted_usec_list_t	 tick;
 };
 
@@ -53,6 +59,8 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 		abort();	/* two connections at once */
 	free(H.conn);
 	H.conn = xcalloc(1, sizeof(*H.conn));
+	H.cbs = cbs;
+	H.arg = arg;
 	return H.conn;
 }
 
@@ -155,9 +163,40 @@ h_closed(struct wa_client *c, void *u, enum wa_reason r, int code, int i)
 	}
 }
 
+static int
+h_prekeys_new(struct wa_client *c, void *u, const struct wa_prekey *k,
+    size_t n)
+{
+
+	h_event("prekeys %u %zu", n > 0 ? k[0].id : 0, n);
+	H.prekeys_last = n > 0 ? k[n - 1].id : 0;
+	return H.prekeys_fail ? -1 : 0;
+}
+
+static void
+h_offline(struct wa_client *c, void *u, int count)
+{
+
+	h_event("offline %d", count);
+}
+
+static void
+h_creds_changed(struct wa_client *c, void *u, const uint8_t *b, size_t n)
+{
+
+	H.creds_changes++;
+}
+
 static const struct wa_callbacks	 h_cbs = {
-	h_qr, h_pair_code, h_paired, h_connected, NULL, h_logged_out,
-	h_closed, NULL
+	.qr = h_qr,
+	.pair_code = h_pair_code,
+	.paired = h_paired,
+	.connected = h_connected,
+	.creds_changed = h_creds_changed,
+	.prekeys_new = h_prekeys_new,
+	.offline = h_offline,
+	.logged_out = h_logged_out,
+	.closed = h_closed,
 };
 
 static void
@@ -249,7 +288,7 @@ h_setup(int login)
 		return -1;
 	/* Run the sul_open timer's conn_start now: the fake open. */
 	lws_sul_cancel(&H.c->sul_open);
-	conn_start(&H.c->sul_open);
+	cl_conn_start(&H.c->sul_open);
 	if (H.conn == NULL || H.c->conn != H.conn)
 		return -1;
 	/* Skip the handshake: known keys, both directions. */
@@ -258,8 +297,7 @@ h_setup(int login)
 	memset(H.c->tr.recv.key, 0x22, sizeof(H.c->tr.recv.key));
 	H.server.send = H.c->tr.recv;
 	H.server.recv = H.c->tr.send;
-	H.c->hs_done = 1;
-	H.c->state = login ? WA_STATE_LOGGING_IN : WA_STATE_PAIRING;
+	cl_transport_ready(H.c);	/* as after ClientFinish */
 	return 0;
 }
 
@@ -274,7 +312,7 @@ h_feed_raw(const uint8_t *pt, size_t len)
 	buf_init(&ct);
 	if (wa_noise_transport_encrypt(&H.server, pt, len, &ct) == -1)
 		abort();
-	on_frame(H.c, (const uint8_t *)ct.data, ct.len);
+	cl_on_frame(H.c, (const uint8_t *)ct.data, ct.len);
 	buf_free(&ct);
 }
 

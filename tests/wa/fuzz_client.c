@@ -12,26 +12,35 @@
  * Input: byte 0 picks the state (0 logging in, 1 connected, 2 pairing);
  * then frames, each a length byte followed by that many bytes.
  */
-#include "../../daemon/wa/client.c"
+#include "client_int.h"
 
 #include "client_harness.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Bring the client to connected: <success/> and the active result. */
+/*
+ * Bring the client to connected: <success/>, then answer what it asks
+ * in order (the pre-key count with 10, the upload, the active IQ).
+ */
 static void
 fz_connect(void)
 {
-	struct wa_node	*n;
+	struct wa_node	*n, *q;
+	int		 i;
 
 	h_feed(wa_node_new("success"));
-	if (H.nsent == 0 || H.c == NULL)
-		return;
-	n = wa_node_new("iq");
-	wa_node_set_attr(n, "type", "result");
-	wa_node_set_attr(n, "from", "@s.whatsapp.net");
-	wa_node_set_attr(n, "id", wa_node_attr(h_last(), "id"));
-	h_feed(n);
+	for (i = 0; i < 3 && H.c != NULL && H.nsent > 0 &&
+	    wa_client_state(H.c) == WA_STATE_LOGGING_IN; i++) {
+		q = h_last();
+		n = wa_node_new("iq");
+		wa_node_set_attr(n, "type", "result");
+		wa_node_set_attr(n, "from", "@s.whatsapp.net");
+		wa_node_set_attr(n, "id", wa_node_attr(q, "id"));
+		if (wa_node_child(q, "count") != NULL)
+			wa_node_set_attr(wa_node_add_child(n, "count"),
+			    "value", "10");
+		h_feed(n);
+	}
 }
 
 int

@@ -151,6 +151,11 @@ t_qr_pair() {
 	    if p['phone'] == '15550100' for d in p['devices']]")
 	[ "$why" = "[('qr', 812)]" ] ||
 	    { fail wa_qr_pair "device list (via, prekeys) $why"; return; }
+	grep -q '^event: prekeys first=1 n=812' "$T/a.out" ||
+	    { fail wa_qr_pair "pre-key ids not 1..812"; return; }
+	# whatsmeow keepalive.go: the empty w:p iq, never Baileys' <ping/>.
+	why=$(state "sum(c['pingsWithChild'] for c in s['connections'])")
+	[ "$why" = 0 ] || { fail wa_qr_pair "$why pings with a child"; return; }
 	ok wa_qr_pair
 }
 
@@ -177,12 +182,19 @@ t_login_restart() {
 # --- QR rotation and exhaustion --------------------------------------------
 t_qr_rotation() {
 	local n q1 q2 ans
-	start r --creds "$T/r.creds"
+	start r --creds "$T/r.creds" --ping-interval 300
 	if ! wait_for "$T/r.out" '^event: closed reason=qr_exhausted' 15 \
 	    >/dev/null; then
 		fail wa_qr_rotation "no qr_exhausted close"
 		return
 	fi
+	# whatsmeow starts the keepalive right after the handshake.
+	n=$(state "[c['pingsWhilePairing'] for c in s['connections']
+	    if c['kind'] == 'registration' and c['closeReason'] ==
+	    'client closed' and c['pingsWhilePairing'] > 0]")
+	[ "$n" != "[]" ] ||
+	    { fail wa_pings_while_pairing "no ping in the QR window"; }
+	[ "$n" != "[]" ] && ok wa_pings_while_pairing
 	n=$(grep -c '^qr: ' "$T/r.out")
 	q1=$(grep '^qr: ' "$T/r.out" | sed -n 1p)
 	q2=$(grep '^qr: ' "$T/r.out" | sed -n 2p)
@@ -381,6 +393,116 @@ t_ack() {
 	    fail wa_ack_notification "acked/awaiting: $ans"
 }
 
+# whatsmeow handleStreamError: a bare 401 is a stream error (the caller
+# reconnects, credentials kept); only 401 + device_removed logs out.
+t_stream401() {
+	if ! pair_qr s401 15550211; then
+		fail wa_stream_401 "pairing failed: $WHY"
+		return
+	fi
+	ctl /stream-error '{"jid": "15550211@s.whatsapp.net", "code": 401}' \
+	    >/dev/null
+	wait_for "$T/s401.out" '^event: closed reason=unknown code=401 ' 10 \
+	    >/dev/null || { fail wa_stream_401 "$(grep '^event: closed' \
+	    "$T/s401.out")"; return; }
+	finish s401
+	! grep -q '^event: logged_out' "$T/s401.out" && [ -e "$T/s401.creds" ] &&
+	    ok wa_stream_401 || fail wa_stream_401 "logged out on a bare 401"
+}
+
+# <notification type=encrypt><count value=3/>: the client tops up 50,
+# with ids after the first 812 (whatsmeow notification.go, prekeys.go).
+t_prekeys_low() {
+	local ans
+	ctl /prekeys-low '{"jid": "15550100@s.whatsapp.net", "count": 3}' \
+	    >/dev/null
+	wait_for "$T/a2.out" '^event: prekeys first=813 n=50' 10 >/dev/null ||
+	    { fail wa_prekeys_topup "no top-up: $(grep prekeys "$T/a2.out")";
+	    return; }
+	sleep 0.5
+	ans=$(state "[d['prekeys'] for p in s['phones'] if p['phone'] ==
+	    '15550100' for d in p['devices']]")
+	[ "$ans" = "[53]" ] && ok wa_prekeys_topup ||
+	    fail wa_prekeys_topup "server has $ans"
+}
+
+# <status> and <appdata> are acked (whatsmeow client.go handlers); the
+# simulator lists every tracked stanza left unacked.
+t_ack_stanzas() {
+	local ans
+	ctl /stanza '{"jid": "15550100@s.whatsapp.net", "tag": "status",
+	    "from": "15550333@s.whatsapp.net", "type": "text"}' >/dev/null
+	ctl /stanza '{"jid": "15550100@s.whatsapp.net", "tag": "appdata"}' \
+	    >/dev/null
+	sleep 1.5
+	ans=$(state "(s['unacked'], [len(c['acked']) for c in
+	    s['connections'] if c['phase'] == 'logged-in' and
+	    c['jid'].startswith('15550100:')])")
+	[ "$ans" = "([], [4])" ] && ok wa_ack_status_appdata ||
+	    fail wa_ack_status_appdata "unacked, acked: $ans"
+}
+
+# The next login after /offline and /lid: the backlog event after
+# active, and the changed LID adopted and saved.
+t_offline_lid() {
+	local lid
+	cmd a2 stop
+	finish a2
+	ctl /offline '{"jid": "15550100@s.whatsapp.net", "count": 4}' >/dev/null
+	lid=$(ctl /lid '{"jid": "15550100@s.whatsapp.net"}' |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["devices"][0]["lid"])')
+	start a3 --creds "$T/a.creds" --ping-interval 300
+	wait_for "$T/a3.out" '^event: offline count=4' 10 >/dev/null &&
+	    ok wa_offline_backlog ||
+	    fail wa_offline_backlog "$(cat "$T/a3.out")"
+	grep -q "^event: connected .* lid=$lid\$" "$T/a3.out" &&
+	    grep -q '^event: creds_changed' "$T/a3.out" &&
+	    ok wa_lid_changed || fail wa_lid_changed "want $lid: $(cat "$T/a3.out")"
+	FD_a2=$FD_a3
+	PID_a2=$PID_a3
+}
+
+# An IQ from a user JID instead of the server is refused (whatsmeow
+# pair.go handleIQ), logged, and changes nothing.
+t_foreign_iq() {
+	local ans
+	start fi --creds "$T/fi.creds"
+	wait_for "$T/fi.out" '^qr: ' 10 >/dev/null ||
+	    { fail wa_iq_wrong_origin "no QR"; return; }
+	ctl /foreign-iq '{}' >/dev/null
+	sleep 0.5
+	ans=$(state "[c['foreignIqAnswered'] for c in s['connections']
+	    if c['phase'] == 'registration']")
+	cmd fi stop
+	finish fi
+	grep -q 'refusing <pair-device> IQ from 15559999@s.whatsapp.net' \
+	    "$T/fi.err" && [ "$ans" = "[0]" ] && ok wa_iq_wrong_origin ||
+	    fail wa_iq_wrong_origin "answered: $ans"
+}
+
+# A connect failure names its cause (issue 8, the "failures" contract):
+# a port nobody listens on is "connection refused", a name that does
+# not resolve a lookup failure.
+t_connect_cause() {
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	URL_SAVE=$URL
+	URL=ws://127.0.0.1:$port/ws/chat
+	start cc1 --creds "$T/cc1.creds"
+	URL=ws://wadesk-no-such-host.invalid/ws/chat
+	start cc2 --creds "$T/cc2.creds"
+	URL=$URL_SAVE
+	wait_for "$T/cc1.out" '^event: closed reason=connect_failed .* cause=connection refused$' \
+	    10 >/dev/null && ok wa_cause_refused ||
+	    fail wa_cause_refused "$(cat "$T/cc1.out")"
+	wait_for "$T/cc2.out" '^event: closed reason=connect_failed .* cause=wadesk-no-such-host.invalid: name lookup failed$' \
+	    10 >/dev/null && ok wa_cause_name_lookup ||
+	    fail wa_cause_name_lookup "$(cat "$T/cc2.out")"
+	finish cc1
+	finish cc2
+}
+
 # A wrong pinned root key (and WhatsApp's own, the default) is refused.
 t_bad_root() {
 	ROOT_OVERRIDE=142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b \
@@ -452,7 +574,7 @@ NGX
 	start tls1 --creds "$T/tls1.creds"
 	start tls2 --creds "$T/tls2.creds" --insecure
 	URL=$URL_SAVE
-	wait_for "$T/tls1.out" '^event: closed reason=connect_failed ' 10 \
+	wait_for "$T/tls1.out" '^event: closed reason=connect_failed .* cause=TLS certificate verify failed$' 10 \
 	    >/dev/null && grep -q 'self-signed\|certificate' "$T/tls1.err" ||
 	    { fail wa_wss_tls "self-signed accepted: $(cat "$T/tls1.out")";
 	    return; }
@@ -477,6 +599,11 @@ t_sim_errors() {
 t_qr_pair
 t_login_restart
 t_ack
+t_prekeys_low
+t_ack_stanzas
+t_offline_lid
+t_foreign_iq
+t_stream401
 t_qr_rotation
 t_pair_code
 t_pair_code_wrong
@@ -486,6 +613,7 @@ t_ban
 t_logout
 t_pair_then_logout
 t_bad_root
+t_connect_cause
 t_wss
 t_sim_errors
 if [ -n "${FD_a2-}" ]; then

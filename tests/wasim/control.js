@@ -12,7 +12,8 @@ import { HttpError } from './sim.js';
 /* Big enough for a pasted QR screenshot. */
 const BODY_MAX = 4 * 1024 * 1024;
 const FAULTS = new Set(['logout', 'conflict', 'ban', 'unban', 'outdated',
-    'drop', 'garbage', 'silence', 'unsilence', 'notify']);
+    'drop', 'garbage', 'silence', 'unsilence', 'notify', 'stream-error',
+    'prekeys-low', 'stanza', 'offline', 'lid', 'foreign-iq']);
 
 function sendJson(res, status, obj) {
 	const body = JSON.stringify(obj, null, 1) + '\n';

@@ -115,7 +115,11 @@ class Conn {
 		this.silenced = false;
 		this.passive = null;
 		this.pings = 0;
+		this.pingsWhilePairing = 0;
+		this.pingsWithChild = 0;
 		this.pingsIgnored = 0;
+		this.countAsked = false;
+		this.foreignIqAnswered = 0;
 		this.acks = 0;
 		this.received = 0;
 		this.linkCode = null;
@@ -1049,8 +1053,9 @@ export class Simulator {
 		const bad = [];
 		if (node.attrs.class !== sent.tag)
 			bad.push(`class ${node.attrs.class}, want ${sent.tag}`);
-		if (to !== SERVER && to !== 's.whatsapp.net')
-			bad.push(`to ${to}, want ${SERVER}`);
+		const want = sent.from || SERVER;
+		if (to !== want && !(want === SERVER && to === 's.whatsapp.net'))
+			bad.push(`to ${to}, want ${want}`);
 		if (node.attrs.type !== undefined && node.attrs.type !== sent.type)
 			bad.push(`type ${node.attrs.type}, want ${sent.type}`);
 		if (bad.length)
@@ -1061,7 +1066,7 @@ export class Simulator {
 	/* Sends a stanza that the client must ack and tracks it. */
 	sendTracked(conn, node) {
 		conn.awaitingAck.set(node.attrs.id, { tag: node.tag,
-		    type: node.attrs.type, at: Date.now() });
+		    type: node.attrs.type, from: node.attrs.from, at: Date.now() });
 		conn.send(node);
 	}
 
@@ -1080,6 +1085,13 @@ export class Simulator {
 			return;
 		}
 		if (type === 'result' || type === 'error') {
+			if (conn.foreignIqs && conn.foreignIqs.has(id)) {
+				conn.foreignIqAnswered++;
+				conn.error(`client answered IQ ${id} from ` +
+				    `${conn.foreignIqs.get(id)}, not the server ` +
+				    '(whatsmeow pair.go handleIQ drops it)');
+				return;
+			}
 			const w = conn.waiters.get(id);
 			if (w)
 				w(iq);
@@ -1106,9 +1118,13 @@ export class Simulator {
 			const wasPassive = conn.passive;
 			conn.passive = first.tag === 'passive';
 			this.iqResult(conn, iq);
+			/* whatsmeow handleConnectSuccess: count (and upload)
+			 * first, then passive active. */
+			if (first.tag === 'active' && !conn.countAsked)
+				conn.error('active IQ before the pre-key count ' +
+				    '(whatsmeow handleConnectSuccess order)');
 			if (wasPassive && !conn.passive)
-				conn.send({ tag: 'ib', attrs: {}, content: [
-				    { tag: 'offline', attrs: { count: '0' } }] });
+				this.sendOffline(conn);
 			return;
 		}
 		if (xmlns === 'encrypt')
@@ -1120,8 +1136,34 @@ export class Simulator {
 		this.iqError(conn, iq, 501, 'feature-not-implemented');
 	}
 
-	/* spec 8.3: both <iq xmlns=w:p type=get/> and the <ping/> form. */
+	/*
+	 * <ib><offline_preview/><offline count=N/></ib> once the client is
+	 * active: N stanzas queued by /offline for this device (0 when
+	 * none), as the server delivers the backlog (whatsmeow handleIB).
+	 */
+	sendOffline(conn) {
+		const dev = this.deviceOf(conn.jid);
+		const n = dev && dev.offlinePending ? dev.offlinePending : 0;
+		if (dev)
+			dev.offlinePending = 0;
+		conn.send({ tag: 'ib', attrs: { from: SERVER }, content: [
+		    { tag: 'offline_preview', attrs: { count: String(n),
+		    message: String(n), notification: '0', receipt: '0',
+		    appdata: '0' } },
+		    { tag: 'offline', attrs: { count: String(n) } }] });
+	}
+
+	/*
+	 * spec 8.3, whatsmeow keepalive.go: the empty <iq xmlns=w:p
+	 * type=get/>; the old <ping/> child form is answered but recorded
+	 * as an error.  Pings arrive from the end of the handshake, also
+	 * while pairing (pingsWhilePairing).
+	 */
 	onPing(conn, iq) {
+		if (children(iq).length > 0)
+			conn.pingsWithChild++;	/* Baileys' form, not whatsmeow's */
+		if (conn.phase !== 'logged-in')
+			conn.pingsWhilePairing++;
 		if (conn.silenced) {
 			conn.pingsIgnored++;
 			return;
@@ -1134,6 +1176,8 @@ export class Simulator {
 	/* spec 8.8: pre-key count and upload. */
 	onEncryptIq(conn, iq, first) {
 		const dev = this.deviceOf(conn.jid);
+		if (iq.attrs.type === 'get' && first && first.tag === 'count')
+			conn.countAsked = true;
 		if (iq.attrs.type === 'get' && first && first.tag === 'count')
 			return this.iqResult(conn, iq, [{ tag: 'count',
 			    attrs: { value: String(dev ? dev.prekeys : 0) } }]);
@@ -1190,6 +1234,16 @@ export class Simulator {
 			return null;
 		const p = this.phones.get(j.user);
 		return p ? p.devices.get(j.device) || null : null;
+	}
+
+	/* The devices of a device JID (one) or a user JID (all). */
+	devicesOf(jid) {
+		const j = jidParse(jid);
+		const p = j && this.phones.get(j.user);
+		if (!p)
+			return [];
+		return [...p.devices.values()].filter(d => j.device === null ||
+		    d.device === j.device);
 	}
 
 	/* Removes a device (device JID) or all of a phone's (user JID);
@@ -1321,6 +1375,113 @@ export class Simulator {
 			}
 			return { connections: ids, ids: sent };
 		}
+		case 'stream-error': {
+			/* <stream:error code=N>[<conflict type=T/>]: a bare 401
+			 * must not log the client out (whatsmeow
+			 * handleStreamError), 401 + device_removed does. */
+			const code = body.code === undefined ? '401' : String(body.code);
+			if (!/^[0-9]{3}$/.test(code))
+				throw new HttpError(400, 'code must be 3 digits');
+			const node = { tag: 'stream:error', attrs: { code } };
+			if (body.conflict !== undefined) {
+				if (!/^[a-z_]{1,40}$/.test(String(body.conflict)))
+					throw new HttpError(400, 'bad conflict type');
+				node.content = [{ tag: 'conflict',
+				    attrs: { type: String(body.conflict) } }];
+			}
+			const paired = hit.filter(c => c.jid);
+			for (const c of paired)
+				c.end(`stream error ${code}`, node);
+			return { connections: paired.map(c => c.id) };
+		}
+		case 'prekeys-low': {
+			/* The server used up pre-keys: <notification
+			 * type=encrypt><count value=N/> (whatsmeow
+			 * notification.go); the client must top up. */
+			const n = body.count === undefined ? 3 : Number(body.count);
+			if (!Number.isInteger(n) || n < 0 || n > 10000)
+				throw new HttpError(400, 'bad count');
+			const sent = [];
+			for (const c of hit) {
+				if (c.phase !== 'logged-in')
+					continue;
+				const dev = this.deviceOf(c.jid);
+				if (dev)
+					dev.prekeys = n;
+				const id = iqId();
+				this.sendTracked(c, { tag: 'notification', attrs: {
+				    from: SERVER, type: 'encrypt', id,
+				    t: String(nowS()) }, content: [{ tag: 'count',
+				    attrs: { value: String(n) } }] });
+				sent.push(id);
+			}
+			return { connections: ids, ids: sent };
+		}
+		case 'stanza': {
+			/* A <status>, <appdata>, <message>, <receipt> or <call>
+			 * the client must ack like whatsmeow's sendAck. */
+			const tag = body.tag || 'status';
+			if (!['status', 'appdata', 'message', 'receipt', 'call']
+			    .includes(tag))
+				throw new HttpError(400, 'bad stanza tag');
+			const sent = [];
+			for (const c of hit) {
+				if (c.phase !== 'logged-in')
+					continue;
+				const id = iqId();
+				const attrs = { from: body.from || SERVER, id,
+				    t: String(nowS()) };
+				if (body.type)
+					attrs.type = String(body.type);
+				this.sendTracked(c, { tag, attrs });
+				sent.push(id);
+			}
+			return { connections: ids, ids: sent };
+		}
+		case 'offline': {
+			/* Queue N stanzas for the device: the next login
+			 * gets <ib><offline count=N/> after active. */
+			const n = body.count === undefined ? 5 : Number(body.count);
+			if (!jid || !Number.isInteger(n) || n < 0 || n > 100000)
+				throw new HttpError(400, 'need jid and a count');
+			const devs = this.devicesOf(jid);
+			for (const d of devs)
+				d.offlinePending = n;
+			return { devices: devs.map(d => d.jid), count: n };
+		}
+		case 'lid': {
+			/* The server changed the device's LID: the next
+			 * <success lid> carries the new one. */
+			if (!jid)
+				throw new HttpError(400, 'need jid');
+			const devs = this.devicesOf(jid);
+			for (const d of devs) {
+				const user = String(100000000000000 +
+				    randomInt(0, 2 ** 40));
+				d.lid = `${user}:${d.device}@lid`;
+			}
+			return { devices: devs.map(d => ({ jid: d.jid, lid: d.lid })) };
+		}
+		case 'foreign-iq': {
+			/* A pair-device from a user JID instead of the
+			 * server: the client must not answer it. */
+			const from = body.from || '15559999@s.whatsapp.net';
+			const sent = [];
+			for (const c of hit) {
+				if (c.phase !== 'registration')
+					continue;
+				const id = iqId();
+				if (!c.foreignIqs)
+					c.foreignIqs = new Map();
+				c.foreignIqs.set(id, from);
+				c.send({ tag: 'iq', attrs: { from, type: 'set', id,
+				    xmlns: 'md' }, content: [{ tag: 'pair-device',
+				    attrs: {}, content: [{ tag: 'ref', attrs: {},
+				    content: Buffer.from('2@foreign') }] }] });
+				sent.push(id);
+			}
+			return { connections: ids, ids: sent };
+		}
 		case 'silence':
 		case 'unsilence':
 			for (const c of hit)
@@ -1364,6 +1525,9 @@ export class Simulator {
 				passive: c.passive,
 				silenced: c.silenced,
 				pingsAnswered: c.pings,
+				pingsWhilePairing: c.pingsWhilePairing,
+				pingsWithChild: c.pingsWithChild,
+				foreignIqAnswered: c.foreignIqAnswered,
 				pingsIgnored: c.pingsIgnored,
 				acks: c.acks,
 				acked: c.acked.slice(-50),
@@ -1397,6 +1561,12 @@ export class Simulator {
 			pendingRefs: conns.filter(c => c.ref).map(c => ({ conn: c.id,
 			    ...c.ref })),
 			pingsAnswered: this.pingsAnswered,
+			/* Stanzas sent with sendTracked and not acked within
+			 * a second: the client must ack every one (spec 8.7). */
+			unacked: [...this.conns.values()].flatMap(c =>
+			    [...c.awaitingAck.entries()].filter(([, a]) =>
+			    now - a.at > 1000).map(([id, a]) => ({ conn: c.id,
+			    id, tag: a.tag, ageMs: now - a.at }))),
 			logouts: this.logouts,
 			outdatedNext: [...this.outdatedNext],
 			errors: this.errors

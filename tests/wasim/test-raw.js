@@ -230,6 +230,11 @@ async function main() {
 		    xmlns: 'w:p', id: 'p1' } });
 		const pong = await lc.node();
 		assert(pong.attrs.type === 'result' && pong.attrs.id === 'p1');
+		/* whatsmeow handleConnectSuccess: the count before active. */
+		lc.sendNode({ tag: 'iq', attrs: { to: '@s.whatsapp.net', type: 'get',
+		    xmlns: 'encrypt', id: 'c1' }, content: [{ tag: 'count', attrs: {} }] });
+		const cnt = await lc.node();
+		assert(cnt.attrs.id === 'c1' && child(cnt, 'count'), JSON.stringify(cnt));
 		lc.sendNode({ tag: 'iq', attrs: { to: '@s.whatsapp.net', type: 'set',
 		    xmlns: 'passive', id: 'a1' }, content: [{ tag: 'active', attrs: {} }] });
 		const r = await lc.node();

@@ -203,4 +203,37 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "RETURNING id" },
 	[WS_OPERATOR_SESSIONS_DROP] = { "operator_sessions_drop", 1,
 	    "DELETE FROM web_sessions WHERE operator_id = $1" },
+	/* The layout's banner (every signed-in page): the newest account
+	 * whose latest state is "client outdated" (sql/007's partial
+	 * index, empty in the normal case) and the version its refused
+	 * connection sent.  No rows: no banner. */
+	[WS_OUTDATED_BANNER] = { "outdated_banner", 0,
+	    "SELECT e.detail->>'version', e.detail->>'version_source' "
+	    "FROM (SELECT id FROM accounts WHERE disconnect_reason = "
+	    "'client_outdated' AND deleted_at IS NULL ORDER BY updated_at "
+	    "DESC LIMIT 1) a LEFT JOIN LATERAL (SELECT v.detail FROM "
+	    "account_events v WHERE v.account_id = a.id AND (v.kind = "
+	    "'client_outdated' OR v.detail->>'reason' = 'client_outdated') "
+	    "ORDER BY v.id DESC LIMIT 1) e ON true" },
+	[WS_OUTDATED_COUNT] = { "outdated_count", 0,
+	    "SELECT count(*) FROM accounts WHERE disconnect_reason = "
+	    "'client_outdated' AND deleted_at IS NULL" },
+	/* One account's status timeline, newest first ($2 rows from $3):
+	 * to_status, iso(at), seconds in that state (until the next
+	 * transition, or now), reason, actor, username, db_role, the
+	 * event's kind and JSON detail (written in the same
+	 * transaction), from_status, and the account's total. */
+	[WS_TRANSITIONS_FOR_ACCOUNT] = { "transitions_for_account", 3,
+	    "SELECT t.to_status, iso(t.at), extract(epoch FROM "
+	    "coalesce((SELECT n.at FROM account_transitions n WHERE "
+	    "n.account_id = t.account_id AND n.id > t.id ORDER BY n.id "
+	    "LIMIT 1), now()) - t.at)::bigint, t.reason, t.actor, "
+	    "o.username, t.db_role, e.kind, e.detail::text, t.from_status, "
+	    "(SELECT count(*) FROM account_transitions c WHERE "
+	    "c.account_id = t.account_id) "
+	    "FROM account_transitions t "
+	    "LEFT JOIN operators o ON o.id = t.operator_id "
+	    "LEFT JOIN account_events e ON e.id = t.event_id "
+	    "WHERE t.account_id = $1 ORDER BY t.id DESC "
+	    "LIMIT $2::int OFFSET $3::int" },
 };

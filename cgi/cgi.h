@@ -243,7 +243,8 @@ void		 metrics_write_outdated(struct req *r);
 int		 present_time(struct tout *o, const char *iso);
 void		 present_event_text(struct buf *b, const char *kind,
 		    struct json_object *d);
-const char	*present_cause(const char *detail, char *out, size_t outsz);
+void		 present_reason(struct buf *b, const char *code,
+		    const char *detail);
 int		 present_event(struct tout *o, const char *kind,
 		    const char *detail);
 void		 present_actor(struct tout *o, const char *actor,

@@ -190,24 +190,24 @@ latest(const struct page *pg, int c)
 
 /*
  * The disconnect reason as the operator's sentence, naming the cause
- * the client saw when the newest transition carries this reason and
- * its event recorded one; an em dash when there is no reason.
+ * the client saw (and a refused version) when the newest transition
+ * carries this reason and its event recorded them; an em dash when
+ * there is no reason.
  */
 static void
 reason_show(struct tout *o, const struct page *pg)
 {
 	struct buf	 b;
-	const char	*code = col(pg, AC_REASON), *cause = NULL, *r;
-	char		 cbuf[256];
+	const char	*code = col(pg, AC_REASON), *detail = NULL, *r;
 
 	if (code == NULL || *code == '\0') {
 		tmpl_text(o, "\u2014");
 		return;
 	}
 	if ((r = latest(pg, 3)) != NULL && strcmp(r, code) == 0)
-		cause = present_cause(latest(pg, 8), cbuf, sizeof(cbuf));
+		detail = latest(pg, 8);
 	buf_init(&b);
-	reason_write(&b, code, cause);
+	present_reason(&b, code, detail);
 	tmpl_text(o, buf_str(&b));
 	buf_free(&b);
 }

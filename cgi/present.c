@@ -162,25 +162,24 @@ present_event_text(struct buf *b, const char *kind,
 }
 
 /*
- * The "cause" the client saw, from an event's JSON "detail" text (may
- * be NULL), copied into "out"; returns "out", or NULL when there is
- * none.
+ * Append the sentence for reason "code" to "b", naming the "cause" in
+ * the JSON "detail" (text, may be NULL) of the event written with it,
+ * and for a refused version the version the daemon sent.
  */
-const char *
-present_cause(const char *detail, char *out, size_t outsz)
+void
+present_reason(struct buf *b, const char *code, const char *detail)
 {
-	struct json_object	*d;
-	const char		*v;
+	struct json_object	*d = NULL;
 
-	if (outsz == 0)
-		return NULL;
-	out[0] = '\0';
-	if (detail == NULL || (d = json_tokener_parse(detail)) == NULL)
-		return NULL;
-	if ((v = jstr(d, "cause")) != NULL)
-		snprintf(out, outsz, "%s", v);
+	if (detail != NULL && (d = json_tokener_parse(detail)) != NULL &&
+	    !json_object_is_type(d, json_type_object)) {
+		json_object_put(d);
+		d = NULL;
+	}
+	reason_write(b, code, jstr(d, "cause"));
+	if (code != NULL && strcmp(code, "client_outdated") == 0)
+		version_write(b, jstr(d, "version"), jstr(d, "version_source"));
 	json_object_put(d);
-	return out[0] != '\0' ? out : NULL;
 }
 
 /*
@@ -312,12 +311,10 @@ present_transition_text(struct buf *b, PGresult *res, int row)
 	const char		*reason = tget(&t, TC_REASON);
 	const char		*kind = tget(&t, TC_KIND);
 	const char		*detail = tget(&t, TC_DETAIL);
-	char			 cause[256];
 	enum status		 st;
 
 	if (reason != NULL) {
-		reason_write(b, reason, present_cause(detail, cause,
-		    sizeof(cause)));
+		present_reason(b, reason, detail);
 		return;
 	}
 	if (kind != NULL) {

@@ -227,7 +227,7 @@ const steps = [
 	const ev = await p.$$eval("table.events tbody tr", (trs) =>
 	    trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
 	assert(ev.length === 5, `${ev.length} recent events, want 5`);
-	assert(ev[0][1] === "Night shift" && ev[0][2] === "connected" &&
+	assert(ev[0][1] === "Night shift" && ev[0][2] === "Connected" &&
 	    ev[0][3] === "session daemon",
 	    `newest event ${JSON.stringify(ev[0])}`);
 	assert(ev[4][2] === "logged_out", `oldest event ${JSON.stringify(ev[4])}`);

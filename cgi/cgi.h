@@ -152,6 +152,9 @@ struct	req {
 	int		 is_admin;
 	char		 csrf[TOKEN_HEX + 1];
 	char		 token_hash[TOKEN_HEX + 1];
+	/* The outdated-client banner (present.c), from the session check. */
+	int		 outdated;	/* an account's latest state is 405 */
+	char		 outdated_text[256]; /* " Version sent: ..." or "" */
 	/* The response, sent by main.c after the handler returns. */
 	int		 status;	/* HTTP status code */
 	const char	*ctype;		/* static string */
@@ -250,6 +253,8 @@ int		 present_event(struct tout *o, const char *kind,
 void		 present_actor(struct tout *o, const char *actor,
 		    const char *username, const char *role);
 int		 present_banner(struct tout *o, struct req *r);
+void		 present_outdated_set(struct req *r, struct pg_result *res,
+		    int col);
 void		 present_transition_text(struct buf *b, struct pg_result *res,
 		    int row);
 int		 present_timeline(struct tout *o, struct pg_result *res,

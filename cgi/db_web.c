@@ -24,6 +24,26 @@
 	"s.token_hash = $1 AND NOT o.disabled AND s.expires_at > now() " \
 	"AND s.last_seen_at > now() - make_interval(secs => $2::int)"
 
+/*
+ * The layout's outdated-client banner, fetched with the session check
+ * every signed-in page makes anyway (no round trip of its own): the
+ * newest account whose latest state is "client outdated" (sql/007's
+ * partial index, empty in the normal case) and the version its refused
+ * connection sent.  Columns 5-7 of WS_SESSION_GET: found (NULL: no
+ * banner), version, version_source (cgi/present.c).
+ */
+#define	OUTDATED_COLS	"b.found, b.version, b.source"
+#define	OUTDATED_JOIN \
+	"LEFT JOIN LATERAL (SELECT true AS found, " \
+	"e.detail->>'version' AS version, " \
+	"e.detail->>'version_source' AS source " \
+	"FROM (SELECT id FROM accounts WHERE disconnect_reason = " \
+	"'client_outdated' AND deleted_at IS NULL ORDER BY updated_at " \
+	"DESC LIMIT 1) a LEFT JOIN LATERAL (SELECT v.detail FROM " \
+	"account_events v WHERE v.account_id = a.id AND (v.kind = " \
+	"'client_outdated' OR v.detail->>'reason' = 'client_outdated') " \
+	"ORDER BY v.id DESC LIMIT 1) e ON true) b ON true"
+
 /* Columns of an account, in the order cgi/page_account.c reads them. */
 #define	ACCOUNT_COLS \
 	"a.id, a.label, a.status, a.qr_code IS NOT NULL, a.qr_version, " \
@@ -47,7 +67,8 @@
 
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
-	    "SELECT " SESSION_COLS " " SESSION_FROM " WHERE " SESSION_LIVE },
+	    "SELECT " SESSION_COLS ", " OUTDATED_COLS " " SESSION_FROM " "
+	    OUTDATED_JOIN " WHERE " SESSION_LIVE },
 	[WS_SESSION_TOUCH] = { "session_touch", 1,
 	    "UPDATE web_sessions SET last_seen_at = now() "
 	    "WHERE token_hash = $1" },
@@ -203,18 +224,6 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "RETURNING id" },
 	[WS_OPERATOR_SESSIONS_DROP] = { "operator_sessions_drop", 1,
 	    "DELETE FROM web_sessions WHERE operator_id = $1" },
-	/* The layout's banner (every signed-in page): the newest account
-	 * whose latest state is "client outdated" (sql/007's partial
-	 * index, empty in the normal case) and the version its refused
-	 * connection sent.  No rows: no banner. */
-	[WS_OUTDATED_BANNER] = { "outdated_banner", 0,
-	    "SELECT e.detail->>'version', e.detail->>'version_source' "
-	    "FROM (SELECT id FROM accounts WHERE disconnect_reason = "
-	    "'client_outdated' AND deleted_at IS NULL ORDER BY updated_at "
-	    "DESC LIMIT 1) a LEFT JOIN LATERAL (SELECT v.detail FROM "
-	    "account_events v WHERE v.account_id = a.id AND (v.kind = "
-	    "'client_outdated' OR v.detail->>'reason' = 'client_outdated') "
-	    "ORDER BY v.id DESC LIMIT 1) e ON true" },
 	[WS_OUTDATED_COUNT] = { "outdated_count", 0,
 	    "SELECT count(*) FROM accounts WHERE disconnect_reason = "
 	    "'client_outdated' AND deleted_at IS NULL" },

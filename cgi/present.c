@@ -234,35 +234,46 @@ present_actor(struct tout *o, const char *actor, const char *username,
 }
 
 /*
- * The layout's banner while any visible-or-not account's latest state
- * is "client outdated" (WS_OUTDATED_BANNER: one probe of an index that
- * is empty in the normal case).  Only for signed-in pages; a database
- * error shows no banner rather than failing the page.
+ * Keep the outdated-client banner's columns "col".. "col" + 2 of row 0
+ * of "res" (found, version, version_source; WS_SESSION_GET's) in "r"
+ * for present_banner().  A version text longer than the buffer is cut.
+ */
+void
+present_outdated_set(struct req *r, PGresult *res, int col)
+{
+	struct buf	 b;
+
+	r->outdated = PQntuples(res) == 1 && PQnfields(res) >= col + 3 &&
+	    db_get_bool(res, 0, col);
+	r->outdated_text[0] = '\0';
+	if (!r->outdated)
+		return;
+	buf_init(&b);
+	version_write(&b, PQgetisnull(res, 0, col + 1) ? NULL :
+	    PQgetvalue(res, 0, col + 1), PQgetisnull(res, 0, col + 2) ? NULL :
+	    PQgetvalue(res, 0, col + 2));
+	snprintf(r->outdated_text, sizeof(r->outdated_text), "%s",
+	    buf_str(&b));
+	buf_free(&b);
+}
+
+/*
+ * The layout's banner while any account's latest state is "client
+ * outdated" (WhatsApp refused the version, failure 405).  Shown to
+ * every signed-in operator, whose accounts or not: the version is the
+ * installation's, and no account is named.  The answer comes with the
+ * session check (present_outdated_set()), so it costs no query here.
  */
 int
 present_banner(struct tout *o, struct req *r)
 {
-	PGresult	*res;
-	struct buf	 b;
 	struct tval	 t;
-	int		 rc = 0;
 
-	if (!r->has_session || r->w == NULL || r->w->db == NULL)
+	if (!r->has_session || !r->outdated)
 		return 0;
-	if ((res = db_exec(r->w->db, WS_OUTDATED_BANNER, NULL)) == NULL)
-		return 0;
-	if (PQntuples(res) == 1) {
-		buf_init(&b);
-		version_write(&b, PQgetisnull(res, 0, 0) ? NULL :
-		    PQgetvalue(res, 0, 0), PQgetisnull(res, 0, 1) ? NULL :
-		    PQgetvalue(res, 0, 1));
-		memset(&t, 0, sizeof(t));
-		t.text = buf_str(&b);
-		rc = tmpl_partial(o, TMPL_BANNER, time_key, &t);
-		buf_free(&b);
-	}
-	PQclear(res);
-	return rc;
+	memset(&t, 0, sizeof(t));
+	t.text = r->outdated_text;
+	return tmpl_partial(o, TMPL_BANNER, time_key, &t);
 }
 
 struct	trow {

@@ -5,9 +5,40 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "reltime.h"
+
+/* The value of the "n" ASCII digits at "s", or -1 if one is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int	 v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/*
+ * Days from 1970-01-01 to the proleptic Gregorian date y-m-d, by the
+ * well-known civil-calendar arithmetic (eras of 400 years); no libc
+ * time zone machinery, as each page converts dozens of timestamps.
+ */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
 
 /*
  * Parse an iso() timestamp, "YYYY-MM-DDTHH:MM:SSZ" (UTC, exactly that
@@ -17,29 +48,24 @@
 int
 reltime_parse(const char *iso, int64_t *out)
 {
-	struct tm	 tm;
-	int		 y, mo, d, h, mi, s, n = 0;
-	time_t		 t;
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int	 y, mo, d, h, mi, s;
 
-	if (iso == NULL || strlen(iso) != 20)
+	if (iso == NULL || strlen(iso) != 20 || iso[4] != '-' ||
+	    iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' ||
+	    iso[16] != ':' || iso[19] != 'Z')
 		return -1;
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi,
-	    &s, &n) != 6 || n != 20 || iso[4] != '-' || iso[7] != '-' ||
-	    iso[10] != 'T')
+	if ((y = digits(iso, 4)) < 1970 || (mo = digits(iso + 5, 2)) < 1 ||
+	    mo > 12 || (d = digits(iso + 8, 2)) < 1 || d > mdays[mo - 1] ||
+	    (h = digits(iso + 11, 2)) < 0 || h > 23 ||
+	    (mi = digits(iso + 14, 2)) < 0 || mi > 59 ||
+	    (s = digits(iso + 17, 2)) < 0 || s > 60)
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || s > 60 || h < 0 || mi < 0 || s < 0)
+	if (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 &&
+	    y % 400 != 0)))
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = (int64_t)t;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 	return 0;
 }
 

@@ -35,7 +35,13 @@ parse_iso(void)
 	    T_INTEQ(reltime_parse("2026-12-02T15:04:05Z", &t), 0) &&
 	    T_INTEQ(t, 1796223845) &&
 	    T_INTEQ(reltime_parse("2024-02-29T23:59:59Z", &t), 0) &&
-	    T_INTEQ(t, 1709251199);
+	    T_INTEQ(t, 1709251199) &&
+	    T_INTEQ(reltime_parse("2000-02-29T00:00:00Z", &t), 0) &&
+	    T_INTEQ(t, 951782400) &&
+	    T_INTEQ(reltime_parse("2000-03-01T00:00:00Z", &t), 0) &&
+	    T_INTEQ(t, 951868800) &&
+	    T_INTEQ(reltime_parse("2100-12-31T23:59:60Z", &t), 0) &&
+	    T_INTEQ(t, 4133980800);
 }
 
 static int
@@ -52,6 +58,11 @@ parse_rejects(void)
 	    T_INTEQ(reltime_parse("2026-12-02T24:04:05Z", &t), -1) &&
 	    T_INTEQ(reltime_parse("2026-12-02T15:04:05Zx", &t), -1) &&
 	    T_INTEQ(reltime_parse("+026-12-02T15:04:05Z", &t), -1) &&
+	    T_INTEQ(reltime_parse("2026-12-0 T15:04:05Z", &t), -1) &&
+	    T_INTEQ(reltime_parse("2026-04-31T15:04:05Z", &t), -1) &&
+	    T_INTEQ(reltime_parse("2025-02-29T15:04:05Z", &t), -1) &&
+	    T_INTEQ(reltime_parse("2100-02-29T15:04:05Z", &t), -1) &&
+	    T_INTEQ(reltime_parse("1969-12-31T23:59:59Z", &t), -1) &&
 	    T_INTEQ(t, 42);
 }
 

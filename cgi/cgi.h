@@ -55,6 +55,7 @@ struct pg_result;
 	X(OPERATOR_ROW, "operator_row.html") \
 	X(TIME, "time.html") \
 	X(EVENT_DETAIL, "event_detail.html") \
+	X(TIMELINE, "timeline.html") \
 	X(TIMELINE_ROW, "timeline_row.html") \
 	X(TIMELINE_OLDER, "timeline_older.html") \
 	X(PAIRING_ENDED, "pairing_ended.html") \

@@ -28,18 +28,20 @@
  * The layout's outdated-client banner, fetched with the session check
  * every signed-in page makes anyway (no round trip of its own): the
  * newest account whose latest state is "client outdated" (sql/007's
- * partial index, empty in the normal case) and the version its refused
+ * partial index, whose predicate is OUTDATED_WHERE: empty in the normal
+ * case) and the version its refused
  * connection sent.  Columns 5-7 of WS_SESSION_GET: found (NULL: no
  * banner), version, version_source (cgi/present.c).
  */
+#define	OUTDATED_WHERE \
+	"disconnect_reason = 'client_outdated' AND deleted_at IS NULL"
 #define	OUTDATED_COLS	"b.found, b.version, b.source"
 #define	OUTDATED_JOIN \
 	"LEFT JOIN LATERAL (SELECT true AS found, " \
 	"e.detail->>'version' AS version, " \
 	"e.detail->>'version_source' AS source " \
-	"FROM (SELECT id FROM accounts WHERE disconnect_reason = " \
-	"'client_outdated' AND deleted_at IS NULL ORDER BY updated_at " \
-	"DESC LIMIT 1) a LEFT JOIN LATERAL (SELECT v.detail FROM " \
+	"FROM (SELECT id FROM accounts WHERE " OUTDATED_WHERE " " \
+	"ORDER BY updated_at DESC LIMIT 1) a LEFT JOIN LATERAL (SELECT v.detail FROM " \
 	"account_events v WHERE v.account_id = a.id AND (v.kind = " \
 	"'client_outdated' OR v.detail->>'reason' = 'client_outdated') " \
 	"ORDER BY v.id DESC LIMIT 1) e ON true) b ON true"
@@ -225,8 +227,7 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_OPERATOR_SESSIONS_DROP] = { "operator_sessions_drop", 1,
 	    "DELETE FROM web_sessions WHERE operator_id = $1" },
 	[WS_OUTDATED_COUNT] = { "outdated_count", 0,
-	    "SELECT count(*) FROM accounts WHERE disconnect_reason = "
-	    "'client_outdated' AND deleted_at IS NULL" },
+	    "SELECT count(*) FROM accounts WHERE " OUTDATED_WHERE },
 	/* One account's status timeline, newest first ($2 rows from $3):
 	 * to_status, iso(at), seconds in that state (until the next
 	 * transition, or now), reason, actor, username, db_role, the

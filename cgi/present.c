@@ -391,25 +391,36 @@ trow_key(struct tout *o, enum tkey key, void *arg)
 	}
 }
 
+static int
+timeline_key(struct tout *o, enum tkey key, void *arg)
+{
+	struct trow	*t = arg;
+	int		 n;
+
+	if (key != TKEY_ROWS)
+		return -1;
+	n = PQntuples(t->res);
+	for (t->row = 0; t->row < n; t->row++)
+		if (tmpl_partial(o, TMPL_TIMELINE_ROW, trow_key, t) == -1)
+			return -1;
+	return 0;
+}
+
 /*
- * Write every row of "res" (WS_TRANSITIONS_FOR_ACCOUNT, newest first;
- * may be NULL after a database error) as templates/timeline_row.html.
- * "first" is the offset of row 0: only the newest transition of all
- * reads "so far".
+ * Write the status timeline table (templates/timeline.html) with every
+ * row of "res" (WS_TRANSITIONS_FOR_ACCOUNT, newest first; NULL after a
+ * database error writes nothing).  "first" is the offset of row 0:
+ * only the newest transition of all reads "so far".
  */
 int
 present_timeline(struct tout *o, PGresult *res, int first)
 {
 	struct trow	 t;
-	int		 n;
 
 	if (res == NULL)
 		return 0;
 	t.res = res;
 	t.first = first;
-	n = PQntuples(res);
-	for (t.row = 0; t.row < n; t.row++)
-		if (tmpl_partial(o, TMPL_TIMELINE_ROW, trow_key, &t) == -1)
-			return -1;
-	return 0;
+	t.row = 0;
+	return tmpl_partial(o, TMPL_TIMELINE, timeline_key, &t);
 }

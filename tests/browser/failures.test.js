@@ -19,17 +19,16 @@
  */
 "use strict";
 
-const { chromium } = require("playwright-core");
-const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
+const lib = require("./lib");
 
+const { assert } = lib;
 const BASE = (process.env.WADESK_URL || "").replace(/\/$/, "");
 const VAR = process.env.WADESK_VAR || "";
 const PASSWORD = process.env.WADESK_ADMIN_PASSWORD || "";
 const ART = process.env.WADESK_ARTIFACTS ||
     path.join(__dirname, "..", "artifacts");
-const CHROMIUM = process.env.WADESK_CHROMIUM || "/usr/bin/chromium";
 const CAUSE = "web.whatsapp.com: name lookup failed <&>";
 
 if (!BASE || !VAR || !PASSWORD) {
@@ -39,31 +38,12 @@ if (!BASE || !VAR || !PASSWORD) {
 }
 fs.mkdirSync(ART, { recursive: true });
 
-/* psql as the owner; "vars" are psql variables (:'name'). */
-function sql(text, vars = {}) {
-	const args = ["-h", path.join(VAR, "run"), "-d", "wadesk", "-X",
-	    "-q", "-At", "-v", "ON_ERROR_STOP=1"];
-	for (const [k, v] of Object.entries(vars))
-		args.push("-v", `${k}=${v}`);
-	let cmd = "psql";
-	let argv = args;
-	if (process.getuid() === 0) {
-		cmd = "runuser";
-		argv = ["-u", "wadesk", "--", "psql", ...args];
-	}
-	return execFileSync(cmd, argv, { input: text, encoding: "utf8",
-	    stdio: ["pipe", "pipe", "pipe"] }).trim();
-}
+const sql = (text, vars) => lib.sql(VAR, text, vars);
 
 /* One transaction as the session daemon's role. */
 function asDaemon(text, vars) {
 	return sql("BEGIN;\nSET LOCAL ROLE wadesk_daemon;\n" + text +
 	    "\nCOMMIT;\n", vars);
-}
-
-function assert(cond, msg) {
-	if (!cond)
-		throw new Error(msg);
 }
 
 const st = {};
@@ -190,53 +170,7 @@ const steps = [
 ];
 
 async function main() {
-	let failed = 0;
-	let broken = null;
-
-	try {
-		st.browser = await chromium.launch({ executablePath: CHROMIUM,
-		    headless: true, args: ["--no-sandbox", "--disable-gpu",
-		    "--disable-quic", "--no-first-run",
-		    "--disable-background-networking",
-		    "--disable-component-update", "--disable-sync"] });
-		const ctx = await st.browser.newContext({
-		    viewport: { width: 1100, height: 800 } });
-		ctx.setDefaultTimeout(10000);
-		st.page = await ctx.newPage();
-		st.page.on("console", (m) => {
-			if (m.type() === "error")
-				problems.push(`console: ${m.text()}`);
-		});
-		st.page.on("pageerror", (e) => problems.push(`page: ${e}`));
-		st.page.on("response", (r) => {
-			if (r.status() >= 500)
-				problems.push(`HTTP ${r.status()} ${r.url()}`);
-		});
-	} catch (e) {
-		broken = `browser did not start: ${e.message.split("\n")[0]}`;
-	}
-	for (const [name, fn] of steps) {
-		if (broken !== null) {
-			console.log(`FAIL ${name}: not reached (${broken})`);
-			failed++;
-			continue;
-		}
-		try {
-			await fn();
-			console.log(`ok ${name}`);
-		} catch (e) {
-			console.log(`FAIL ${name}: ` +
-			    String(e.message || e).split("\n")[0]);
-			failed++;
-			broken = `${name} failed`;
-			if (st.page)
-				await st.page.screenshot({ path: path.join(ART,
-				    `failed-${name}.png`), fullPage: true })
-				    .catch(() => {});
-		}
-	}
-	if (st.browser)
-		await st.browser.close().catch(() => {});
+	const failed = await lib.runSteps(steps, st, problems, ART);
 	process.exit(failed ? 1 : 0);
 }
 

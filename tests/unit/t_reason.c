@@ -181,23 +181,40 @@ call_args(const char *p, const char *start[8], const char *end[8])
 	return 0;
 }
 
+/*
+ * The next string literal in [*p, e): its contents in "*lit" and
+ * "*len", with "*p" moved past it.  Returns 0, or -1 when there is
+ * none (or it is cut off at "e").
+ */
+static int
+next_literal(const char **p, const char *e, const char **lit, size_t *len)
+{
+	const char	*s, *q;
+
+	for (s = *p; s < e && *s != '"'; s++)
+		;
+	if (s >= e)
+		return -1;
+	for (q = s + 1; q < e && *q != '"'; q++)
+		if (*q == '\\')
+			q++;
+	if (q >= e)
+		return -1;
+	*lit = s + 1;
+	*len = (size_t)(q - s - 1);
+	*p = q + 1;
+	return 0;
+}
+
 /* Add every string literal in [s, e) to "set". */
 static void
 literals(const char *s, const char *e, struct codeset *set)
 {
-	const char	*q;
+	const char	*lit;
+	size_t		 len;
 
-	for (; s < e; s++) {
-		if (*s != '"')
-			continue;
-		for (q = s + 1; q < e && *q != '"'; q++)
-			if (*q == '\\')
-				q++;
-		if (q >= e)
-			return;
-		add(set, s + 1, (size_t)(q - s - 1));
-		s = q;
-	}
+	while (next_literal(&s, e, &lit, &len) == 0)
+		add(set, lit, len);
 }
 
 /*
@@ -244,20 +261,12 @@ scan_after(const char *text, const char *pat, int stop, struct codeset *set)
 static void
 last_literal(const char *s, const char *e, struct codeset *set)
 {
-	const char	*q, *lit = NULL;
-	size_t		 len = 0;
+	const char	*lit = NULL, *l;
+	size_t		 len = 0, n;
 
-	for (; s < e; s++) {
-		if (*s != '"')
-			continue;
-		for (q = s + 1; q < e && *q != '"'; q++)
-			if (*q == '\\')
-				q++;
-		if (q >= e)
-			break;
-		lit = s + 1;
-		len = (size_t)(q - s - 1);
-		s = q;
+	while (next_literal(&s, e, &l, &n) == 0) {
+		lit = l;
+		len = n;
 	}
 	add(set, lit, len);
 }

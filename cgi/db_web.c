@@ -28,10 +28,10 @@
  * The layout's outdated-client banner, fetched with the session check
  * every signed-in page makes anyway (no round trip of its own): the
  * newest account whose latest state is "client outdated" (sql/007's
- * partial index, whose predicate is OUTDATED_WHERE: empty in the normal
- * case) and the version its refused
- * connection sent.  Columns 5-7 of WS_SESSION_GET: found (NULL: no
- * banner), version, version_source (cgi/present.c).
+ * partial index, whose predicate is OUTDATED_WHERE, is empty in the
+ * normal case) and the version its refused connection sent.  Columns
+ * 5-7 of WS_SESSION_GET: found (NULL: no banner), version,
+ * version_source (cgi/present.c).
  */
 #define	OUTDATED_WHERE \
 	"disconnect_reason = 'client_outdated' AND deleted_at IS NULL"
@@ -41,9 +41,10 @@
 	"e.detail->>'version' AS version, " \
 	"e.detail->>'version_source' AS source " \
 	"FROM (SELECT id FROM accounts WHERE " OUTDATED_WHERE " " \
-	"ORDER BY updated_at DESC LIMIT 1) a LEFT JOIN LATERAL (SELECT v.detail FROM " \
-	"account_events v WHERE v.account_id = a.id AND (v.kind = " \
-	"'client_outdated' OR v.detail->>'reason' = 'client_outdated') " \
+	"ORDER BY updated_at DESC LIMIT 1) a " \
+	"LEFT JOIN LATERAL (SELECT v.detail FROM account_events v " \
+	"WHERE v.account_id = a.id AND (v.kind = 'client_outdated' " \
+	"OR v.detail->>'reason' = 'client_outdated') " \
 	"ORDER BY v.id DESC LIMIT 1) e ON true) b ON true"
 
 /* Columns of an account, in the order cgi/page_account.c reads them. */

@@ -104,6 +104,19 @@ version_write(struct buf *b, const char *version, const char *source)
 }
 
 /*
+ * Append the sentence for reason "code" with the event detail "d" (may
+ * be NULL): its "cause", and for a refused version what was sent.
+ */
+static void
+reason_detail(struct buf *b, const char *code, struct json_object *d)
+{
+
+	reason_write(b, code, jstr(d, "cause"));
+	if (code != NULL && strcmp(code, "client_outdated") == 0)
+		version_write(b, jstr(d, "version"), jstr(d, "version_source"));
+}
+
+/*
  * Append the readable text of event "kind" with parsed detail "d" (may
  * be NULL) to "b": the reason sentence (naming the "cause" the client
  * saw, and for a refused version the "version" and "version_source"
@@ -128,12 +141,7 @@ present_event_text(struct buf *b, const char *kind,
 		return;
 	}
 	if (reason_find(kind) != NULL || reason != NULL) {
-		reason_write(b, reason != NULL ? reason : kind,
-		    jstr(d, "cause"));
-		if (strcmp(reason != NULL ? reason : kind,
-		    "client_outdated") == 0)
-			version_write(b, jstr(d, "version"),
-			    jstr(d, "version_source"));
+		reason_detail(b, reason != NULL ? reason : kind, d);
 		return;
 	}
 	if (strcmp(kind, "renamed") == 0 && jstr(d, "new_label") != NULL) {
@@ -176,9 +184,7 @@ present_reason(struct buf *b, const char *code, const char *detail)
 		json_object_put(d);
 		d = NULL;
 	}
-	reason_write(b, code, jstr(d, "cause"));
-	if (code != NULL && strcmp(code, "client_outdated") == 0)
-		version_write(b, jstr(d, "version"), jstr(d, "version_source"));
+	reason_detail(b, code, d);
 	json_object_put(d);
 }
 
@@ -222,7 +228,8 @@ present_actor(struct tout *o, const char *actor, const char *username,
 {
 
 	if (strcmp(actor, "operator") == 0) {
-		tmpl_text(o, username != NULL ? username : "a removed operator");
+		tmpl_text(o, username != NULL ? username :
+		    "a removed operator");
 		if (role != NULL && strcmp(role, "wadesk_daemon") == 0)
 			tmpl_text(o, ", through the session daemon");
 	} else if (strcmp(actor, "daemon") == 0)
@@ -236,12 +243,14 @@ present_actor(struct tout *o, const char *actor, const char *username,
 /*
  * Keep the outdated-client banner's columns "col".. "col" + 2 of row 0
  * of "res" (found, version, version_source; WS_SESSION_GET's) in "r"
- * for present_banner().  A version text longer than the buffer is cut.
+ * for present_banner().  A text longer than the buffer is cut at a
+ * character boundary.
  */
 void
 present_outdated_set(struct req *r, PGresult *res, int col)
 {
 	struct buf	 b;
+	size_t		 n;
 
 	r->outdated = PQntuples(res) == 1 && PQnfields(res) >= col + 3 &&
 	    db_get_bool(res, 0, col);
@@ -252,8 +261,15 @@ present_outdated_set(struct req *r, PGresult *res, int col)
 	version_write(&b, PQgetisnull(res, 0, col + 1) ? NULL :
 	    PQgetvalue(res, 0, col + 1), PQgetisnull(res, 0, col + 2) ? NULL :
 	    PQgetvalue(res, 0, col + 2));
-	snprintf(r->outdated_text, sizeof(r->outdated_text), "%s",
-	    buf_str(&b));
+	n = b.len;
+	if (n >= sizeof(r->outdated_text)) {
+		/* Cut before a UTF-8 character, never inside one. */
+		n = sizeof(r->outdated_text) - 1;
+		while (n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(r->outdated_text, buf_str(&b), n);
+	r->outdated_text[n] = '\0';
 	buf_free(&b);
 }
 
@@ -331,7 +347,8 @@ present_transition_text(struct buf *b, PGresult *res, int row)
 	if (kind != NULL) {
 		buf_puts(b, event_title(kind));
 		buf_puts(b, ".");
-		if (detail != NULL && (d = json_tokener_parse(detail)) != NULL &&
+		if (detail != NULL &&
+		    (d = json_tokener_parse(detail)) != NULL &&
 		    json_object_is_type(d, json_type_object)) {
 			buf_init(&more);
 			present_event_text(&more, kind, d);

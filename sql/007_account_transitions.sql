@@ -83,7 +83,8 @@ BEGIN
 	END IF;
 	INSERT INTO account_transitions (account_id, from_status, to_status,
 	    reason, actor, operator_id, db_role, event_id)
-	    VALUES (NEW.id, was, NEW.status, NEW.disconnect_reason, who, op, current_user, ev_id);
+	    VALUES (NEW.id, was, NEW.status, NEW.disconnect_reason, who, op,
+	    current_user, ev_id);
 	RETURN NULL;
 END $$;
 

@@ -333,7 +333,8 @@ collect_source(void)
 		scan_after(t, "->error = \"", '"', &reasons_seen);
 		scan_after(t, "->event_reason = \"", '"', &reasons_seen);
 		scan_after(t, "->event = \"", '"', &kinds_seen);
-		/* SQL: "disconnect_reason = 'x'", "'kind', '{\"reason\": \"x\"}'". */
+		/* SQL: "disconnect_reason = 'x'" and
+		 * "'kind', '{\"reason\": \"x\"}'". */
 		scan_after(t, "disconnect_reason = '", '\'', &reasons_seen);
 		scan_after(t, "\\\"reason\\\": \\\"", '\\', &reasons_seen);
 		scan_after(t, "SELECT id, '", '\'', &kinds_seen);

@@ -74,7 +74,8 @@ ago_units(void)
 	    T_STREQ(ago(10), "10 s ago") && T_STREQ(ago(59), "59 s ago") &&
 	    T_STREQ(ago(60), "1 min ago") && T_STREQ(ago(180), "3 min ago") &&
 	    T_STREQ(ago(3599), "59 min ago") && T_STREQ(ago(3600), "1 h ago") &&
-	    T_STREQ(ago(86399), "23 h ago") && T_STREQ(ago(86400), "1 day ago") &&
+	    T_STREQ(ago(86399), "23 h ago") &&
+	    T_STREQ(ago(86400), "1 day ago") &&
 	    T_STREQ(ago(2 * 86400 - 1), "1 day ago") &&
 	    T_STREQ(ago(2 * 86400), "2 days ago") &&
 	    T_STREQ(ago(400 * 86400), "400 days ago");

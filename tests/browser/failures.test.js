@@ -7,6 +7,8 @@
  *     page (its script polls status.json) shows "Pairing ended: ..."
  *     by itself, naming the cause; the notice stays on reload and goes
  *     with the next Pair;
+ *   - the same without JavaScript (the pending page's meta refresh);
+ *   - relative times ("3 min ago") kept current by the script;
  *   - the event's raw JSON is behind a closed <details> disclosure;
  *   - the outdated-client banner on every page while an account's
  *     latest state is client outdated.
@@ -118,11 +120,64 @@ const steps = [
 	    "Pairing ended: No phone scanned the QR code"), "second notice");
 }],
 
+["browser-fail-pairing-notice-without-js", async () => {
+	/* The pending page refreshes itself (<noscript> meta refresh). */
+	const ctx = await st.browser.newContext({ javaScriptEnabled: false });
+	try {
+		await ctx.addCookies(await st.page.context().cookies());
+		const p = await ctx.newPage();
+		await p.goto(BASE + `/accounts/${st.id}`);
+		await Promise.all([p.waitForNavigation(),
+		    p.click("button[data-action=pair]")]);
+		await p.waitForSelector("#waiting");
+		assert((await p.$("#pairing-ended")) === null,
+		    "notice while pairing (no JS)");
+		asDaemon(`UPDATE wadesk.accounts SET status = 'unpaired',
+		    disconnect_reason = 'connect_failed', pair_deadline = NULL
+		    WHERE id = :'id';
+		    INSERT INTO wadesk.account_events (account_id, kind, detail)
+		    VALUES (:'id', 'pair_timeout', json_build_object('reason',
+		    'connect_failed', 'cause', :'cause')::jsonb);`,
+		    { id: st.id, cause: CAUSE });
+		const el = await p.waitForSelector("#pairing-ended",
+		    { timeout: 8000 });
+		const text = (await el.textContent()).trim();
+		assert(text === NOTICE_WANT, `notice (no JS) ${text}`);
+		/* Settled: no more refreshing, the notice stays. */
+		assert((await p.$("meta[http-equiv=refresh]")) === null,
+		    "an unpaired page still refreshes itself");
+	} finally {
+		await ctx.close();
+	}
+}],
+
+["browser-fail-relative-times-refresh", async () => {
+	/* The script keeps "N ago" current, in lib/reltime.c's words. */
+	const ctx = await st.browser.newContext();
+	try {
+		await ctx.addCookies(await st.page.context().cookies());
+		const p = await ctx.newPage();
+		await p.clock.install({ time: Date.now() });
+		await p.goto(BASE + "/");
+		const first = p.locator("table.events tbody tr .ago").first();
+		const at = Date.parse(await first.getAttribute("data-at"));
+		await p.clock.fastForward(at + 5 * 60 * 1000 + 30000 -
+		    Date.now());
+		const t = await first.textContent();
+		assert(t === "5 min ago", `after 5.5 min the time reads ${t}`);
+		await p.clock.fastForward(3 * 3600 * 1000);
+		assert((await first.textContent()) === "3 h ago",
+		    `after 3 h: ${await first.textContent()}`);
+	} finally {
+		await ctx.close();
+	}
+}],
+
 ["browser-fail-details-closed", async () => {
 	const p = st.page;
 	await p.goto(BASE + "/");
 	const row = p.locator("table.events tbody tr[data-kind=pair_timeout]")
-	    .first();
+	    .filter({ hasText: "No phone scanned" }).first();
 	const cell = row.locator("td.detail");
 	assert((await cell.innerText()).startsWith("No phone scanned"),
 	    `detail text ${JSON.stringify(await cell.innerText())}`);

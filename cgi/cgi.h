@@ -259,7 +259,7 @@ void		 present_outdated_set(struct req *r, struct pg_result *res,
 void		 present_transition_text(struct buf *b, struct pg_result *res,
 		    int row);
 int		 present_timeline(struct tout *o, struct pg_result *res,
-		    int first);
+		    int first, int max);
 
 /* page_*.c: handlers, one per route (route.c holds the table). */
 void		 page_login_form(struct req *r);

@@ -233,15 +233,14 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	 * to_status, iso(at), seconds in that state (until the next
 	 * transition, or now), reason, actor, username, db_role, the
 	 * event's kind and JSON detail (written in the same
-	 * transaction), from_status, and the account's total. */
+	 * transaction) and from_status.  Ask for one row more than shown
+	 * to learn whether there are older ones (no count of them all). */
 	[WS_TRANSITIONS_FOR_ACCOUNT] = { "transitions_for_account", 3,
 	    "SELECT t.to_status, iso(t.at), extract(epoch FROM "
 	    "coalesce((SELECT n.at FROM account_transitions n WHERE "
 	    "n.account_id = t.account_id AND n.id > t.id ORDER BY n.id "
 	    "LIMIT 1), now()) - t.at)::bigint, t.reason, t.actor, "
-	    "o.username, t.db_role, e.kind, e.detail::text, t.from_status, "
-	    "(SELECT count(*) FROM account_transitions c WHERE "
-	    "c.account_id = t.account_id) "
+	    "o.username, t.db_role, e.kind, e.detail::text, t.from_status "
 	    "FROM account_transitions t "
 	    "LEFT JOIN operators o ON o.id = t.operator_id "
 	    "LEFT JOIN account_events e ON e.id = t.event_id "

@@ -33,7 +33,8 @@
 #define	ALL	(BIT(STATUS__MAX) - 1)
 #define	PAIRABLE (BIT(STATUS_UNPAIRED) | BIT(STATUS_LOGGED_OUT) | \
 		    BIT(STATUS_BANNED))
-#define	TIMELINE_ROWS	"50"	/* transitions on the account page */
+#define	TIMELINE_ROWS	50	/* transitions on the account page */
+#define	TIMELINE_FETCH	"51"	/* one more: are there older ones? */
 
 /* Column indexes of WS_ACCOUNT_GET (ACCOUNT_COLS in db_web.c). */
 enum	acol {
@@ -261,10 +262,7 @@ older_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, col(pg, AC_ID));
 		return 0;
 	case TKEY_COUNT:
-		tmpl_textf(o, "%d", PQntuples(pg->timeline));
-		return 0;
-	case TKEY_TOTAL:
-		tmpl_text(o, PQgetvalue(pg->timeline, 0, 10));
+		tmpl_textf(o, "%d", TIMELINE_ROWS);
 		return 0;
 	default:
 		return -1;
@@ -277,7 +275,6 @@ account_key(struct tout *o, enum tkey key, void *arg)
 	struct page		*pg = arg;
 	const char		*v;
 	size_t			 i;
-	int64_t			 total;
 	int			 n;
 
 	switch (key) {
@@ -320,11 +317,10 @@ account_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_PAIRING_ENDED:
 		return pairing_ended(o, pg);
 	case TKEY_TIMELINE:
-		return present_timeline(o, pg->timeline, 0);
+		return present_timeline(o, pg->timeline, 0, TIMELINE_ROWS);
 	case TKEY_NEXT_PAGE:
-		if (pg->timeline == NULL || PQntuples(pg->timeline) == 0 ||
-		    db_get_int64(pg->timeline, 0, 10, &total) == -1 ||
-		    total <= PQntuples(pg->timeline))
+		if (pg->timeline == NULL ||
+		    PQntuples(pg->timeline) <= TIMELINE_ROWS)
 			return 0;
 		return tmpl_partial(o, TMPL_TIMELINE_OLDER, older_key, pg);
 	case TKEY_LAST_CONNECTED:
@@ -437,7 +433,7 @@ page_account_show(struct req *r)
 	}
 	p[0] = col(&pg, AC_ID);
 	pg.cmds = db_exec(r->w->db, WS_COMMANDS_FOR_ACCOUNT, p);
-	p[1] = TIMELINE_ROWS;
+	p[1] = TIMELINE_FETCH;
 	p[2] = "0";
 	pg.timeline = db_exec(r->w->db, WS_TRANSITIONS_FOR_ACCOUNT, p);
 	r->refresh = pg.st == STATUS_PENDING ||

@@ -191,7 +191,7 @@ struct	evpage {
 	PGresult	*timeline;	/* WS_TRANSITIONS_FOR_ACCOUNT */
 };
 
-#define	TIMELINE_ALL	"1000"	/* transitions on the events page */
+#define	TIMELINE_ALL	1000	/* transitions on the events page */
 
 static int
 events_key(struct tout *o, enum tkey key, void *arg)
@@ -214,7 +214,7 @@ events_key(struct tout *o, enum tkey key, void *arg)
 				return -1;
 		return 0;
 	case TKEY_TIMELINE:
-		return present_timeline(o, ev->timeline, 0);
+		return present_timeline(o, ev->timeline, 0, TIMELINE_ALL);
 	case TKEY_PAGE:
 		tmpl_textf(o, "%d", ev->page);
 		return 0;
@@ -284,7 +284,7 @@ page_account_events(struct req *r)
 	if (PQntuples(ev.d.events) > 0)
 		(void)db_get_int64(ev.d.events, 0, 5, &total);
 	ev.pages = total == 0 ? 1 : (int)((total + 99) / 100);
-	p[1] = TIMELINE_ALL;
+	p[1] = "1000";		/* TIMELINE_ALL */
 	p[2] = "0";
 	ev.timeline = db_exec(r->w->db, WS_TRANSITIONS_FOR_ACCOUNT, p);
 	http_page(r, "Audit trail", TMPL_EVENTS, events_key, &ev);

@@ -296,12 +296,13 @@ struct	trow {
 	PGresult	*res;		/* WS_TRANSITIONS_FOR_ACCOUNT */
 	int		 row;
 	int		 first;		/* offset of row 0 in the timeline */
+	int		 max;		/* rows to show */
 };
 
 /* Columns of WS_TRANSITIONS_FOR_ACCOUNT. */
 enum	tcol {
 	TC_TO, TC_AT, TC_SPENT, TC_REASON, TC_ACTOR, TC_USERNAME, TC_ROLE,
-	TC_KIND, TC_DETAIL, TC_FROM, TC_TOTAL
+	TC_KIND, TC_DETAIL, TC_FROM
 };
 
 static const char *
@@ -332,7 +333,7 @@ static const char *const status_says[STATUS__MAX] = {
 void
 present_transition_text(struct buf *b, PGresult *res, int row)
 {
-	struct trow		 t = { res, row, 0 };
+	struct trow		 t = { res, row, 0, 0 };
 	struct json_object	*d = NULL;
 	struct buf		 more;
 	const char		*reason = tget(&t, TC_REASON);
@@ -417,6 +418,8 @@ timeline_key(struct tout *o, enum tkey key, void *arg)
 	if (key != TKEY_ROWS)
 		return -1;
 	n = PQntuples(t->res);
+	if (n > t->max)
+		n = t->max;
 	for (t->row = 0; t->row < n; t->row++)
 		if (tmpl_partial(o, TMPL_TIMELINE_ROW, trow_key, t) == -1)
 			return -1;
@@ -424,13 +427,13 @@ timeline_key(struct tout *o, enum tkey key, void *arg)
 }
 
 /*
- * Write the status timeline table (templates/timeline.html) with every
- * row of "res" (WS_TRANSITIONS_FOR_ACCOUNT, newest first; NULL after a
- * database error writes nothing).  "first" is the offset of row 0:
- * only the newest transition of all reads "so far".
+ * Write the status timeline table (templates/timeline.html) with the
+ * first "max" rows of "res" (WS_TRANSITIONS_FOR_ACCOUNT, newest first;
+ * NULL after a database error writes nothing).  "first" is the offset
+ * of row 0: only the newest transition of all reads "so far".
  */
 int
-present_timeline(struct tout *o, PGresult *res, int first)
+present_timeline(struct tout *o, PGresult *res, int first, int max)
 {
 	struct trow	 t;
 
@@ -438,6 +441,7 @@ present_timeline(struct tout *o, PGresult *res, int first)
 		return 0;
 	t.res = res;
 	t.first = first;
+	t.max = max;
 	t.row = 0;
 	return tmpl_partial(o, TMPL_TIMELINE, timeline_key, &t);
 }

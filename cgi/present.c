@@ -342,6 +342,10 @@ present_transition_text(struct buf *b, PGresult *res, int row)
 	enum status		 st;
 
 	if (reason != NULL) {
+		/* A reconnect keeps the reason of the drop before it. */
+		if (tget(&t, TC_TO) != NULL &&
+		    strcmp(tget(&t, TC_TO), "connecting") == 0)
+			buf_puts(b, "Reconnecting after: ");
 		present_reason(b, reason, detail);
 		return;
 	}

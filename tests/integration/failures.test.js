@@ -183,6 +183,13 @@ check('integ-fail-timeline-actors', async () => {
 	}
 	await q('UPDATE accounts SET deleted_at = now() WHERE id IN ($1, $2)',
 	    [a2, a3]);
+	/* A back-off reconnect keeps the reason of the drop before it. */
+	await asDaemon((x) => x("UPDATE accounts SET status = 'connecting' " +
+	    'WHERE id = $1', [id]));
+	r = await adm.get(`/accounts/${id}`);
+	assert.equal(timelineRows(r.text)[0][2], 'Reconnecting after: An ' +
+	    'operator disconnected this account. Press Reconnect when it ' +
+	    'should be online again.');
 });
 
 check('integ-fail-timeline-paging', async () => {

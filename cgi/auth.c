@@ -76,8 +76,15 @@ is_token(const char *s)
 int
 auth_session_load(struct req *r)
 {
+	PGresult	*res;
+	int		 rc;
 
-	return auth_session_load_with(r, WS_SESSION_GET, NULL, NULL);
+	rc = auth_session_load_with(r, WS_SESSION_GET, NULL, &res);
+	if (rc == 1) {
+		present_outdated_set(r, res, 5);	/* the banner's columns */
+		PQclear(res);
+	}
+	return rc;
 }
 
 /*

@@ -52,7 +52,14 @@ struct pg_result;
 	X(EVENTS_OLDER, "events_older.html") \
 	X(OPERATORS, "operators.html") \
 	X(NAV_ADMIN, "nav_admin.html") \
-	X(OPERATOR_ROW, "operator_row.html")
+	X(OPERATOR_ROW, "operator_row.html") \
+	X(TIME, "time.html") \
+	X(EVENT_DETAIL, "event_detail.html") \
+	X(TIMELINE, "timeline.html") \
+	X(TIMELINE_ROW, "timeline_row.html") \
+	X(TIMELINE_OLDER, "timeline_older.html") \
+	X(PAIRING_ENDED, "pairing_ended.html") \
+	X(BANNER, "banner.html")
 
 enum	tmplid {
 #define	TMPL_ENUM(n, f)	TMPL_##n,
@@ -87,7 +94,9 @@ enum	tmplid {
 	X(UPDATED, "updated") X(LAST_CONNECTED, "last_connected") \
 	X(LAST_FRAME, "last_frame") X(OPERATOR, "operator") \
 	X(OPERATORS, "operators") X(DISABLED, "disabled") \
-	X(TOGGLE, "toggle") X(ERROR, "error") X(VALUE, "value")
+	X(TOGGLE, "toggle") X(ERROR, "error") X(VALUE, "value") \
+	X(AGO, "ago") X(BANNER, "banner") X(TIMELINE, "timeline") \
+	X(SPENT, "spent") X(PAIRING_ENDED, "pairing_ended")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -145,6 +154,9 @@ struct	req {
 	int		 is_admin;
 	char		 csrf[TOKEN_HEX + 1];
 	char		 token_hash[TOKEN_HEX + 1];
+	/* The outdated-client banner (present.c), from the session check. */
+	int		 outdated;	/* an account's latest state is 405 */
+	char		 outdated_text[256]; /* " Version sent: ..." or "" */
 	/* The response, sent by main.c after the handler returns. */
 	int		 status;	/* HTTP status code */
 	const char	*ctype;		/* static string */
@@ -239,6 +251,25 @@ int		 auth_bearer_ok(const struct req *r, const char *key);
 /* metrics.c */
 void		 metrics_count(const char *route, int code);
 void		 metrics_write(struct buf *out);
+void		 metrics_write_outdated(struct req *r);
+
+/* present.c */
+int		 present_time(struct tout *o, const char *iso);
+void		 present_event_text(struct buf *b, const char *kind,
+		    struct json_object *d);
+void		 present_reason(struct buf *b, const char *code,
+		    const char *detail);
+int		 present_event(struct tout *o, const char *kind,
+		    const char *detail);
+void		 present_actor(struct tout *o, const char *actor,
+		    const char *username, const char *role);
+int		 present_banner(struct tout *o, struct req *r);
+void		 present_outdated_set(struct req *r, struct pg_result *res,
+		    int col);
+void		 present_transition_text(struct buf *b, struct pg_result *res,
+		    int row);
+int		 present_timeline(struct tout *o, struct pg_result *res,
+		    int first, int max);
 
 /* page_*.c: handlers, one per route (route.c holds the table). */
 void		 page_login_form(struct req *r);

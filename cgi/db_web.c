@@ -24,6 +24,29 @@
 	"s.token_hash = $1 AND NOT o.disabled AND s.expires_at > now() " \
 	"AND s.last_seen_at > now() - make_interval(secs => $2::int)"
 
+/*
+ * The layout's outdated-client banner, fetched with the session check
+ * every signed-in page makes anyway (no round trip of its own): the
+ * newest account whose latest state is "client outdated" (sql/007's
+ * partial index, whose predicate is OUTDATED_WHERE, is empty in the
+ * normal case) and the version its refused connection sent.  Columns
+ * 5-7 of WS_SESSION_GET: found (NULL: no banner), version,
+ * version_source (cgi/present.c).
+ */
+#define	OUTDATED_WHERE \
+	"disconnect_reason = 'client_outdated' AND deleted_at IS NULL"
+#define	OUTDATED_COLS	"b.found, b.version, b.source"
+#define	OUTDATED_JOIN \
+	"LEFT JOIN LATERAL (SELECT true AS found, " \
+	"e.detail->>'version' AS version, " \
+	"e.detail->>'version_source' AS source " \
+	"FROM (SELECT id FROM accounts WHERE " OUTDATED_WHERE " " \
+	"ORDER BY updated_at DESC LIMIT 1) a " \
+	"LEFT JOIN LATERAL (SELECT v.detail FROM account_events v " \
+	"WHERE v.account_id = a.id AND (v.kind = 'client_outdated' " \
+	"OR v.detail->>'reason' = 'client_outdated') " \
+	"ORDER BY v.id DESC LIMIT 1) e ON true) b ON true"
+
 /* Columns of an account, in the order cgi/page_account.c reads them. */
 #define	ACCOUNT_COLS \
 	"a.id, a.label, a.status, a.qr_code IS NOT NULL, a.qr_version, " \
@@ -48,7 +71,8 @@
 
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
-	    "SELECT " SESSION_COLS " " SESSION_FROM " WHERE " SESSION_LIVE },
+	    "SELECT " SESSION_COLS ", " OUTDATED_COLS " " SESSION_FROM " "
+	    OUTDATED_JOIN " WHERE " SESSION_LIVE },
 	[WS_SESSION_TOUCH] = { "session_touch", 1,
 	    "UPDATE web_sessions SET last_seen_at = now() "
 	    "WHERE token_hash = $1" },
@@ -212,4 +236,23 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "RETURNING id" },
 	[WS_OPERATOR_SESSIONS_DROP] = { "operator_sessions_drop", 1,
 	    "DELETE FROM web_sessions WHERE operator_id = $1" },
+	[WS_OUTDATED_COUNT] = { "outdated_count", 0,
+	    "SELECT count(*) FROM accounts WHERE " OUTDATED_WHERE },
+	/* One account's status timeline, newest first ($2 rows from $3):
+	 * to_status, iso(at), seconds in that state (until the next
+	 * transition, or now), reason, actor, username, db_role, the
+	 * event's kind and JSON detail (written in the same
+	 * transaction) and from_status.  Ask for one row more than shown
+	 * to learn whether there are older ones (no count of them all). */
+	[WS_TRANSITIONS_FOR_ACCOUNT] = { "transitions_for_account", 3,
+	    "SELECT t.to_status, iso(t.at), extract(epoch FROM "
+	    "coalesce((SELECT n.at FROM account_transitions n WHERE "
+	    "n.account_id = t.account_id AND n.id > t.id ORDER BY n.id "
+	    "LIMIT 1), now()) - t.at)::bigint, t.reason, t.actor, "
+	    "o.username, t.db_role, e.kind, e.detail::text, t.from_status "
+	    "FROM account_transitions t "
+	    "LEFT JOIN operators o ON o.id = t.operator_id "
+	    "LEFT JOIN account_events e ON e.id = t.event_id "
+	    "WHERE t.account_id = $1 ORDER BY t.id DESC "
+	    "LIMIT $2::int OFFSET $3::int" },
 };

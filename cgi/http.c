@@ -205,6 +205,8 @@ layout_key(struct tout *o, enum tkey key, void *arg)
 		if (!l->r->has_session)
 			return 0;
 		return tmpl_partial(o, TMPL_NAV, nav_key, l->r);
+	case TKEY_BANNER:
+		return present_banner(o, l->r);
 	case TKEY_NOTICE:
 		if ((n = notice_text(kv_get(&l->r->query, "notice"))) == NULL)
 			return 0;

@@ -1,18 +1,22 @@
 /*
  * Process-wide request counters for GET /metrics:
  * wadesk_http_requests_total{route, code}.  Worker threads count under
- * one mutex; the table is small (routes x distinct codes).
+ * one mutex; the table is small (routes x distinct codes).  Also the
+ * wadesk_client_outdated gauge, read from the database per scrape.
  *
  * Dependencies point one way, route.c -> metrics.c: the dispatcher
  * counts here and names a route by its pattern string (static, as
  * route_pattern() returns it), so this file needs nothing from the
  * route table and the router is the only place that knows routes.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "cgi.h"
+#include "db.h"
+#include "db_web.h"
 
 #define	METRIC_SLOTS	256
 
@@ -66,4 +70,29 @@ metrics_write(struct buf *out)
 		    "code=\"%d\"} %llu\n", metrics[i].route,
 		    metrics[i].code, (unsigned long long)metrics[i].n);
 	pthread_mutex_unlock(&metrics_lock);
+}
+
+/*
+ * Append the wadesk_client_outdated gauge to r's body: the number of
+ * accounts whose latest state is "client outdated" (WhatsApp refused
+ * the client version, failure 405), so an alert can fire on > 0.  When
+ * the database does not answer the gauge is left out (wadesk_database_up
+ * says why) rather than reported as 0.
+ */
+void
+metrics_write_outdated(struct req *r)
+{
+	PGresult	*res;
+	int64_t		 n;
+
+	if (r->w->db == NULL ||
+	    (res = db_exec(r->w->db, WS_OUTDATED_COUNT, NULL)) == NULL)
+		return;
+	if (db_get_int64(res, 0, 0, &n) == 0)
+		buf_printf(&r->body, "# HELP wadesk_client_outdated Accounts "
+		    "whose latest state is client outdated (WhatsApp refused "
+		    "the version sent; see WADESK_WA_VERSION).\n"
+		    "# TYPE wadesk_client_outdated gauge\n"
+		    "wadesk_client_outdated %" PRId64 "\n", n);
+	PQclear(res);
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "qrmemo.h"
 #include "qrpng.h"
+#include "reason.h"
 #include "status.h"
 #include "xalloc.h"
 
@@ -32,6 +33,8 @@
 #define	ALL	(BIT(STATUS__MAX) - 1)
 #define	PAIRABLE (BIT(STATUS_UNPAIRED) | BIT(STATUS_LOGGED_OUT) | \
 		    BIT(STATUS_BANNED))
+#define	TIMELINE_ROWS	50	/* transitions on the account page */
+#define	TIMELINE_FETCH	"51"	/* one more: are there older ones? */
 
 /* Column indexes of WS_ACCOUNT_GET (ACCOUNT_COLS in db_web.c). */
 enum	acol {
@@ -79,6 +82,7 @@ struct	page {
 	enum status		 st;
 	const struct action	*act;	/* action being drawn */
 	PGresult		*cmds;	/* WS_COMMANDS_FOR_ACCOUNT */
+	PGresult		*timeline; /* WS_TRANSITIONS_FOR_ACCOUNT */
 	int			 row;
 	const char		*error;	/* form error, or NULL */
 };
@@ -143,6 +147,7 @@ command_key(struct tout *o, enum tkey key, void *arg)
 {
 	const struct page	*pg = arg;
 	PGresult		*c = pg->cmds;
+	struct buf		 b;
 	int			 i = pg->row;
 
 	switch (key) {
@@ -150,19 +155,115 @@ command_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, PQgetvalue(c, i, 0));
 		return 0;
 	case TKEY_CREATED:
-		tmpl_text(o, PQgetvalue(c, i, 1));
-		return 0;
+		return present_time(o, PQgetvalue(c, i, 1));
 	case TKEY_STATE:
-		if (!PQgetisnull(c, i, 5))
-			tmpl_textf(o, "failed: %s", PQgetvalue(c, i, 5));
-		else if (!PQgetisnull(c, i, 3))
-			tmpl_textf(o, "done %s%s%s", PQgetvalue(c, i, 3),
-			    PQgetisnull(c, i, 4) ? "" : ": ",
-			    PQgetvalue(c, i, 4));
-		else if (!PQgetisnull(c, i, 2))
+		if (!PQgetisnull(c, i, 5)) {
+			buf_init(&b);
+			buf_puts(&b, "Failed: ");
+			reason_write(&b, PQgetvalue(c, i, 5), NULL);
+			tmpl_text(o, buf_str(&b));
+			buf_free(&b);
+		} else if (!PQgetisnull(c, i, 3)) {
+			tmpl_text(o, "Done ");
+			if (present_time(o, PQgetvalue(c, i, 3)) == -1)
+				return -1;
+			if (!PQgetisnull(c, i, 4))
+				tmpl_textf(o, ": %s", PQgetvalue(c, i, 4));
+		} else if (!PQgetisnull(c, i, 2))
 			tmpl_text(o, "in progress");
 		else
 			tmpl_text(o, "waiting for the session daemon");
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Column "c" of the newest transition, or NULL (none, or NULL). */
+static const char *
+latest(const struct page *pg, int c)
+{
+
+	if (pg->timeline == NULL || PQntuples(pg->timeline) == 0 ||
+	    PQgetisnull(pg->timeline, 0, c))
+		return NULL;
+	return PQgetvalue(pg->timeline, 0, c);
+}
+
+/*
+ * The disconnect reason as the operator's sentence, naming the cause
+ * the client saw (and a refused version) when the newest transition
+ * carries this reason and its event recorded them; an em dash when
+ * there is no reason.
+ */
+static void
+reason_show(struct tout *o, const struct page *pg)
+{
+	struct buf	 b;
+	const char	*code = col(pg, AC_REASON), *detail = NULL, *r;
+
+	if (code == NULL || *code == '\0') {
+		tmpl_text(o, "\u2014");
+		return;
+	}
+	if ((r = latest(pg, 3)) != NULL && strcmp(r, code) == 0)
+		detail = latest(pg, 8);
+	buf_init(&b);
+	present_reason(&b, code, detail);
+	tmpl_text(o, buf_str(&b));
+	buf_free(&b);
+}
+
+static int
+message_key(struct tout *o, enum tkey key, void *arg)
+{
+
+	if (key != TKEY_MESSAGE)
+		return -1;
+	tmpl_text(o, arg);
+	return 0;
+}
+
+/*
+ * "Pairing ended: ..." while the newest transition is a pairing window
+ * that closed without a linked device (pending to a status other than
+ * connecting or connected) made by the session daemon or SQL, not by
+ * an operator's cancel.  It stays on every reload until the next
+ * change of status (the next Pair), with or without JavaScript.
+ */
+static int
+pairing_ended(struct tout *o, const struct page *pg)
+{
+	struct buf	 b;
+	const char	*from = latest(pg, 9), *to = latest(pg, 0);
+	const char	*actor = latest(pg, 4);
+	int		 rc;
+
+	if (from == NULL || to == NULL || actor == NULL ||
+	    strcmp(from, "pending") != 0 || strcmp(actor, "operator") == 0 ||
+	    strcmp(to, status_name(pg->st)) != 0 ||
+	    pg->st == STATUS_CONNECTING || pg->st == STATUS_CONNECTED ||
+	    pg->st == STATUS_PENDING)
+		return 0;
+	buf_init(&b);
+	present_transition_text(&b, pg->timeline, 0);
+	rc = tmpl_partial(o, TMPL_PAIRING_ENDED, message_key,
+	    (void *)buf_str(&b));
+	buf_free(&b);
+	return rc;
+}
+
+static int
+older_key(struct tout *o, enum tkey key, void *arg)
+{
+	const struct page	*pg = arg;
+
+	switch (key) {
+	case TKEY_ID:
+		tmpl_text(o, col(pg, AC_ID));
+		return 0;
+	case TKEY_COUNT:
+		tmpl_textf(o, "%d", TIMELINE_ROWS);
 		return 0;
 	default:
 		return -1;
@@ -219,12 +320,23 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		    col(pg, AC_OFFLINE_SYNCED) : "never");
 		return 0;
 	case TKEY_REASON:
-		tmpl_text(o, or_dash(col(pg, AC_REASON)));
+		reason_show(o, pg);
 		return 0;
+	case TKEY_PAIRING_ENDED:
+		return pairing_ended(o, pg);
+	case TKEY_TIMELINE:
+		return present_timeline(o, pg->timeline, 0, TIMELINE_ROWS);
+	case TKEY_NEXT_PAGE:
+		if (pg->timeline == NULL ||
+		    PQntuples(pg->timeline) <= TIMELINE_ROWS)
+			return 0;
+		return tmpl_partial(o, TMPL_TIMELINE_OLDER, older_key, pg);
 	case TKEY_LAST_CONNECTED:
-		tmpl_text(o, col(pg, AC_LAST_CONNECTED) != NULL ?
-		    col(pg, AC_LAST_CONNECTED) : "never");
-		return 0;
+		if (col(pg, AC_LAST_CONNECTED) == NULL) {
+			tmpl_text(o, "never");
+			return 0;
+		}
+		return present_time(o, col(pg, AC_LAST_CONNECTED));
 	case TKEY_LAST_FRAME:
 		if ((v = col(pg, AC_FRAME_AGE)) != NULL)
 			tmpl_textf(o, "%s s ago", v);
@@ -243,8 +355,7 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, col(pg, AC_OPERATOR));
 		return 0;
 	case TKEY_CREATED:
-		tmpl_text(o, col(pg, AC_CREATED));
-		return 0;
+		return present_time(o, col(pg, AC_CREATED));
 	case TKEY_UPDATED:
 		tmpl_text(o, col(pg, AC_UPDATED));
 		return 0;
@@ -317,7 +428,7 @@ void
 page_account_show(struct req *r)
 {
 	struct page	 pg;
-	const char	*p[1];
+	const char	*p[3];
 	int		 rc;
 
 	if ((rc = account_load(r, &pg)) == -1) {
@@ -330,9 +441,13 @@ page_account_show(struct req *r)
 	}
 	p[0] = col(&pg, AC_ID);
 	pg.cmds = db_exec(r->w->db, WS_COMMANDS_FOR_ACCOUNT, p);
+	p[1] = TIMELINE_FETCH;
+	p[2] = "0";
+	pg.timeline = db_exec(r->w->db, WS_TRANSITIONS_FOR_ACCOUNT, p);
 	r->refresh = pg.st == STATUS_PENDING ||
 	    pg.st == STATUS_CONNECTING;
 	http_page(r, col(&pg, AC_LABEL), TMPL_ACCOUNT, account_key, &pg);
+	PQclear(pg.timeline);
 	PQclear(pg.cmds);
 	PQclear(pg.res);
 }

@@ -115,8 +115,7 @@ row_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, PQgetvalue(l->res, l->row, 4));
 		return 0;
 	case TKEY_CREATED:
-		tmpl_text(o, PQgetvalue(l->res, l->row, 5));
-		return 0;
+		return present_time(o, PQgetvalue(l->res, l->row, 5));
 	default:
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "db.h"
 #include "db_web.h"
+#include "reason.h"
 #include "status.h"
 
 struct	dash {
@@ -68,20 +69,20 @@ event_key(struct tout *o, enum tkey key, void *arg)
 {
 	struct dash	*d = arg;
 	PGresult	*e = d->events;
-	const char	*detail;
 
 	switch (key) {
 	case TKEY_AT:
-		tmpl_text(o, PQgetvalue(e, d->row, 1));
-		return 0;
+		return present_time(o, PQgetvalue(e, d->row, 1));
 	case TKEY_KIND:
 		tmpl_text(o, PQgetvalue(e, d->row, 0));
 		return 0;
-	case TKEY_DETAIL:
-		detail = PQgetvalue(e, d->row, 4);
-		if (strcmp(detail, "{}") != 0)
-			tmpl_text(o, detail);
+	case TKEY_TITLE:
+		tmpl_text(o, event_title(PQgetvalue(e, d->row, 0)));
 		return 0;
+	case TKEY_DETAIL:
+		/* Readable text; the JSON itself behind a disclosure. */
+		return present_event(o, PQgetvalue(e, d->row, 0),
+		    PQgetvalue(e, d->row, 4));
 	case TKEY_ACCOUNT_LINK:
 		if (PQgetisnull(e, d->row, 2))
 			tmpl_text(o, PQgetvalue(e, d->row, d->label_col));
@@ -187,7 +188,10 @@ struct	evpage {
 	const char	*id;
 	const char	*label;
 	int		 page, pages;
+	PGresult	*timeline;	/* WS_TRANSITIONS_FOR_ACCOUNT */
 };
+
+#define	TIMELINE_ALL	1000	/* transitions on the events page */
 
 static int
 events_key(struct tout *o, enum tkey key, void *arg)
@@ -209,6 +213,8 @@ events_key(struct tout *o, enum tkey key, void *arg)
 			    &ev->d) == -1)
 				return -1;
 		return 0;
+	case TKEY_TIMELINE:
+		return present_timeline(o, ev->timeline, 0, TIMELINE_ALL);
 	case TKEY_PAGE:
 		tmpl_textf(o, "%d", ev->page);
 		return 0;
@@ -278,7 +284,11 @@ page_account_events(struct req *r)
 	if (PQntuples(ev.d.events) > 0)
 		(void)db_get_int64(ev.d.events, 0, 5, &total);
 	ev.pages = total == 0 ? 1 : (int)((total + 99) / 100);
+	p[1] = "1000";		/* TIMELINE_ALL */
+	p[2] = "0";
+	ev.timeline = db_exec(r->w->db, WS_TRANSITIONS_FOR_ACCOUNT, p);
 	http_page(r, "Audit trail", TMPL_EVENTS, events_key, &ev);
+	PQclear(ev.timeline);
 	PQclear(ev.d.events);
 	PQclear(acc);
 }

@@ -50,8 +50,7 @@ row_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, disabled ? "0" : "1");
 		return 0;
 	case TKEY_CREATED:
-		tmpl_text(o, PQgetvalue(s->res, s->row, 4));
-		return 0;
+		return present_time(o, PQgetvalue(s->res, s->row, 4));
 	case TKEY_CSRF:
 		tmpl_text(o, s->r->csrf);
 		return 0;

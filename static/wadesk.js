@@ -1,16 +1,40 @@
 /*
- * wadesk: progressive enhancement for the account page.  Poll
- * status.json every 2 s: swap
+ * wadesk: progressive enhancement.  On every page, keep the relative
+ * times ("3 min ago", rendered by the server beside each UTC time)
+ * current, with the same words as lib/reltime.c.  On the account page,
+ * poll status.json every 2 s: swap
  * the QR image when qr_version changes (no full reload), keep the
  * countdown bar moving, and reload the page when the status, the
- * pairing code or the presence of a QR changes.  Without JavaScript
- * the page refreshes itself through a <noscript> meta refresh.
+ * pairing code or the presence of a QR changes (so a pairing that
+ * ended shows its "Pairing ended" notice).  Without JavaScript the
+ * page refreshes itself through a <noscript> meta refresh.
  */
 (function () {
   "use strict";
   /* A notice belongs to the redirect that carried it, not to reloads. */
   if (/[?&]notice=/.test(window.location.search) && window.history.replaceState)
-    window.history.replaceState(null, "", window.location.pathname);
+    window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+
+  /* lib/reltime.c reltime_ago(), for "d" seconds ago (negative: to come). */
+  function ago(d) {
+    var a = Math.abs(d), u;
+    if (a < 10) return "just now";
+    if (a < 60) u = Math.floor(a) + " s";
+    else if (a < 3600) u = Math.floor(a / 60) + " min";
+    else if (a < 86400) u = Math.floor(a / 3600) + " h";
+    else if (a < 2 * 86400) u = "1 day";
+    else u = Math.floor(a / 86400) + " days";
+    return d < 0 ? "in " + u : u + " ago";
+  }
+  function agoAll() {
+    var els = document.querySelectorAll(".ago[data-at]"), now = Date.now(), i, t;
+    for (i = 0; i < els.length; i++) {
+      t = Date.parse(els[i].getAttribute("data-at"));
+      if (!isNaN(t)) els[i].textContent = ago((now - t) / 1000);
+    }
+  }
+  setInterval(agoAll, 15000);
+
   var root = document.getElementById("account");
   if (!root) return;
   var id = root.getAttribute("data-id");

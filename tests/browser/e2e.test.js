@@ -328,20 +328,23 @@ const steps = [
 			    (trs) => trs.map((tr) => [...tr.cells].map((c) =>
 			    c.textContent.trim())));
 			if (rows.some((c) => c.includes("E2E QR phone") &&
-			    c.some((x) => /logged_out/.test(x))))
+			    c.includes("Logged out from the phone")))
 				break;
 			await sleep(200);
 		}
 		assert(rows.some((c) => c.includes("E2E QR phone") &&
-		    c.some((x) => /logged_out/.test(x))),
+		    c.includes("Logged out from the phone")),
 		    "dashboard recent events lack the logout: " +
 		    JSON.stringify(rows.slice(0, 3)));
 		await dash.screenshot({ path: path.join(ART,
 		    "e2e-05-logged-out-dashboard.png"), fullPage: true });
 		await dash.goto(BASE + `/accounts/${st.id}/events`);
-		const ev = await dash.textContent("body");
-		assert(ev.includes("logged_out_from_phone"),
-		    "audit trail lacks logged_out_from_phone");
+		const ev = await dash.$$eval(
+		    "tr[data-kind=logged_out_from_phone] td.detail",
+		    (tds) => tds.map((t) => t.textContent));
+		assert(ev.some((t) => t.startsWith("The phone removed this " +
+		    "linked device")), "audit trail lacks logged_out_from_phone: " +
+		    JSON.stringify(ev));
 		await dash.screenshot({ path: path.join(ART,
 		    "e2e-05-logged-out-events.png"), fullPage: true });
 	} finally {

@@ -20,19 +20,19 @@
  */
 "use strict";
 
-const { chromium } = require("playwright-core");
-const { execFileSync } = require("child_process");
 const crypto = require("crypto");
+const { execFileSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const lib = require("./lib");
 
+const { assert } = lib;
 const BASE = (process.env.WADESK_URL || "").replace(/\/$/, "");
 const VAR = process.env.WADESK_VAR || "";
 const PASSWORD = process.env.WADESK_ADMIN_PASSWORD || "";
 const ART = process.env.WADESK_ARTIFACTS ||
     path.join(__dirname, "..", "artifacts");
-const CHROMIUM = process.env.WADESK_CHROMIUM || "/usr/bin/chromium";
 const LABEL = "Support line";
 const HOSTILE = "Caf\u00e9 <b>&amp;</b> \"q\" '<script>x</script>";
 
@@ -46,26 +46,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wadesk-browser-"));
 
 /* ---- helpers ---------------------------------------------------- */
 
-/*
- * Run SQL as the database owner through psql.  "vars" become psql
- * variables (use :'name' in the text for a quoted literal), so no
- * value is ever spliced into the SQL.  Returns stdout (unaligned,
- * tuples only), trimmed.
- */
-function sql(text, vars = {}) {
-	const args = ["-h", path.join(VAR, "run"), "-d", "wadesk", "-X",
-	    "-q", "-At", "-v", "ON_ERROR_STOP=1"];
-	for (const [k, v] of Object.entries(vars))
-		args.push("-v", `${k}=${v}`);
-	let cmd = "psql";
-	let argv = args;
-	if (process.getuid() === 0) {
-		cmd = "runuser";
-		argv = ["-u", "wadesk", "--", "psql", ...args];
-	}
-	return execFileSync(cmd, argv, { input: text, encoding: "utf8",
-	    stdio: ["pipe", "pipe", "pipe"] }).trim();
-}
+/* SQL as the database owner (lib.js sql()). */
+const sql = (text, vars) => lib.sql(VAR, text, vars);
 
 /* A random string over the base64 alphabet, "n" characters long. */
 function b64chars(n) {
@@ -99,11 +81,6 @@ function zbarDecode(png, name) {
 
 function sleep(ms) {
 	return new Promise((res) => setTimeout(res, ms));
-}
-
-function assert(cond, msg) {
-	if (!cond)
-		throw new Error(msg);
 }
 
 /* Short printable form of a string for messages. */
@@ -227,7 +204,7 @@ const steps = [
 	const ev = await p.$$eval("table.events tbody tr", (trs) =>
 	    trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
 	assert(ev.length === 5, `${ev.length} recent events, want 5`);
-	assert(ev[0][1] === "Night shift" && ev[0][2] === "connected" &&
+	assert(ev[0][1] === "Night shift" && ev[0][2] === "Connected" &&
 	    ev[0][3] === "session daemon",
 	    `newest event ${JSON.stringify(ev[0])}`);
 	assert(ev[4][2] === "logged_out", `oldest event ${JSON.stringify(ev[4])}`);
@@ -507,58 +484,10 @@ const steps = [
 ];
 
 async function main() {
-	let failed = 0;
-	let broken = null;
-
-	try {
-		st.browser = await chromium.launch({
-		    executablePath: CHROMIUM,
-		    headless: true,
-		    args: ["--no-sandbox", "--disable-gpu", "--disable-quic",
-		    "--no-first-run", "--disable-background-networking",
-		    "--disable-component-update", "--disable-sync"] });
-		const ctx = await st.browser.newContext({
-		    viewport: { width: 1100, height: 800 } });
-		ctx.setDefaultTimeout(10000);
-		st.page = await ctx.newPage();
-		st.page.on("console", (m) => {
-			/* The wrong password's 401 is expected. */
-			const where = m.location().url || "";
-			if (m.type() === "error" &&
-			    !(/status of 401/.test(m.text()) &&
-			    where === BASE + "/login"))
-				problems.push(`console: ${m.text()} (${where})`);
-		});
-		st.page.on("pageerror", (e) => problems.push(`page: ${e}`));
-		st.page.on("response", (r) => {
-			if (r.status() >= 500)
-				problems.push(`HTTP ${r.status()} ${r.url()}`);
-		});
-	} catch (e) {
-		broken = `browser did not start: ${e.message.split("\n")[0]}`;
-	}
-	for (const [name, fn] of steps) {
-		if (broken !== null) {
-			console.log(`FAIL ${name}: not reached (${broken})`);
-			failed++;
-			continue;
-		}
-		try {
-			await fn();
-			console.log(`ok ${name}`);
-		} catch (e) {
-			const msg = String(e.message || e).split("\n")[0];
-			console.log(`FAIL ${name}: ${msg}`);
-			failed++;
-			broken = `${name} failed`;
-			if (st.page)
-				await st.page.screenshot({ path: path.join(ART,
-				    `failed-${name}.png`), fullPage: true })
-				    .catch(() => {});
-		}
-	}
-	if (st.browser)
-		await st.browser.close().catch(() => {});
+	/* The wrong password's 401 is expected. */
+	const failed = await lib.runSteps(steps, st, problems, ART,
+	    (m) => /status of 401/.test(m.text()) &&
+	    (m.location().url || "") === BASE + "/login");
 	fs.rmSync(tmp, { recursive: true, force: true });
 	process.exit(failed ? 1 : 0);
 }

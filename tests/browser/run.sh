@@ -2,7 +2,8 @@
 # tests/browser/run.sh: the browser test of the pairing flow.
 # Starts a private stack (scripts/stack.sh) from $BUILD (default
 # build/san) in a fresh temporary WADESK_VAR on a free loopback port,
-# runs tests/browser/pairing.test.js in headless Chromium against it,
+# runs tests/browser/pairing.test.js and failures.test.js in headless
+# Chromium against it,
 # then stops the stack and removes the folder, whatever happened.
 # Prints "ok NAME" / "FAIL NAME" lines; screenshots go to tests/artifacts/.
 # After the stack stops, the wadesk.fcgi log is checked for sanitizer
@@ -55,6 +56,10 @@ echo "ok browser-stack (port $port, $BUILD)"
 rc=0
 WADESK_URL=http://127.0.0.1:$port/ WADESK_ARTIFACTS=$ART \
     node tests/browser/pairing.test.js || rc=1
+# Failures an operator can read: the "Pairing ended" notice with
+# JavaScript, the details disclosure, the outdated banner.
+WADESK_URL=http://127.0.0.1:$port/ WADESK_ARTIFACTS=$ART \
+    node tests/browser/failures.test.js || rc=1
 
 # Stop before reading the log: LeakSanitizer reports at exit.
 scripts/stack.sh stop >>"$ART/browser-stack.log" 2>&1 || true

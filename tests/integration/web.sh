@@ -3,9 +3,9 @@
 # tests.  Starts a private stack (PostgreSQL, wadesk.fcgi, nginx) with
 # scripts/stack.sh in a fresh temporary WADESK_VAR on a free loopback
 # port, using the binaries in $BUILD (default build/san), runs
-# web.test.js, then qrmemo.test.js (one "ok NAME" / "FAIL NAME" line
-# per check; FILTER runs only the checks whose name contains it),
-# always stops the stack and
+# web.test.js, qrmemo.test.js and failures.test.js (one "ok NAME" /
+# "FAIL NAME" line per check; FILTER runs only the checks whose name
+# contains it), always stops the stack and
 # removes the folder, and fails if any log holds an AddressSanitizer,
 # LeakSanitizer or UBSan "runtime error" report.  WADESK_KEEP_VAR=1
 # keeps the folder for a post-mortem.
@@ -121,3 +121,7 @@ WADESK_URL=$url timeout --kill-after=5 240 \
     node tests/integration/web.test.js "$@" 2>&1 | tee -a "$out" || rc=1
 WADESK_URL=$url timeout --kill-after=5 180 \
     node tests/integration/qrmemo.test.js "$@" 2>&1 | tee -a "$out" || rc=1
+# Failures an operator can read (the timeline, notices, banner), on
+# the same stack.
+WADESK_URL=$url timeout --kill-after=5 120 \
+    node tests/integration/failures.test.js "$@" 2>&1 | tee -a "$out" || rc=1

@@ -32,7 +32,8 @@ CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_tmpl 10'
 # The router with the real request, session and response code; the
 # database and the page handlers are stand-ins in the target itself.
 WEBFUZZ_ROUTE	:= cgi/route.c cgi/req.c cgi/auth.c cgi/http.c cgi/tmpl.c \
-		   cgi/metrics.c
+		   cgi/metrics.c cgi/present.c lib/reason.c lib/reltime.c \
+		   lib/status.c
 $(BUILD)/fuzz/fuzz_route: tests/fuzz/fuzz_route.c $(WEBFUZZ_ROUTE) \
     $(WEBFUZZ_DEPS)
 	@mkdir -p $(dir $@)

@@ -60,8 +60,11 @@ struct	wa_conn {
 						   server's certificate */
 };
 
-/* How long the refusal probe may wait for the peer's answer, ms. */
+/* How long the refusal probe may wait for the peer's answer, ms, and
+ * how seldom it runs at all (per process), us: when a server is down
+ * every session fails at once, and each probe stalls the event loop. */
 #define	PROBE_WAIT_MS		50
+#define	PROBE_EVERY_US		(5 * LWS_US_PER_SEC)
 
 static int	conn_lws_cb(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
@@ -259,8 +262,12 @@ conn_headers(struct wa_conn *c, void *in, size_t len)
  * refusal from a near or local peer is back by then.  This stalls the
  * event loop for that long plus the name lookup lws itself just made
  * (also blocking in lws 4.1), and only on the failure path, so at most
- * one extra SYN per failed attempt; back-off spaces the attempts.
- * Writes the words into why ("" when the probe learns nothing).
+ * one extra SYN per failed attempt; back-off spaces the attempts, and
+ * the probe runs at most once per PROBE_EVERY_US in the process, so a
+ * server outage failing thousands of sessions at once stalls the loop
+ * for at most PROBE_WAIT_MS in every 5 s (1 %); the others report lws'
+ * words.  Writes the words into why ("" when the probe learns nothing
+ * or did not run).  Not thread-safe: one lws service thread, as lws.
  */
 static void
 probe_cause(const struct wa_conn *c, char *why, size_t len)
@@ -270,8 +277,14 @@ probe_cause(const struct wa_conn *c, char *why, size_t len)
 	socklen_t	 sl = sizeof(int);
 	char		 port[16];
 	int		 fd = -1, e = 0;
+	static lws_usec_t last_probe;
+	lws_usec_t	 now;
 
 	why[0] = '\0';
+	now = lws_now_usecs();
+	if (last_probe != 0 && now - last_probe < PROBE_EVERY_US)
+		return;
+	last_probe = now;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;

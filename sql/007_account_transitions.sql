@@ -39,10 +39,14 @@ INSERT INTO account_transitions (account_id, from_status, to_status,
     SELECT id, NULL, status, disconnect_reason, 'unknown', current_user,
     updated_at FROM accounts ORDER BY id;
 
--- Not SECURITY DEFINER: current_user must be the writer's role.  Both
--- service roles may insert here (they may change accounts anyway).
+-- SECURITY DEFINER, so that any role allowed to change accounts (an
+-- operations role of the site's own, not only the two service roles)
+-- can commit: otherwise its COMMIT would fail on this table's grants.
+-- The writer is therefore session_user (the role it signed in as; the
+-- services and wadeskctl each connect as their own role), not
+-- current_user, which is the owner in here.
 CREATE FUNCTION account_transition_record() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = wadesk AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = wadesk AS $$
 DECLARE
 	me	xid := (pg_current_xact_id()::text::bigint % 4294967296)
 		    ::text::xid;
@@ -74,7 +78,7 @@ BEGIN
 		    ORDER BY c.id DESC LIMIT 1;
 		IF op IS NOT NULL THEN
 			who := 'operator';
-		ELSIF current_user = 'wadesk_daemon' THEN
+		ELSIF session_user = 'wadesk_daemon' THEN
 			who := 'daemon';
 		END IF;
 	END IF;
@@ -84,7 +88,7 @@ BEGIN
 	INSERT INTO account_transitions (account_id, from_status, to_status,
 	    reason, actor, operator_id, db_role, event_id)
 	    VALUES (NEW.id, was, NEW.status, NEW.disconnect_reason, who, op,
-	    current_user, ev_id);
+	    session_user, ev_id);
 	RETURN NULL;
 END $$;
 
@@ -102,6 +106,9 @@ GRANT USAGE ON SEQUENCE account_transitions_id_seq
 
 -- The outdated-client banner asks on every page whether any account's
 -- latest state is "client outdated": a partial index that is empty in
--- the normal case makes that a probe of an empty index.
-CREATE INDEX accounts_outdated ON accounts (updated_at)
+-- the normal case makes that a probe of an empty index.  Keyed on id,
+-- which never changes: a key on updated_at (which every UPDATE sets,
+-- sql/001 accounts_touch) would make every update of accounts, the
+-- daemon's frequent last_frame_at writes included, a non-HOT update.
+CREATE INDEX accounts_outdated ON accounts (id)
     WHERE disconnect_reason = 'client_outdated' AND deleted_at IS NULL;

@@ -32,14 +32,18 @@ async function q(sql, params) {
 }
 
 /* Run "fn(query)" in one transaction as the session daemon's role. */
+/* One transaction on a connection of the daemon's own role, as wadeskd
+ * signs in (sql/007 records the writer as session_user). */
+let daemonDb;
 async function asDaemon(fn) {
-	await db.query('BEGIN');
+	if (daemonDb === undefined)
+		daemonDb = await dbConnect('wadesk_daemon');
+	await daemonDb.query('BEGIN');
 	try {
-		await db.query('SET LOCAL ROLE wadesk_daemon');
-		await fn((sql, params) => db.query(sql, params));
-		await db.query('COMMIT');
+		await fn((sql, params) => daemonDb.query(sql, params));
+		await daemonDb.query('COMMIT');
 	} catch (e) {
-		await db.query('ROLLBACK');
+		await daemonDb.query('ROLLBACK');
 		throw e;
 	}
 }
@@ -470,6 +474,8 @@ async function main() {
 	db = await dbConnect();
 	const failed = await runChecks(checks, process.argv[2]);
 	await db.end();
+	if (daemonDb !== undefined)
+		await daemonDb.end();
 	process.exitCode = failed ? 1 : 0;
 }
 

@@ -138,9 +138,9 @@ function esc(s) {
 }
 
 /* The owner connection: "host=$WADESK_VAR/run dbname=wadesk user=wadesk". */
-async function dbConnect() {
+async function dbConnect(user = 'wadesk') {
 	const c = new Client({ host: `${VAR}/run`, database: 'wadesk',
-	    user: 'wadesk' });
+	    user });
 	await c.connect();
 	await c.query('SET search_path = wadesk');
 	return c;

@@ -35,6 +35,7 @@
 #include "pair.h"
 #include "payload.h"
 #include "wa.h"
+#include "wheel.h"
 #include "xalloc.h"
 
 #define	SERVER_JID		"@s.whatsapp.net"	/* spec 5.6 */
@@ -1037,7 +1038,7 @@ ka_schedule(struct wa_client *c)
 	span = c->ka_max_ms > c->ka_min_ms ? c->ka_max_ms - c->ka_min_ms : 0;
 	wa_random(&r, sizeof(r));
 	d = c->ka_min_ms + (span > 0 ? r % span : 0);
-	lws_sul_schedule(c->lws, 0, &c->sul_ka, ka_send, ms(d));
+	wa_wheel_schedule(c->lws, &c->sul_ka, ka_send, ms(d));
 }
 
 /* sul_ka: send <iq xmlns=w:p type=get><ping/></iq> (spec 8.3). */
@@ -1055,7 +1056,7 @@ ka_send(lws_sorted_usec_list_t *sul)
 	n = iq_new(c, c->ka_iq, "get", "w:p");
 	(void)wa_node_add_child(n, "ping");
 	if (send_free(c, n) == 0)
-		lws_sul_schedule(c->lws, 0, &c->sul_ka_to, ka_timeout,
+		wa_wheel_schedule(c->lws, &c->sul_ka_to, ka_timeout,
 		    ms(c->ka_timeout_ms));
 out:
 	leave(c);

@@ -213,6 +213,7 @@ struct	daemon {
 	struct sess_slot	*graveyard;	/* clients to free later */
 	uint64_t		 next_scan_ms;	/* command scan (mono) */
 	uint64_t		 next_beat_ms;	/* heartbeat (mono) */
+	uint64_t		 next_frames_ms; /* frames_write() pass (mono) */
 	int			 swept;		/* start-up sweep done */
 };
 

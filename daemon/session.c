@@ -909,7 +909,8 @@ frame_due(const struct session *s, uint64_t now, time_t *t)
  * every connected session to accounts.last_frame_at, for each session
  * at most every frame_every_ms() and only when it moved, all sessions
  * due in one UPDATE (db_frames_write()), so 5,000 sessions cost about
- * one statement per tick, not one per session.  A silent connection
+ * one statement per pass, not one per session; session_tick() makes a
+ * pass every quarter of frame_every_ms(), not every tick.  A silent connection
  * stops moving it; the keepalive in daemon/wa declares it dead.
  */
 static void
@@ -978,7 +979,16 @@ session_tick(struct daemon *d)
 		for (s = d->sessions; s != NULL; s = s->next)
 			if (!s->gone)
 				session_timers(s, now);
-		frames_write(d, now);
+		/*
+		 * A pass reads every connected session's client; with a
+		 * write allowed per session every frame_every_ms(), a
+		 * pass every quarter of it is enough (a session is
+		 * written at most that much after it is due).
+		 */
+		if (now >= d->next_frames_ms) {
+			d->next_frames_ms = now + frame_every_ms(d) / 4;
+			frames_write(d, now);
+		}
 	}
 	for (sp = &d->sessions; (s = *sp) != NULL; ) {
 		if (s->gone)

@@ -34,9 +34,9 @@ WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
 # are not defined yet when our rules are read: name the objects.
 WA_CLIENT_ALL	:= $(WA_CLIENT_OBJS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
-		   pair.o paircode.o keys.o crypto.o binary.o jid.o) \
+		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
-$(WA_CLIENT_OBJS): CPPFLAGS += -Idaemon/wa \
+$(WA_CLIENT_OBJS) $(BUILD)/daemon/wa/wheel.o: CPPFLAGS += -Idaemon/wa \
 	    $(call pc_cflags,$(WA_CLIENT_PKGS))
 $(WA_CLIENT_PARTS): $(BUILD)/gen/wa-md.pb-c.h
 
@@ -67,7 +67,7 @@ $(WA_BENCH_CONNS): $(BUILD)/tests/wa/bench_conns.o $(WA_CLIENT_ALL) \
 # fake connection instead of conn.o (tests/wa/client_harness.h).
 WA_CLIENT_TEST_OBJS := $(WA_FRAME_OBJS) $(WA_CLIENT_PARTS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
-		   pair.o paircode.o keys.o crypto.o binary.o jid.o) \
+		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
 UNIT_TESTS	+= $(BUILD)/tests/wa/t_client
 $(BUILD)/tests/wa/t_client.o: CPPFLAGS += -Idaemon/wa -Itests \
@@ -82,7 +82,7 @@ FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_client
 $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
     $(WA_CLIENT_SRCS) daemon/wa/client_int.h daemon/wa/frame.c \
     $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
-    keys.c crypto.c binary.c jid.c) $(BUILD)/gen/wa_tokens.c \
+    keys.c crypto.c binary.c jid.c wheel.c) $(BUILD)/gen/wa_tokens.c \
     $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
     lib/buf.c lib/log.c lib/waversion.c lib/xalloc.c
 	@mkdir -p $(dir $@)
@@ -90,3 +90,12 @@ $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
 	    $(filter %.c,$^) \
 	    $(call pc_libs,$(WA_CLIENT_PKGS))
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_client 10'
+
+# The far-timer wheel (daemon/wa/wheel.c) on a real lws_context: order,
+# lateness bound, cancel and re-arm of parked timers, the context's end.
+UNIT_TESTS	+= $(BUILD)/tests/wa/t_wheel
+$(BUILD)/tests/wa/t_wheel.o: CPPFLAGS += -Idaemon/wa -Itests \
+	    $(call pc_cflags,libwebsockets)
+$(BUILD)/tests/wa/t_wheel: $(BUILD)/tests/wa/t_wheel.o \
+    $(BUILD)/daemon/wa/wheel.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libwebsockets $(LIB_PKGS))

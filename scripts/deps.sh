@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev
-	postgresql libpq-dev nginx
+	postgresql libpq-dev nginx libnginx-mod-stream
 	libfcgi-dev libqrencode-dev libpng-dev libjson-c-dev libsodium-dev
 	libwebsockets-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
 	zlib1g-dev

@@ -3,6 +3,7 @@
  * whatsmeow client.go Logout).  Shared state and helpers: client_int.h.
  */
 #include "client_int.h"
+#include "wheel.h"
 
 static void	ka_send(lws_sorted_usec_list_t *);
 
@@ -40,7 +41,7 @@ cl_ka_schedule(struct wa_client *c)
 	span = c->ka_max_ms > c->ka_min_ms ? c->ka_max_ms - c->ka_min_ms : 0;
 	wa_random(&r, sizeof(r));
 	d = c->ka_min_ms + (span > 0 ? r % span : 0);
-	lws_sul_schedule(c->lws, 0, &c->sul_ka, ka_send, cl_ms(d));
+	wa_wheel_schedule(c->lws, &c->sul_ka, ka_send, cl_ms(d));
 }
 
 /*
@@ -61,7 +62,7 @@ ka_send(lws_sorted_usec_list_t *sul)
 		goto out;
 	n = cl_iq_new(c, c->ka_iq, "get", "w:p");
 	if (cl_send_free(c, n) == 0)
-		lws_sul_schedule(c->lws, 0, &c->sul_ka_to, ka_timeout,
+		wa_wheel_schedule(c->lws, &c->sul_ka_to, ka_timeout,
 		    cl_ms(c->ka_timeout_ms));
 out:
 	cl_leave(c);

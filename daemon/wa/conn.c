@@ -69,6 +69,14 @@ struct	wa_conn {
 static int	conn_lws_cb(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
 
+/*
+ * No lws validity pings (secs_since_valid_* 0): the WhatsApp keepalive
+ * (client.c) watches the connection.  lws 4.1's default (300/310 s)
+ * re-arms a timer on every frame received, at the far end of its one
+ * sorted timer list: a walk past every session's timer (issue 8).
+ */
+static const lws_retry_bo_t	wa_no_validity = { .secs_since_valid_ping = 0 };
+
 static const struct lws_protocols	wa_protocols[] = {
 	{ WA_PROTOCOL_NAME, conn_lws_cb, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
@@ -463,6 +471,7 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	i.host = ads;
 	i.local_protocol_name = WA_PROTOCOL_NAME;
 	i.opaque_user_data = c;
+	i.retry_and_idle_policy = &wa_no_validity;
 	if (strcmp(prot, "wss") == 0) {
 		i.ssl_connection = LCCSCF_USE_SSL;
 		if (cfg->insecure)

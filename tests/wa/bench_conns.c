@@ -5,7 +5,9 @@
  * /scan with its own phone number), lets the 515 restart log them in,
  * and once all are connected and idle reports the heap (glibc
  * mallinfo2) and resident memory grown since before the first client,
- * divided by N.  Run by tests/wa/bench.sh:
+ * divided by N.  A wss:// URL verifies the server's certificate as the
+ * daemon does (a test CA only through SSL_CERT_FILE).  Run by
+ * tests/wa/bench.sh:
  *
  *	bench_conns URL CONTROL_URL ROOT_KEY_HEX N
  */
@@ -212,7 +214,9 @@ main(int argc, char *argv[])
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	/* wss:// too: tests/wa/bench.sh runs it behind a TLS front. */
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.fd_limit_per_thread = (unsigned int)b.n * 2 + 64;
 	info.timeout_secs = 60;
 	if ((b.ctx = lws_create_context(&info)) == NULL)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "clock.h"	/* mono_ms(): lifetimes and latencies */
 
 struct conf;
 struct db;
@@ -187,7 +188,6 @@ int		 req_set_path(struct req *r, const char *uri);
 enum http_method req_method_parse(const char *s);
 const char	*kv_get(const struct kvlist *l, const char *key);
 void		 kvlist_free(struct kvlist *l);
-double		 mono_ms(void);
 
 /* route.c */
 #define	ROUTE_AUTH	0x01	/* needs a signed-in operator */

@@ -355,12 +355,3 @@ kv_get(const struct kvlist *l, const char *key)
 	return NULL;
 }
 
-/* CLOCK_MONOTONIC in milliseconds, for lifetimes and latencies. */
-double
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}

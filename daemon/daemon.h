@@ -22,6 +22,7 @@
 
 #include <libwebsockets.h>
 
+#include "clock.h"	/* mono_ms64(): every deadline and timer */
 #include "conf.h"
 #include "db.h"
 #include "status.h"
@@ -216,9 +217,6 @@ struct	daemon {
 	uint64_t		 next_frames_ms; /* frames_write() pass (mono) */
 	int			 swept;		/* start-up sweep done */
 };
-
-/* main.c */
-uint64_t	 daemon_now_ms(void);
 
 /* intake.c */
 void		 intake_connect(lws_sorted_usec_list_t *sul);

@@ -140,7 +140,7 @@ intake_connect(lws_sorted_usec_list_t *sul)
 	log_info("database connected");
 	if (heartbeat(d) == -1)
 		log_warnx("%s: heartbeat failed; tick() retries", __func__);
-	d->next_beat_ms = daemon_now_ms() + DAEMON_HEARTBEAT_MS;
+	d->next_beat_ms = mono_ms64() + DAEMON_HEARTBEAT_MS;
 	if (!d->swept && sweep(d) == -1)
 		log_warnx("%s: start-up sweep failed; retried", __func__);
 	if (intake_run_pending(d) == -1)
@@ -228,7 +228,7 @@ intake_run_pending(struct daemon *d)
 	snprintf(lease, sizeof(lease), "%d", d->conf.daemon_dead_s);
 	p[0] = sinst;
 	p[1] = lease;
-	d->next_scan_ms = daemon_now_ms() + DAEMON_SCAN_MS;
+	d->next_scan_ms = mono_ms64() + DAEMON_SCAN_MS;
 	if ((res = db_exec(d->db, DS_COMMANDS_CLAIM, p)) == NULL)
 		return -1;
 	n = claimed_copy(res, &c);
@@ -272,7 +272,7 @@ intake_tick(struct daemon *d)
 
 	if (d->db == NULL || d->stopping)
 		return;
-	now = daemon_now_ms();
+	now = mono_ms64();
 	if (now >= d->next_beat_ms) {
 		d->next_beat_ms = now + DAEMON_HEARTBEAT_MS;
 		(void)heartbeat(d);

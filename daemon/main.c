@@ -38,16 +38,6 @@ on_signal(int sig)
 	quit = 1;
 }
 
-/* Monotonic milliseconds, for every deadline and timer in the daemon. */
-uint64_t
-daemon_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* lws log lines go through our log (control characters escaped). */
 static void
 lws_log_emit(int level, const char *line)

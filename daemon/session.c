@@ -136,7 +136,7 @@ slot_retire(struct session *s)
 	sl->s = NULL;
 	c = sl->c;
 	sl->c = NULL;
-	sl->retired_ms = daemon_now_ms();
+	sl->retired_ms = mono_ms64();
 	sl->next = s->d->graveyard;
 	s->d->graveyard = sl;
 	wa_client_free(c);	/* its closed event reaches nobody */
@@ -555,7 +555,7 @@ window_open(struct session *s)
 	if (PQntuples(res) != 1 || db_get_int64(res, 0, 0, &left) == -1)
 		left = (int64_t)s->d->conf.pair_window_s * 1000;
 	PQclear(res);
-	s->deadline_ms = daemon_now_ms() + (uint64_t)(left > 0 ? left : 0);
+	s->deadline_ms = mono_ms64() + (uint64_t)(left > 0 ? left : 0);
 	return 0;
 }
 
@@ -770,7 +770,7 @@ session_event(struct session *s, const struct sess_input *in,
 	if (p.next == SESS_CONNECTED && was != SESS_CONNECTED) {
 		/* account_state wrote last_frame_at = now(). */
 		s->frame_written = time(NULL);
-		s->frame_due_ms = daemon_now_ms() + frame_every_ms(s->d);
+		s->frame_due_ms = mono_ms64() + frame_every_ms(s->d);
 	}
 	s->f.state = p.next;
 	s->f.op = op;
@@ -779,9 +779,9 @@ session_event(struct session *s, const struct sess_input *in,
 		    policy_state_name(was), policy_state_name(p.next),
 		    op_names[op]);
 	if (p.arm_logout)
-		s->logout_ms = daemon_now_ms() + DAEMON_LOGOUT_MS;
+		s->logout_ms = mono_ms64() + DAEMON_LOGOUT_MS;
 	if (p.backoff) {
-		s->backoff_ms = daemon_now_ms() + policy_backoff_ms(
+		s->backoff_ms = mono_ms64() + policy_backoff_ms(
 		    s->attempt, s->d->conf.backoff_min_ms,
 		    s->d->conf.backoff_max_ms, randombytes_random());
 		s->attempt++;
@@ -852,7 +852,7 @@ session_start_all(struct daemon *d)
 
 	if ((res = db_exec(d->db, DS_AUTOCONNECT_LIST, NULL)) == NULL)
 		return;
-	now = daemon_now_ms();
+	now = mono_ms64();
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		if (db_get_int64(res, i, 0, &id) == -1 ||
@@ -974,7 +974,7 @@ session_tick(struct daemon *d)
 	struct sess_slot	**lp, *sl;
 	uint64_t		 now;
 
-	now = daemon_now_ms();
+	now = mono_ms64();
 	if (d->db != NULL) {
 		for (s = d->sessions; s != NULL; s = s->next)
 			if (!s->gone)

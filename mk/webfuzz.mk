@@ -9,7 +9,7 @@ WEBFUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=undefined -D_GNU_SOURCE \
 		   -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter \
 		   -Ilib -Icgi -Itests/fuzz
-WEBFUZZ_LIB	:= lib/buf.c lib/log.c lib/xalloc.c
+WEBFUZZ_LIB	:= lib/buf.c lib/clock.c lib/log.c lib/xalloc.c
 WEBFUZZ_DEPS	:= tests/fuzz/web_fuzz.h cgi/cgi.h $(WEBFUZZ_LIB)
 
 # The request decoders need nothing but req.c.

@@ -173,8 +173,11 @@ add_id3(struct wa_node *n, uint32_t id)
  * caller (prekeys_new) before anything is sent, and the counter moves
  * past them (creds_changed).  If the caller could not store them,
  * nothing is uploaded (whatsmeow gives up when GetOrGenPreKeys fails);
- * login goes on to the active IQ.  Ids wrap from 2^24-1 back to 1, the
- * 3-byte wire form's range.
+ * login goes on to the active IQ.  Ids are never reused (issue 14):
+ * they stop at 2^24-1, the 3-byte wire form's range, and a batch that
+ * would pass it is cut short; with none left nothing is uploaded and
+ * the error is logged (the account must be paired again).  At 50 per
+ * top-up that is some 335,000 top-ups away.
  */
 static void
 prekey_upload(struct wa_client *c, int want, enum pk_phase phase)
@@ -189,8 +192,17 @@ prekey_upload(struct wa_client *c, int want, enum pk_phase phase)
 	int			 i, stored = 1;
 
 	first = cr->next_prekey_id;
-	if (first == 0 || first + (uint32_t)want - 1 > PREKEY_ID_MAX)
-		first = 1;
+	if (first == 0)
+		first = 1;	/* new credentials */
+	if (first > PREKEY_ID_MAX) {
+		cl_wlog(c, LOG_LEVEL_ERROR, "pre-key ids used up (next "
+		    "%u): not uploading; pair this account again", first);
+		if (phase == PK_LOGIN_UPLOAD)
+			active_send(c);
+		return;
+	}
+	if ((uint32_t)want > PREKEY_ID_MAX - first + 1)
+		want = (int)(PREKEY_ID_MAX - first + 1);
 	keys = xcalloc((size_t)want, sizeof(*keys));
 	n = cl_iq_new(c, id, "set", "encrypt");
 	reg = cr->registration_id;

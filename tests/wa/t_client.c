@@ -748,6 +748,32 @@ prekeys_lifecycle(void)
 		ok = T_TRUE(h_has("prekeys 813 50"));
 	}
 	h_teardown();
+
+	/* Near 2^24-1 the batch is cut short: ids are never reused. */
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	if (ok) {
+		H.c->creds->prekeys_uploaded = 812;
+		H.c->creds->next_prekey_id = 0xffffff - 9;
+		h_feed(mk("success", "t=1700000000", NULL));
+		count_answer("0");
+		ok = T_TRUE(h_has("prekeys 16777206 10")) &&
+		    T_INTEQ(H.c->creds->next_prekey_id, 0x1000000);
+	}
+	h_teardown();
+
+	/* None left: nothing generated or uploaded, login goes on. */
+	ok = ok && T_INTEQ(h_setup(1), 0);
+	if (ok) {
+		H.c->creds->prekeys_uploaded = 812;
+		H.c->creds->next_prekey_id = 0x1000000;
+		h_feed(mk("success", "t=1700000000", NULL));
+		count_answer("0");
+		n = h_last();
+		ok = T_TRUE(!h_has("prekeys")) &&
+		    T_TRUE(n != NULL && cl_attr_is(n, "xmlns", "passive")) &&
+		    T_INTEQ(H.c->creds->next_prekey_id, 0x1000000);
+	}
+	h_teardown();
 	return ok;
 }
 

@@ -83,8 +83,7 @@ psql:
 	@scripts/psql.sh
 
 lint:
-	@! grep -rnE '//|[[:space:]]+$$' --include='*.[ch]' lib cgi daemon tests/unit \
-	    | grep -v 'https\?://' | grep -v 'wss\?://' || { echo "lint: see above"; exit 1; }
+	@scripts/lint.sh
 
 clean:
 	rm -rf build

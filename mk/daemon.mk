@@ -8,7 +8,7 @@
 # Tests: t_session (the lifecycle rules, pure), t_creds (sealing), and
 # tests/daemon/run.sh (the real daemon against tests/wasim and a real
 # PostgreSQL, through the dashboard's command rows).
-DAEMON_PKGS	:= libpq json-c libsodium libwebsockets libcrypto \
+DAEMON_PKGS	:= libpq json-c libsodium libwebsockets libcrypto libsignal-protocol-c \
 		   libprotobuf-c zlib
 DAEMON_SRCS	:= daemon/main.c daemon/intake.c daemon/db_daemon.c \
 		   daemon/creds.c daemon/policy.c daemon/session.c

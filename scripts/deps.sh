@@ -11,6 +11,7 @@ pkgs=(
 	postgresql libpq-dev nginx libnginx-mod-stream
 	libfcgi-dev libqrencode-dev libpng-dev libjson-c-dev libsodium-dev
 	libwebsockets-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
+	libsignal-protocol-c-dev
 	zlib1g-dev
 	zbar-tools qrencode chromium curl wrk nodejs npm procps util-linux
 	openssl ca-certificates

@@ -174,6 +174,49 @@ struct	wa_prekey {
 };
 
 /*
+ * The kinds of Signal state the client keeps per account through
+ * struct wa_store (whatsmeow store/store.go: IdentityStore,
+ * SessionStore, PreKeyStore, SenderKeyStore).  Our own identity, the
+ * registration id and the signed pre-key are not here: they are part
+ * of the credentials blob.
+ */
+enum	wa_store_kind {
+	WA_STORE_SESSION,		/* libsignal session record of one
+					   remote device, key "user.device" */
+	WA_STORE_IDENTITY,		/* a remote device's identity key
+					   (33 bytes, 05-prefixed) */
+	WA_STORE_PREKEY,		/* one-time pre-key private half
+					   (32 bytes), key the decimal id */
+	WA_STORE_SENDER_KEY,		/* sender key record, key
+					   "group-jid\nuser.device" */
+	WA_STORE__MAX
+};
+
+/*
+ * The account's Signal store, implemented by the caller (the daemon
+ * over PostgreSQL, sealed; tests in memory).  Keys are NUL-terminated
+ * printable ASCII of at most 256 bytes; values are secret bytes.  All
+ * calls are synchronous, from inside the client's work.  "user" is
+ * passed back unchanged.
+ *
+ * get:	1 with *val (malloc(3)ed; the client wipes and frees it) and
+ *	*len when present, 0 when absent, -1 on a storage failure.
+ * put:	insert or replace; 0 or -1.
+ * del:	remove "key", or with prefix 1 every key starting with "key";
+ *	returns how many were removed (0 when none), -1 on failure.  Deleting a WA_STORE_PREKEY
+ *	marks that pre-key used: it is never handed out again.
+ */
+struct	wa_store {
+	int	(*get)(void *user, enum wa_store_kind kind, const char *key,
+		    uint8_t **val, size_t *len);
+	int	(*put)(void *user, enum wa_store_kind kind, const char *key,
+		    const uint8_t *val, size_t len);
+	int	(*del)(void *user, enum wa_store_kind kind, const char *key,
+		    int prefix);
+	void	*user;
+};
+
+/*
  * The callback table.  Any member may be NULL.  "c" is the client and
  * "user" the pointer given in struct wa_config.  Callbacks may call any
  * wa_client_* function on their own client, including wa_client_free()

@@ -194,6 +194,7 @@ struct	sess_slot {
 	struct wa_client	*c;
 	struct sess_slot	*next;		/* graveyard link */
 	uint64_t		 retired_ms;	/* when it went there (mono) */
+	struct wa_store		 store;		/* Signal state (sigstore.c) */
 };
 
 struct	daemon {
@@ -252,6 +253,12 @@ enum	dstmt {
 	DS_ACCOUNT_LID,
 	DS_ACCOUNT_OFFLINE,
 	DS_PREKEYS_PUT,
+	DS_SIG_GET,
+	DS_SIG_PUT,
+	DS_SIG_DEL,
+	DS_SIG_DEL_PREFIX,
+	DS_PREKEY_GET,
+	DS_PREKEY_USE,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -280,6 +287,9 @@ int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 		    size_t len);
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 		    size_t *len);
+
+/* sigstore.c */
+void		 sigstore_init(struct wa_store *st, struct sess_slot *sl);
 
 /* policy.c */
 void		 policy_decide(const struct sess_facts *f,

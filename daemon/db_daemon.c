@@ -149,7 +149,9 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "updated_at = now()" },
 	/* DS_CREDS_DELETE */
 	{ "creds_delete", 1,
-	  "WITH p AS (DELETE FROM account_prekeys WHERE account_id = $1) "
+	  "WITH p AS (DELETE FROM account_prekeys WHERE account_id = $1), "
+	  "u AS (DELETE FROM account_prekeys_used WHERE account_id = $1), "
+	  "g AS (DELETE FROM signal_store WHERE account_id = $1) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9). */
 	{ "sweep_live", 0,
@@ -185,6 +187,35 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "ON CONFLICT (account_id, first_id) DO UPDATE SET "
 	  "last_id = EXCLUDED.last_id, nonce = EXCLUDED.nonce, "
 	  "sealed = EXCLUDED.sealed, created_at = now()" },
+	/* DS_SIG_GET .. DS_SIG_DEL_PREFIX: sealed libsignal records of
+	 * account $1, kind $2, key $3 (sql/012, sigstore.c). */
+	{ "sig_get", 3,
+	  "SELECT nonce, sealed FROM signal_store "
+	  "WHERE account_id = $1 AND kind = $2 AND key = $3" },
+	{ "sig_put", 5,
+	  "INSERT INTO signal_store (account_id, kind, key, nonce, sealed) "
+	  "VALUES ($1, $2, $3, $4::bytea, $5::bytea) "
+	  "ON CONFLICT (account_id, kind, key) DO UPDATE SET "
+	  "nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed, "
+	  "updated_at = now()" },
+	{ "sig_del", 3,
+	  "DELETE FROM signal_store "
+	  "WHERE account_id = $1 AND kind = $2 AND key = $3" },
+	{ "sig_del_prefix", 3,
+	  "DELETE FROM signal_store WHERE account_id = $1 AND kind = $2 "
+	  "AND left(key, length($3::text)) = $3::text" },
+	/* DS_PREKEY_GET: the sealed batch holding pre-key $2 of account
+	 * $1, unless a pre-key message used it (sql/012). */
+	{ "prekey_get", 2,
+	  "SELECT p.nonce, p.sealed FROM account_prekeys p "
+	  "WHERE p.account_id = $1 AND $2::integer BETWEEN p.first_id "
+	  "AND p.last_id AND NOT EXISTS (SELECT 1 FROM "
+	  "account_prekeys_used u WHERE u.account_id = $1 "
+	  "AND u.prekey_id = $2::integer)" },
+	/* DS_PREKEY_USE: pre-key $2 is spent (libsignal removePreKey). */
+	{ "prekey_use", 2,
+	  "INSERT INTO account_prekeys_used (account_id, prekey_id) "
+	  "VALUES ($1, $2) ON CONFLICT DO NOTHING" },
 };
 
 /*

@@ -417,6 +417,8 @@ slot_new(struct session *s)
 	    "available") == 0;
 	cfg.user = sl;
 	cfg.cb = &callbacks;
+	sigstore_init(&sl->store, sl);
+	cfg.store = &sl->store;
 	if (s->d->time_scale > 1) {
 		cfg.qr_first_ms = WA_QR_FIRST_MS / s->d->time_scale;
 		cfg.qr_next_ms = WA_QR_NEXT_MS / s->d->time_scale;

@@ -8,10 +8,11 @@
 # Tests: t_session (the lifecycle rules, pure), t_creds (sealing), and
 # tests/daemon/run.sh (the real daemon against tests/wasim and a real
 # PostgreSQL, through the dashboard's command rows).
-DAEMON_PKGS	:= libpq json-c libsodium libwebsockets libcrypto libsignal-protocol-c \
-		   libprotobuf-c zlib
+DAEMON_PKGS	:= libpq json-c libsodium libwebsockets libcrypto \
+		   libprotobuf-c zlib libsignal-protocol-c
 DAEMON_SRCS	:= daemon/main.c daemon/intake.c daemon/db_daemon.c \
-		   daemon/creds.c daemon/policy.c daemon/session.c
+		   daemon/creds.c daemon/policy.c daemon/session.c \
+		   daemon/sigstore.c
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_CPPFLAGS	:= -Idaemon -Idaemon/wa \
 		   $(call pc_cflags,libpq json-c libsodium libwebsockets)
@@ -60,3 +61,17 @@ CHECK_SCRIPTS	+= tests/daemon/run.sh
 # "make bench": pair->QR and scan->connected latency, then 1,000 and
 # 5,000 logged-in sessions on one daemon (tests/daemon/bench.sh).
 BENCH_CMDS	+= tests/daemon/bench.sh
+
+# The Signal store over a real PostgreSQL (tests/daemon/sigstore.sh
+# starts one and runs t_sigstore as the daemon role).
+SIGSTORE_TEST	:= $(BUILD)/tests/daemon/t_sigstore
+$(BUILD)/tests/daemon/t_sigstore.o: CPPFLAGS += $(DAEMON_CPPFLAGS) -Itests \
+	    -Itests/unit $(call pc_cflags,libsignal-protocol-c)
+$(SIGSTORE_TEST): $(BUILD)/tests/daemon/t_sigstore.o \
+    $(BUILD)/daemon/sigstore.o $(BUILD)/daemon/creds.o \
+    $(BUILD)/daemon/db_daemon.o $(BUILD)/daemon/wa/signal_crypto.o \
+    $(BUILD)/daemon/wa/signal_store.o $(BUILD)/daemon/wa/keys.o \
+    $(BUILD)/daemon/wa/crypto.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+tests: $(SIGSTORE_TEST)
+CHECK_SCRIPTS	+= tests/daemon/sigstore.sh

@@ -319,6 +319,12 @@ struct	wa_config {
 						   keeps its notifications */
 	void				*user;	/* passed to callbacks */
 	const struct wa_callbacks	*cb;	/* callback table */
+	const struct wa_store		*store;	/* the account's Signal
+						   state; borrowed, must
+						   outlive the client.  NULL:
+						   messages cannot be
+						   decrypted (they get a
+						   retry receipt) */
 };
 
 /*

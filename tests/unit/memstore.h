@@ -25,7 +25,7 @@ struct	memstore {
 	int			 gets, puts, dels; /* calls seen */
 };
 
-static int
+static inline int
 ms_get(void *u, enum wa_store_kind kind, const char *key, uint8_t **val,
     size_t *len)
 {
@@ -45,7 +45,7 @@ ms_get(void *u, enum wa_store_kind kind, const char *key, uint8_t **val,
 	return 0;
 }
 
-static int
+static inline int
 ms_del(void *u, enum wa_store_kind kind, const char *key, int prefix)
 {
 	struct memstore	*ms = u;
@@ -70,7 +70,7 @@ ms_del(void *u, enum wa_store_kind kind, const char *key, int prefix)
 	return n;
 }
 
-static int
+static inline int
 ms_put(void *u, enum wa_store_kind kind, const char *key, const uint8_t *val,
     size_t len)
 {
@@ -94,7 +94,7 @@ ms_put(void *u, enum wa_store_kind kind, const char *key, const uint8_t *val,
 }
 
 /* How many entries of "kind" there are. */
-static int
+static inline int
 ms_count(const struct memstore *ms, enum wa_store_kind kind)
 {
 	const struct ms_ent	*e;
@@ -105,7 +105,7 @@ ms_count(const struct memstore *ms, enum wa_store_kind kind)
 	return n;
 }
 
-static void
+static inline void
 ms_init(struct memstore *ms)
 {
 
@@ -116,7 +116,7 @@ ms_init(struct memstore *ms)
 	ms->st.user = ms;
 }
 
-static void
+static inline void
 ms_free(struct memstore *ms)
 {
 	struct ms_ent	*e;

@@ -555,6 +555,12 @@ stmt_table_matches_enum(void)
 		{ DS_ACCOUNT_LID, "account_lid" },
 		{ DS_ACCOUNT_OFFLINE, "account_offline" },
 		{ DS_PREKEYS_PUT, "prekeys_put" },
+		{ DS_SIG_GET, "sig_get" },
+		{ DS_SIG_PUT, "sig_put" },
+		{ DS_SIG_DEL, "sig_del" },
+		{ DS_SIG_DEL_PREFIX, "sig_del_prefix" },
+		{ DS_PREKEY_GET, "prekey_get" },
+		{ DS_PREKEY_USE, "prekey_use" },
 	};
 	const char	*p;
 	size_t		 i;

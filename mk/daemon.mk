@@ -22,7 +22,8 @@ $(DAEMON_OBJS): CPPFLAGS += $(DAEMON_CPPFLAGS)
 DAEMON_WA_SRCS	:= $(filter-out $(shell grep -lE '^main\W' daemon/wa/*.c \
 		   2>/dev/null),$(wildcard daemon/wa/*.c))
 DAEMON_WA_OBJS	:= $(DAEMON_WA_SRCS:%.c=$(BUILD)/%.o) \
-		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
+		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o \
+		   $(BUILD)/gen/wa-e2e.pb-c.o
 
 ifneq ($(wildcard daemon/wa/client.c),)
 PROGS		+= $(BUILD)/daemon/wadeskd

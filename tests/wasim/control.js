@@ -14,6 +14,9 @@ const BODY_MAX = 4 * 1024 * 1024;
 const FAULTS = new Set(['logout', 'conflict', 'ban', 'unban', 'outdated',
     'drop', 'garbage', 'silence', 'unsilence', 'notify', 'stream-error',
     'prekeys-low', 'stanza', 'offline', 'lid', 'foreign-iq']);
+/* GET lists of the end-to-end side (e2e.js), filtered by ?account=&id=. */
+const E2E_LISTS = new Set(['/received', '/receipts', '/acks', '/keyFetches',
+    '/e2e']);
 
 function sendJson(res, status, obj) {
 	const body = JSON.stringify(obj, null, 1) + '\n';
@@ -188,6 +191,15 @@ export function controlHandler(sim) {
 			}
 			if (req.method === 'GET' && path === '/state')
 				return sendJson(res, 200, sim.state());
+			if (req.method === 'GET' && E2E_LISTS.has(path)) {
+				const q = Object.fromEntries(url.searchParams);
+				if (q.account !== undefined)
+					q.account = sim.normalizeNumber(q.account);
+				if (path === '/e2e')
+					return sendJson(res, 200, sim.e2e.info());
+				return sendJson(res, 200, { ok: true, [path.slice(1)]:
+				    sim.e2e.filter(sim.e2e[path.slice(1)], q) });
+			}
 			if (req.method !== 'POST')
 				throw new HttpError(path === '/state' || path === '/' ? 405 :
 				    404, `no ${req.method} ${path}`);
@@ -209,6 +221,18 @@ export function controlHandler(sim) {
 				    body.code);
 				return sendJson(res, 200, { ok: true, ...r });
 			}
+			if (path === '/contact')
+				return sendJson(res, 200, { ok: true,
+				    ...sim.e2e.addContact(body) });
+			if (path === '/send')
+				return sendJson(res, 200, { ok: true,
+				    ...await sim.e2e.serial('send', () => sim.e2e.send(body), true) });
+			if (path === '/group')
+				return sendJson(res, 200, { ok: true, ...sim.e2e.addGroup(body) });
+			if (path === '/restrict' || path === '/unrestrict' ||
+			    path === '/send-error')
+				return sendJson(res, 200, { ok: true,
+				    ...sim.e2e.control(path.slice(1), body) });
 			const name = path.slice(1);
 			if (FAULTS.has(name)) {
 				if (body.jid !== undefined && typeof body.jid !== 'string')

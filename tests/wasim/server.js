@@ -14,6 +14,7 @@
  * to stderr.  SIGTERM/SIGINT close everything and exit 0.  See README.md.
  */
 import http from 'node:http';
+import { format } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { Simulator } from './sim.js';
 import { controlHandler } from './control.js';
@@ -66,6 +67,11 @@ if (opts.minVersion !== undefined) {
 	if (minVersion.length !== 3 || minVersion.some(x => !Number.isInteger(x)))
 		usage('--min-version must be A.B.C');
 }
+
+/* stdout carries the ready line only: libsignal (Baileys' Signal code used
+ * for the simulated contacts) logs with console.*, so that goes to stderr. */
+for (const k of ['log', 'info', 'warn', 'error', 'debug'])
+	console[k] = (...a) => process.stderr.write(`wasim: libsignal: ${format(...a).split('\n')[0]}\n`);
 
 const listen = hostPort(opts.listen, '--listen');
 const control = hostPort(opts.control, '--control');

@@ -15,6 +15,7 @@ import {
 	randomInt, timingSafeEqual
 } from 'node:crypto';
 import { curveSign, curveVerify } from './xeddsa.js';
+import { E2E } from './e2e.js';
 import {
 	FrameReader, NoiseResponder, WireError, child, children, contentBytes,
 	decodeProto, frameWrap, gcmOpen, hkdf, nodeDecode, nodeEncode, nodeString,
@@ -270,6 +271,8 @@ export class Simulator {
 		this.errors = [];
 		this.outdatedNext = new Set();
 		this.startedAt = Date.now();
+		this.HttpError = HttpError;
+		this.e2e = new E2E(this);
 	}
 
 	log(msg) {
@@ -321,7 +324,7 @@ export class Simulator {
 	 * "15550100", "+1 555-0100", 15550100 or "15550100@s.whatsapp.net";
 	 * HttpError 400 for anything else (7-15 digits, no leading 0).
 	 */
-	phone(number) {
+	normalizeNumber(number) {
 		const orig = number;
 		if (typeof number === 'number' && Number.isSafeInteger(number))
 			number = String(number);
@@ -330,6 +333,13 @@ export class Simulator {
 			    .replace(/^\+/, '').replace(/[\s-]/g, '');
 		if (typeof number !== 'string' || !/^[1-9][0-9]{6,14}$/.test(number))
 			throw new HttpError(400, `bad phone number ${JSON.stringify(orig)}`);
+		return number;
+	}
+
+	phone(number) {
+		number = this.normalizeNumber(number);
+		if (this.e2e.contacts.has(number))
+			throw new HttpError(409, `${number} is a simulated contact, not an account phone`);
 		let p = this.phones.get(number);
 		if (!p) {
 			p = {
@@ -1027,9 +1037,16 @@ export class Simulator {
 			return this.onIq(conn, node);
 		case 'ack':
 			return this.onAck(conn, node);
+		case 'message':
+			if (conn.phase !== 'logged-in')
+				return this.unhandled(conn, node);
+			return this.e2e.onMessage(conn, node);
+		case 'receipt':
+			if (conn.phase !== 'logged-in')
+				return this.unhandled(conn, node);
+			return this.e2e.onReceipt(conn, node);
 		case 'presence':
 		case 'ib':
-		case 'receipt':
 			return;
 		default:
 			this.unhandled(conn, node);
@@ -1046,10 +1063,9 @@ export class Simulator {
 		const { id, to } = node.attrs;
 		if (conn.linkCode && id === conn.linkCode.notificationId)
 			conn.linkCode.acked = true;
-		const sent = conn.awaitingAck.get(id);
+		const sent = this.takeTracked(conn, node);
 		if (!sent)
 			return;
-		conn.awaitingAck.delete(id);
 		const bad = [];
 		if (node.attrs.class !== sent.tag)
 			bad.push(`class ${node.attrs.class}, want ${sent.tag}`);
@@ -1063,11 +1079,43 @@ export class Simulator {
 		conn.acked.push(id);
 	}
 
-	/* Sends a stanza that the client must ack and tracks it. */
+	/*
+	 * Sends a stanza that the client must ack and tracks it.  Several
+	 * tracked stanzas may share an id (a message's receipts from each
+	 * device of a contact), so the key is id, from, tag and type.
+	 */
 	sendTracked(conn, node) {
-		conn.awaitingAck.set(node.attrs.id, { tag: node.tag,
-		    type: node.attrs.type, from: node.attrs.from, at: Date.now() });
+		const a = node.attrs;
+		conn.awaitingAck.set(`${a.id}|${a.from || ''}|${node.tag}|${a.type || ''}`,
+		    { id: a.id, tag: node.tag, type: a.type, from: a.from,
+		    participant: a.participant, at: Date.now() });
 		conn.send(node);
+	}
+
+	/* The tracked stanza an <ack> (or a <receipt> standing for one) is
+	 * for: the one with its id whose from, class and type match best;
+	 * removed from awaitingAck.  null if none has that id. */
+	takeTracked(conn, node) {
+		const { id, to, type } = node.attrs;
+		const cls = node.tag === 'ack' ? node.attrs.class : node.tag;
+		let best = null, bestScore = -1;
+		for (const [k, v] of conn.awaitingAck) {
+			if (v.id !== id)
+				continue;
+			const want = v.from || SERVER;
+			const score = (to === want || (want === SERVER &&
+			    to === 's.whatsapp.net') ? 4 : 0) + (cls === v.tag ? 2 : 0) +
+			    (type === v.type || type === undefined ? 1 : 0);
+			if (score > bestScore) {
+				best = k;
+				bestScore = score;
+			}
+		}
+		if (best === null)
+			return null;
+		const v = conn.awaitingAck.get(best);
+		conn.awaitingAck.delete(best);
+		return v;
 	}
 
 	unhandled(conn, node) {
@@ -1123,12 +1171,19 @@ export class Simulator {
 			if (first.tag === 'active' && !conn.countAsked)
 				conn.error('active IQ before the pre-key count ' +
 				    '(whatsmeow handleConnectSuccess order)');
-			if (wasPassive && !conn.passive)
+			if (wasPassive && !conn.passive) {
 				this.sendOffline(conn);
+				this.e2e.flushPending(conn);
+			}
 			return;
 		}
 		if (xmlns === 'encrypt')
 			return this.onEncryptIq(conn, iq, first);
+		if (xmlns === 'usync' && type === 'get')
+			return this.e2e.onUsync(conn, iq);
+		if (xmlns === 'w:g2' && type === 'get' && first &&
+		    first.tag === 'query')
+			return this.e2e.onGroupIq(conn, iq);
 		if (xmlns === 'md' && type === 'set' && first &&
 		    first.tag === 'remove-companion-device')
 			return this.onRemoveCompanion(conn, iq, first);
@@ -1200,10 +1255,18 @@ export class Simulator {
 				conn.error('pre-key upload: skey signature does not verify');
 				return this.iqError(conn, iq, 400, 'bad-request');
 			}
-			if (dev)
-				dev.prekeys += keys.length;
+			if (dev) {
+				const why = this.e2e.storeUpload(dev, iq);
+				if (why) {
+					conn.error(`pre-key upload: ${why}`);
+					return this.iqError(conn, iq, 400, 'bad-request');
+				}
+			}
 			return this.iqResult(conn, iq);
 		}
+		if (iq.attrs.type === 'get' && first && first.tag === 'key')
+			return this.e2e.serial('key fetch', () =>
+			    this.e2e.onKeyFetch(conn, iq, first));
 		this.unhandled(conn, iq);
 		this.iqError(conn, iq, 501, 'feature-not-implemented');
 	}
@@ -1407,7 +1470,7 @@ export class Simulator {
 					continue;
 				const dev = this.deviceOf(c.jid);
 				if (dev)
-					dev.prekeys = n;
+					this.e2e.trimPreKeys(dev, n);
 				const id = iqId();
 				this.sendTracked(c, { tag: 'notification', attrs: {
 				    from: SERVER, type: 'encrypt', id,
@@ -1531,7 +1594,7 @@ export class Simulator {
 				pingsIgnored: c.pingsIgnored,
 				acks: c.acks,
 				acked: c.acked.slice(-50),
-				awaitingAck: [...c.awaitingAck.keys()],
+				awaitingAck: [...c.awaitingAck.values()].map(a => a.id),
 				stanzas: c.received,
 				unhandled: c.unhandled,
 				openedAt: new Date(c.openedAt).toISOString()
@@ -1564,9 +1627,9 @@ export class Simulator {
 			/* Stanzas sent with sendTracked and not acked within
 			 * a second: the client must ack every one (spec 8.7). */
 			unacked: [...this.conns.values()].flatMap(c =>
-			    [...c.awaitingAck.entries()].filter(([, a]) =>
-			    now - a.at > 1000).map(([id, a]) => ({ conn: c.id,
-			    id, tag: a.tag, ageMs: now - a.at }))),
+			    [...c.awaitingAck.values()].filter(a =>
+			    now - a.at > 1000).map(a => ({ conn: c.id,
+			    id: a.id, tag: a.tag, ageMs: now - a.at }))),
 			logouts: this.logouts,
 			outdatedNext: [...this.outdatedNext],
 			errors: this.errors

@@ -201,9 +201,6 @@ list_render(struct req *r, int code, const char *error, const char *url,
 	http_page(r, "Webhooks", TMPL_WEBHOOKS, list_key, &h);
 	if (r->status != 500)
 		r->status = code;
-	/* A page with a secret must not linger in any cache. */
-	if (secret != NULL)
-		(void)http_header(r, "Cache-Control", "no-store");
 	PQclear(h.res);
 	PQclear(h.sub);
 }

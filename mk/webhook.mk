@@ -19,3 +19,6 @@ $(BUILD)/tests/unit/t_hooksign: $(BUILD)/tests/unit/t_hooksign.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(HOOK_PKGS))
 
 CHECK_SCRIPTS	+= tests/webhook/run.sh
+
+# The systemd units (etc/systemd/) as files under test.
+CHECK_SCRIPTS	+= tests/systemd/check.sh

@@ -21,7 +21,9 @@ const struct db_stmt	hook_stmts[HS__MAX] = {
 	/*
 	 * HS_CLAIM: up to $1 due chain heads of enabled endpoints, locked
 	 * for this transaction (another sender skips them, and a sender
-	 * that dies lets go of them with its connection).  Columns: id,
+	 * that dies lets go of them with its connection).  now() is the
+	 * claim's BEGIN, a moment ago, and unlike clock_timestamp() it
+	 * can be an index key (webhook_deliveries_due).  Columns: id,
 	 * attempts, age in ms, url, sealed secret, event uuid, kind,
 	 * created_at (ms), account id, payload.
 	 */
@@ -33,8 +35,8 @@ const struct db_stmt	hook_stmts[HS__MAX] = {
 	    "v.payload::text FROM webhook_deliveries d "
 	    "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
 	    "JOIN webhook_events v ON v.id = d.event_id "
-	    "WHERE d.state = 'pending' AND d.next_attempt_at <= "
-	    "clock_timestamp() AND e.enabled AND " CHAIN_HEAD("d") " "
+	    "WHERE d.state = 'pending' AND d.next_attempt_at <= now() "
+	    "AND e.enabled AND " CHAIN_HEAD("d") " "
 	    "ORDER BY d.id LIMIT $1::int FOR UPDATE OF d SKIP LOCKED" },
 	/*
 	 * HS_RECORD: attempt of delivery $1 got status $2 (NULL: none) in
@@ -54,7 +56,7 @@ const struct db_stmt	hook_stmts[HS__MAX] = {
 	/* HS_NEXT_DUE: ms until the next chain head is due (NULL: none). */
 	[HS_NEXT_DUE] = { "next_due", 0,
 	    "SELECT (extract(epoch FROM min(d.next_attempt_at) - "
-	    "clock_timestamp()) * 1000)::bigint FROM webhook_deliveries d "
+	    "now()) * 1000)::bigint FROM webhook_deliveries d "
 	    "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
 	    "WHERE d.state = 'pending' AND e.enabled AND " CHAIN_HEAD("d") },
 };

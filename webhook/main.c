@@ -244,12 +244,21 @@ next_wait(struct sender *s)
 	return (int)ms;
 }
 
+/* Free the notifications libpq collected while we were busy. */
+static void
+notifies_drop(struct sender *s)
+{
+	PGnotify	*nt;
+
+	while ((nt = PQnotifies(db_conn(s->db))) != NULL)
+		PQfreemem(nt);
+}
+
 /* Wait up to "ms" for a notification.  0, or -1 if the link broke. */
 static int
 wait_notify(struct sender *s, int ms)
 {
 	PGconn		*c = db_conn(s->db);
-	PGnotify	*nt;
 	struct pollfd	 pfd;
 
 	pfd.fd = PQsocket(c);
@@ -260,8 +269,7 @@ wait_notify(struct sender *s, int ms)
 		return -1;
 	if (PQconsumeInput(c) == 0)
 		return -1;
-	while ((nt = PQnotifies(c)) != NULL)
-		PQfreemem(nt);
+	notifies_drop(s);
 	return 0;
 }
 
@@ -271,8 +279,11 @@ run(struct sender *s)
 	int	 n, ms;
 
 	while (!quit) {
-		if ((n = batch(s)) > 0)
+		if ((n = batch(s)) > 0) {
+			/* Busy: the table is the truth, wake-ups are moot. */
+			notifies_drop(s);
 			continue;
+		}
 		if (n == 0 && (ms = next_wait(s)) >= 0 &&
 		    wait_notify(s, ms) == 0)
 			continue;

@@ -32,7 +32,7 @@
 #define	HOOK_SECRET_RAW		32
 #define	HOOK_SECRET_MAX		64	/* bytes, with the NUL */
 #define	HOOK_ERR_MAX		256	/* an error sentence, with the NUL */
-#define	HOOK_BATCH		32	/* deliveries claimed at once */
+#define	HOOK_BATCH		128	/* deliveries claimed at once */
 
 struct	hook_policy {
 	int64_t	 base_ms;	/* delay after the first failure */

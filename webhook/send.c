@@ -1,7 +1,7 @@
 /*
  * HTTP POSTs of one batch, all at once, through libcurl's multi
  * interface: a slow endpoint costs its own time limit, not the sum of
- * everyone's.  Redirects are not followed, only http and https are
+ * everyone's.  hook_send_init() must have succeeded first.  Redirects are not followed, only http and https are
  * spoken, and the answer's body is read and dropped.
  */
 #include <stdio.h>
@@ -16,6 +16,13 @@
 #include "log.h"
 #include "xalloc.h"
 
+/*
+ * One multi handle for the life of the process: its connection cache
+ * keeps connections to receivers open between batches (HTTP
+ * keep-alive), so a busy endpoint costs no new handshake per event.
+ */
+static CURLM	*multi;
+
 /* Once at start-up: 0, or -1 (logged). */
 int
 hook_send_init(void)
@@ -26,6 +33,12 @@ hook_send_init(void)
 		log_warnx("libcurl: %s", curl_easy_strerror(c));
 		return -1;
 	}
+	if ((multi = curl_multi_init()) == NULL) {
+		log_warnx("libcurl: curl_multi_init failed");
+		curl_global_cleanup();
+		return -1;
+	}
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)HOOK_BATCH);
 	return 0;
 }
 
@@ -34,6 +47,8 @@ void
 hook_send_fini(void)
 {
 
+	curl_multi_cleanup(multi);
+	multi = NULL;
 	curl_global_cleanup();
 }
 
@@ -138,13 +153,11 @@ hook_send_all(struct hook_req *v, size_t n, int timeout_ms)
 {
 	struct xfer	*x;
 	struct hook_req	*r;
-	CURLM		*m;
+	CURLM		*m = multi;
 	CURLMsg		*msg;
 	size_t		 i;
 	int		 running, left;
 
-	if ((m = curl_multi_init()) == NULL)
-		fatalx("libcurl: curl_multi_init failed");
 	x = xcalloc(n, sizeof(*x));
 	for (i = 0; i < n; i++) {
 		if (v[i].skip || xfer_setup(&x[i], &v[i], timeout_ms) == -1) {
@@ -187,5 +200,4 @@ hook_send_all(struct hook_req *v, size_t n, int timeout_ms)
 		curl_slist_free_all(x[i].hdrs);
 	}
 	free(x);
-	curl_multi_cleanup(m);
 }

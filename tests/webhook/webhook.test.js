@@ -574,6 +574,45 @@ check('hook-banner-pair-again', async () => {
 	assert.ok(!(await alice.get('/')).text.includes('id="account-lost"'));
 });
 
+check('hook-throughput', async () => {
+	/*
+	 * 1,000 events over 100 accounts to one endpoint: all delivered,
+	 * in order per account; the rate and event -> delivered latency
+	 * are printed (not asserted: the machine is shared).
+	 */
+	const ep = await addEndpoint(alice, '/ok/bench', ['account.status']);
+	const ids = (await db.query("INSERT INTO accounts (operator_id, label) " +
+	    "SELECT $1, 'bench ' || g FROM generate_series(1, 100) g " +
+	    'RETURNING id', [aliceId])).rows.map((r) => Number(r.id));
+	const t0 = Date.now();
+	const seq = ['pending', 'connecting', 'connected', 'disconnected',
+	    'connecting', 'connected', 'disconnected', 'connecting',
+	    'connected', 'disconnected'];
+	for (const st of seq)
+		await db.query('UPDATE accounts SET status = $2 WHERE id = ' +
+		    'ANY ($1::bigint[])', [ids, st]);
+	const d = await until(async () => {
+		const r = (await db.query("SELECT count(*) FILTER (WHERE state = " +
+		    "'delivered')::int AS n, count(*)::int AS all FROM " +
+		    'webhook_deliveries WHERE endpoint_id = $1', [ep.id])).rows[0];
+		return r.n === r.all && r.all >= 1100 && r;
+	}, 60000, 'the bench delivered');
+	const ms = Date.now() - t0;
+	const got = recv.on('/ok/bench');
+	const lat = got.map((g) => g.at - Date.parse(g.json.created_at))
+	    .sort((a, b) => a - b);
+	const p99 = lat[Math.floor(lat.length * 0.99)];
+	console.log(`note: hook-throughput ${d.all} deliveries in ${ms} ms ` +
+	    `(${Math.round(d.all * 1000 / ms)}/s), event -> delivered p50 ` +
+	    `${lat[Math.floor(lat.length / 2)]} ms, p99 ${p99} ms`);
+	for (const acc of ids) {
+		const tos = got.filter((g) => g.json.account_id === acc)
+		    .map((g) => g.json.data.to);
+		assert.deepEqual(tos, ['unpaired', ...seq], `order of ${acc}`);
+	}
+	assert.ok(got.every((g) => g.sigOk));
+});
+
 async function main() {
 	db = await dbConnect();
 	recv = new Receiver();

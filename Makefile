@@ -99,7 +99,8 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/wadesk/static \
 	    $(DESTDIR)/etc/systemd/system
 	install -m 0755 $(BUILD)/cgi/wadesk.fcgi $(BUILD)/cgi/wadeskctl \
-	    $(BUILD)/daemon/wadeskd $(DESTDIR)$(PREFIX)/bin/
+	    $(BUILD)/daemon/wadeskd $(BUILD)/webhook/wadesk-webhookd \
+	    $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/wadesk/sql/
 	install -m 0644 templates/*.html $(DESTDIR)$(PREFIX)/share/wadesk/templates/
 	install -m 0644 static/* $(DESTDIR)$(PREFIX)/share/wadesk/static/

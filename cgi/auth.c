@@ -82,6 +82,7 @@ auth_session_load(struct req *r)
 	rc = auth_session_load_with(r, WS_SESSION_GET, NULL, &res);
 	if (rc == 1) {
 		present_outdated_set(r, res, 5);	/* the banner's columns */
+		present_lost_set(r, res, 8);
 		PQclear(res);
 	}
 	return rc;

@@ -60,7 +60,12 @@ struct pg_result;
 	X(TIMELINE_ROW, "timeline_row.html") \
 	X(TIMELINE_OLDER, "timeline_older.html") \
 	X(PAIRING_ENDED, "pairing_ended.html") \
-	X(BANNER, "banner.html")
+	X(BANNER, "banner.html") \
+	X(BANNER_LOST, "banner_lost.html") \
+	X(WEBHOOKS, "webhooks.html") X(WEBHOOK_ROW, "webhook_row.html") \
+	X(WEBHOOK_SECRET, "webhook_secret.html") \
+	X(WEBHOOK, "webhook.html") X(DELIVERY_ROW, "delivery_row.html") \
+	X(REDELIVER, "redeliver.html") X(OPTION, "option.html")
 
 enum	tmplid {
 #define	TMPL_ENUM(n, f)	TMPL_##n,
@@ -97,7 +102,9 @@ enum	tmplid {
 	X(OPERATORS, "operators") X(DISABLED, "disabled") \
 	X(TOGGLE, "toggle") X(ERROR, "error") X(VALUE, "value") \
 	X(AGO, "ago") X(BANNER, "banner") X(TIMELINE, "timeline") \
-	X(SPENT, "spent") X(PAIRING_ENDED, "pairing_ended")
+	X(SPENT, "spent") X(PAIRING_ENDED, "pairing_ended") \
+	X(URL, "url") X(SECRET, "secret") X(LATENCY, "latency") \
+	X(OPTIONS, "options")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -158,6 +165,12 @@ struct	req {
 	/* The outdated-client banner (present.c), from the session check. */
 	int		 outdated;	/* an account's latest state is 405 */
 	char		 outdated_text[256]; /* " Version sent: ..." or "" */
+	/* The logged-out/banned banner (present.c), from the same check:
+	 * the operator's newest such account and how many there are. */
+	int64_t		 lost_id;	/* 0: no banner */
+	int64_t		 lost_n;
+	char		 lost_label[128];
+	char		 lost_status[16];
 	/* The response, sent by main.c after the handler returns. */
 	int		 status;	/* HTTP status code */
 	const char	*ctype;		/* static string */
@@ -266,6 +279,8 @@ void		 present_actor(struct tout *o, const char *actor,
 int		 present_banner(struct tout *o, struct req *r);
 void		 present_outdated_set(struct req *r, struct pg_result *res,
 		    int col);
+void		 present_lost_set(struct req *r, struct pg_result *res,
+		    int col);
 void		 present_transition_text(struct buf *b, struct pg_result *res,
 		    int row);
 int		 present_timeline(struct tout *o, struct pg_result *res,
@@ -289,6 +304,12 @@ void		 page_operators_list(struct req *r);
 void		 page_operators_add(struct req *r);
 void		 page_operator_password(struct req *r);
 void		 page_operator_disable(struct req *r);
+void		 page_webhooks_list(struct req *r);
+void		 page_webhooks_add(struct req *r);
+void		 page_webhook_show(struct req *r);
+void		 page_webhook_enable(struct req *r);
+void		 page_webhook_delete(struct req *r);
+void		 page_webhook_redeliver(struct req *r);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);

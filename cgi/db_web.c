@@ -47,6 +47,19 @@
 	"OR v.detail->>'reason' = 'client_outdated') " \
 	"ORDER BY v.id DESC LIMIT 1) e ON true) b ON true"
 
+/*
+ * The logged-out/banned banner (sql/010 accounts_lost, empty in the
+ * normal case): the signed-in operator's newest account in one of
+ * those states and how many there are.  Columns 8-11 of
+ * WS_SESSION_GET: id (NULL: no banner), label, status, count.
+ */
+#define	LOST_COLS	"l.id, l.label, l.status, l.n"
+#define	LOST_JOIN \
+	"LEFT JOIN LATERAL (SELECT x.id, x.label, x.status, " \
+	"count(*) OVER () AS n FROM accounts x WHERE x.operator_id = o.id " \
+	"AND x.status IN ('logged_out', 'banned') AND x.deleted_at IS NULL " \
+	"ORDER BY x.updated_at DESC LIMIT 1) l ON true"
+
 /* Columns of an account, in the order cgi/page_account.c reads them. */
 #define	ACCOUNT_COLS \
 	"a.id, a.label, a.status, a.qr_code IS NOT NULL, a.qr_version, " \
@@ -69,10 +82,22 @@
 #define	LIST_PAGE(lim, off) \
 	"ORDER BY a.created_at, a.id LIMIT " lim "::int OFFSET " off "::int"
 
+/* An endpoint as cgi/page_webhooks.c reads it. */
+#define	HOOK_COLS \
+	"e.id, e.url, array_to_string(e.events, ' '), e.enabled, " \
+	"e.secret_hint, e.account_id, a.label, iso(e.created_at), " \
+	"(SELECT count(*) FROM webhook_deliveries d WHERE " \
+	"d.endpoint_id = e.id AND d.state = 'pending'), " \
+	"(SELECT count(*) FROM webhook_deliveries d WHERE " \
+	"d.endpoint_id = e.id AND d.state = 'dead')"
+#define	HOOK_FROM \
+	"FROM webhook_endpoints e LEFT JOIN accounts a ON a.id = e.account_id"
+
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
-	    "SELECT " SESSION_COLS ", " OUTDATED_COLS " " SESSION_FROM " "
-	    OUTDATED_JOIN " WHERE " SESSION_LIVE },
+	    "SELECT " SESSION_COLS ", " OUTDATED_COLS ", " LOST_COLS " "
+	    SESSION_FROM " " OUTDATED_JOIN " " LOST_JOIN " WHERE "
+	    SESSION_LIVE },
 	[WS_SESSION_TOUCH] = { "session_touch", 1,
 	    "UPDATE web_sessions SET last_seen_at = now() "
 	    "WHERE token_hash = $1" },
@@ -255,4 +280,59 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "LEFT JOIN account_events e ON e.id = t.event_id "
 	    "WHERE t.account_id = $1 ORDER BY t.id DESC "
 	    "LIMIT $2::int OFFSET $3::int" },
+	/*
+	 * Webhooks (cgi/page_webhooks.c, sql/010): an operator sees and
+	 * changes only their own endpoints ($2 or $1 the operator id).
+	 */
+	[WS_HOOK_KEY] = { "hook_key", 0,
+	    "SELECT public_key FROM webhook_keys WHERE id = 1" },
+	[WS_HOOK_LIST] = { "hook_list", 1,
+	    "SELECT " HOOK_COLS " " HOOK_FROM " WHERE e.operator_id = $1 "
+	    "ORDER BY e.id" },
+	[WS_HOOK_GET] = { "hook_get", 2,
+	    "SELECT " HOOK_COLS " " HOOK_FROM " WHERE e.id = $1 AND "
+	    "e.operator_id = $2" },
+	/* The account, when given, must be the operator's own. */
+	[WS_HOOK_INSERT] = { "hook_insert", 7,
+	    "INSERT INTO webhook_endpoints (operator_id, account_id, url, "
+	    "events, secret_sealed, public_key, secret_hint) SELECT $1, "
+	    "$2::bigint, $3, $4::text[], $5::bytea, $6::bytea, $7 WHERE "
+	    "$2::bigint IS NULL OR EXISTS (SELECT 1 FROM accounts a WHERE "
+	    "a.id = $2::bigint AND a.operator_id = $1 AND "
+	    "a.deleted_at IS NULL) RETURNING id" },
+	[WS_HOOK_ENABLE] = { "hook_enable", 3,
+	    "UPDATE webhook_endpoints SET enabled = $3::boolean WHERE "
+	    "id = $1 AND operator_id = $2 RETURNING id" },
+	[WS_HOOK_DELETE] = { "hook_delete", 2,
+	    "DELETE FROM webhook_endpoints WHERE id = $1 AND "
+	    "operator_id = $2 RETURNING id" },
+	/* Newest first; each attempt as "status in N ms". */
+	[WS_HOOK_DELIVERIES] = { "hook_deliveries", 1,
+	    "SELECT d.id, v.kind, v.event_id, d.state, d.attempts, "
+	    "d.last_status, d.last_latency_ms, d.last_error, "
+	    "iso(d.created_at), coalesce(a.label, '#' || d.account_id), "
+	    "(SELECT string_agg(coalesce(t.status::text, 'no answer') || "
+	    "' in ' || t.latency_ms || ' ms', ', ' ORDER BY t.id) FROM "
+	    "webhook_attempts t WHERE t.delivery_id = d.id), "
+	    "d.redelivery_of, iso(d.next_attempt_at) "
+	    "FROM webhook_deliveries d "
+	    "JOIN webhook_events v ON v.id = d.event_id "
+	    "LEFT JOIN accounts a ON a.id = d.account_id "
+	    "WHERE d.endpoint_id = $1 ORDER BY d.id DESC LIMIT 100" },
+	/*
+	 * A new delivery of delivery $1's event (operator $2's), unless
+	 * it is still pending.  Columns: endpoint id, state, inserted.
+	 */
+	[WS_HOOK_REDELIVER] = { "hook_redeliver", 2,
+	    "WITH s AS (SELECT d.id, d.endpoint_id, d.event_id, d.account_id, "
+	    "d.state FROM webhook_deliveries d JOIN webhook_endpoints e ON "
+	    "e.id = d.endpoint_id WHERE d.id = $1 AND e.operator_id = $2), "
+	    "i AS (INSERT INTO webhook_deliveries (endpoint_id, event_id, "
+	    "account_id, redelivery_of, created_by) SELECT endpoint_id, "
+	    "event_id, account_id, id, $2 FROM s WHERE state <> 'pending' "
+	    "RETURNING id) SELECT s.endpoint_id, s.state, "
+	    "(SELECT count(*) FROM i) FROM s" },
+	[WS_HOOK_ACCOUNTS] = { "hook_accounts", 1,
+	    "SELECT id, label FROM accounts WHERE operator_id = $1 AND "
+	    "deleted_at IS NULL ORDER BY created_at, id LIMIT 1000" },
 };

@@ -179,6 +179,8 @@ notice_text(const char *name)
 		{ "created", "The account was added." },
 		{ "deleted", "The account is being deleted." },
 		{ "saved", "Saved." },
+		{ "redelivery", "Queued again; the webhook sender sends it "
+		    "shortly." },
 		{ "signed_out", "You are signed out." },
 	};
 	size_t	 i;

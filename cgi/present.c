@@ -6,6 +6,7 @@
  * the outdated-client banner of the layout.  Every value goes through
  * tmpl_text(), so all of it is escaped.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -273,23 +274,100 @@ present_outdated_set(struct req *r, PGresult *res, int col)
 	buf_free(&b);
 }
 
+/* templates/banner_lost.html: the account, its state, Pair again. */
+static int
+lost_key(struct tout *o, enum tkey key, void *arg)
+{
+	const struct req	*r = arg;
+	int			 banned;
+
+	banned = strcmp(r->lost_status, "banned") == 0;
+	switch (key) {
+	case TKEY_ID:
+		tmpl_textf(o, "%" PRId64, r->lost_id);
+		return 0;
+	case TKEY_LABEL:
+		tmpl_text(o, r->lost_label);
+		return 0;
+	case TKEY_STATUS:
+		tmpl_text(o, r->lost_status);
+		return 0;
+	case TKEY_MESSAGE:
+		tmpl_text(o, banned ? "was refused by WhatsApp (banned or "
+		    "temporarily blocked)" : "was logged out: the phone "
+		    "removed its linked device");
+		return 0;
+	case TKEY_DETAIL:
+		if (r->lost_n > 1)
+			tmpl_textf(o, " %" PRId64 " of your accounts are "
+			    "logged out or banned; the others are on the "
+			    "accounts list.", r->lost_n);
+		return 0;
+	case TKEY_CSRF:
+		tmpl_text(o, r->csrf);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 /*
  * The layout's banner while any account's latest state is "client
  * outdated" (WhatsApp refused the version, failure 405).  Shown to
  * every signed-in operator, whose accounts or not: the version is the
  * installation's, and no account is named.  The answer comes with the
  * session check (present_outdated_set()), so it costs no query here.
+ * Then, to the owning operator only, the logged-out/banned banner with
+ * a one-click Pair again (present_lost_set()).
  */
 int
 present_banner(struct tout *o, struct req *r)
 {
 	struct tval	 t;
 
-	if (!r->has_session || !r->outdated)
+	if (!r->has_session)
 		return 0;
-	memset(&t, 0, sizeof(t));
-	t.text = r->outdated_text;
-	return tmpl_partial(o, TMPL_BANNER, time_key, &t);
+	if (r->outdated) {
+		memset(&t, 0, sizeof(t));
+		t.text = r->outdated_text;
+		if (tmpl_partial(o, TMPL_BANNER, time_key, &t) == -1)
+			return -1;
+	}
+	if (r->lost_id > 0)
+		return tmpl_partial(o, TMPL_BANNER_LOST, lost_key, r);
+	return 0;
+}
+
+/*
+ * Keep the logged-out/banned banner's columns "col".. "col" + 3 of row
+ * 0 of "res" (id, label, status, count; WS_SESSION_GET's) in "r"; a
+ * NULL id means no banner.  A label longer than the buffer is cut at
+ * a character boundary.
+ */
+void
+present_lost_set(struct req *r, PGresult *res, int col)
+{
+	const char	*label;
+	size_t		 n;
+
+	r->lost_id = 0;
+	if (PQntuples(res) != 1 || PQnfields(res) < col + 4 ||
+	    db_get_int64(res, 0, col, &r->lost_id) == -1 ||
+	    db_get_int64(res, 0, col + 3, &r->lost_n) == -1) {
+		r->lost_id = 0;
+		return;
+	}
+	label = PQgetvalue(res, 0, col + 1);
+	n = strlen(label);
+	if (n >= sizeof(r->lost_label)) {
+		n = sizeof(r->lost_label) - 1;
+		while (n > 0 && ((unsigned char)label[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(r->lost_label, label, n);
+	r->lost_label[n] = '\0';
+	snprintf(r->lost_status, sizeof(r->lost_status), "%s",
+	    PQgetvalue(res, 0, col + 2));
 }
 
 struct	trow {

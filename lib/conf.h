@@ -39,6 +39,11 @@ struct	conf {
 	int		 backoff_min_ms; /* reconnect back-off floor, ms */
 	int		 backoff_max_ms; /* reconnect back-off cap, ms */
 	int		 stagger_ms;	/* delay between start-up connects, ms */
+	char		*webhook_key_file; /* wadesk-webhookd's X25519 key */
+	int		 webhook_base_ms; /* first retry delay, doubling, ms */
+	int		 webhook_max_ms;  /* retry delay cap, ms */
+	int		 webhook_window_s; /* retry window, then dead, s */
+	int		 webhook_timeout_ms; /* one POST's time limit, ms */
 };
 
 int	conf_load(struct conf *c);

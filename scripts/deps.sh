@@ -12,7 +12,7 @@ pkgs=(
 	libfcgi-dev libqrencode-dev libpng-dev libjson-c-dev libsodium-dev
 	libwebsockets-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
 	libsignal-protocol-c-dev
-	zlib1g-dev
+	zlib1g-dev libcurl4-openssl-dev
 	zbar-tools qrencode chromium curl wrk nodejs npm procps util-linux
 	openssl ca-certificates
 	python3

@@ -2,7 +2,9 @@
 # scripts/stack.sh start|stop: the whole product on this machine.
 #   start: PostgreSQL (scripts/pg.sh), migrations, the admin operator,
 #          the credentials key, wadesk.fcgi on a unix socket, the session
-#          daemon wadeskd (when built), nginx on
+#          daemon wadeskd (when built), the webhook sender
+#          wadesk-webhookd (when built; not with WADESK_NO_WEBHOOKD=1),
+#          nginx on
 #          127.0.0.1:$WADESK_PORT, all as the unprivileged service user
 #          with state under $WADESK_VAR.  Prints "url: http://...".
 #   stop:  the reverse, each piece stopped cleanly.
@@ -63,6 +65,9 @@ start() {
 	if [ ! -f "$VAR/cred.key" ]; then
 		ctl keygen "$VAR/cred.key"
 	fi
+	if [ ! -f "$VAR/webhook.key" ]; then
+		ctl keygen "$VAR/webhook.key"
+	fi
 
 	if ! alive fcgi; then
 		# The process writes its own pid, then becomes wadesk.fcgi.
@@ -87,6 +92,17 @@ start() {
 		    "$ROOT/$BUILD/daemon/wadeskd" >>"$VAR/log/wadeskd.log" 2>&1 &
 		wait_for "test -s '$(pidfile daemon)'" 100 ||
 		    { echo "stack: wadeskd did not start; see $VAR/log/wadeskd.log" >&2; exit 1; }
+	fi
+
+	# The webhook sender (webhook/hook.h): its own role and key.
+	if [ -x "$ROOT/$BUILD/webhook/wadesk-webhookd" ] &&
+	    [ -z "${WADESK_NO_WEBHOOKD:-}" ] && ! alive webhookd; then
+		as_user env WADESK_DATABASE_URL="$(db_url wadesk_webhook)" \
+		    WADESK_WEBHOOK_KEY_FILE="$VAR/webhook.key" \
+		    sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$(pidfile webhookd)" \
+		    "$ROOT/$BUILD/webhook/wadesk-webhookd" >>"$VAR/log/wadesk-webhookd.log" 2>&1 &
+		wait_for "test -s '$(pidfile webhookd)'" 100 ||
+		    { echo "stack: wadesk-webhookd did not start; see $VAR/log/wadesk-webhookd.log" >&2; exit 1; }
 	fi
 
 	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
@@ -125,6 +141,7 @@ stop() {
 		wait_for "! test -f '$VAR/run/nginx.pid'" 100 || true
 	fi
 	rm -f "$(pidfile nginx)"
+	stop_one webhookd
 	stop_one daemon
 	stop_one fcgi
 	"$ROOT/scripts/pg.sh" stop

@@ -2107,6 +2107,43 @@ function pgctl(action) {
 	assert.equal(r.status, 0, `pg.sh ${action}: ${r.stderr}`);
 }
 
+check('integ-webhook-routes', async () => {
+	/*
+	 * The /settings/webhooks routes answer (tests/webhook/run.sh tests
+	 * them in depth, with the sender delivering).  The stack's
+	 * wadesk-webhookd publishes the key secrets are sealed to.
+	 */
+	await until(async () => (await db.query('SELECT 1 FROM webhook_keys'))
+	    .rows.length === 1, 10000, 'webhook_keys');
+	let r = await adm.get('/settings/webhooks');
+	assert.equal(r.status, 200);
+	r = await adm.postc('/settings/webhooks', { url:
+	    'http://127.0.0.1:9/hook', event: 'account.status' });
+	assert.equal(r.status, 200);
+	assert.match(r.text, /id="webhook-secret">whsec_/);
+	const ep = (await db.query("SELECT id FROM webhook_endpoints WHERE " +
+	    "url = 'http://127.0.0.1:9/hook'")).rows[0].id;
+	/* A finished delivery to redeliver, as the sender leaves one. */
+	const acc = (await db.query("INSERT INTO accounts (operator_id, label) " +
+	    "VALUES ($1, 'hook route') RETURNING id", [admId])).rows[0].id;
+	const ev = (await db.query("INSERT INTO webhook_events (account_id, " +
+	    "operator_id, kind, payload) VALUES ($1, $2, 'account.status', " +
+	    "'{}') RETURNING id", [acc, admId])).rows[0].id;
+	const dl = (await db.query("INSERT INTO webhook_deliveries (endpoint_id, " +
+	    "event_id, account_id, state, attempts) VALUES ($1, $2, $3, 'dead', " +
+	    '5) RETURNING id', [ep, ev, acc])).rows[0].id;
+	r = await adm.postc(`/settings/webhooks/${ep}/enable`, { value: '0' });
+	assert.equal(r.status, 303);
+	r = await adm.get(`/settings/webhooks/${ep}`);
+	assert.equal(r.status, 200);
+	assert.match(r.text, /data-state="dead"/);
+	r = await adm.postc(`/settings/webhooks/deliveries/${dl}/redeliver`);
+	assert.equal(r.status, 303);
+	r = await adm.postc(`/settings/webhooks/${ep}/delete`);
+	assert.equal(r.status, 303);
+	await db.query('DELETE FROM accounts WHERE id = $1', [acc]);
+});
+
 check('integ-database-outage', async () => {
 	await heartbeat(0);
 	const b = new Browser('outage');

@@ -354,6 +354,7 @@ tmpl_compile(enum tmplid id, const char *src)
 	for (p = t->src; *p != '\0'; p = close + 2) {
 		if ((open = strstr(p, "@@")) == NULL) {
 			seg_add(t, p, strlen(p), 0);
+			html_scan(&h, p, strlen(p));
 			break;
 		}
 		if (open > p) {
@@ -382,6 +383,17 @@ tmpl_compile(enum tmplid id, const char *src)
 			goto fail;
 		}
 		seg_add(t, NULL, 0, (enum tkey)k);
+	}
+	/*
+	 * A template that ends inside a tag or an attribute value leaves
+	 * its last placeholders to whatever follows it (browsers drop a
+	 * tag cut off by the end, or a later quote closes the value).
+	 */
+	if (h.ctx == HCTX_TAG || h.ctx == HCTX_ATTR_DQ ||
+	    h.ctx == HCTX_ATTR_SQ || h.ctx == HCTX_ATTR_UNQ) {
+		log_warnx("%s: ends inside a tag or an attribute value",
+		    tmpl_files[id]);
+		goto fail;
 	}
 	return 0;
 fail:

@@ -117,6 +117,9 @@ STUB(page_account_delete_form) STUB(page_account_action)
 STUB(page_operators_list) STUB(page_operators_add)
 STUB(page_operator_password) STUB(page_operator_disable)
 STUB(page_health) STUB(page_health_deep) STUB(page_metrics)
+STUB(page_webhooks_list) STUB(page_webhooks_add) STUB(page_webhook_show)
+STUB(page_webhook_enable) STUB(page_webhook_delete)
+STUB(page_webhook_redeliver)
 
 static int
 is_public(const char *pat)

@@ -130,6 +130,22 @@ recursion_capped(void)
 	return ok;
 }
 
+/*
+ * fuzz_tmpl found it: a source that ends inside an attribute value
+ * left its placeholder to whatever text follows the template.
+ */
+static int
+unfinished_tag_rejected(void)
+{
+
+	return T_TRUE(tmpl_compile(TMPL_ACCOUNT,
+	    "<p title=\"@@label@@ x") == -1) &&
+	    T_TRUE(tmpl_compile(TMPL_ACCOUNT, "<p a/b=\"<@@label@@x") == -1) &&
+	    T_TRUE(tmpl_compile(TMPL_ACCOUNT, "<p>@@label@@</p><a") == -1) &&
+	    T_TRUE(tmpl_compile(TMPL_ACCOUNT, "<p title=\"@@label@@\">") ==
+	    0);
+}
+
 static int
 unknown_placeholder_rejected(void)
 {
@@ -251,6 +267,7 @@ main(void)
 		T_CASE(layout_wraps_content),
 		T_CASE(recursion_capped),
 		T_CASE(unknown_placeholder_rejected),
+		T_CASE(unfinished_tag_rejected),
 		T_CASE(missing_value_fails_render),
 		T_CASE(unsafe_places_rejected),
 		T_CASE(safe_places_accepted),

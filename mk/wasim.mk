@@ -5,6 +5,7 @@ CHECK_SCRIPTS	+= tests/wasim/test-sig.js
 CHECK_SCRIPTS	+= tests/wasim/test-wire.js
 CHECK_SCRIPTS	+= tests/wasim/test-baileys.js
 CHECK_SCRIPTS	+= tests/wasim/test-e2e-baileys.js
+CHECK_SCRIPTS	+= tests/wasim/test-e2e.js
 CHECK_SCRIPTS	+= tests/wasim/test-faults.js
 CHECK_SCRIPTS	+= tests/wasim/test-raw.js
 CHECK_SCRIPTS	+= tests/wasim/test-cli.js

@@ -1168,7 +1168,7 @@ export class E2E {
 /* Breaks the MAC of a Signal message so that decryption fails (for the
  * retry-receipt path); a pkmsg keeps its header and has its inner
  * message's last byte flipped. */
-function corrupt(type, ct) {
+export function corrupt(type, ct) {
 	const b = Buffer.from(ct);
 	if (type === 'msg') {
 		b[b.length - 1] ^= 1;

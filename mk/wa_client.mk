@@ -24,9 +24,10 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c daemon/wa/frame.c \
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_frame 10'
 
 # The client library: frame + conn + client, and what they stand on.
-WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib
+WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib \
+		   libsignal-protocol-c
 WA_CLIENT_PARTS	:= $(addprefix $(BUILD)/daemon/wa/,client.o client_pair.o \
-		   client_login.o client_iq.o client_ka.o)
+		   client_login.o client_iq.o client_ka.o client_msg.o)
 WA_CLIENT_SRCS	:= $(patsubst $(BUILD)/%.o,%.c,$(WA_CLIENT_PARTS))
 WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
 		   $(WA_CLIENT_PARTS)
@@ -34,11 +35,13 @@ WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
 # are not defined yet when our rules are read: name the objects.
 WA_CLIENT_ALL	:= $(WA_CLIENT_OBJS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
-		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o) \
-		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
+		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o msg.o \
+		   signal_crypto.o signal_store.o) \
+		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o \
+		   $(BUILD)/gen/wa-e2e.pb-c.o
 $(WA_CLIENT_OBJS) $(BUILD)/daemon/wa/wheel.o: CPPFLAGS += -Idaemon/wa \
 	    $(call pc_cflags,$(WA_CLIENT_PKGS))
-$(WA_CLIENT_PARTS): $(BUILD)/gen/wa-md.pb-c.h
+$(WA_CLIENT_PARTS): $(BUILD)/gen/wa-md.pb-c.h $(BUILD)/gen/wa-e2e.pb-c.h
 
 # The demo program: pair, log in, log out from a terminal or a script.
 WA_PAIR_PROG	:= $(BUILD)/daemon/wa-pair
@@ -67,8 +70,10 @@ $(WA_BENCH_CONNS): $(BUILD)/tests/wa/bench_conns.o $(WA_CLIENT_ALL) \
 # fake connection instead of conn.o (tests/wa/client_harness.h).
 WA_CLIENT_TEST_OBJS := $(WA_FRAME_OBJS) $(WA_CLIENT_PARTS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
-		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o) \
-		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o
+		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o msg.o \
+		   signal_crypto.o signal_store.o) \
+		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o \
+		   $(BUILD)/gen/wa-e2e.pb-c.o
 UNIT_TESTS	+= $(BUILD)/tests/wa/t_client
 $(BUILD)/tests/wa/t_client.o: CPPFLAGS += -Idaemon/wa -Itests \
 	    $(call pc_cflags,$(WA_CLIENT_PKGS))
@@ -82,11 +87,14 @@ FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_client
 $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
     $(WA_CLIENT_SRCS) daemon/wa/client_int.h daemon/wa/frame.c \
     $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
-    keys.c crypto.c binary.c jid.c wheel.c) $(BUILD)/gen/wa_tokens.c \
+    keys.c crypto.c binary.c jid.c wheel.c msg.c signal_crypto.c \
+    signal_store.c) $(BUILD)/gen/wa_tokens.c \
     $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
+    $(BUILD)/gen/wa-e2e.pb-c.c $(BUILD)/gen/wa-e2e.pb-c.h \
     lib/buf.c lib/log.c lib/waversion.c lib/xalloc.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -I$(BUILD)/gen -Itests -o $@ \
+	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -I$(BUILD)/gen -Itests \
+	    $(call pc_cflags,libsignal-protocol-c) -o $@ \
 	    $(filter %.c,$^) \
 	    $(call pc_libs,$(WA_CLIENT_PKGS))
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_client 10'

@@ -834,6 +834,7 @@ wa_client_new(const struct wa_config *cfg)
 	c->insecure = cfg->allow_insecure_tls;
 	c->user = cfg->user;
 	c->cb = cfg->cb;
+	c->store = cfg->store;
 	c->state = WA_STATE_IDLE;
 	return c;
 }

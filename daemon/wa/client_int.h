@@ -9,6 +9,7 @@
  *	client_login.c	<success>, pre-keys, <failure>, stream errors
  *	client_iq.c	dispatch of server nodes: IQs, acks
  *	client_ka.c	keepalive and logout
+ *	client_msg.c	<message>: Signal decryption, receipts, retries
  *
  * Functions named cl_* are used by more than one part (and by the
  * in-process tests in tests/wa); everything else stays static in its
@@ -53,6 +54,8 @@
 #define	PREKEY_INITIAL		812	/* both stores empty */
 #define	PREKEY_BATCH		50	/* upload otherwise */
 #define	PREKEY_ID_MAX		0xffffffu /* ids are 3 bytes */
+#define	RETRY_SLOTS		8	/* message ids with a retry count */
+#define	RETRY_MAX		5	/* whatsmeow retry.go: stop at 5 */
 #define	PREKEY_RACE_US		(600LL * LWS_US_PER_SEC) /* 10 min:
 					   recount before uploading again */
 
@@ -100,6 +103,13 @@ struct	wa_client {
 	int			 insecure;	/* accept any TLS cert */
 	void			*user;
 	const struct wa_callbacks *cb;
+	const struct wa_store	*store;		/* Signal state, borrowed */
+	struct {
+		char		 id[40];	/* message id, "" free */
+		int		 count;		/* retry receipts sent */
+	}			 retries[RETRY_SLOTS]; /* whatsmeow
+						   messageRetries */
+	unsigned int		 retry_next;	/* ring position */
 
 	/* The attempt. */
 	enum wa_state		 state;
@@ -224,6 +234,12 @@ void	 cl_ib_handle(struct wa_client *c, const struct wa_node *n);
 
 /* client_iq.c */
 void	 cl_node_handle(struct wa_client *c, struct wa_node *n);
+
+/* client_iq.c */
+void	 cl_ack_send(struct wa_client *c, const struct wa_node *n, int error);
+
+/* client_msg.c */
+void	 cl_message(struct wa_client *c, const struct wa_node *n);
 
 /* client_ka.c */
 void	 cl_ka_schedule(struct wa_client *c);

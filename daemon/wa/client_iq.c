@@ -8,12 +8,13 @@
 
 /*
  * Acknowledge a message, receipt, notification, call, status or
- * appdata stanza (spec 8.7; whatsmeow client.go sendAck: id, to = the
+ * appdata stanza (spec 8.7; whatsmeow receipt.go sendAck: id, to = the
  * stanza's from, class = its tag, type except for message, participant
- * and recipient when present).
+ * and recipient when present, error when not 0: the Nack codes 487
+ * parsing, 488 unrecognized stanza, 491 invalid protobuf).
  */
-static void
-ack_send(struct wa_client *c, const struct wa_node *n)
+void
+cl_ack_send(struct wa_client *c, const struct wa_node *n, int error)
 {
 	struct wa_node	*a;
 	const char	*id, *from, *v;
@@ -33,6 +34,8 @@ ack_send(struct wa_client *c, const struct wa_node *n)
 		wa_node_set_attr(a, "participant", v);
 	if ((v = wa_node_attr(n, "recipient")) != NULL)
 		wa_node_set_attr(a, "recipient", v);
+	if (error != 0)
+		wa_node_set_attrf(a, "error", "%d", error);
 	(void)cl_send_free(c, a);
 }
 
@@ -129,15 +132,16 @@ cl_node_handle(struct wa_client *c, struct wa_node *n)
 			    WA_REASON_CONNECTION_LOST, 0, c->logout_sent,
 			    c->logout_sent);
 	} else if (strcmp(n->tag, "notification") == 0) {
-		ack_send(c, n);
+		cl_ack_send(c, n, 0);
 		if (cl_attr_is(n, "type", "link_code_companion_reg"))
 			cl_code_primary_hello(c, n);
 		else if (cl_attr_is(n, "type", "encrypt") && c->conn != NULL)
 			cl_prekey_notification(c, n);
 	} else if (strcmp(n->tag, "ib") == 0)
 		cl_ib_handle(c, n);
-	else if (strcmp(n->tag, "message") == 0 ||
-	    strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
+	else if (strcmp(n->tag, "message") == 0)
+		cl_message(c, n);
+	else if (strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
 	    strcmp(n->tag, "status") == 0 || strcmp(n->tag, "appdata") == 0)
-		ack_send(c, n);
+		cl_ack_send(c, n, 0);
 }

@@ -217,6 +217,24 @@ struct	wa_store {
 };
 
 /*
+ * One received message that decrypted and decoded (whatsmeow
+ * events.Message).  Borrowed for the duration of the callback.
+ */
+struct	wa_message {
+	const char	*id;		/* <message id> */
+	const char	*chat;		/* the chat: a user JID (non-AD) or
+					   a group JID */
+	const char	*sender;	/* the sending device's JID */
+	int		 from_me;	/* 1: one of our own devices sent it
+					   (device-sent) */
+	int		 is_group;	/* 1: chat is a group */
+	time_t		 t;		/* <message t>, unix seconds */
+	const char	*push_name;	/* <message notify>, or NULL */
+	const char	*text;		/* conversation/extendedText, or NULL
+					   for other kinds */
+};
+
+/*
  * The callback table.  Any member may be NULL.  "c" is the client and
  * "user" the pointer given in struct wa_config.  Callbacks may call any
  * wa_client_* function on their own client, including wa_client_free()
@@ -270,6 +288,10 @@ struct	wa_callbacks {
 	 * count=N/> (whatsmeow connectionevents.go handleIB,
 	 * OfflineSyncCompleted). */
 	void	(*offline)(struct wa_client *c, void *user, int count);
+	/* A message decrypted and decoded; the delivery receipt goes out
+	 * after the callback returns (client_msg.c). */
+	void	(*message)(struct wa_client *c, void *user,
+		    const struct wa_message *m);
 };
 
 /*

@@ -78,6 +78,9 @@ static const struct conf_key	conf_keys[] = {
 	{ "WADESK_BACKOFF_MAX_MS", CONF_INT, OFF(backoff_max_ms), "300000",
 	    10, 86400000 },
 	{ "WADESK_STAGGER_MS", CONF_INT, OFF(stagger_ms), "2000", 0, 60000 },
+	{ "WADESK_LEASE_SECONDS", CONF_INT, OFF(lease_s), "30", 3, 3600 },
+	{ "WADESK_MAX_SESSIONS", CONF_INT, OFF(max_sessions), "10000",
+	    1, 1000000 },
 	/* Read by scripts/ only (make run, make check). */
 	{ "WADESK_PORT", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_ADMIN_PASSWORD", CONF_SCRIPT, 0, NULL, 0, 0 },

@@ -39,6 +39,8 @@ struct	conf {
 	int		 backoff_min_ms; /* reconnect back-off floor, ms */
 	int		 backoff_max_ms; /* reconnect back-off cap, ms */
 	int		 stagger_ms;	/* delay between start-up connects, ms */
+	int		 lease_s;	/* account lease of a daemon, s */
+	int		 max_sessions;	/* accounts one daemon owns at most */
 };
 
 int	conf_load(struct conf *c);

@@ -233,7 +233,8 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "make_interval(secs => $2::int) WHERE owner_daemon = $1 AND "
 	  "lease_until > now() RETURNING id, lease_generation" },
 	/* DS_LEASE_FLEET: live daemons that take accounts (heartbeat
-	 * younger than $2 s, not draining, some capacity) and accounts
+	 * younger than $2 s, WADESK_DAEMON_DEAD_S; not draining, some
+	 * capacity) and accounts
 	 * that are held or need holding ($1: us, for NEEDS_OWNER). */
 	{ "lease_fleet", 2,
 	  "SELECT (SELECT count(*) FROM daemon_instances i WHERE "
@@ -244,14 +245,15 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  NEEDS_OWNER("a", "$2") ")::int" },
 	/* DS_LEASE_CLAIM: up to $3 accounts that need a daemon and that
 	 * nobody holds (free, or the lease ran out), those with commands
-	 * first, for $2 s; each claim is a takeover: generation + 1.
+	 * first, for $2 s ($4: WADESK_DAEMON_DEAD_S, the heartbeat age of
+	 * a dead claimant); each claim is a takeover: generation + 1.
 	 * Answers id, generation and the previous owner (NULL: none). */
-	{ "lease_claim", 3,
+	{ "lease_claim", 4,
 	  "UPDATE accounts a SET owner_daemon = $1, lease_until = now() + "
 	  "make_interval(secs => $2::int), lease_generation = "
 	  "a.lease_generation + 1 FROM (SELECT c.id, c.owner_daemon AS prev "
 	  "FROM accounts c WHERE " LEASE_FREE("c") " AND "
-	  NEEDS_OWNER("c", "$2") " ORDER BY " OPEN_CMD("c", "$2")
+	  NEEDS_OWNER("c", "$4") " ORDER BY " OPEN_CMD("c", "$4")
 	  " DESC, c.created_at, c.id LIMIT $3 FOR UPDATE OF c SKIP LOCKED) t "
 	  "WHERE a.id = t.id RETURNING a.id, a.lease_generation, t.prev" },
 	/* DS_LEASE_FENCE: the first statement of every write transaction

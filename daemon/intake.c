@@ -243,9 +243,9 @@ intake_run_pending(struct daemon *d)
 
 	if (d->db == NULL || d->instance == 0 || d->stopping)
 		return -1;
-	/* Accounts with new commands are claimed first (at most every
-	 * 100 ms when NOTIFYs pour in; the tick catches up). */
-	if (d->swept && mono_ms64() + DAEMON_CLAIM_MS >= d->next_claim_ms + 100)
+	/* Accounts with new commands (and released ones) are claimed
+	 * first: only the owner runs an account's commands. */
+	if (d->swept)
 		(void)lease_claim(d);
 	if (d->db == NULL)
 		return -1;

@@ -269,8 +269,8 @@ lease_claim(struct daemon *d)
 {
 	PGresult	*res;
 	struct buf	 ids;
-	const char	*p[3];
-	char		 owner[24], secs[16], lim[16];
+	const char	*p[4];
+	char		 owner[24], secs[16], lim[16], dead[16];
 	int64_t		 id, gen, prev;
 	uint64_t	 now;
 	int		 i, n, share, want, live, total, mine = 0;
@@ -284,8 +284,9 @@ lease_claim(struct daemon *d)
 		return -1;
 	snprintf(owner, sizeof(owner), "%" PRId64, d->instance);
 	snprintf(secs, sizeof(secs), "%d", d->conf.lease_s);
+	snprintf(dead, sizeof(dead), "%d", d->conf.daemon_dead_s);
 	p[0] = owner;
-	p[1] = secs;
+	p[1] = dead;
 	if ((res = db_exec(d->db, DS_LEASE_FLEET, p)) == NULL)
 		return -1;
 	if (PQntuples(res) != 1 || db_get_int(res, 0, 0, &live) == -1 ||
@@ -310,7 +311,9 @@ lease_claim(struct daemon *d)
 	if (want > DAEMON_LEASE_BATCH)
 		want = DAEMON_LEASE_BATCH;
 	snprintf(lim, sizeof(lim), "%d", want);
+	p[1] = secs;
 	p[2] = lim;
+	p[3] = dead;
 	if ((res = db_exec(d->db, DS_LEASE_CLAIM, p)) == NULL)
 		return -1;
 	n = PQntuples(res);
@@ -340,6 +343,8 @@ lease_claim(struct daemon *d)
 		    "%d over %d daemon(s)", n, owned_count(d), share, total,
 		    live);
 	d->owned = owned_count(d);
+	if (n > 0)
+		d->next_scan_ms = 0;	/* their commands, now */
 	if (n == want)
 		d->next_claim_ms = now;		/* more may be waiting */
 	return n;

@@ -345,8 +345,6 @@ lease_claim(struct daemon *d)
 	d->owned = owned_count(d);
 	if (n > 0)
 		d->next_scan_ms = 0;	/* their commands, now */
-	if (n == want)
-		d->next_claim_ms = now;		/* more may be waiting */
 	return n;
 }
 
@@ -482,16 +480,48 @@ lease_release_all(struct daemon *d)
 	(void)db_exec_cmd(d->db, DS_LEASE_RELEASE_ALL, p);
 }
 
+/* Our fair share from the last claim round's figures. */
+static int
+share_now(const struct daemon *d)
+{
+	int	 live = d->fleet_live > 0 ? d->fleet_live : 1;
+
+	return d->fleet_total / live + (d->fleet_total % live != 0);
+}
+
+/*
+ * The fair-share timer: while over our share, one idle session per
+ * DAEMON_DRAIN_STEP_US (closed, released a step later).
+ */
+static void
+rebalance_step(lws_sorted_usec_list_t *sul)
+{
+	struct daemon	*d = lws_container_of(sul, struct daemon, drain_sul);
+
+	if (d->draining || d->stopping)
+		return;
+	if (d->handing != NULL)
+		release(d, d->handing);
+	if (d->fleet_live < 2 || owned_count(d) <= share_now(d) ||
+	    handover_step(d, 0) != 1) {
+		if (d->handing != NULL)
+			lws_sul_schedule(d->ctx, 0, &d->drain_sul,
+			    rebalance_step, DAEMON_DRAIN_STEP_US);
+		return;
+	}
+	lws_sul_schedule(d->ctx, 0, &d->drain_sul, rebalance_step,
+	    DAEMON_DRAIN_STEP_US);
+}
+
 /*
  * From main.c's tick: renew every quarter lease, the clock guard when
- * renewals fail, a claim round every DAEMON_CLAIM_MS, and a fair-share
- * handover (one idle session per tick) while over our share.
+ * renewals fail, a claim round every DAEMON_CLAIM_MS, and while over
+ * our share the fair-share timer (rebalance_step()).
  */
 void
 lease_tick(struct daemon *d)
 {
 	uint64_t	 now;
-	int		 share;
 
 	now = mono_ms64();
 	if (d->db != NULL && d->instance != 0 && now >= d->next_renew_ms) {
@@ -504,14 +534,11 @@ lease_tick(struct daemon *d)
 		return;
 	if (now >= d->next_claim_ms)
 		(void)lease_claim(d);
-	if (d->draining || d->db == NULL)
+	if (d->draining || d->db == NULL || d->fleet_live < 2)
 		return;
-	if (d->handing != NULL)
-		release(d, d->handing);
-	if (d->fleet_live < 2)
-		return;
-	share = d->fleet_total / d->fleet_live +
-	    (d->fleet_total % d->fleet_live != 0);
-	if (owned_count(d) > share)
-		(void)handover_step(d, 0);
+	if (owned_count(d) > share_now(d) &&
+	    !lws_dll2_is_detached(&d->drain_sul.list))
+		return;		/* already stepping */
+	if (owned_count(d) > share_now(d))
+		lws_sul_schedule(d->ctx, 0, &d->drain_sul, rebalance_step, 1);
 }

@@ -8,6 +8,8 @@
  *   wadeskctl operator disable NAME | enable NAME
  *   wadeskctl keygen FILE                 credentials sealing key (0600)
  *   wadeskctl wa-version                  WhatsApp Web version in use
+ *   wadeskctl daemon drain ID             hand a wadeskd's sessions to the
+ *                                         other daemons, then it exits
  *
  * Passwords are read from the first line of standard input (with a
  * prompt and no echo when it is a terminal).  It connects with
@@ -42,6 +44,7 @@ enum	stmt {
 	STMT_OPERATOR_ADD,
 	STMT_OPERATOR_PASSWD,
 	STMT_OPERATOR_DISABLE,
+	STMT_DAEMON_DRAIN,
 	STMT__MAX
 };
 
@@ -66,6 +69,10 @@ static const struct db_stmt	ctl_stmts[STMT__MAX] = {
 	{ "operator_disable", 2,
 	  "UPDATE operators SET disabled = $2::boolean WHERE username = $1 "
 	  "RETURNING id" },
+	/* STMT_DAEMON_DRAIN: the daemon reads it with its heartbeat. */
+	{ "daemon_drain", 1,
+	  "UPDATE daemon_instances SET draining = true WHERE id = $1::bigint "
+	  "RETURNING hostname, pid, sessions" },
 };
 
 static void
@@ -78,7 +85,8 @@ usage(void)
 	    "       wadeskctl operator passwd NAME\n"
 	    "       wadeskctl operator disable|enable NAME\n"
 	    "       wadeskctl keygen FILE\n"
-	    "       wadeskctl wa-version\n");
+	    "       wadeskctl wa-version\n"
+	    "       wadeskctl daemon drain ID\n");
 	exit(2);
 }
 
@@ -331,6 +339,42 @@ out:
 }
 
 /*
+ * Issue 12: mark daemon "id" (daemon_instances.id, as the dashboard
+ * lists it) draining.  At its next heartbeat (a few seconds) it hands
+ * its sessions to the other daemons one at a time and exits; with no
+ * other daemon alive it stops as on SIGTERM.  0, or -1 (printed).
+ */
+static int
+cmd_daemon_drain(const char *url, const char *id)
+{
+	struct db	*db;
+	PGresult	*res;
+	const char	*p[1];
+	char		*end;
+	int		 rc = -1;
+
+	if (strtoll(id, &end, 10) <= 0 || *end != '\0')
+		usage();
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+		return -1;
+	p[0] = id;
+	if ((res = db_exec(db, STMT_DAEMON_DRAIN, p)) == NULL)
+		warnx("daemon drain: database error");
+	else if (PQntuples(res) != 1)
+		warnx("daemon %s: no such daemon (it may have stopped "
+		    "already); the dashboard lists the running ones", id);
+	else {
+		printf("draining daemon %s (%s, pid %s, %s sessions): it "
+		    "hands them over and exits\n", id, PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+		rc = 0;
+	}
+	PQclear(res);
+	db_close(db);
+	return rc;
+}
+
+/*
  * Write a new 32-byte crypto_secretbox key to "path" with mode 0600,
  * refusing to overwrite an existing file.
  */
@@ -400,6 +444,9 @@ main(int argc, char *argv[])
 		rc = cmd_keygen(argv[2]);
 	else if (strcmp(argv[1], "wa-version") == 0 && argc == 2)
 		rc = cmd_wa_version(&conf);
+	else if (strcmp(argv[1], "daemon") == 0 && argc == 4 &&
+	    strcmp(argv[2], "drain") == 0)
+		rc = cmd_daemon_drain(conf.database_url, argv[3]);
 	else
 		usage();
 	conf_free(&conf);

@@ -8,6 +8,8 @@
  *                claiming commands (FOR UPDATE SKIP LOCKED), heartbeat
  *   db_daemon.c  the daemon role's statement table and typed writes
  *   creds.c      credentials sealing key and crypto_secretbox seal/open
+ *   lease.c      issue 12: account leases shared by a fleet of daemons
+ *                (claim, renew, fence, hand over, drain)
  *   policy.c     DESIGN.md "Session lifecycle rules" 1-10 as one pure
  *                function: (session facts, event) -> plan
  *   session.c    per-account sessions: wa_client callbacks, applying
@@ -34,6 +36,10 @@
 #define	DAEMON_HEARTBEAT_MS	2000	/* daemon_instances update */
 #define	DAEMON_LOGOUT_MS	15000	/* give up waiting for a logout */
 #define	DAEMON_CLAIM_BATCH	"50"	/* commands claimed per query */
+#define	DAEMON_CLAIM_MS		1000	/* look for accounts to claim */
+#define	DAEMON_LEASE_BATCH	100	/* accounts claimed per query */
+#define	DAEMON_DRAIN_STEP_US	(50 * LWS_US_PER_MS) /* one handover */
+#define	DAEMON_DRAIN_MAX_MS	120000	/* give up handing over */
 #define	DAEMON_FRAME_WRITE_MS	15000	/* last_frame_at, per session at
 					   most this often (divided by
 					   WADESKD_TIME_SCALE) */
@@ -184,6 +190,13 @@ struct	session {
 						   (unix s), 0: none */
 	uint64_t		 frame_due_ms;	/* next last_frame_at write
 						   allowed (mono) */
+	int64_t			 lease_gen;	/* accounts.lease_generation
+						   we hold (issue 12) */
+	uint64_t		 lease_ms;	/* when the lease was last
+						   confirmed: claim or renew
+						   sent (mono) */
+	int			 handover;	/* closed for a handover; the
+						   lease is released next */
 	struct session		*next;
 };
 
@@ -217,6 +230,23 @@ struct	daemon {
 	uint64_t		 next_beat_ms;	/* heartbeat (mono) */
 	uint64_t		 next_frames_ms; /* frames_write() pass (mono) */
 	int			 swept;		/* start-up sweep done */
+	char			 host_key[128];	/* boot id + PID namespace */
+	uint64_t		 next_renew_ms;	/* lease renewal (mono) */
+	uint64_t		 renew_ms;	/* last renewal sent that
+						   succeeded (mono), 0: none */
+	uint64_t		 next_claim_ms;	/* lease claim round (mono) */
+	uint64_t		 next_start_ms;	/* stagger cursor (mono) */
+	int			 fleet_live;	/* live daemons taking work */
+	int			 fleet_total;	/* accounts needing a daemon */
+	int			 owned;		/* sessions we hold */
+	int			 draining;	/* SIGTERM or wadeskctl drain */
+	int			 drained;	/* drain finished: exit */
+	uint64_t		 drain_end_ms;	/* give up handing over (mono) */
+	lws_sorted_usec_list_t	 drain_sul;	/* one handover per step */
+	struct session		*handing;	/* closed, lease not released */
+	int64_t			 takeovers;	/* claims of another daemon's
+						   expired lease, since start */
+	int64_t			 lease_losses;	/* leases found lost */
 };
 
 /* intake.c */
@@ -233,7 +263,6 @@ enum	dstmt {
 	DS_INSTANCE_BEAT,
 	DS_INSTANCE_DELETE,
 	DS_SWEEP_PENDING,
-	DS_AUTOCONNECT_LIST,
 	DS_COMMANDS_CLAIM,
 	DS_COMMAND_DONE,
 	DS_ACCOUNT_FACTS,
@@ -259,6 +288,16 @@ enum	dstmt {
 	DS_SIG_DEL_PREFIX,
 	DS_PREKEY_GET,
 	DS_PREKEY_USE,
+	DS_LEASE_RENEW,
+	DS_LEASE_FLEET,
+	DS_LEASE_CLAIM,
+	DS_LEASE_FENCE,
+	DS_LEASE_RELEASE,
+	DS_LEASE_RELEASE_ALL,
+	DS_ACCOUNT_HANDOVER,
+	DS_INSTANCE_SIBLINGS,
+	DS_INSTANCE_REAP,
+	DS_COMMANDS_UNCLAIM,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -269,7 +308,7 @@ int		 db_event_insert_kv(struct db *db, int64_t id, const char *kind,
 int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
-		    const char *times);
+		    const char *times, const char *owner, const char *gens);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);
@@ -290,6 +329,14 @@ int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 
 /* sigstore.c */
 void		 sigstore_init(struct wa_store *st, struct sess_slot *sl);
+/* lease.c */
+void		 lease_host_key(struct daemon *d);
+int		 lease_reap(struct daemon *d, const char *host);
+int		 lease_begin(struct session *s);
+int		 lease_claim(struct daemon *d);
+void		 lease_tick(struct daemon *d);
+void		 lease_drain_start(struct daemon *d);
+void		 lease_release_all(struct daemon *d);
 
 /* policy.c */
 void		 policy_decide(const struct sess_facts *f,
@@ -300,10 +347,12 @@ const char	*policy_state_name(enum sess_state st);
 const char	*policy_close_reason(enum wa_reason reason);
 
 /* session.c */
-struct session	*session_get(struct daemon *d, int64_t id);
+struct session	*session_find(struct daemon *d, int64_t id);
+struct session	*session_adopt(struct daemon *d, int64_t id, int64_t gen);
+void		 session_lost(struct session *s);
+int		 session_handoff(struct session *s, int drain);
 int		 session_command(struct daemon *d, int64_t cmd, int64_t id,
 		    enum sess_ev ev, const char *phone);
-void		 session_start_all(struct daemon *d);
 void		 session_tick(struct daemon *d);
 void		 session_close_all(struct daemon *d);
 void		 session_free_all(struct daemon *d);

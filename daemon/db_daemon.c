@@ -14,52 +14,85 @@
 #include "daemon.h"
 #include "log.h"
 
+/* No daemon holds the row's lease (issue 12). */
+#define	LEASE_FREE(a) \
+	"(" a ".owner_daemon IS NULL OR " a ".lease_until IS NULL OR " \
+	a ".lease_until <= now())"
+
+/* Command q is claimed by a daemon whose heartbeat is younger than
+ * "secs" seconds. */
+#define	LIVE_CLAIM(q, secs) \
+	"EXISTS (SELECT 1 FROM daemon_instances i WHERE i.id = " q \
+	".claimed_by AND i.heartbeat_at > now() - make_interval(secs => " \
+	secs "::int))"
+
 /* Credentials in a row linked to a device (rule 6). */
 #define	HAS_CREDS(a) \
 	"EXISTS (SELECT 1 FROM account_credentials k " \
 	"WHERE k.account_id = " a ".id)"
 
+/*
+ * An account that needs a daemon (issue 12): one rule 9 logs in
+ * (credentials, auto_connect, not banned, not stopped by an operator),
+ * or one with an open command nobody live has claimed ($1: us, "secs":
+ * the heartbeat age of a dead daemon).
+ */
+#define	NEEDS_OWNER(a, secs) \
+	"((" a ".auto_connect AND " a ".deleted_at IS NULL AND " \
+	a ".status <> 'banned' AND coalesce(" a ".disconnect_reason, '') " \
+	"<> 'disconnected_by_operator' AND " HAS_CREDS(a) ") OR " \
+	OPEN_CMD(a, secs) ")"
+#define	OPEN_CMD(a, secs) \
+	"EXISTS (SELECT 1 FROM commands q WHERE q.account_id = " a ".id " \
+	"AND q.done_at IS NULL AND (q.claimed_by IS NULL OR " \
+	"q.claimed_by = $1 OR NOT " LIVE_CLAIM("q", secs) "))"
+
 const struct db_stmt	daemon_stmts[DS__MAX] = {
-	/* DS_INSTANCE_INSERT */
-	{ "instance_insert", 2,
-	  "INSERT INTO daemon_instances (hostname, pid) VALUES ($1, $2) "
-	  "RETURNING id" },
-	/* DS_INSTANCE_BEAT */
-	{ "instance_beat", 1,
-	  "UPDATE daemon_instances SET heartbeat_at = now() WHERE id = $1 "
-	  "RETURNING id" },
+	/* DS_INSTANCE_INSERT: host $1, pid $2, host key $3, capacity $4. */
+	{ "instance_insert", 4,
+	  "INSERT INTO daemon_instances (hostname, pid, host_key, capacity) "
+	  "VALUES ($1, $2, $3, $4) RETURNING id" },
+	/* DS_INSTANCE_BEAT: sessions owned $2, takeovers $3, lease losses
+	 * $4 (counters since start), $5 true once we drain; answers
+	 * whether we are to drain (wadeskctl daemon drain ID). */
+	{ "instance_beat", 5,
+	  "UPDATE daemon_instances SET heartbeat_at = now(), sessions = $2, "
+	  "takeovers = $3, lease_losses = $4, "
+	  "draining = draining OR $5::boolean WHERE id = $1 "
+	  "RETURNING id, draining" },
 	/* DS_INSTANCE_DELETE */
 	{ "instance_delete", 1,
 	  "DELETE FROM daemon_instances WHERE id = $1" },
-	/* DS_SWEEP_PENDING: rule 9, pending rows nobody will finish. */
+	/* DS_SWEEP_PENDING: rule 9, pending rows nobody will finish: no
+	 * daemon holds them (a pairing window open on a daemon that
+	 * died) and no pair command is waiting. */
 	{ "sweep_pending", 0,
 	  "WITH s AS (UPDATE accounts a SET status = 'unpaired', "
 	  "qr_code = NULL, qr_expires_at = NULL, pair_code = NULL, "
 	  "pair_deadline = NULL, disconnect_reason = 'daemon_restarted' "
-	  "WHERE a.status = 'pending' AND NOT EXISTS (SELECT 1 FROM "
+	  "WHERE a.status = 'pending' AND " LEASE_FREE("a") " AND "
+	  "NOT EXISTS (SELECT 1 FROM "
 	  "commands c WHERE c.account_id = a.id AND c.done_at IS NULL AND "
 	  "c.type IN ('pair', 'pair_code')) RETURNING a.id) "
 	  "INSERT INTO account_events (account_id, kind, detail) "
 	  "SELECT id, 'pair_timeout', '{\"reason\": \"daemon_restarted\"}' "
 	  "FROM s" },
-	/* DS_AUTOCONNECT_LIST: rule 9, who to log in at start-up. */
-	{ "autoconnect_list", 0,
-	  "SELECT a.id FROM accounts a WHERE a.auto_connect AND "
-	  "a.deleted_at IS NULL AND a.status <> 'banned' AND "
-	  "coalesce(a.disconnect_reason, '') <> 'disconnected_by_operator' "
-	  "AND " HAS_CREDS("a") " ORDER BY a.created_at, a.id" },
-	/* DS_COMMANDS_CLAIM: new commands, and those of a dead daemon
-	 * whose lease ($2 s) ran out; never our own open ones. */
+	/* DS_COMMANDS_CLAIM: the open commands of accounts we hold the
+	 * lease of (issue 12: only the owner runs them), whoever claimed
+	 * them before (a previous owner's claim is void: its writes are
+	 * fenced); never our own open ones.  Those of a deleted account
+	 * (no account) as before: new, or a dead daemon's after $2 s. */
 	{ "commands_claim", 2,
 	  "UPDATE commands c SET claimed_at = now(), claimed_by = $1 "
 	  "FROM (SELECT q.id FROM commands q WHERE q.done_at IS NULL AND "
-	  "(q.claimed_at IS NULL OR (q.claimed_by IS DISTINCT FROM $1 AND "
-	  "q.claimed_at < now() - make_interval(secs => $2::int) AND "
-	  "NOT EXISTS (SELECT 1 FROM daemon_instances i WHERE "
-	  "i.id = q.claimed_by AND i.heartbeat_at > "
-	  "now() - make_interval(secs => $2::int)))) "
+	  "(q.claimed_at IS NULL OR q.claimed_by IS DISTINCT FROM $1) AND "
+	  "(EXISTS (SELECT 1 FROM accounts a WHERE a.id = q.account_id AND "
+	  "a.owner_daemon = $1 AND a.lease_until > now()) OR "
+	  "(q.account_id IS NULL AND (q.claimed_at IS NULL OR "
+	  "(q.claimed_at < now() - make_interval(secs => $2::int) AND "
+	  "NOT " LIVE_CLAIM("q", "$2") ")))) "
 	  "ORDER BY q.id LIMIT " DAEMON_CLAIM_BATCH
-	  " FOR UPDATE SKIP LOCKED) t WHERE c.id = t.id "
+	  " FOR UPDATE OF q SKIP LOCKED) t WHERE c.id = t.id "
 	  "RETURNING c.id, c.account_id, c.type, c.payload->>'phone'" },
 	/* DS_COMMAND_DONE */
 	{ "command_done", 3,
@@ -153,20 +186,27 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "u AS (DELETE FROM account_prekeys_used WHERE account_id = $1), "
 	  "g AS (DELETE FROM signal_store WHERE account_id = $1) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
-	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9). */
+	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9):
+	 * its lease ran out; not those handed over on purpose. */
 	{ "sweep_live", 0,
 	  "UPDATE accounts SET status = 'disconnected', "
 	  "disconnect_reason = 'daemon_restarted', "
 	  "last_disconnected_at = now() "
-	  "WHERE status IN ('connected', 'connecting')" },
+	  "WHERE status IN ('connected', 'connecting') AND "
+	  LEASE_FREE("accounts") " AND NOT (owner_daemon IS NULL AND "
+	  "disconnect_reason = 'handover')" },
 	/* DS_FRAMES_WRITE: last_frame_at of many connected rows at once
-	 * (ids $1, unix seconds $2, in the same order); never backwards,
+	 * (ids $1, unix seconds $2, lease generations $4, in the same
+	 * order; fenced: only rows daemon $3 still holds); never backwards,
 	 * since account_state wrote now() with its fraction at connect. */
-	{ "frames_write", 2,
+	{ "frames_write", 4,
 	  "UPDATE accounts a SET last_frame_at = "
 	  "greatest(a.last_frame_at, to_timestamp(u.t)) "
-	  "FROM unnest($1::bigint[], $2::bigint[]) AS u(id, t) "
-	  "WHERE a.id = u.id AND a.status = 'connected'" },
+	  "FROM unnest($1::bigint[], $2::bigint[], $4::bigint[]) "
+	  "AS u(id, t, g) "
+	  "WHERE a.id = u.id AND a.status = 'connected' AND "
+	  "a.owner_daemon = $3 AND a.lease_generation = u.g AND "
+	  "a.lease_until > now()" },
 	/* DS_ACCOUNT_LID: the LID the server gave ($2, "U:D@lid") and
 	 * the LID user $3 <-> phone $4 mapping (whatsmeow
 	 * StoreLIDPNMapping); sql/005. */
@@ -216,6 +256,80 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	{ "prekey_use", 2,
 	  "INSERT INTO account_prekeys_used (account_id, prekey_id) "
 	  "VALUES ($1, $2) ON CONFLICT DO NOTHING" },
+	/* DS_LEASE_RENEW: issue 12, every lease of daemon $1 that still
+	 * holds, $2 s more, in one statement; the rows answered are the
+	 * leases we have (any other is lost). */
+	{ "lease_renew", 2,
+	  "UPDATE accounts SET lease_until = now() + "
+	  "make_interval(secs => $2::int) WHERE owner_daemon = $1 AND "
+	  "lease_until > now() RETURNING id, lease_generation" },
+	/* DS_LEASE_FLEET: live daemons that take accounts (heartbeat
+	 * younger than $2 s, WADESK_DAEMON_DEAD_S; not draining, some
+	 * capacity) and accounts
+	 * that are held or need holding ($1: us, for NEEDS_OWNER). */
+	{ "lease_fleet", 2,
+	  "SELECT (SELECT count(*) FROM daemon_instances i WHERE "
+	  "i.heartbeat_at > now() - make_interval(secs => $2::int) AND "
+	  "NOT i.draining AND i.capacity > 0)::int, "
+	  "(SELECT count(*) FROM accounts a WHERE "
+	  "(a.owner_daemon IS NOT NULL AND a.lease_until > now()) OR "
+	  NEEDS_OWNER("a", "$2") ")::int" },
+	/* DS_LEASE_CLAIM: up to $3 accounts that need a daemon and that
+	 * nobody holds (free, or the lease ran out), those with commands
+	 * first, for $2 s ($4: WADESK_DAEMON_DEAD_S, the heartbeat age of
+	 * a dead claimant); each claim is a takeover: generation + 1.
+	 * Answers id, generation and the previous owner (NULL: none). */
+	{ "lease_claim", 4,
+	  "UPDATE accounts a SET owner_daemon = $1, lease_until = now() + "
+	  "make_interval(secs => $2::int), lease_generation = "
+	  "a.lease_generation + 1 FROM (SELECT c.id, c.owner_daemon AS prev "
+	  "FROM accounts c WHERE " LEASE_FREE("c") " AND "
+	  NEEDS_OWNER("c", "$4") " ORDER BY " OPEN_CMD("c", "$4")
+	  " DESC, c.created_at, c.id LIMIT $3 FOR UPDATE OF c SKIP LOCKED) t "
+	  "WHERE a.id = t.id RETURNING a.id, a.lease_generation, t.prev" },
+	/* DS_LEASE_FENCE: the first statement of every write transaction
+	 * for account $1: locks the row if daemon $2 still holds lease
+	 * generation $3, else answers no row (the lease is lost). */
+	{ "lease_fence", 3,
+	  "SELECT 1 FROM accounts WHERE id = $1 AND owner_daemon = $2 AND "
+	  "lease_generation = $3 AND lease_until > now() "
+	  "FOR NO KEY UPDATE" },
+	/* DS_LEASE_RELEASE: give account $1 up (generation $3 of daemon
+	 * $2) and wake the other daemons to claim it. */
+	{ "lease_release", 3,
+	  "WITH r AS (UPDATE accounts SET owner_daemon = NULL, "
+	  "lease_until = NULL WHERE id = $1 AND owner_daemon = $2 AND "
+	  "lease_generation = $3 RETURNING id) "
+	  "SELECT pg_notify('wadesk_commands', '') FROM r" },
+	/* DS_LEASE_RELEASE_ALL: clean exit, after the rows are written. */
+	{ "lease_release_all", 1,
+	  "UPDATE accounts SET owner_daemon = NULL, lease_until = NULL "
+	  "WHERE owner_daemon = $1" },
+	/* DS_ACCOUNT_HANDOVER: a session handed to another daemon (drain,
+	 * fair share): a connected row shows connecting until the next
+	 * owner has logged in. */
+	{ "account_handover", 1,
+	  "UPDATE accounts SET status = CASE WHEN status = 'connected' "
+	  "THEN 'connecting' ELSE status END, disconnect_reason = CASE WHEN "
+	  "status IN ('connected', 'connecting') THEN 'handover' "
+	  "ELSE disconnect_reason END WHERE id = $1" },
+	/* DS_INSTANCE_SIBLINGS: other daemons registered on this host
+	 * ($1 name, $2 host key) with their pids. */
+	{ "instance_siblings", 3,
+	  "SELECT id, pid FROM daemon_instances WHERE hostname = $1 AND "
+	  "host_key = $2 AND host_key <> '' AND id <> $3" },
+	/* DS_INSTANCE_REAP: a sibling whose process is gone: its leases
+	 * end now and its row goes. */
+	{ "instance_reap", 1,
+	  "WITH a AS (UPDATE accounts SET lease_until = now() WHERE "
+	  "owner_daemon = $1 AND lease_until > now()) "
+	  "DELETE FROM daemon_instances WHERE id = $1" },
+	/* DS_COMMANDS_UNCLAIM: our open claims on accounts $2 (an array)
+	 * that we hold again after losing them: claimable again. */
+	{ "commands_unclaim", 2,
+	  "UPDATE commands SET claimed_at = NULL, claimed_by = NULL WHERE "
+	  "claimed_by = $1 AND done_at IS NULL AND "
+	  "account_id = ANY ($2::bigint[])" },
 };
 
 /*
@@ -293,19 +407,24 @@ db_command_done(struct db *db, int64_t cmd, const char *result,
 }
 
 /*
- * Write last_frame_at for a batch of accounts in one statement: "ids"
- * and "times" are PostgreSQL array literals of the same length,
- * "{1,2}" and "{1700000000,1700000003}" (account ids, unix seconds).
+ * Write last_frame_at for a batch of accounts in one statement: "ids",
+ * "times" and "gens" are PostgreSQL array literals of the same length,
+ * "{1,2}", "{1700000000,1700000003}" and "{4,1}" (account ids, unix
+ * seconds, lease generations); only rows daemon "owner" (its id as
+ * text) still holds at those generations are written (issue 12).
  * Rows that are not 'connected' are left alone, and a value older than
  * the stored one does not replace it.  Returns 0 or -1 (logged by
  * db_exec()).
  */
 int
-db_frames_write(struct db *db, const char *ids, const char *times)
+db_frames_write(struct db *db, const char *ids, const char *times,
+    const char *owner, const char *gens)
 {
-	const char	*p[2];
+	const char	*p[4];
 
 	p[0] = ids;
 	p[1] = times;
+	p[2] = owner;
+	p[3] = gens;
 	return db_exec_cmd(db, DS_FRAMES_WRITE, p);
 }

@@ -47,22 +47,41 @@ notifies_drain(PGconn *conn)
 	return count;
 }
 
-/* Insert or refresh our daemon_instances row.  0 or -1 (logged). */
+/*
+ * Insert or refresh our daemon_instances row (host, pid, host key,
+ * capacity; sessions held and the lease counters of issue 12).  A
+ * draining mark set by wadeskctl starts the drain.  A new row reaps
+ * this host's dead predecessors (lease.c).  0 or -1 (logged).
+ */
 static int
 heartbeat(struct daemon *d)
 {
 	PGresult	*res;
-	const char	*p[2];
-	char		 sid[24], host[256], pid[16];
-	int		 found;
+	const char	*p[5];
+	char		 sid[24], host[256], pid[16], n[16], t[24], l[24];
+	char		 cap[16];
+	int		 found, drain = 0;
 
 	if (d->instance != 0) {
 		snprintf(sid, sizeof(sid), "%" PRId64, d->instance);
+		snprintf(n, sizeof(n), "%d", d->owned);
+		snprintf(t, sizeof(t), "%" PRId64, d->takeovers);
+		snprintf(l, sizeof(l), "%" PRId64, d->lease_losses);
 		p[0] = sid;
+		p[1] = n;
+		p[2] = t;
+		p[3] = l;
+		p[4] = d->draining ? "true" : "false";
 		if ((res = db_exec(d->db, DS_INSTANCE_BEAT, p)) == NULL)
 			return -1;
 		found = PQntuples(res) == 1;
+		if (found)
+			drain = db_get_bool(res, 0, 1);
 		PQclear(res);
+		if (drain && !d->draining) {
+			log_info("drain asked for (wadeskctl daemon drain)");
+			lease_drain_start(d);
+		}
 		if (found)
 			return 0;
 	}
@@ -70,37 +89,37 @@ heartbeat(struct daemon *d)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(cap, sizeof(cap), "%d", d->conf.max_sessions);
 	p[0] = host;
 	p[1] = pid;
+	p[2] = d->host_key;
+	p[3] = cap;
 	if ((res = db_exec(d->db, DS_INSTANCE_INSERT, p)) == NULL)
 		return -1;
 	found = db_get_int64(res, 0, 0, &d->instance);
 	PQclear(res);
-	if (found == 0)
+	if (found == 0) {
 		log_info("daemon instance %" PRId64, d->instance);
+		(void)lease_reap(d, host);
+	}
 	return found;
 }
 
 /*
- * Rule 9, once per process after the first connect: settle pending
- * rows that no open command will finish, mark rows a killed daemon
- * left connected, then log in every account with credentials and
- * auto_connect (staggered by session.c).
+ * Rule 9, once per process after the first connect: the first claim
+ * round (lease.c), which settles pending rows no daemon holds and no
+ * open command will finish, marks rows a dead daemon left connected,
+ * then claims the accounts to log in (every account with credentials
+ * and auto_connect, when we are the only daemon), staggered by
+ * session_adopt().
  */
 static int
 sweep(struct daemon *d)
 {
 
-	if (db_tx_begin(d->db) == -1)
+	if (lease_claim(d) == -1)
 		return -1;
-	if (db_exec_cmd(d->db, DS_SWEEP_PENDING, NULL) == -1 ||
-	    db_exec_cmd(d->db, DS_SWEEP_LIVE, NULL) == -1 ||
-	    db_tx_commit(d->db) == -1) {
-		db_tx_rollback(d->db);
-		return -1;
-	}
 	d->swept = 1;
-	session_start_all(d);
 	return 0;
 }
 
@@ -223,6 +242,12 @@ intake_run_pending(struct daemon *d)
 	int		 i, n;
 
 	if (d->db == NULL || d->instance == 0 || d->stopping)
+		return -1;
+	/* Accounts with new commands (and released ones) are claimed
+	 * first: only the owner runs an account's commands. */
+	if (d->swept)
+		(void)lease_claim(d);
+	if (d->db == NULL)
 		return -1;
 	snprintf(sinst, sizeof(sinst), "%" PRId64, d->instance);
 	snprintf(lease, sizeof(lease), "%d", d->conf.daemon_dead_s);

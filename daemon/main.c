@@ -35,7 +35,7 @@ static void
 on_signal(int sig)
 {
 
-	quit = 1;
+	quit = quit < 2 ? quit + 1 : 2;
 }
 
 /* lws log lines go through our log (control characters escaped). */
@@ -63,11 +63,15 @@ tick(lws_sorted_usec_list_t *sul)
 {
 	struct daemon	*d = lws_container_of(sul, struct daemon, tick);
 
-	if (quit) {
+	/* The first signal drains (issue 12); a second stops at once. */
+	if (quit && !d->draining)
+		lease_drain_start(d);
+	if (d->drained || quit > 1) {
 		ev_break(d->loop, EVBREAK_ALL);
 		return;
 	}
 	intake_tick(d);
+	lease_tick(d);
 	session_tick(d);
 	lws_sul_schedule(d->ctx, 0, &d->tick, tick, DAEMON_TICK_US);
 }
@@ -134,6 +138,7 @@ main(int argc, char *argv[])
 	if (sodium_init() < 0)
 		errx(1, "sodium_init");
 	time_scale_parse(&d);
+	lease_host_key(&d);
 	if (root_key_parse(&d) == -1)
 		errx(1, "bad WADESK_WA_ROOT_KEY");
 	if (creds_key_load(&d, d.conf.cred_key_file) == -1)
@@ -173,6 +178,7 @@ main(int argc, char *argv[])
 	if (d.db == NULL)
 		d.db = db_open(d.conf.database_url, daemon_stmts, DS__MAX);
 	session_close_all(&d);		/* rows -> disconnected (rule 9) */
+	lease_release_all(&d);		/* the next daemon claims at once */
 	d.stopping = 1;
 	intake_close(&d);		/* heartbeat row deleted */
 	lws_sul_cancel(&d.tick);

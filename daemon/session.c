@@ -83,8 +83,8 @@ facts_load(struct session *s, int *deleted)
 	return rc;
 }
 
-/* The session of account "id", or NULL. */
-static struct session *
+/* The session of account "id", or NULL (borrowed from d->sessions). */
+struct session *
 session_find(struct daemon *d, int64_t id)
 {
 	struct session	*s;
@@ -96,26 +96,47 @@ session_find(struct daemon *d, int64_t id)
 }
 
 /*
- * The session of account "id", created (idle) on first use from its
- * row.  Returns NULL when the account does not exist or the database
- * failed (logged).  Owned by d->sessions.
+ * The session of account "id", whose lease generation "gen" we have
+ * just claimed (or found ours in a renewal: lease.c); created idle
+ * from its row, with a staggered start-up login (rule 9,
+ * WADESK_STAGGER_MS apart) when it has credentials and auto_connect.
+ * A session of an older generation is dropped first (session_lost()).
+ * Returns NULL when the account does not exist or the database failed
+ * (logged).  Owned by d->sessions.
  */
 struct session *
-session_get(struct daemon *d, int64_t id)
+session_adopt(struct daemon *d, int64_t id, int64_t gen)
 {
 	struct session	*s;
+	uint64_t	 now;
 	int		 deleted;
 
-	if ((s = session_find(d, id)) != NULL)
-		return s;
+	now = mono_ms64();
+	if ((s = session_find(d, id)) != NULL) {
+		if (s->lease_gen == gen) {
+			s->lease_ms = now;
+			return s;
+		}
+		session_lost(s);
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->d = d;
 	s->id = id;
 	s->f.state = SESS_IDLE;
+	s->lease_gen = gen;
+	s->lease_ms = now;
 	if (facts_load(s, &deleted) != 1) {
 		free(s->label);
 		free(s);
 		return NULL;
+	}
+	if (s->f.has_creds && s->f.auto_connect && !deleted) {
+		if (d->next_start_ms < now)
+			d->next_start_ms = now;
+		s->start_ms = d->next_start_ms;
+		d->next_start_ms += (uint64_t)d->conf.stagger_ms;
+		if (s->start_ms == 0)
+			s->start_ms = 1;
 	}
 	s->next = d->sessions;
 	d->sessions = s;
@@ -151,6 +172,58 @@ slot_session(void *user)
 	if (sl == NULL || sl->s == NULL || sl->s->slot != sl)
 		return NULL;
 	return sl->s;
+}
+
+/*
+ * Issue 12: the lease of "s" is gone (a fence refused a write, a
+ * renewal did not answer it, or it ran out on our clock): end the
+ * client at once, write nothing more for the account, and let the
+ * tick free the session.  Safe inside the client's own callbacks.
+ */
+void
+session_lost(struct session *s)
+{
+
+	if (s->gone)
+		return;
+	log_warnx("account %" PRId64 ": lease %" PRId64 " lost; session "
+	    "closed, the daemon that holds it now runs the account", s->id,
+	    s->lease_gen);
+	slot_retire(s);
+	s->gone = 1;
+	s->handover = 0;
+	s->f.state = SESS_IDLE;
+	s->d->lease_losses++;
+	if (s->d->handing == s)
+		s->d->handing = NULL;
+}
+
+/*
+ * Begin a fenced transaction for a write outside apply_db(): 1 begun
+ * (commit or roll back), 0 the lease is lost (session_lost() done), -1
+ * a database error (logged).
+ */
+static int
+fenced_begin(struct session *s)
+{
+	int	 rc;
+
+	if (s->d->db == NULL)
+		return -1;
+	if ((rc = lease_begin(s)) == 0)
+		session_lost(s);
+	return rc;
+}
+
+/* Commit a fenced_begin() transaction when "rc" is 0, else roll back. */
+static int
+fenced_end(struct session *s, int rc)
+{
+
+	if (rc == 0)
+		return db_tx_commit(s->d->db);
+	db_tx_rollback(s->d->db);
+	return -1;
 }
 
 static void
@@ -229,7 +302,7 @@ lid_store(struct session *s, const char *lid, const char *phone)
 	const char	*q[4];
 	char		 sid[24], *user;
 
-	if (lid == NULL || phone == NULL || s->d->db == NULL)
+	if (lid == NULL || phone == NULL || fenced_begin(s) != 1)
 		return;
 	user = xstrndup(lid, strcspn(lid, ":@"));
 	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
@@ -237,7 +310,7 @@ lid_store(struct session *s, const char *lid, const char *phone)
 	q[1] = lid;
 	q[2] = user;
 	q[3] = phone;
-	if (db_exec_cmd(s->d->db, DS_ACCOUNT_LID, q) == -1)
+	if (fenced_end(s, db_exec_cmd(s->d->db, DS_ACCOUNT_LID, q)) == -1)
 		log_warnx("account %" PRId64 ": LID %s not stored", s->id, lid);
 	free(user);
 }
@@ -273,6 +346,8 @@ cb_connected(struct wa_client *c, void *user, const struct wa_connected *ci)
 	if ((s = slot_session(user)) == NULL)
 		return;
 	lid_store(s, ci->lid, ci->phone);
+	if (s->gone)
+		return;		/* the lease is lost */
 	in_init(&in, SEV_CONNECTED, sl->gen);
 	memset(&x, 0, sizeof(x));
 	x.conn = ci;
@@ -289,9 +364,9 @@ cb_prekeys_new(struct wa_client *c, void *user, const struct wa_prekey *k,
 {
 	struct session	*s;
 
-	if ((s = slot_session(user)) == NULL)
+	if ((s = slot_session(user)) == NULL || fenced_begin(s) != 1)
 		return -1;
-	return creds_prekeys_store(s->d, s->id, k, n);
+	return fenced_end(s, creds_prekeys_store(s->d, s->id, k, n));
 }
 
 /* <ib><offline count/>: an event and the account's timestamp. */
@@ -302,7 +377,7 @@ cb_offline(struct wa_client *c, void *user, int count)
 	const char	*q[1], *kv[3];
 	char		 sid[24], n[16];
 
-	if ((s = slot_session(user)) == NULL || s->d->db == NULL)
+	if ((s = slot_session(user)) == NULL || fenced_begin(s) != 1)
 		return;
 	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
 	snprintf(n, sizeof(n), "%d", count);
@@ -310,8 +385,9 @@ cb_offline(struct wa_client *c, void *user, int count)
 	kv[0] = "count";
 	kv[1] = n;
 	kv[2] = NULL;
-	if (db_exec_cmd(s->d->db, DS_ACCOUNT_OFFLINE, q) == -1 ||
-	    db_event_insert_kv(s->d->db, s->id, "offline_synced", kv) == -1)
+	if (fenced_end(s, db_exec_cmd(s->d->db, DS_ACCOUNT_OFFLINE, q) == -1 ||
+	    db_event_insert_kv(s->d->db, s->id, "offline_synced", kv) == -1 ?
+	    -1 : 0) == -1)
 		log_warnx("account %" PRId64 ": offline backlog not recorded",
 		    s->id);
 }
@@ -323,9 +399,9 @@ cb_creds_changed(struct wa_client *c, void *user, const uint8_t *creds,
 	struct session	*s;
 
 	if ((s = slot_session(user)) == NULL || s->f.op != SOP_NONE ||
-	    s->f.state == SESS_PAIRING)
+	    s->f.state == SESS_PAIRING || fenced_begin(s) != 1)
 		return;
-	if (creds_store(s->d, s->id, creds, len) == 0)
+	if (fenced_end(s, creds_store(s->d, s->id, creds, len)) == 0)
 		s->f.has_creds = 1;
 }
 
@@ -643,7 +719,11 @@ event_write(struct session *s, const struct sess_plan *p,
 	return db_event_insert_kv(s->d->db, s->id, p->event, kv);
 }
 
-/* The database part of a plan, in one transaction. */
+/*
+ * The database part of a plan, in one transaction, fenced by the lease
+ * (issue 12).  0, -1 on a database error (logged), -2 when the lease
+ * is lost (nothing written).
+ */
 static int
 apply_db(struct session *s, const struct sess_plan *p,
     const struct sess_input *in, const struct sess_extra *x)
@@ -661,8 +741,14 @@ apply_db(struct session *s, const struct sess_plan *p,
 	dup = p->event != NULL && strcmp(p->event, "duplicate") == 0;
 	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
 	q[0] = sid;
-	if (db_tx_begin(db) == -1)
+	switch (lease_begin(s)) {
+	case 1:
+		break;
+	case 0:
+		return -2;
+	default:
 		return -1;
+	}
 	if (p->wipe_creds && db_exec_cmd(db, DS_CREDS_DELETE, q) == -1)
 		goto fail;
 	if (p->store_creds && x != NULL && x->paired != NULL &&
@@ -742,7 +828,10 @@ session_event(struct session *s, const struct sess_input *in,
 		return;
 	if (p.stop)
 		slot_retire(s);
-	(void)apply_db(s, &p, in, x);
+	if (apply_db(s, &p, in, x) == -2) {
+		session_lost(s);
+		return;
+	}
 
 	if (p.wipe_creds)
 		s->f.has_creds = 0;
@@ -817,16 +906,21 @@ session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
 	struct sess_extra	 x;
 	int			 deleted;
 
-	if ((s = session_get(d, id)) == NULL) {
-		if (d->db == NULL)
-			return -1;
-		return db_command_done(d->db, cmd, NULL, "no such account");
+	if ((s = session_find(d, id)) == NULL) {
+		/* Claimed (we hold the lease) but no session: a renewal
+		 * adopts it and the claim is given back then. */
+		log_warnx("command %" PRId64 ": account %" PRId64 " has no "
+		    "session here; retried", cmd, id);
+		return -1;
 	}
 	if (facts_load(s, &deleted) == -1)
 		return -1;
-	if (deleted && ev != SEV_CMD_DELETE)
-		return db_command_done(d->db, cmd, NULL,
-		    "the account is being deleted");
+	if (deleted && ev != SEV_CMD_DELETE) {
+		if (fenced_begin(s) != 1)
+			return -1;
+		return fenced_end(s, db_command_done(d->db, cmd, NULL,
+		    "the account is being deleted"));
+	}
 	s->start_ms = 0;	/* an operator's command overrides start-up */
 	if (ev == SEV_CMD_PAIR_CODE) {
 		free(s->phone);
@@ -837,35 +931,6 @@ session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
 	x.cmd = cmd;
 	session_event(s, &in, &x);
 	return 0;
-}
-
-/*
- * Rule 9: log in every account with credentials and auto_connect,
- * WADESK_STAGGER_MS apart (the tick starts each when due).
- */
-void
-session_start_all(struct daemon *d)
-{
-	PGresult	*res;
-	struct session	*s;
-	uint64_t	 now;
-	int64_t		 id;
-	int		 i, n, k = 0;
-
-	if ((res = db_exec(d->db, DS_AUTOCONNECT_LIST, NULL)) == NULL)
-		return;
-	now = mono_ms64();
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		if (db_get_int64(res, i, 0, &id) == -1 ||
-		    (s = session_get(d, id)) == NULL)
-			continue;
-		s->start_ms = now + (uint64_t)k++ * d->conf.stagger_ms;
-		if (s->start_ms == 0)
-			s->start_ms = 1;
-	}
-	PQclear(res);
-	log_info("start-up: %d account(s) to log in", k);
 }
 
 /* Timer events for one session. */
@@ -919,28 +984,35 @@ static void
 frames_write(struct daemon *d, uint64_t now)
 {
 	struct session	*s;
-	struct buf	 ids, times;
+	struct buf	 ids, times, gens;
 	time_t		 t;
 	size_t		 n = 0;
+	char		 owner[24];
 	int		 rc;
 
 	if (d->db == NULL)
 		return;
 	buf_init(&ids);
 	buf_init(&times);
+	buf_init(&gens);
 	for (s = d->sessions; s != NULL; s = s->next) {
 		if (!frame_due(s, now, &t))
 			continue;
 		buf_printf(&ids, "%s%" PRId64, n == 0 ? "{" : ",", s->id);
 		buf_printf(&times, "%s%lld", n == 0 ? "{" : ",",
 		    (long long)t);
+		buf_printf(&gens, "%s%" PRId64, n == 0 ? "{" : ",",
+		    s->lease_gen);
 		n++;
 	}
 	if (n == 0)
 		goto out;
 	buf_putc(&ids, '}');
 	buf_putc(&times, '}');
-	rc = db_frames_write(d->db, buf_str(&ids), buf_str(&times));
+	buf_putc(&gens, '}');
+	snprintf(owner, sizeof(owner), "%" PRId64, d->instance);
+	rc = db_frames_write(d->db, buf_str(&ids), buf_str(&times), owner,
+	    buf_str(&gens));
 	/* Same predicate, same answers: nothing ran in between. */
 	for (s = d->sessions; s != NULL; s = s->next) {
 		if (!frame_due(s, now, &t))
@@ -952,6 +1024,7 @@ frames_write(struct daemon *d, uint64_t now)
 out:
 	buf_free(&ids);
 	buf_free(&times);
+	buf_free(&gens);
 }
 
 static void
@@ -1008,6 +1081,48 @@ session_tick(struct daemon *d)
 		} else
 			lp = &sl->next;
 	}
+}
+
+/*
+ * Issue 12: ready session "s" to be handed to another daemon.  A
+ * session that the next owner logs in again (credentials,
+ * auto_connect; connected, or for a drain also logging in or waiting
+ * to reconnect) is closed quietly, writing nothing: returns 1, and
+ * lease.c writes the handover and releases the lease a step later, once
+ * the socket is surely closed (so the next login replaces nothing).
+ * For a drain ("drain" 1) any other session is ended as on SIGTERM
+ * (rule 9: a pairing window settles unpaired) and returns 0.  -1: not
+ * now (a logout or a command in flight; for a fair-share handover,
+ * anything but an idle connected session), or the lease is lost.
+ */
+int
+session_handoff(struct session *s, int drain)
+{
+	struct sess_input	 in;
+	int			 resumes;
+
+	if (s->gone || s->f.op != SOP_NONE || s->op_cmd != 0 ||
+	    s->f.state == SESS_LOGGING_OUT)
+		return -1;
+	resumes = s->f.has_creds && s->f.auto_connect &&
+	    (s->f.state == SESS_CONNECTED || (drain &&
+	    (s->f.state == SESS_LOGGING_IN || s->f.state == SESS_BACKOFF)));
+	if (resumes) {
+		log_info("account %" PRId64 ": %s: handed over", s->id,
+		    policy_state_name(s->f.state));
+		slot_retire(s);
+		s->f.state = SESS_IDLE;
+		s->start_ms = 0;
+		s->handover = 1;
+		return 1;
+	}
+	if (!drain)
+		return -1;
+	in_init(&in, SEV_SHUTDOWN, s->f.gen);
+	session_event(s, &in, NULL);
+	slot_retire(s);
+	s->start_ms = 0;
+	return s->gone ? -1 : 0;
 }
 
 /*

@@ -122,5 +122,6 @@ if [ "$mode" = wasim ]; then
 fi
 
 set -o pipefail
-timeout --kill-after=5 300 node tests/daemon/daemon.test.js "$@" 2>&1 |
+timeout --kill-after=5 300 node "${DAEMON_TEST_JS:-tests/daemon/daemon.test.js}" \
+    "$@" 2>&1 |
     tee -a "$out" || rc=1

@@ -535,7 +535,6 @@ stmt_table_matches_enum(void)
 		{ DS_INSTANCE_BEAT, "instance_beat" },
 		{ DS_INSTANCE_DELETE, "instance_delete" },
 		{ DS_SWEEP_PENDING, "sweep_pending" },
-		{ DS_AUTOCONNECT_LIST, "autoconnect_list" },
 		{ DS_COMMANDS_CLAIM, "commands_claim" },
 		{ DS_COMMAND_DONE, "command_done" },
 		{ DS_ACCOUNT_FACTS, "account_facts" },
@@ -561,6 +560,16 @@ stmt_table_matches_enum(void)
 		{ DS_SIG_DEL_PREFIX, "sig_del_prefix" },
 		{ DS_PREKEY_GET, "prekey_get" },
 		{ DS_PREKEY_USE, "prekey_use" },
+		{ DS_LEASE_RENEW, "lease_renew" },
+		{ DS_LEASE_FLEET, "lease_fleet" },
+		{ DS_LEASE_CLAIM, "lease_claim" },
+		{ DS_LEASE_FENCE, "lease_fence" },
+		{ DS_LEASE_RELEASE, "lease_release" },
+		{ DS_LEASE_RELEASE_ALL, "lease_release_all" },
+		{ DS_ACCOUNT_HANDOVER, "account_handover" },
+		{ DS_INSTANCE_SIBLINGS, "instance_siblings" },
+		{ DS_INSTANCE_REAP, "instance_reap" },
+		{ DS_COMMANDS_UNCLAIM, "commands_unclaim" },
 	};
 	const char	*p;
 	size_t		 i;

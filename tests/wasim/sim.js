@@ -268,6 +268,9 @@ export class Simulator {
 		this.nextConnId = 1;
 		this.pingsAnswered = 0;
 		this.logouts = [];
+		/* Logins that replaced a live one of the same device (a
+		 * conflict type="replaced" sent): two clients fighting. */
+		this.replaced = [];
 		this.errors = [];
 		this.outdatedNext = new Set();
 		this.startedAt = Date.now();
@@ -996,8 +999,11 @@ export class Simulator {
 		/* Another live login of the same device is replaced (spec 8.4). */
 		for (const c of this.conns.values())
 			if (c !== conn && c.live && c.phase === 'logged-in' &&
-			    c.jid === dev.jid)
+			    c.jid === dev.jid) {
+				this.replaced.push({ jid: dev.jid, conn: c.id,
+				    by: conn.id, at: new Date().toISOString() });
 				c.end('replaced by a newer login', this.conflictNode('replaced'));
+			}
 		conn.phase = 'logged-in';
 		conn.jid = dev.jid;
 		conn.lid = dev.lid;
@@ -1631,6 +1637,7 @@ export class Simulator {
 			    now - a.at > 1000).map(a => ({ conn: c.id,
 			    id: a.id, tag: a.tag, ageMs: now - a.at }))),
 			logouts: this.logouts,
+			replaced: this.replaced,
 			outdatedNext: [...this.outdatedNext],
 			errors: this.errors
 		};

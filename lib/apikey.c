@@ -155,7 +155,8 @@ apikey_scopes_parse(const char *pgarray, unsigned int *mask)
 	if (pgarray == NULL || pgarray[0] != '{')
 		return -1;
 	len = strlen(pgarray);
-	if (len < 2 || pgarray[len - 1] != '}')
+	if (len < 2 || pgarray[len - 1] != '}' ||
+	    (len > 2 && pgarray[len - 2] == ','))
 		return -1;
 	if (len == 2)
 		return 0;

@@ -16,6 +16,7 @@
 struct conf;
 struct db;
 struct json_object;
+struct apikey;
 struct qrpng_cache;
 struct pg_result;
 
@@ -65,7 +66,12 @@ struct pg_result;
 	X(WEBHOOKS, "webhooks.html") X(WEBHOOK_ROW, "webhook_row.html") \
 	X(WEBHOOK_SECRET, "webhook_secret.html") \
 	X(WEBHOOK, "webhook.html") X(DELIVERY_ROW, "delivery_row.html") \
-	X(REDELIVER, "redeliver.html") X(OPTION, "option.html")
+	X(REDELIVER, "redeliver.html") X(OPTION, "option.html") \
+	X(APIKEYS, "apikeys.html") \
+	X(APIKEY_ROW, "apikey_row.html") \
+	X(APIKEY_NEW, "apikey_new.html") \
+	X(APIKEY_REVOKE, "apikey_revoke.html") \
+	X(OPENAPI, "openapi.json")
 
 enum	tmplid {
 #define	TMPL_ENUM(n, f)	TMPL_##n,
@@ -104,7 +110,9 @@ enum	tmplid {
 	X(AGO, "ago") X(BANNER, "banner") X(TIMELINE, "timeline") \
 	X(SPENT, "spent") X(PAIRING_ENDED, "pairing_ended") \
 	X(URL, "url") X(SECRET, "secret") X(LATENCY, "latency") \
-	X(OPTIONS, "options")
+	X(OPTIONS, "options") \
+	X(NAME, "name") X(PREFIX, "prefix") X(SCOPES, "scopes") \
+	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -150,6 +158,10 @@ struct	req {
 	struct kvlist	 cookies;
 	const char	*remote_addr;	/* borrowed from PARAMS */
 	const char	*authorization;	/* borrowed; may be NULL */
+	const char	*content_type;	/* borrowed; may be NULL */
+	struct buf	 raw;		/* /api/ POST body, undecoded */
+	int		 raw_too_large;	/* /api/ body over REQ_BODY_MAX */
+	const struct apikey *apikey;	/* the API key acting, or NULL */
 	int		 is_https;	/* HTTPS=on in PARAMS */
 	int		 bad_input;	/* a decode limit or rule was broken */
 	int		 refresh;	/* page refreshes itself without JS */
@@ -210,6 +222,8 @@ void		 kvlist_free(struct kvlist *l);
 				   in its own query (auth_session_load_with) */
 size_t		 route_count(void);
 const char	*route_pattern(size_t i);
+int		 route_pattern_match(const char *pattern, const char *path,
+		    int64_t *id);
 int		 route_match(const char *path, enum http_method m,
 		    size_t *idx, int64_t *id);
 void		 route_allow(const char *path, struct buf *out);
@@ -247,6 +261,8 @@ void		 page_visibility(const struct req *r, char op[24],
 int		 label_valid(const char *s);
 int		 event_insert(struct req *r, const char *account_id,
 		    const char *kind, struct json_object *detail);
+int		 account_create(struct req *r, const char *label,
+		    int64_t *id);
 
 /* auth.c */
 void		 auth_hex_token(char out[TOKEN_HEX + 1]);
@@ -286,6 +302,43 @@ void		 present_transition_text(struct buf *b, struct pg_result *res,
 int		 present_timeline(struct tout *o, struct pg_result *res,
 		    int first, int max);
 
+/* page_account.c: the one way an account action happens (api.c too). */
+struct	action_in {
+	const char	*phone;		/* pair-code */
+	const char	*label;		/* rename */
+	const char	*value;		/* auto-connect: "on" or "off" */
+};
+enum	act_rc {
+	ACT_OK, ACT_UNKNOWN, ACT_INVALID, ACT_NOT_FOUND, ACT_CONFLICT, ACT_DB
+};
+enum act_rc	 account_act(struct req *r, const char *name,
+		    const struct action_in *in, int64_t *cmd_id,
+		    const char **err);
+
+/* api.c: the JSON API under API_PREFIX, its own route table. */
+#define	API_PREFIX	"/api/"
+const char	*api_dispatch(struct req *r);
+size_t		 api_route_count(void);
+const char	*api_route_pattern(size_t i);
+int		 api_route_match(const char *path, enum http_method m,
+		    size_t *idx, int64_t *id);
+
+/* api_json.c: strict JSON request bodies, per-route fields. */
+enum	api_ftype { AF_STRING, AF_BOOL };
+struct	api_field {
+	const char	*name;
+	enum api_ftype	 type;
+	int		 required;
+};
+int		 api_json_parse(const char *ctype, const char *body,
+		    size_t len, const struct api_field *f, size_t nf,
+		    int need_body, struct json_object **out, char *msg,
+		    size_t msgsz);
+
+/* http.c: the API's error shape {"error": {"code", "message"}}. */
+void		 http_api_error(struct req *r, int code, const char *ecode,
+		    const char *message);
+
 /* page_*.c: handlers, one per route (route.c holds the table). */
 void		 page_login_form(struct req *r);
 void		 page_login_submit(struct req *r);
@@ -310,6 +363,9 @@ void		 page_webhook_show(struct req *r);
 void		 page_webhook_enable(struct req *r);
 void		 page_webhook_delete(struct req *r);
 void		 page_webhook_redeliver(struct req *r);
+void		 page_apikeys_list(struct req *r);
+void		 page_apikeys_create(struct req *r);
+void		 page_apikey_revoke(struct req *r);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);

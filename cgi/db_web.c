@@ -92,6 +92,22 @@
 	"d.endpoint_id = e.id AND d.state = 'dead')"
 #define	HOOK_FROM \
 	"FROM webhook_endpoints e LEFT JOIN accounts a ON a.id = e.account_id"
+/*
+ * The API's list (cgi/api.c): creation order from a cursor, the last
+ * row's exact created_at (microseconds, UTC) and id, "-infinity" and 0
+ * for the first page; an optional array of the ids a key is limited
+ * to.  One statement per shape, as for the list page.  Column 8 is the
+ * cursor's time.
+ */
+#define	API_LIST_COLS \
+	"a.id, a.label, a.status, a.phone_number, a.disconnect_reason, " \
+	"iso(a.created_at), iso(a.updated_at), iso(a.last_connected_at), " \
+	"to_char(a.created_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), o.username, a.auto_connect"
+#define	API_LIST_AFTER(ts, id, ids, lim) \
+	"AND (a.created_at, a.id) > (" ts "::timestamptz, " id "::bigint) " \
+	"AND (" ids "::bigint[] IS NULL OR a.id = ANY(" ids "::bigint[])) " \
+	"ORDER BY a.created_at, a.id LIMIT " lim "::int"
 
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
@@ -335,4 +351,69 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_HOOK_ACCOUNTS] = { "hook_accounts", 1,
 	    "SELECT id, label FROM accounts WHERE operator_id = $1 AND "
 	    "deleted_at IS NULL ORDER BY created_at, id LIMIT 1000" },
+	/* An API key by its prefix, with its operator: the columns
+	 * lib/apikey.c apikey_lookup() reads. */
+	[WS_APIKEY_BY_PREFIX] = { "apikey_by_prefix", 1,
+	    "SELECT k.id, k.secret_hash, k.scopes, k.account_ids, "
+	    "k.rate_per_min, k.revoked_at IS NOT NULL, o.id, o.username, "
+	    "o.role = 'admin', o.disabled FROM api_keys k "
+	    "JOIN operators o ON o.id = k.operator_id WHERE k.prefix = $1" },
+	/* Count one request of key $1 in the current fixed minute and
+	 * mark the key used (at most every 10 s): the count so far and
+	 * the seconds until the window ends (Retry-After). */
+	[WS_API_RATE] = { "api_rate", 1,
+	    "WITH touch AS (UPDATE api_keys SET last_used_at = now() "
+	    "WHERE id = $1 AND (last_used_at IS NULL OR "
+	    "last_used_at < now() - interval '10 seconds') RETURNING 1) "
+	    "INSERT INTO api_rate AS r (key_id, window_start, n) "
+	    "VALUES ($1, date_trunc('minute', now()), 1) "
+	    "ON CONFLICT (key_id) DO UPDATE SET n = CASE WHEN "
+	    "r.window_start = EXCLUDED.window_start THEN r.n + 1 ELSE 1 END, "
+	    "window_start = EXCLUDED.window_start RETURNING r.n, "
+	    "greatest(1, ceil(extract(epoch FROM r.window_start + "
+	    "interval '1 minute' - now())))::int" },
+	[WS_API_LIST_ALL] = { "api_list_all", 4,
+	    "SELECT " API_LIST_COLS " " LIST_FROM " WHERE a.deleted_at IS NULL "
+	    API_LIST_AFTER("$1", "$2", "$3", "$4") },
+	[WS_API_LIST_ALL_STATUS] = { "api_list_all_status", 5,
+	    "SELECT " API_LIST_COLS " " LIST_FROM " WHERE a.deleted_at IS NULL "
+	    "AND a.status = $1 " API_LIST_AFTER("$2", "$3", "$4", "$5") },
+	[WS_API_LIST_OWN] = { "api_list_own", 5,
+	    "SELECT " API_LIST_COLS " " LIST_FROM " WHERE a.deleted_at IS NULL "
+	    "AND a.operator_id = $1 " API_LIST_AFTER("$2", "$3", "$4", "$5") },
+	[WS_API_LIST_OWN_STATUS] = { "api_list_own_status", 6,
+	    "SELECT " API_LIST_COLS " " LIST_FROM " WHERE a.deleted_at IS NULL "
+	    "AND a.operator_id = $1 AND a.status = $2 "
+	    API_LIST_AFTER("$3", "$4", "$5", "$6") },
+	[WS_API_ACCOUNT_QR] = { "api_account_qr", 3,
+	    "SELECT a.qr_code, a.qr_version, iso(a.qr_expires_at), "
+	    "iso(a.pair_deadline), a.status, a.pair_code FROM accounts a "
+	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") },
+	/* A command ($1) whose account the operator ($2, admin $3) sees,
+	 * or, once its account is gone (a delete carried out), one the
+	 * operator queued; $4 the ids a key is limited to, or NULL. */
+	[WS_API_COMMAND_GET] = { "api_command_get", 4,
+	    "SELECT c.id, c.account_id, c.type, iso(c.created_at), "
+	    "iso(c.claimed_at), iso(c.done_at), c.result, c.error "
+	    "FROM commands c LEFT JOIN accounts a ON a.id = c.account_id "
+	    "WHERE c.id = $1 AND ((a.id IS NOT NULL AND "
+	    "(a.operator_id = $2 OR $3::boolean)) OR (c.account_id IS NULL "
+	    "AND (c.created_by = $2 OR $3::boolean))) AND "
+	    "($4::bigint[] IS NULL OR c.account_id IS NULL OR "
+	    "c.account_id = ANY($4::bigint[]))" },
+	[WS_APIKEYS_FOR_OPERATOR] = { "apikeys_for_operator", 1,
+	    "SELECT id, name, prefix, scopes, account_ids, iso(created_at), "
+	    "iso(last_used_at), iso(revoked_at) FROM api_keys "
+	    "WHERE operator_id = $1 ORDER BY revoked_at IS NOT NULL, id DESC" },
+	[WS_APIKEY_INSERT] = { "apikey_insert", 6,
+	    "INSERT INTO api_keys (operator_id, name, prefix, secret_hash, "
+	    "scopes, account_ids) VALUES ($1, $2, $3, $4, $5::text[], "
+	    "$6::bigint[]) RETURNING id" },
+	[WS_APIKEY_REVOKE] = { "apikey_revoke", 2,
+	    "UPDATE api_keys SET revoked_at = now() WHERE id = $1 "
+	    "AND operator_id = $2 AND revoked_at IS NULL RETURNING id" },
+	/* How many of the ids $1 the operator ($2, admin $3) sees. */
+	[WS_APIKEY_ACCOUNTS_VISIBLE] = { "apikey_accounts_visible", 3,
+	    "SELECT count(*) FROM accounts a WHERE a.id = ANY($1::bigint[]) "
+	    "AND " VISIBLE("$2", "$3") },
 };

@@ -107,7 +107,8 @@ error_key(struct tout *o, enum tkey key, void *arg)
 
 /*
  * Replace the response with an error page for "code" ("message" may be
- * NULL for the standard wording).  JSON routes get a JSON error.
+ * NULL for the standard wording).  JSON routes get a JSON error; the
+ * API's (under API_PREFIX) its own shape (http_api_error).
  */
 void
 http_error(struct req *r, int code, const char *message)
@@ -116,6 +117,11 @@ http_error(struct req *r, int code, const char *message)
 
 	e.code = code;
 	e.message = message != NULL ? message : http_status_text(code);
+	if (r->path != NULL &&
+	    strncmp(r->path, API_PREFIX, strlen(API_PREFIX)) == 0) {
+		http_api_error(r, code, NULL, message);
+		return;
+	}
 	buf_reset(&r->body);
 	buf_reset(&r->headers);
 	r->status = code;
@@ -182,6 +188,7 @@ notice_text(const char *name)
 		{ "redelivery", "Queued again; the webhook sender sends it "
 		    "shortly." },
 		{ "signed_out", "You are signed out." },
+		{ "revoked", "The key is revoked: it no longer works." },
 	};
 	size_t	 i;
 
@@ -249,6 +256,76 @@ http_page(struct req *r, const char *title, enum tmplid id, tmpl_keyfn fn,
 	r->status = 500;
 	r->ctype = "text/plain; charset=utf-8";
 	buf_puts(&r->body, "500 Internal Server Error\n");
+}
+
+/* The API's machine-readable code for an HTTP status. */
+static const char *
+api_code(int code)
+{
+	static const struct status_word	 codes[] = {
+		{ 400, "bad_request" }, { 401, "unauthorized" },
+		{ 403, "forbidden" }, { 404, "not_found" },
+		{ 405, "method_not_allowed" }, { 409, "conflict" },
+		{ 413, "too_large" }, { 415, "unsupported_media_type" },
+		{ 422, "invalid" }, { 429, "rate_limited" },
+		{ 503, "unavailable" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].code == code)
+			return codes[i].text;
+	return "internal";
+}
+
+/* The API's sentence for a status when the caller has none. */
+static const char *
+api_message(int code)
+{
+
+	switch (code) {
+	case 400:
+		return "The request could not be decoded; check the URL and "
+		    "the body.";
+	case 401:
+		return "A valid API key is required: send it as "
+		    "\"Authorization: Bearer wdk_...\".";
+	case 404:
+		return "There is no such resource, or it is not yours.";
+	case 405:
+		return "This resource does not accept that method; see the "
+		    "Allow header.";
+	case 413:
+		return "The request body is larger than 16 KiB; send a "
+		    "smaller one.";
+	case 503:
+		return "The database is unavailable; try again shortly.";
+	default:
+		return "The request failed; try again, and report it if it "
+		    "persists.";
+	}
+}
+
+/*
+ * Replace the response with the API's error for HTTP status "code":
+ * {"error": {"code": ECODE, "message": MESSAGE}}.  "ecode" NULL takes
+ * the status's own code ("not_found", ...), "message" NULL its
+ * standard sentence.  Headers already added (Allow, Retry-After) stay.
+ */
+void
+http_api_error(struct req *r, int code, const char *ecode,
+    const char *message)
+{
+	struct json_object	*o, *e;
+
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_string(
+	    ecode != NULL ? ecode : api_code(code)));
+	json_object_object_add(e, "message", json_object_new_string(
+	    message != NULL ? message : api_message(code)));
+	json_object_object_add(o, "error", e);
+	http_json(r, code, o);
 }
 
 /* Answer "code" with "o" serialised (and released with json_object_put). */

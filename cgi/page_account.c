@@ -652,15 +652,22 @@ phone_normalise(const char *in, char *out, size_t outsz)
 	return n >= 7 && n <= 15 && out[0] != '0' ? 0 : -1;
 }
 
-/* Carry out action "a" on locked account "sid"; 0 ok, -1 db error. */
+/*
+ * Carry out action "a" on locked account "sid"; 0 ok (with the new
+ * command's id in "*cmd_id" when the action queues one, else 0), -1
+ * database error.
+ */
 static int
 action_apply(struct req *r, const struct action *a, const char *sid,
-    const char *label, const char *arg, struct json_object *payload)
+    const char *label, const char *arg, struct json_object *payload,
+    int64_t *cmd_id)
 {
 	struct json_object	*d;
+	PGresult		*res;
 	const char		*p[4];
 	char			 win[16], op[24];
 
+	*cmd_id = 0;
 	p[0] = sid;
 	if (strcmp(a->name, "pair") == 0 || strcmp(a->name, "pair-code") == 0) {
 		snprintf(win, sizeof(win), "%d", r->w->conf->pair_window_s);
@@ -689,8 +696,14 @@ action_apply(struct req *r, const struct action *a, const char *sid,
 		p[2] = json_object_to_json_string_ext(payload,
 		    JSON_C_TO_STRING_PLAIN);
 		p[3] = op;
-		if (db_exec_cmd(r->w->db, WS_COMMAND_INSERT, p) == -1)
+		if ((res = db_exec(r->w->db, WS_COMMAND_INSERT, p)) == NULL)
 			return -1;
+		if (PQntuples(res) != 1 ||
+		    db_get_int64(res, 0, 0, cmd_id) == -1) {
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
 	}
 	d = json_object_new_object();
 	json_object_object_add(d, "label", json_object_new_string(label));
@@ -701,19 +714,19 @@ action_apply(struct req *r, const struct action *a, const char *sid,
 }
 
 /*
- * Validate the action's form fields.  Returns 0 with "arg" (borrowed
+ * Validate the action's input fields.  Returns 0 with "arg" (borrowed
  * or in "buf") and "payload" set, or -1 with an error message.
  */
 static int
-action_input(struct req *r, const struct action *a, const char **arg,
-    char *buf, size_t bufsz, struct json_object *payload, const char **err)
+action_input(const struct action *a, const struct action_in *in,
+    const char **arg, char *buf, size_t bufsz, struct json_object *payload,
+    const char **err)
 {
 	const char	*v;
 
 	*arg = NULL;
 	if (strcmp(a->name, "pair-code") == 0) {
-		if (phone_normalise(kv_get(&r->form, "phone"), buf,
-		    bufsz) == -1) {
+		if (phone_normalise(in->phone, buf, bufsz) == -1) {
 			*err = "Enter the phone number with its country code, "
 			    "e.g. +1 555 0100 (7 to 15 digits).";
 			return -1;
@@ -721,7 +734,7 @@ action_input(struct req *r, const struct action *a, const char **arg,
 		json_object_object_add(payload, "phone",
 		    json_object_new_string(buf));
 	} else if (strcmp(a->name, "rename") == 0) {
-		v = kv_get(&r->form, "label");
+		v = in->label;
 		if (v == NULL || !label_valid(v)) {
 			*err = "A label has 1 to 100 characters and no control "
 			    "characters.";
@@ -729,7 +742,7 @@ action_input(struct req *r, const struct action *a, const char **arg,
 		}
 		*arg = v;
 	} else if (strcmp(a->name, "auto-connect") == 0) {
-		v = kv_get(&r->form, "value");
+		v = in->value;
 		if (v == NULL || (strcmp(v, "on") != 0 &&
 		    strcmp(v, "off") != 0)) {
 			*err = "Auto-connect is on or off.";
@@ -741,32 +754,43 @@ action_input(struct req *r, const struct action *a, const char **arg,
 }
 
 /*
- * POST /accounts/{id}/ACTION: 303 back to the account (or the list
- * after delete); 404 unless visible; 409 when the action does not fit
- * the account's current status; 422 for a bad form field; 503.
+ * The one way an account action happens, for the pages and the API
+ * alike: action "name" (a URL segment of actions[]: "pair",
+ * "pair-code", "cancel-pair", "reconnect", "disconnect", "unpair",
+ * "delete", "rename", "auto-connect") on account r->id as the
+ * operator of "r" (visibility as on every page), with the input
+ * fields "in".  In one transaction: lock the row, check the action
+ * fits its status, change the row, queue the command (NOTIFY) and
+ * record the event.  Returns ACT_OK with "*cmd_id" the command's id
+ * (0 for rename/auto-connect); ACT_UNKNOWN for a name not in
+ * actions[]; ACT_INVALID with "*err" (a static sentence) for a bad
+ * field; ACT_NOT_FOUND (not visible, or gone); ACT_CONFLICT (the
+ * status does not fit); ACT_DB (rolled back).
  */
-void
-page_account_action(struct req *r)
+enum act_rc
+account_act(struct req *r, const char *name, const struct action_in *in,
+    int64_t *cmd_id, const char **err)
 {
 	const struct action	*a = NULL;
 	struct json_object	*payload;
 	PGresult		*res = NULL;
 	enum status		 st;
-	const char		*slash, *p[3], *arg = NULL, *err = NULL;
-	char			 sid[24], op[24], buf[32], *label = NULL, *loc;
+	enum act_rc		 rc;
+	const char		*p[3], *arg = NULL;
+	char			 sid[24], op[24], buf[32], *label = NULL;
 	size_t			 i;
 
-	slash = strrchr(r->path, '/');
+	*cmd_id = 0;
+	*err = NULL;
 	for (i = 0; i < NACTIONS; i++)
-		if (strcmp(slash + 1, actions[i].name) == 0)
+		if (strcmp(name, actions[i].name) == 0)
 			a = &actions[i];
 	if (a == NULL)
-		abort();	/* route.c and actions[] disagree */
+		return ACT_UNKNOWN;
 	payload = json_object_new_object();
-	if (action_input(r, a, &arg, buf, sizeof(buf), payload, &err) == -1) {
+	if (action_input(a, in, &arg, buf, sizeof(buf), payload, err) == -1) {
 		json_object_put(payload);
-		http_error(r, 422, err);
-		return;
+		return ACT_INVALID;
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
 	page_visibility(r, op, &p[2]);
@@ -778,37 +802,77 @@ page_account_action(struct req *r)
 	if (PQntuples(res) != 1 ||
 	    status_parse(PQgetvalue(res, 0, 0), &st) == -1) {
 		db_tx_rollback(r->w->db);
-		http_error(r, 404, NULL);
+		rc = ACT_NOT_FOUND;
 		goto out;
 	}
 	label = xstrdup(PQgetvalue(res, 0, 1));
 	if (!(a->allowed & BIT(st))) {
 		db_tx_rollback(r->w->db);
-		http_error(r, 409, "That action does not fit the account's "
-		    "status any more; reload the page.");
+		rc = ACT_CONFLICT;
 		goto out;
 	}
 	if (strcmp(a->name, "delete") == 0)
 		json_object_object_add(payload, "label",
 		    json_object_new_string(label));
-	if (action_apply(r, a, sid, label, arg, payload) == -1 ||
+	if (action_apply(r, a, sid, label, arg, payload, cmd_id) == -1 ||
 	    db_tx_commit(r->w->db) == -1)
 		goto fail;
-	if (strcmp(a->name, "delete") == 0)
-		http_redirect(r, "/accounts?notice=deleted");
-	else {
-		loc = xasprintf("/accounts/%s?notice=%s", sid,
-		    strcmp(a->name, "rename") == 0 ? "renamed" :
-		    a->command != NULL ? "queued" : "saved");
-		http_redirect(r, loc);
-		free(loc);
-	}
+	rc = ACT_OK;
 	goto out;
 fail:
 	db_tx_rollback(r->w->db);
-	http_error(r, 503, "The database is unavailable.");
+	rc = ACT_DB;
 out:
 	free(label);
 	PQclear(res);
 	json_object_put(payload);
+	return rc;
+}
+
+/*
+ * POST /accounts/{id}/ACTION: 303 back to the account (or the list
+ * after delete); 404 unless visible; 409 when the action does not fit
+ * the account's current status; 422 for a bad form field; 503.
+ */
+void
+page_account_action(struct req *r)
+{
+	struct action_in	 in;
+	const char		*slash, *name, *err = NULL;
+	char			*loc;
+	int64_t			 cmd_id;
+
+	slash = strrchr(r->path, '/');
+	name = slash + 1;
+	in.phone = kv_get(&r->form, "phone");
+	in.label = kv_get(&r->form, "label");
+	in.value = kv_get(&r->form, "value");
+	switch (account_act(r, name, &in, &cmd_id, &err)) {
+	case ACT_OK:
+		break;
+	case ACT_UNKNOWN:
+		abort();	/* route.c and actions[] disagree */
+	case ACT_INVALID:
+		http_error(r, 422, err);
+		return;
+	case ACT_NOT_FOUND:
+		http_error(r, 404, NULL);
+		return;
+	case ACT_CONFLICT:
+		http_error(r, 409, "That action does not fit the account's "
+		    "status any more; reload the page.");
+		return;
+	case ACT_DB:
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	if (strcmp(name, "delete") == 0)
+		http_redirect(r, "/accounts?notice=deleted");
+	else {
+		loc = xasprintf("/accounts/%" PRId64 "?notice=%s", r->id,
+		    strcmp(name, "rename") == 0 ? "renamed" :
+		    cmd_id != 0 ? "queued" : "saved");
+		http_redirect(r, loc);
+		free(loc);
+	}
 }

@@ -336,6 +336,40 @@ event_insert(struct req *r, const char *account_id, const char *kind,
 }
 
 /*
+ * Add account "label" (already valid: label_valid) for the operator of
+ * "r", with its "created" event, in one transaction; the pages and the
+ * API both add accounts here.  Returns 0 with "*id" the new account's
+ * id, or -1 on a database error (rolled back).
+ */
+int
+account_create(struct req *r, const char *label, int64_t *id)
+{
+	struct json_object	*d;
+	PGresult		*res = NULL;
+	const char		*p[2];
+	char			 op[24];
+
+	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
+	p[0] = op;
+	p[1] = label;
+	if (db_tx_begin(r->w->db) == -1 ||
+	    (res = db_exec(r->w->db, WS_ACCOUNT_INSERT, p)) == NULL ||
+	    PQntuples(res) != 1 || db_get_int64(res, 0, 0, id) == -1)
+		goto fail;
+	d = json_object_new_object();
+	json_object_object_add(d, "label", json_object_new_string(label));
+	if (event_insert(r, PQgetvalue(res, 0, 0), "created", d) == -1 ||
+	    db_tx_commit(r->w->db) == -1)
+		goto fail;
+	PQclear(res);
+	return 0;
+fail:
+	PQclear(res);
+	db_tx_rollback(r->w->db);
+	return -1;
+}
+
+/*
  * POST /accounts (label): 303 to the new account's page; 422 with the
  * form again for a bad label; 503 when the database fails.  The row
  * and its "created" event are written in one transaction.
@@ -344,10 +378,8 @@ void
 page_accounts_create(struct req *r)
 {
 	struct newform		 f;
-	struct json_object	*d;
-	PGresult		*res = NULL;
-	const char		*p[2];
-	char			 op[24], *loc;
+	int64_t			 id;
+	char			*loc;
 
 	f.csrf = r->csrf;
 	f.label = kv_get(&r->form, "label");
@@ -363,24 +395,11 @@ page_accounts_create(struct req *r)
 			r->status = 422;
 		return;
 	}
-	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
-	p[0] = op;
-	p[1] = f.label;
-	if (db_tx_begin(r->w->db) == -1 ||
-	    (res = db_exec(r->w->db, WS_ACCOUNT_INSERT, p)) == NULL)
-		goto fail;
-	d = json_object_new_object();
-	json_object_object_add(d, "label", json_object_new_string(f.label));
-	if (event_insert(r, PQgetvalue(res, 0, 0), "created", d) == -1 ||
-	    db_tx_commit(r->w->db) == -1)
-		goto fail;
-	loc = xasprintf("/accounts/%s?notice=created", PQgetvalue(res, 0, 0));
+	if (account_create(r, f.label, &id) == -1) {
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	loc = xasprintf("/accounts/%" PRId64 "?notice=created", id);
 	http_redirect(r, loc);
 	free(loc);
-	PQclear(res);
-	return;
-fail:
-	PQclear(res);
-	db_tx_rollback(r->w->db);
-	http_error(r, 503, "The database is unavailable.");
 }

@@ -40,6 +40,7 @@ req_reset(struct req *r)
 
 	free(r->path);
 	free(r->username);
+	buf_free(&r->raw);	/* rare (API POSTs): not kept */
 	kvlist_free(&r->query);
 	kvlist_free(&r->form);
 	kvlist_free(&r->cookies);
@@ -251,11 +252,50 @@ body_read(struct buf *out, size_t want, req_read_fn rd, void *ctx)
 }
 
 /*
+ * The body of a POST under API_PREFIX into r->raw, undecoded.  Returns
+ * 0 (r->raw_too_large set for a body over REQ_BODY_MAX, r->bad_input
+ * for a short or unreadable one), or 400 for a bad Content-Length.
+ */
+static int
+api_body(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
+    const char **why)
+{
+	const char	*cl;
+	char		*end;
+	unsigned long	 n;
+	size_t		 len = (size_t)-1;
+
+	if ((cl = req_param(envp, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		errno = 0;
+		n = strtoul(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || cl[0] < '0' || cl[0] > '9') {
+			*why = "The Content-Length header is not a number.";
+			return 400;
+		}
+		if (n > REQ_BODY_MAX) {
+			r->raw_too_large = 1;
+			return 0;
+		}
+		len = (size_t)n;
+	}
+	if (len == 0)
+		return 0;
+	if (body_read(&r->raw, len, rd, ctx) == -1)
+		r->bad_input = 1;
+	else if (r->raw.len > REQ_BODY_MAX)
+		r->raw_too_large = 1;
+	return 0;
+}
+
+/*
  * Fill "r" from FastCGI PARAMS "envp" (borrowed: REMOTE_ADDR and
  * HTTP_AUTHORIZATION point into it, so it must outlive "r"'s use) and,
  * for a POST, the urlencoded body read through "rd" with "ctx".
  * Without a CONTENT_LENGTH (a chunked request passed on unbuffered)
- * the body is read to its end.  Input that does not decode (URI,
+ * the body is read to its end.  Under API_PREFIX the body is kept
+ * undecoded in r->raw with its type in r->content_type (cgi/api.c
+ * judges both, answering in JSON); a body over REQ_BODY_MAX sets
+ * r->raw_too_large there.  Input that does not decode (URI,
  * cookies, form) sets r->bad_input, which route_dispatch() answers
  * with 400.  Returns 0 to dispatch, or the HTTP status that answers the
  * request at once (400 bad Content-Length, 413 body over REQ_BODY_MAX,
@@ -289,9 +329,12 @@ req_from_params(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
 	v = req_param(envp, "HTTPS");
 	r->is_https = v != NULL && strcasecmp(v, "on") == 0;
 	r->authorization = req_param(envp, "HTTP_AUTHORIZATION");
+	r->content_type = req_param(envp, "CONTENT_TYPE");
 
 	if (r->method != METHOD_POST)
 		return 0;
+	if (strncmp(r->path, API_PREFIX, strlen(API_PREFIX)) == 0)
+		return api_body(r, envp, rd, ctx, why);
 	if ((cl = req_param(envp, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
 		errno = 0;
 		n = strtoul(cl, &end, 10);

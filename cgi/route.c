@@ -4,7 +4,8 @@
  * (sign-in, admin role, CSRF on POST).  A pattern segment "{id}"
  * matches a positive decimal integer that fits int64; anything else
  * (letters, a sign, leading zeros, overflow) does not match, so a
- * non-numeric id is a plain 404.
+ * non-numeric id is a plain 404.  Paths under API_PREFIX go to
+ * cgi/api.c, which has its own table and access rules (API keys).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -65,6 +66,10 @@ static const struct route	routes[] = {
 	    AC },
 	{ METHOD_POST, "/settings/webhooks/deliveries/{id}/redeliver",
 	    page_webhook_redeliver, AC },
+	{ METHOD_GET, "/settings/api-keys", page_apikeys_list, A },
+	{ METHOD_POST, "/settings/api-keys", page_apikeys_create, AC },
+	{ METHOD_POST, "/settings/api-keys/{id}/revoke", page_apikey_revoke,
+	    AC },
 	{ METHOD_GET, "/health", page_health, 0 },
 	{ METHOD_GET, "/health/deep", page_health_deep, 0 },
 	{ METHOD_GET, "/metrics", page_metrics, 0 },
@@ -111,8 +116,8 @@ parse_id(const char *s, size_t len, int64_t *out)
 }
 
 /* Match "path" against "pattern"; fill "id" for a {id} segment. */
-static int
-pattern_match(const char *pattern, const char *path, int64_t *id)
+int
+route_pattern_match(const char *pattern, const char *path, int64_t *id)
 {
 	const char	*p = pattern, *s = path;
 	size_t		 plen, slen;
@@ -152,7 +157,7 @@ route_match(const char *path, enum http_method m, size_t *idx, int64_t *id)
 	if (m == METHOD_HEAD)
 		m = METHOD_GET;
 	for (i = 0; i < NROUTES; i++) {
-		if (!pattern_match(routes[i].pattern, path, &n))
+		if (!route_pattern_match(routes[i].pattern, path, &n))
 			continue;
 		path_seen = 1;
 		if (routes[i].method == m) {
@@ -176,7 +181,7 @@ route_allow(const char *path, struct buf *out)
 	int	 get = 0, post = 0;
 
 	for (i = 0; i < NROUTES; i++) {
-		if (!pattern_match(routes[i].pattern, path, &n))
+		if (!route_pattern_match(routes[i].pattern, path, &n))
 			continue;
 		if (routes[i].method == METHOD_GET)
 			get = 1;
@@ -225,11 +230,17 @@ void
 route_dispatch(struct req *r)
 {
 	const struct route	*rt;
+	const char		*api = NULL;
 	int			 rc;
 
 	r->route = NROUTES;
 	if (r->bad_input) {
 		http_error(r, 400, "The request could not be decoded.");
+		goto out;
+	}
+	/* The JSON API (cgi/api.c) keys its own routes and access. */
+	if (strncmp(r->path, API_PREFIX, strlen(API_PREFIX)) == 0) {
+		api = api_dispatch(r);
 		goto out;
 	}
 	rc = route_match(r->path, r->method, &r->route, &r->id);
@@ -277,5 +288,5 @@ route_dispatch(struct req *r)
 	if (r->method == METHOD_POST)
 		qrmemo_bump();
 out:
-	metrics_count(route_pattern(r->route), r->status);
+	metrics_count(api != NULL ? api : route_pattern(r->route), r->status);
 }

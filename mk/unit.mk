@@ -3,3 +3,6 @@ UNIT_TESTS	+= $(BUILD)/tests/unit/t_buf
 $(BUILD)/tests/unit/t_buf: $(BUILD)/tests/unit/t_buf.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))
 $(BUILD)/tests/unit/%.o: CPPFLAGS += -Itests
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_apikey
+$(BUILD)/tests/unit/t_apikey: $(BUILD)/tests/unit/t_apikey.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))

@@ -3,7 +3,7 @@
 # tests.  Starts a private stack (PostgreSQL, wadesk.fcgi, nginx) with
 # scripts/stack.sh in a fresh temporary WADESK_VAR on a free loopback
 # port, using the binaries in $BUILD (default build/san), runs
-# web.test.js, qrmemo.test.js and failures.test.js (one "ok NAME" /
+# web.test.js, qrmemo.test.js, api.test.js and failures.test.js (one "ok NAME" /
 # "FAIL NAME" line per check; FILTER runs only the checks whose name
 # contains it), always stops the stack and
 # removes the folder, and fails if any log holds an AddressSanitizer,
@@ -121,6 +121,9 @@ WADESK_URL=$url timeout --kill-after=5 240 \
     node tests/integration/web.test.js "$@" 2>&1 | tee -a "$out" || rc=1
 WADESK_URL=$url timeout --kill-after=5 180 \
     node tests/integration/qrmemo.test.js "$@" 2>&1 | tee -a "$out" || rc=1
+# The JSON API (issue 13), on the same stack.
+WADESK_URL=$url timeout --kill-after=5 120 \
+    node tests/integration/api.test.js "$@" 2>&1 | tee -a "$out" || rc=1
 # Failures an operator can read (the timeline, notices, banner), on
 # the same stack.
 WADESK_URL=$url timeout --kill-after=5 120 \

@@ -2214,6 +2214,26 @@ check('integ-database-restart-no-503', async () => {
 	    'answers right after a database restart');
 });
 
+check('integ-api-keys-page', async () => {
+	/* The settings page of issue 13 (tests/integration/api.test.js
+	 * covers the API itself): list, create (shown once), revoke. */
+	let r = await adm.get('/settings/api-keys');
+	assert.equal(r.status, 200);
+	r = await adm.postc('/settings/api-keys', { name: 'web check',
+	    scope: 'accounts:read' });
+	assert.equal(r.status, 200);
+	const m = /<code class="apikey">wdk_([0-9a-f]{12})_[0-9a-f]{64}<\/code>/
+	    .exec(r.text);
+	assert.ok(m, 'new key not shown');
+	const row = await one('SELECT id FROM api_keys WHERE prefix = $1',
+	    [m[1]]);
+	r = await adm.postc(`/settings/api-keys/${row.id}/revoke`);
+	assert.equal(r.status, 303);
+	assert.equal(r.location, '/settings/api-keys?notice=revoked');
+	assert.ok((await one('SELECT revoked_at FROM api_keys WHERE id = $1',
+	    [row.id])).revoked_at !== null);
+});
+
 check('integ-every-route-and-code', async () => {
 	/* Every (method, pattern) of cgi/route.c answered by its handler. */
 	const table = routeTable();

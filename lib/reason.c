@@ -75,6 +75,10 @@ static const struct reason	reasons[] = {
 	{ "daemon_restarted", "The session daemon restarted while this was "
 	    "in progress",
 	    "Press Pair or Reconnect again." },
+	{ "handover", "This account is moving to another session daemon "
+	    "(one is draining or the fleet is rebalancing)",
+	    "Nothing to do: the next daemon logs it in from its keys within "
+	    "seconds." },
 	{ "no_credentials", "This account has no keys, so it cannot connect",
 	    "Press Pair to link it again." },
 	{ "disconnected_by_operator", "An operator disconnected this account",

@@ -163,6 +163,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	avail = b.len;
 	if ((cl = env_get(env, "CONTENT_LENGTH")) != NULL && cl[0] != '\0')
 		len = content_length(cl);
+	if (strncmp(r.path, API_PREFIX, strlen(API_PREFIX)) == 0) {
+		/* An API body is kept raw for cgi/api.c, never decoded. */
+		WF_ASSERT(r.form.n == 0);
+		WF_ASSERT(rc == (len == -1 ? 400 : 0));
+		if (len == -1)
+			goto out;
+		if (len == -2) {
+			WF_ASSERT(r.raw_too_large && r.raw.len == 0 &&
+			    b.calls == 0);
+			goto out;
+		}
+		if (len == 0) {
+			WF_ASSERT(r.raw.len == 0 && b.calls == 0);
+			goto out;
+		}
+		cap = len > 0 ? (size_t)len : REQ_BODY_MAX + 1;
+		failed = b.fail_at < (cap < avail ? cap : avail);
+		if (failed || (len > 0 && avail < cap))
+			WF_ASSERT(r.bad_input);
+		else if (len < 0 && avail > REQ_BODY_MAX)
+			WF_ASSERT(r.raw_too_large);
+		else {
+			cap = len > 0 ? (size_t)len : avail;
+			WF_ASSERT(r.raw.len == cap && (cap == 0 ||
+			    memcmp(r.raw.data, b.data, cap) == 0));
+		}
+		goto out;
+	}
 	if (len == -1)
 		want_rc = 400;
 	else if (len == -2)

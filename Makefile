@@ -77,7 +77,7 @@ bench: deps
 FUZZ_SECONDS	?= 120
 fuzz: deps
 	@set -e; for t in $(notdir $(FUZZ_TARGETS)); do \
-	    BUILD=build/san tests/wa/fuzz.sh $$t $(FUZZ_SECONDS); done
+	    BUILD=build/san FUZZ_SEED=0 tests/wa/fuzz.sh $$t $(FUZZ_SECONDS); done
 
 psql:
 	@scripts/psql.sh

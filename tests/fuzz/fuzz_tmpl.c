@@ -283,7 +283,16 @@ oracle(const char *s, const char **where)
 			break;
 		case BEFORE_ATTR:
 		case AFTER_ATTR:
-			if (html_space(c) || c == '/')
+			/*
+			 * A '/' goes through the self-closing start tag
+			 * state back to "before attribute name" (WHATWG),
+			 * where '=' begins a new name: "a/=x" is two names.
+			 */
+			if (c == '/') {
+				st = BEFORE_ATTR;
+				break;
+			}
+			if (html_space(c))
 				break;
 			if (c == '>')
 				goto tag_end;
@@ -295,7 +304,9 @@ oracle(const char *s, const char **where)
 			al = 0;
 			/* FALLTHROUGH */
 		case ATTRNAME:
-			if (html_space(c) || c == '/')
+			if (c == '/')
+				st = BEFORE_ATTR;
+			else if (html_space(c))
 				st = AFTER_ATTR;
 			else if (c == '>')
 				goto tag_end;

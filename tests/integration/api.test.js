@@ -11,7 +11,7 @@
  */
 const assert = require('node:assert/strict');
 const { Validator } = require('@seriousme/openapi-schema-validator');
-const { Browser, BASE, dbConnect, runChecks } = require('./lib');
+const { Browser, BASE, dbConnect, runChecks, ctl } = require('./lib');
 
 const ADMIN_PW = process.env.WADESK_ADMIN_PASSWORD;
 let db, adm, op, opId;
@@ -357,6 +357,107 @@ check('api-rate-429', async () => {
 	/* Other keys are not affected. */
 	assert.equal((await api('GET', '/api/v1/accounts', keys.ro)).status,
 	    200);
+});
+
+/*
+ * wadeskctl apikey add/list/revoke: the same rows the settings page
+ * writes (hash only), the key printed once and working against the
+ * API within its scopes and accounts, refusals that change nothing.
+ */
+check('api-wadeskctl-apikey', async () => {
+	const mine = await createAcc(op, 'ctl limited');
+	const other = await createAcc(op, 'ctl other');
+	const foreign = await createAcc(adm, 'ctl foreign');
+	const count = async () => Number((await q('SELECT count(*) AS n ' +
+	    'FROM api_keys'))[0].n);
+	const n0 = await count();
+	let r = ctl(['apikey', 'add', 'cli key', '--operator', 'apiop',
+	    '--scope', 'accounts:read,messages:send', '--account',
+	    String(mine)]);
+	assert.equal(r.status, 0, r.stderr);
+	const m = /^id (\d+) prefix ([0-9a-f]{12})\n(wdk_([0-9a-f]{12})_([0-9a-f]{64}))\n$/
+	    .exec(r.stdout);
+	assert.ok(m, `output: ${r.stdout}`);
+	assert.equal(m[2], m[4]);
+	const key = m[3];
+	const row = (await q('SELECT operator_id, name, secret_hash, scopes, ' +
+	    'account_ids FROM api_keys WHERE id = $1', [m[1]]))[0];
+	assert.equal(Number(row.operator_id), opId);
+	assert.equal(row.name, 'cli key');
+	assert.equal(row.secret_hash, require('node:crypto')
+	    .createHash('sha256').update(m[5]).digest('hex'));
+	assert.deepEqual(row.scopes, ['accounts:read', 'messages:send']);
+	assert.deepEqual(row.account_ids.map(Number), [mine]);
+	/* The key works as apiop's, limited to its account and scopes. */
+	const g = await api('GET', `/api/v1/accounts/${mine}`, key);
+	assert.equal(g.status, 200, String(g.body));
+	isErr(await api('GET', `/api/v1/accounts/${other}`, key), 404,
+	    'outside the list');
+	isErr(await api('POST', `/api/v1/accounts/${mine}/pair`, key), 403,
+	    'no accounts:write');
+	/* Refusals: nothing is made. */
+	for (const [args, what] of [
+	    [['--operator', 'apiop', '--scope', 'accounts:rule'], 'scope'],
+	    [['--operator', 'apiop'], 'no scope'],
+	    [['--operator', 'apiop', '--scope', 'accounts:read', '--account',
+	      String(foreign)], 'foreign account'],
+	    [['--operator', 'apiop', '--scope', 'accounts:read', '--account',
+	      '3,x'], 'bad list'],
+	    [['--operator', 'nosuchop', '--scope', 'accounts:read'], 'op']]) {
+		r = ctl(['apikey', 'add', 'refused'].concat(args));
+		assert.equal(r.status, 1, `${what}: ${r.status} ${r.stdout}`);
+		assert.equal(r.stdout, '', what);
+		assert.match(r.stderr, /wadeskctl: apikey/, what);
+	}
+	r = ctl(['apikey', 'add', 'bad\tname', '--operator', 'apiop',
+	    '--scope', 'accounts:read']);
+	assert.equal(r.status, 1, 'control character in the name');
+	/* Without --operator: the only enabled admin, or a refusal. */
+	const admins = Number((await q("SELECT count(*) AS n FROM operators " +
+	    "WHERE role = 'admin' AND NOT disabled"))[0].n);
+	r = ctl(['apikey', 'add', 'default op', '--scope', 'accounts:read']);
+	if (admins === 1) {
+		assert.equal(r.status, 0, r.stderr);
+		const k = r.stdout.split('\n')[1];
+		assert.equal((await api('GET', `/api/v1/accounts/${foreign}`,
+		    k)).status, 200, 'the admin\'s key sees the admin\'s');
+		ctl(['apikey', 'revoke', /^id (\d+)/.exec(r.stdout)[1]]);
+	} else {
+		assert.equal(r.status, 1);
+		assert.match(r.stderr, /more than one admin.*--operator/);
+	}
+	assert.equal(await count(), n0 + (admins === 1 ? 2 : 1),
+	    'a refused add made a row');
+	/* list: the key's line, never its secret. */
+	r = ctl(['apikey', 'list', '--operator', 'apiop']);
+	assert.equal(r.status, 0, r.stderr);
+	assert.ok(!r.stdout.includes(m[5]), 'the secret is listed');
+	const line = r.stdout.split('\n').find((l) => l.startsWith(m[1] + '\t'));
+	assert.ok(line, r.stdout);
+	const f = line.split('\t');
+	assert.deepEqual([f[1], f[2], f[3], f[4], f[7], f[8]], ['apiop', m[2],
+	    '{accounts:read,messages:send}', String(mine), 'live', 'cli key']);
+	assert.match(f[5], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+	assert.match(f[6], /^\d{4}-\d\d-\d\dT/, 'last used after the GET');
+	assert.ok(r.stdout.split('\n').filter((l) => l).every((l) =>
+	    l.split('\t')[1] === 'apiop'), 'another operator\'s key listed');
+	/* revoke: 401 at once; twice is an error; the list says so. */
+	r = ctl(['apikey', 'revoke', m[1]]);
+	assert.equal(r.status, 0, r.stderr);
+	assert.equal(r.stdout, `revoked ${m[1]} prefix ${m[2]} (operator ` +
+	    'apiop, cli key)\n');
+	isErr(await api('GET', `/api/v1/accounts/${mine}`, key), 401,
+	    'revoked by wadeskctl');
+	r = ctl(['apikey', 'revoke', m[1]]);
+	assert.equal(r.status, 1);
+	assert.match(r.stderr, /no live key/);
+	r = ctl(['apikey', 'list']);
+	assert.ok(r.stdout.split('\n').find((l) => l.startsWith(m[1] + '\t'))
+	    .endsWith('\trevoked\tcli key'));
+	for (const args of [['apikey'], ['apikey', 'revoke', 'x'],
+	    ['apikey', 'add'], ['apikey', 'add', 'n', '--scope'],
+	    ['apikey', 'list', '--all']])
+		assert.equal(ctl(args).status, 2, `usage: ${args.join(' ')}`);
 });
 
 check('api-pages-still-work', async () => {

@@ -105,6 +105,33 @@ scopes_text(char *out, size_t sz)
 	buf_free(&b);
 }
 
+/* What a send queues: {"to", "text"} only, "to" normalised (digits,
+ * or a JID), the text UTF-8 (json-c would refuse it otherwise) and not
+ * blank; a client_id of printable ASCII. */
+static void
+send_payload_check(const char *payload, const char *cid)
+{
+	struct json_object	*o, *to, *text;
+	const char		*t;
+
+	WF_ASSERT((o = json_tokener_parse(payload)) != NULL);
+	WF_ASSERT(json_object_object_length(o) == 2);
+	WF_ASSERT(json_object_object_get_ex(o, "to", &to));
+	WF_ASSERT(json_object_object_get_ex(o, "text", &text));
+	t = json_object_get_string(to);
+	WF_ASSERT(strspn(t, "0123456789") == strlen(t) ||
+	    strchr(t, '@') != NULL);
+	WF_ASSERT(strspn(t, "0123456789-@abcdefghijklmnopqrstuvwxyz.") ==
+	    strlen(t));
+	WF_ASSERT(json_object_get_string_len(text) > 0);
+	json_object_put(o);
+	if (cid != NULL) {
+		WF_ASSERT(*cid != '\0' && strlen(cid) <= 128);
+		for (; *cid != '\0'; cid++)
+			WF_ASSERT(*cid > ' ' && *cid < 0x7f);
+	}
+}
+
 int	db_ensure(struct db *db) { return F_DBFAIL ? -1 : 0; }
 const char *db_sqlstate(const struct db *db) { return "XX000"; }
 
@@ -169,6 +196,20 @@ db_exec(struct db *db, size_t id, const char *const *p)
 		v[1] = "7"; v[2] = "pair"; v[3] = "2026-12-03T10:00:00Z";
 		v[4] = v[5] = v[6] = NULL; v[7] = "handover";
 		return fake(8, v);
+	case WS_API_SEND:
+		send_payload_check(p[3], p[4]);
+		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
+			return fake(2, NULL);
+		v[0] = F_QR ? "logged_out" : "connected";
+		v[1] = F_ACT == 0 && !F_QR ? "11" : NULL;
+		return fake(2, v);
+	case WS_API_SEND_EXISTING:
+		if (F_ACT == 3)
+			return fake(9, NULL);
+		v[0] = "11"; v[1] = "15550100"; v[2] = "hi"; v[3] = "t";
+		v[4] = "f"; v[5] = NULL; v[6] = NULL; v[7] = "3EB0AA";
+		v[8] = NULL;
+		return fake(9, v);
 	default:
 		/* A statement this target does not know: a new route needs
 		 * its stand-in here. */

@@ -118,7 +118,7 @@ check('api-openapi-valid', async () => {
 	for (const p of ['/api/v1/accounts', '/api/v1/accounts/{id}',
 	    '/api/v1/accounts/{id}/qr', '/api/v1/accounts/{id}/qr.png',
 	    '/api/v1/commands/{id}', '/api/v1/accounts/{id}/pair',
-	    '/api/v1/accounts/{id}/delete'])
+	    '/api/v1/accounts/{id}/delete', '/api/v1/accounts/{id}/messages'])
 		assert.ok(r.json.paths[p], `document lacks ${p}`);
 });
 
@@ -458,6 +458,154 @@ check('api-wadeskctl-apikey', async () => {
 	    ['apikey', 'add'], ['apikey', 'add', 'n', '--scope'],
 	    ['apikey', 'list', '--all']])
 		assert.equal(ctl(args).status, 2, `usage: ${args.join(' ')}`);
+});
+
+/*
+ * POST /api/v1/accounts/{id}/messages: a send_text command row
+ * (sql/013), idempotent per (account, client_id) even when repeats
+ * race; GET /api/v1/commands/{id} reports what the daemon writes
+ * (played here by the owner connection; delivery is the daemon's).
+ */
+check('api-send-messages', async () => {
+	const sk = await makeKey(op, 'sender', ['messages:send',
+	    'accounts:read']);
+	const id = await createAcc(op, 'sender shop');
+	const other = await createAcc(op, 'other shop');
+	const u = `/api/v1/accounts/${id}/messages`;
+	const rows = async (a = id) => (await q('SELECT id, type, payload, ' +
+	    'client_id, created_by FROM commands WHERE account_id = $1 AND ' +
+	    "type = 'send_text' ORDER BY id", [a]));
+	const msg = { to: '+1 555 0100', text: 'Hello from the API' };
+	const r403 = await api('POST', u, keys.rw, { json: msg });
+	isErr(r403, 403, 'no messages:send');
+	assert.match(r403.json.error.message, /messages:send/);
+	const nl = await api('POST', u, sk, { json: msg });
+	isErr(nl, 409, 'unpaired account');
+	assert.equal(nl.json.error.code, 'not_linked');
+	assert.equal((await rows()).length, 0, 'a row for an unpaired account');
+	await q("UPDATE accounts SET status = 'connected', phone_number = " +
+	    "'15550199' WHERE id = ANY($1)", [[id, other]]);
+
+	const a = await api('POST', u, sk, { json: msg });
+	assert.equal(a.status, 202, String(a.body));
+	assert.equal(a.json.state, 'queued');
+	assert.equal(a.json.replayed, false);
+	assert.equal(a.headers.get('location'), `/api/v1/commands/` +
+	    `${a.json.command_id}`);
+	let rs = await rows();
+	assert.equal(rs.length, 1);
+	assert.equal(Number(rs[0].id), a.json.command_id);
+	assert.deepEqual(rs[0].payload, { to: '15550100',
+	    text: 'Hello from the API' });
+	assert.equal(rs[0].client_id, null);
+	assert.equal(Number(rs[0].created_by), opId);
+	/* Without a client_id every POST is a new message. */
+	const a2 = await api('POST', u, sk, { json: msg });
+	assert.equal(a2.status, 202);
+	assert.notEqual(a2.json.command_id, a.json.command_id);
+
+	/* With one: the repeat answers the first command, no second row. */
+	const m1 = { to: '15550100@s.whatsapp.net', text: 'Order 1 shipped',
+	    client_id: 'order-1' };
+	const b = await api('POST', u, sk, { json: m1 });
+	assert.equal(b.status, 202, String(b.body));
+	assert.equal(b.json.client_id, 'order-1');
+	const b2 = await api('POST', u, sk, { json: m1 });
+	assert.equal(b2.status, 200, String(b2.body));
+	assert.equal(b2.json.command_id, b.json.command_id);
+	assert.equal(b2.json.replayed, true);
+	assert.equal(b2.json.state, 'queued');
+	rs = await rows();
+	assert.equal(rs.filter((x) => x.client_id === 'order-1').length, 1);
+	assert.deepEqual(rs.find((x) => x.client_id === 'order-1').payload,
+	    { to: '15550100@s.whatsapp.net', text: 'Order 1 shipped' });
+	const diff = await api('POST', u, sk, { json: Object.assign({}, m1,
+	    { text: 'Another text' }) });
+	isErr(diff, 409, 'client_id reused');
+	assert.equal(diff.json.error.code, 'client_id_reused');
+	/* The same client_id on another account is another message. */
+	const o1 = await api('POST', `/api/v1/accounts/${other}/messages`, sk,
+	    { json: m1 });
+	assert.equal(o1.status, 202);
+	assert.notEqual(o1.json.command_id, b.json.command_id);
+	/* Racing repeats: one row, one 202, the same command for all. */
+	const m2 = { to: '+44 20 7946 0958', text: 'race', client_id: 'r-2' };
+	const race = await Promise.all(Array.from({ length: 8 }, () =>
+	    api('POST', u, sk, { json: m2 })));
+	assert.deepEqual(race.map((x) => x.status).sort(),
+	    [200, 200, 200, 200, 200, 200, 200, 202], race.map((x) =>
+	    `${x.status} ${x.body}`).join('; '));
+	assert.equal(new Set(race.map((x) => x.json.command_id)).size, 1);
+	assert.equal((await rows()).filter((x) => x.client_id === 'r-2')
+	    .length, 1);
+
+	/* The command's state as the daemon writes it. */
+	let c = await api('GET', `/api/v1/commands/${b.json.command_id}`, sk);
+	assert.equal(c.status, 200);
+	assert.equal(c.json.type, 'send_text');
+	assert.equal(c.json.state, 'queued');
+	assert.equal(c.json.client_id, 'order-1');
+	assert.equal(c.json.message_id, null);
+	assert.equal(c.json.error_code, null);
+	await q("UPDATE commands SET claimed_at = now(), message_id = " +
+	    "'3EB0C0FFEE0123456789' WHERE id = $1", [b.json.command_id]);
+	c = await api('GET', `/api/v1/commands/${b.json.command_id}`, sk);
+	assert.equal(c.json.state, 'running');
+	assert.equal(c.json.message_id, '3EB0C0FFEE0123456789');
+	await q("UPDATE commands SET done_at = now(), result = 'sent' " +
+	    'WHERE id = $1', [b.json.command_id]);
+	c = await api('GET', `/api/v1/commands/${b.json.command_id}`, sk);
+	assert.equal(c.json.state, 'done');
+	assert.equal(c.json.result, 'sent');
+	const b3 = await api('POST', u, sk, { json: m1 });
+	assert.equal(b3.status, 200);
+	assert.equal(b3.json.state, 'done', 'the replay reports the first result');
+	assert.equal(b3.json.message_id, '3EB0C0FFEE0123456789');
+	await q("UPDATE commands SET claimed_at = now(), done_at = now(), " +
+	    "error = 'The server refused the message.', error_code = 463 " +
+	    'WHERE id = $1', [a.json.command_id]);
+	c = await api('GET', `/api/v1/commands/${a.json.command_id}`, sk);
+	assert.equal(c.json.state, 'failed');
+	assert.equal(c.json.error_code, 463);
+
+	/* Bad bodies: 422 (or 400/415), and nothing queued. */
+	const n0 = (await rows()).length;
+	for (const [body, what] of [
+	    [{ to: 'abc', text: 'x' }, 'to'],
+	    [{ to: '+1 555', text: 'x' }, 'short number'],
+	    [{ to: '1234567890123456', text: 'x' }, 'long number'],
+	    [{ to: 'x1234@g.us', text: 'x' }, 'jid'],
+	    [{ to: '15550100@example.com', text: 'x' }, 'server'],
+	    [{ to: 15550100, text: 'x' }, 'number type'],
+	    [{ to: '15550100', text: '' }, 'empty text'],
+	    [{ to: '15550100', text: ' \n ' }, 'blank text'],
+	    [{ to: '15550100' }, 'no text'],
+	    [{ to: '15550100', text: 'x', client_id: 'a b' }, 'blank id'],
+	    [{ to: '15550100', text: 'x', client_id: '' }, 'empty id'],
+	    [{ to: '15550100', text: 'x', client_id: 'x'.repeat(129) }, 'long'],
+	    [{ to: '15550100', text: 'x', extra: 1 }, 'unknown field']])
+		isErr(await api('POST', u, sk, { json: body }), 422, what);
+	isErr(await api('POST', u, sk), 400, 'no body');
+	isErr(await api('POST', u, sk, { body: '{"to":"1555010","text":"x"}',
+	    headers: { 'content-type': 'text/plain' } }), 415, 'type');
+	assert.equal((await rows()).length, n0, 'a refused send queued a row');
+	const g = await api('POST', u, sk, { json: { to: '120363025-1234@g.us',
+	    text: 'to a group' } });
+	assert.equal(g.status, 202, String(g.body));
+
+	/* Another operator's account, and a key limited elsewhere: 404. */
+	const foreign = await createAcc(adm, 'send foreign');
+	await q("UPDATE accounts SET status = 'connected' WHERE id = $1",
+	    [foreign]);
+	isErr(await api('POST', `/api/v1/accounts/${foreign}/messages`, sk,
+	    { json: msg }), 404, 'foreign');
+	const lim = await makeKey(op, 'send limited', ['messages:send'],
+	    String(other));
+	isErr(await api('POST', u, lim, { json: msg }), 404, 'outside list');
+	assert.equal((await api('POST', `/api/v1/accounts/${other}/messages`,
+	    lim, { json: msg })).status, 202);
+	assert.equal((await q('SELECT count(*)::int AS n FROM commands WHERE ' +
+	    'account_id = $1', [foreign]))[0].n, 0);
 });
 
 check('api-pages-still-work', async () => {

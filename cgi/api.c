@@ -55,6 +55,7 @@ static void	api_account_qr_png(struct req *);
 static void	api_account_action(struct req *);
 static void	api_command_get(struct req *);
 static void	api_account_send(struct req *);
+static void	api_account_proxy(struct req *);
 
 #define	R	SCOPE_ACCOUNTS_READ
 #define	W	SCOPE_ACCOUNTS_WRITE
@@ -79,6 +80,7 @@ static const struct api_route	api_routes[] = {
 	{ METHOD_POST, "/api/v1/accounts/{id}/delete", api_account_action, W },
 	{ METHOD_POST, "/api/v1/accounts/{id}/messages", api_account_send,
 	    S },
+	{ METHOD_POST, "/api/v1/accounts/{id}/proxy", api_account_proxy, W },
 	{ METHOD_GET, "/api/v1/commands/{id}", api_command_get, R },
 };
 
@@ -472,7 +474,8 @@ enum	acol {
 	AC_QR_EXPIRES, AC_PAIR_CODE, AC_DEADLINE, AC_PHONE, AC_JID,
 	AC_PUSH_NAME, AC_PLATFORM, AC_AUTO_CONNECT, AC_LAST_CONNECTED,
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
-	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR
+	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
+	AC_LID, AC_OFFLINE_SYNCED, AC_PROXY
 };
 
 /*
@@ -525,6 +528,7 @@ account_answer(struct req *r, int code)
 	jstr(o, "created_at", val(res, 0, AC_CREATED));
 	jstr(o, "updated_at", val(res, 0, AC_UPDATED));
 	jstr(o, "operator", val(res, 0, AC_OPERATOR));
+	jstr(o, "proxy", val(res, 0, AC_PROXY));
 	PQclear(res);
 	http_json(r, code, o);
 }
@@ -1077,5 +1081,55 @@ fail:
 	http_error(r, 503, NULL);
 out:
 	PQclear(res);
+	json_object_put(body);
+}
+
+/*
+ * POST /api/v1/accounts/{id}/proxy {"url": "http://[user:pw@]host:port"
+ * or "socks5://...", "" for none}: the account's proxy, checked and
+ * sealed by the pages' own code (account_act "proxy"); 200 with the
+ * account ("proxy" shows the URL without its password); it takes effect
+ * at the next connection.  404, 422 with the sentence for a bad URL or
+ * when no session daemon has published its proxy key yet.
+ */
+static void
+api_account_proxy(struct req *r)
+{
+	static const struct api_field	 f[] = {
+		{ "url", AF_STRING, 1 },
+	};
+	struct action_in		 in;
+	struct json_object		*body, *v;
+	const char			*err = NULL;
+	char				 msg[API_MSG_MAX];
+	int64_t				 cmd_id;
+	int				 code;
+
+	if (r->raw_too_large) {
+		http_api_error(r, 413, NULL, NULL);
+		return;
+	}
+	if ((code = api_json_parse(r->content_type, buf_str(&r->raw),
+	    r->raw.len, f, 1, 1, &body, msg, sizeof(msg))) != 0) {
+		http_api_error(r, code, NULL, msg);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	(void)json_object_object_get_ex(body, "url", &v);
+	in.proxy = json_object_get_string(v);
+	switch (account_act(r, "proxy", &in, &cmd_id, &err)) {
+	case ACT_OK:
+		account_answer(r, 200);
+		break;
+	case ACT_INVALID:
+		http_api_error(r, 422, NULL, err);
+		break;
+	case ACT_NOT_FOUND:
+		http_api_error(r, 404, NULL, NULL);
+		break;
+	default:
+		http_error(r, 503, NULL);
+		break;
+	}
 	json_object_put(body);
 }

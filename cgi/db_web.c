@@ -71,7 +71,7 @@
 	"greatest(0, extract(epoch FROM a.pair_deadline - now()))::int, " \
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
-	"a.lid, iso(a.offline_synced_at)"
+	"a.lid, iso(a.offline_synced_at), a.proxy_display"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \
@@ -425,6 +425,15 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "message_id, error_code FROM commands "
 	    "WHERE account_id = $1 AND client_id = $2 "
 	    "AND type = 'send_text'" },
+	/* The key proxy URLs are sealed to (sql/017; daemon/proxy.c). */
+	[WS_PROXY_KEY_GET] = { "proxy_key_get", 0,
+	    "SELECT public_key FROM proxy_keys WHERE id = 1" },
+	/* Account $1's proxy: sealed URL $2, the key $3 it was sealed to,
+	 * the URL without its password $4; all NULL: direct. */
+	[WS_ACCOUNT_PROXY] = { "account_proxy", 4,
+	    "UPDATE accounts SET proxy_sealed = $2::bytea, "
+	    "proxy_public_key = $3::bytea, proxy_display = $4 "
+	    "WHERE id = $1" },
 	[WS_APIKEYS_FOR_OPERATOR] = { "apikeys_for_operator", 1,
 	    "SELECT id, name, prefix, scopes, account_ids, iso(created_at), "
 	    "iso(last_used_at), iso(revoked_at) FROM api_keys "

@@ -221,6 +221,8 @@ struct	daemon {
 	int			 stopping;
 	int64_t			 instance;	/* daemon_instances.id, or 0 */
 	uint8_t			*cred_key;	/* sodium_malloc, 32 bytes */
+	uint8_t			*proxy_sk;	/* sodium_malloc: proxy.c */
+	uint8_t			 proxy_pk[32];	/* published in proxy_keys */
 	uint8_t			 root_key[WA_ROOT_KEY_LEN];
 	int			 has_root_key;
 	unsigned int		 time_scale;	/* WADESKD_TIME_SCALE (tests) */
@@ -298,6 +300,8 @@ enum	dstmt {
 	DS_INSTANCE_SIBLINGS,
 	DS_INSTANCE_REAP,
 	DS_COMMANDS_UNCLAIM,
+	DS_PROXY_KEY_PUT,
+	DS_ACCOUNT_PROXY_GET,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -309,6 +313,13 @@ int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
+
+/* proxy.c: the account's proxy URL, sealed by the pages. */
+int		 proxy_key_init(struct daemon *d);
+void		 proxy_key_free(struct daemon *d);
+int		 proxy_key_publish(struct daemon *d);
+int		 proxy_load(struct daemon *d, int64_t id, char **url);
+void		 proxy_url_free(char *url);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);

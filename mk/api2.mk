@@ -19,3 +19,12 @@ $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(WEBFUZZ_API) \
 	    -pthread
 FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_api
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_api 10'
+
+# lib/proxyurl.c: the proxy URL grammar and its two written forms.
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_proxyurl
+$(BUILD)/tests/unit/t_proxyurl: $(BUILD)/tests/unit/t_proxyurl.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))
+
+# A proxy per account through the real daemon, tests/wasim and a
+# loopback HTTP CONNECT proxy (tests/daemon/proxy.test.js).
+CHECK_SCRIPTS	+= tests/daemon/proxy.sh

@@ -178,11 +178,12 @@ db_exec(struct db *db, size_t id, const char *const *p)
 		return fake(11, v);
 	case WS_ACCOUNT_GET:
 		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
-			return fake(25, NULL);
+			return fake(26, NULL);
 		v[1] = "Shop"; v[2] = F_QR ? "pending" : "connected";
 		v[3] = F_QR ? "t" : "f"; v[5] = NULL; v[6] = NULL;
 		v[12] = "t"; v[15] = NULL; v[21] = "op";
-		return fake(25, v);
+		v[25] = F_QR ? "http://alice@proxy.example:3128" : NULL;
+		return fake(26, v);
 	case WS_API_ACCOUNT_QR:
 		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
 			return fake(6, NULL);
@@ -310,6 +311,7 @@ account_act(struct req *r, const char *name, const struct action_in *in,
 	WF_ASSERT(r->apikey != NULL && (F_SCOPES & SCOPE_ACCOUNTS_WRITE));
 	WF_ASSERT(apikey_allows(r->apikey, r->id));
 	WF_ASSERT(strcmp(name, "pair-code") != 0 || in->phone != NULL);
+	WF_ASSERT(strcmp(name, "proxy") != 0 || in->proxy != NULL);
 	WF_ASSERT(in->phone == NULL || strlen(in->phone) < REQ_BODY_MAX);
 	wrote = 1;
 	*cmd_id = 5;

@@ -118,7 +118,8 @@ check('api-openapi-valid', async () => {
 	for (const p of ['/api/v1/accounts', '/api/v1/accounts/{id}',
 	    '/api/v1/accounts/{id}/qr', '/api/v1/accounts/{id}/qr.png',
 	    '/api/v1/commands/{id}', '/api/v1/accounts/{id}/pair',
-	    '/api/v1/accounts/{id}/delete', '/api/v1/accounts/{id}/messages'])
+	    '/api/v1/accounts/{id}/delete', '/api/v1/accounts/{id}/messages',
+	    '/api/v1/accounts/{id}/proxy'])
 		assert.ok(r.json.paths[p], `document lacks ${p}`);
 });
 
@@ -606,6 +607,74 @@ check('api-send-messages', async () => {
 	    lim, { json: msg })).status, 202);
 	assert.equal((await q('SELECT count(*)::int AS n FROM commands WHERE ' +
 	    'account_id = $1', [foreign]))[0].n, 0);
+});
+
+/*
+ * POST /api/v1/accounts/{id}/proxy and the page's form: checked,
+ * sealed to the daemon's published key (played here by a row the
+ * owner writes: no daemon runs), shown without the password; a key
+ * without accounts:write cannot; a bad URL is a 422 sentence.  That the
+ * daemon opens and uses it is tests/daemon/proxy.sh's part.
+ */
+check('api-proxy', async () => {
+	const id = await createAcc(op, 'proxied');
+	const u = `/api/v1/accounts/${id}/proxy`;
+	const url = 'http://bob:hunter%202@proxy.example:3128';
+	await q('DELETE FROM proxy_keys');
+	const nokey = await api('POST', u, keys.rw, { json: { url } });
+	isErr(nokey, 422, 'no daemon key');
+	assert.match(nokey.json.error.message, /start wadeskd once/);
+	const pk = require('node:crypto').randomBytes(32);
+	await q('INSERT INTO proxy_keys (public_key) VALUES ($1)', [pk]);
+	isErr(await api('POST', u, keys.ro, { json: { url } }), 403, 'ro');
+	for (const bad of ['ftp://h:1', 'http://h', 'http://h:70000',
+	    'http://a:b@h:1/x', 'https://h:443'])
+		isErr(await api('POST', u, keys.rw, { json: { url: bad } }), 422,
+		    bad);
+	isErr(await api('POST', u, keys.rw, { json: { url: 5 } }), 422, 'type');
+	const r = await api('POST', u, keys.rw, { json: { url } });
+	assert.equal(r.status, 200, String(r.body));
+	assert.equal(r.json.proxy, 'http://bob@proxy.example:3128');
+	assert.ok(!String(r.body).includes('hunter'));
+	const a = (await q('SELECT proxy_sealed, proxy_public_key, ' +
+	    'proxy_display FROM accounts WHERE id = $1', [id]))[0];
+	assert.equal(a.proxy_sealed.length, url.length + 48);
+	assert.ok(a.proxy_public_key.equals(pk));
+	assert.ok(!a.proxy_sealed.includes(Buffer.from('hunter')));
+	assert.equal((await api('GET', `/api/v1/accounts/${id}`, keys.ro))
+	    .json.proxy, 'http://bob@proxy.example:3128');
+	const page = await op.get(`/accounts/${id}`);
+	assert.ok(page.text.includes('<dd id="proxy">http://bob@proxy.example' +
+	    ':3128</dd>'));
+	assert.ok(!page.text.includes('hunter'));
+	const ev = await q("SELECT detail FROM account_events WHERE " +
+	    "account_id = $1 AND kind = 'proxy_changed'", [id]);
+	assert.equal(ev.length, 1);
+	assert.equal(ev[0].detail.proxy, 'http://bob@proxy.example:3128');
+	/* The page's form: SOCKS5, then cleared. */
+	const f = await op.postc(`/accounts/${id}/proxy`,
+	    { proxy_url: 'socks5://10.1.2.3:1080' });
+	assert.equal(f.status, 303);
+	assert.equal(f.location, `/accounts/${id}?notice=proxy`);
+	assert.equal((await q('SELECT proxy_display FROM accounts WHERE id = ' +
+	    '$1', [id]))[0].proxy_display, 'socks5://10.1.2.3:1080');
+	assert.equal((await op.postc(`/accounts/${id}/proxy`,
+	    { proxy_url: 'nonsense' })).status, 422);
+	const c = await api('POST', u, keys.rw, { json: { url: '' } });
+	assert.equal(c.status, 200);
+	assert.equal(c.json.proxy, null);
+	const row = (await q('SELECT proxy_sealed, proxy_public_key, ' +
+	    'proxy_display FROM accounts WHERE id = $1', [id]))[0];
+	assert.deepEqual(row, { proxy_sealed: null, proxy_public_key: null,
+	    proxy_display: null });
+	assert.ok((await op.get(`/accounts/${id}`)).text.includes(
+	    'none (direct connection)'));
+	/* Another operator's account: 404, nothing changed. */
+	const foreign = await createAcc(adm, 'proxy foreign');
+	isErr(await api('POST', `/api/v1/accounts/${foreign}/proxy`, keys.rw,
+	    { json: { url } }), 404, 'foreign');
+	assert.equal((await q('SELECT proxy_display FROM accounts WHERE id = ' +
+	    '$1', [foreign]))[0].proxy_display, null);
 });
 
 check('api-pages-still-work', async () => {

@@ -28,3 +28,6 @@ $(BUILD)/tests/unit/t_proxyurl: $(BUILD)/tests/unit/t_proxyurl.o $(LIB_OBJS)
 # A proxy per account through the real daemon, tests/wasim and a
 # loopback HTTP CONNECT proxy (tests/daemon/proxy.test.js).
 CHECK_SCRIPTS	+= tests/daemon/proxy.sh
+
+# "make bench": GET /api/v1/accounts at 10,000 accounts (p99 < 20 ms).
+BENCH_CMDS	+= tests/bench/bench_api.sh

@@ -332,6 +332,25 @@ const checks = [
 		assert.equal(proxy.tunnels.length, n, 'went through the proxy');
 		await action(st.dead, 'cancel-pair');
 	}],
+	['proxy-socks5-without-lws-support-sentence', async () => {
+		/* Debian 12's libwebsockets 4.1.6 has no LWS_WITH_SOCKS5: a
+		 * socks5:// account stops with its sentence, never direct. */
+		const cfg = fs.readFileSync('/usr/include/lws_config.h', 'utf8');
+		assert.ok(!/^#define LWS_WITH_SOCKS5\b/m.test(cfg), 'this ' +
+		    'libwebsockets has SOCKS5: test a login through a SOCKS5 ' +
+		    'proxy here instead');
+		const id = await createAccount('SOCKS5');
+		await action(id, 'proxy', { proxy_url:
+		    `socks5://u:p@127.0.0.1:${proxy.port}` });
+		const n = proxy.tunnels.length;
+		await action(id, 'pair');
+		const a = await waitRow(id, (x) => x.status === 'unpaired' &&
+		    x.disconnect_reason === 'proxy_unsupported', 5000,
+		    'proxy_unsupported');
+		assert.equal(a.qr_code, null, 'a QR without the proxy');
+		assert.equal(proxy.tunnels.length, n);
+		await pageSays(id, 'This build cannot use SOCKS5 proxies');
+	}],
 ];
 
 (async () => {

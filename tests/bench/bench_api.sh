@@ -148,7 +148,8 @@ bad=0
 run() {
 	local label=$1 url=$2 target=$3 conns=${4:-$CONNS} r rps p50 p99 nerr
 	local verdict
-	r=$(wrk -t2 -c"$conns" -d"${SECS}s" -s tests/bench/bench_api.lua \
+	r=$(wrk -t"$(( conns < 2 ? 1 : 2 ))" -c"$conns" -d"${SECS}s" \
+	    -s tests/bench/bench_api.lua \
 	    "$BASE$url" 2>&1) || die "wrk $url failed: $r"
 	r=$(printf '%s\n' "$r" | grep '^result ') ||
 	    die "wrk $url printed no result"

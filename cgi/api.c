@@ -9,6 +9,10 @@
  * operator can never disagree.  A key can never manage keys: there is
  * no key route here, and the settings page needs a signed-in session.
  *
+ * Besides the pages' actions: POST .../messages (scope messages:send)
+ * queues a send_text command, idempotent per client_id (sql/013), and
+ * POST .../proxy sets the account's proxy through the page's code.
+ *
  * The order of checks for a request: the route (404, 405 with Allow);
  * openapi.json is public; the Bearer key (401, the same answer for a
  * missing, malformed, unknown, wrong, revoked or disabled-operator

@@ -9,7 +9,9 @@
  * to wasim's address, with the right credentials); a wrong password
  * (407), a dead proxy and an unopenable setting each leave the row
  * with their reason and the page with its sentence; the password is
- * never stored or shown in the clear.  Environment as daemon.test.js.
+ * never stored or shown in the clear; wss:// works inside the tunnel
+ * (a TLS front before wasim, the test CA trusted); socks5:// stops with
+ * its sentence on this libwebsockets.  Environment as daemon.test.js.
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -331,6 +333,42 @@ const checks = [
 		    'a direct QR');
 		assert.equal(proxy.tunnels.length, n, 'went through the proxy');
 		await action(st.dead, 'cancel-pair');
+	}],
+	['proxy-wss-tls-inside-the-tunnel', async () => {
+		/* WhatsApp is wss://: TLS must run inside the CONNECT tunnel,
+		 * verified as always.  A TLS front with a test CA before
+		 * wasim (tests/daemon/bench_tls.sh); the daemon restarted on
+		 * it logs the account in again, through the proxy. */
+		const dir = `${VAR}/tlsfront`;
+		const sh = spawn('bash', ['-c', 'source tests/daemon/bench_tls.sh ' +
+		    '&& tls_front_start "$0" "$1" && echo "front $TLS_URL ' +
+		    '$TLS_CA $TLS_PID" && wait "$TLS_PID"', dir,
+		    process.env.WASIM_URL], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let outText = '';
+		sh.stdout.on('data', (d) => { outText += d; });
+		const m = await until(() => /^front (\S+) (\S+) (\d+)$/m.exec(outText),
+		    15000, `the TLS front (${outText})`);
+		st.tlsPid = Number(m[3]);
+		try {
+			await daemonStop('SIGTERM');
+			await waitRow(st.id, (a) => a.status === 'disconnected', 5000,
+			    'disconnected by the stop');
+			const n = proxy.tunnels.length;
+			await daemonStart({ WADESK_WA_URL: m[1], SSL_CERT_FILE: m[2] });
+			await waitRow(st.id, (a) => a.status === 'connected', 10000,
+			    'logged in over wss through the proxy');
+			const t = proxy.tunnels.slice(n);
+			assert.ok(t.length >= 1 && t.every((x) => x.ok),
+			    JSON.stringify(t));
+			assert.equal(t[0].target, new URL(m[1]).host,
+			    'the tunnel went to the TLS front');
+			/* Offline before the front goes, so no retries follow. */
+			await action(st.id, 'disconnect');
+			await waitRow(st.id, (a) => a.status === 'disconnected',
+			    5000, 'disconnected');
+		} finally {
+			process.kill(st.tlsPid, 'SIGTERM');
+		}
 	}],
 	['proxy-socks5-without-lws-support-sentence', async () => {
 		/* Debian 12's libwebsockets 4.1.6 has no LWS_WITH_SOCKS5: a

@@ -114,21 +114,12 @@ wa_conn_url_check(const char *url)
 }
 
 /*
- * The vhost our connections live on, created on first use.  lws 4.1
- * keeps the proxy in the vhost (lws_set_proxy(), lws_set_socks();
- * lib/core-net/client.c), so each distinct proxy ("lws", the
- * "[user:pass@]host:port" form of lib/proxyurl.h, NULL: none) gets a
- * vhost of its own, named by a hash of that form so the password is
- * not in the name; it lives as long as the context.  "*unsupported"
- * is set for a SOCKS5 proxy when lws was built without
- * LWS_WITH_SOCKS5 (Debian's 4.1.6 is).
- */
-/*
  * lws 4.1 keeps the pointer it is given as a vhost's name (it does not
  * copy it; an early version of this file lost a stack buffer that
  * way), so the names of proxy vhosts live here, one allocation each
- * for the life of the process, the only state this file keeps between
- * connections.  One lws service thread, as everywhere in this file.
+ * for the life of the process (with probe_cause()'s memory, the only
+ * state this file keeps between connections).  One lws service thread,
+ * as everywhere in this file.
  */
 struct	vh_name {
 	struct vh_name	*next;
@@ -151,6 +142,17 @@ vh_name_keep(const char *name)
 	return n->name;
 }
 
+/*
+ * The vhost our connections live on, created on first use.  lws 4.1
+ * keeps the proxy in the vhost (lws_set_proxy(), lws_set_socks();
+ * lib/core-net/client.c), so each distinct proxy ("lws", the
+ * "[user:pass@]host:port" form of lib/proxyurl.h, NULL: none) gets a
+ * vhost of its own, named by a hash of that form so the password is
+ * not in the name; it lives as long as the context.  "*unsupported"
+ * is set for a SOCKS5 proxy when lws was built without
+ * LWS_WITH_SOCKS5 (Debian's 4.1.6 is).  A vhost lws refuses the proxy
+ * for is destroyed at once: none may ever carry an account directly.
+ */
 static struct lws_vhost *
 conn_vhost(struct lws_context *ctx, const struct proxy_url *pu,
     const char *lws, int *unsupported)
@@ -190,12 +192,14 @@ conn_vhost(struct lws_context *ctx, const struct proxy_url *pu,
 	if (pu != NULL && pu->kind == PROXY_HTTP &&
 	    lws_set_proxy(vh, lws) != 0) {
 		log_warnx("%s: lws refused the proxy setting", __func__);
-		return NULL;	/* the vhost stays, unused */
+		lws_vhost_destroy(vh);
+		return NULL;
 	}
 #if defined(LWS_WITH_SOCKS5)
 	if (pu != NULL && pu->kind == PROXY_SOCKS5 &&
 	    lws_set_socks(vh, lws) != 0) {
 		log_warnx("%s: lws refused the SOCKS5 setting", __func__);
+		lws_vhost_destroy(vh);
 		return NULL;
 	}
 #endif

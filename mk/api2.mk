@@ -7,7 +7,8 @@
 # Seeds in tests/fuzz/corpus/fuzz_api/, words in tests/fuzz/fuzz_api.dict.
 WEBFUZZ_API	:= cgi/api.c cgi/api_json.c cgi/route.c cgi/req.c cgi/auth.c \
 		   cgi/http.c cgi/tmpl.c cgi/metrics.c cgi/present.c \
-		   lib/apikey.c lib/reason.c lib/reltime.c lib/status.c
+		   lib/apikey.c lib/reason.c lib/reltime.c lib/status.c \
+		   lib/proxyurl.c
 # (mk/webfuzz.mk is read after this file: its variables are spelled
 # out here, as rule prerequisites expand at once.)
 $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(WEBFUZZ_API) \

@@ -46,6 +46,7 @@
 #include "db.h"
 #include "db_web.h"
 #include "log.h"
+#include "proxyurl.h"
 #include "web_fuzz.h"
 #include "xalloc.h"
 
@@ -410,6 +411,49 @@ parse_alone(const char *ct, const char *body, size_t len)
 	json_object_put(o);
 }
 
+/*
+ * The proxy URL grammar (lib/proxyurl.c) on the body as text: refused
+ * with a sentence, or accepted with a port in range, a display form
+ * without the password that parses back to the same proxy, and an lws
+ * form that holds the credentials exactly when there are some.
+ */
+static void
+proxy_alone(const char *body, size_t len)
+{
+	struct proxy_url	 p, q;
+	struct buf		 d, l;
+	const char		*why;
+	char			*s;
+
+	s = xmalloc(len + 1);
+	memcpy(s, body, len);
+	s[len] = '\0';
+	if (proxyurl_parse(s, &p, &why) == -1) {
+		WF_ASSERT(why != NULL && sentence(why));
+		free(s);
+		return;
+	}
+	WF_ASSERT(why == NULL && p.port >= 1 && p.port <= 65535 &&
+	    p.host[0] != '\0');
+	buf_init(&d);
+	buf_init(&l);
+	proxyurl_display(&p, &d);
+	proxyurl_lws(&p, &l);
+	WF_ASSERT(proxyurl_parse(buf_str(&d), &q, &why) == 0);
+	WF_ASSERT(q.kind == p.kind && q.port == p.port &&
+	    strcmp(q.host, p.host) == 0 && q.has_auth == p.has_auth &&
+	    strcmp(q.user, p.user) == 0 && q.pass[0] == '\0');
+	WF_ASSERT(p.pass[0] == '\0' || strstr(buf_str(&d), p.pass) == NULL ||
+	    strstr(p.user, p.pass) != NULL || strstr(p.host, p.pass) != NULL ||
+	    strlen(p.pass) < 4);
+	WF_ASSERT((strchr(buf_str(&l), '@') != NULL) == (p.has_auth != 0));
+	buf_free(&d);
+	buf_free(&l);
+	proxyurl_wipe(&p);
+	proxyurl_wipe(&q);
+	free(s);
+}
+
 /* The scope a route needs, from the rules: 0 for the public document. */
 static unsigned int
 scope_needed(const struct req *r)
@@ -520,6 +564,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	blen = rest;
 	parse_alone(line[1], body, blen);
+	if (memchr(body, '\0', blen) == NULL)
+		proxy_alone(body, blen);
 
 	goodauth = xasprintf("Bearer %s", key);
 	auth = F_GOODKEY ? goodauth : line[2];

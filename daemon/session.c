@@ -455,6 +455,45 @@ cb_closed(struct wa_client *c, void *user, enum wa_reason reason, int code,
 	session_event(s, &in, &x);
 }
 
+/*
+ * A received text (wa.h message): stored in the messages table under
+ * the lease (messages.c).  A failed write is logged and the message is
+ * not kept; the receipt still goes out, since the Signal state has
+ * already moved past it and a redelivery could not be decrypted again.
+ */
+static void
+cb_message(struct wa_client *c, void *user, const struct wa_message *m)
+{
+	struct session	*s;
+
+	if ((s = slot_session(user)) == NULL || m->text == NULL ||
+	    s->d->conf.messages_keep <= 0)
+		return;
+	if (fenced_begin(s) != 1 ||
+	    fenced_end(s, messages_store(s->d, s->id, m)) == -1)
+		log_warnx("account %" PRId64 ": message %.40s from %.60s was "
+		    "received but not stored (database unavailable or the "
+		    "lease lost); it is not in the messages table", s->id,
+		    m->id, m->sender);
+}
+
+/* A contact's identity key changed (wa.h identity_changed): an
+ * identity_changed event naming the device. */
+static void
+cb_identity_changed(struct wa_client *c, void *user, const char *jid)
+{
+	struct session	*s;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	log_info("account %" PRId64 ": %s has a new identity key; session "
+	    "rebuilt", s->id, jid);
+	if (fenced_begin(s) != 1 || fenced_end(s, db_event_insert(s->d->db,
+	    s->id, "identity_changed", "jid", jid)) == -1)
+		log_warnx("account %" PRId64 ": the identity change of %s "
+		    "was not recorded", s->id, jid);
+}
+
 static const struct wa_callbacks	callbacks = {
 	.qr = cb_qr,
 	.pair_code = cb_pair_code,
@@ -465,6 +504,8 @@ static const struct wa_callbacks	callbacks = {
 	.closed = cb_closed,
 	.prekeys_new = cb_prekeys_new,
 	.offline = cb_offline,
+	.message = cb_message,
+	.identity_changed = cb_identity_changed,
 };
 
 /* A new client in a new slot (new generation).  NULL on error. */

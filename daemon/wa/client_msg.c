@@ -277,11 +277,15 @@ retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
 	cl_ack_send(c, n, 0);
 }
 
-/* Decrypt a pkmsg/msg from "from"; whatsmeow decryptDM, including its
- * clearUntrustedIdentity retry.  libsignal code, *out on success. */
+/* Decrypt a pkmsg/msg from device "jid" (its session's address a, the
+ * LID when the stanza gave one); whatsmeow decryptDM,
+ * including its clearUntrustedIdentity retry, which also reports the
+ * change (events.IdentityChange: our identity_changed callback).
+ * libsignal code, *out on success. */
 static int
-dec_dm(struct wa_client *c, struct sig *g, const signal_protocol_address *a,
-    int prekey, const struct wa_node *enc, signal_buffer **out)
+dec_dm(struct wa_client *c, struct sig *g, const char *jid,
+    const signal_protocol_address *a, int prekey, const struct wa_node *enc,
+    signal_buffer **out)
 {
 	session_cipher		*ci = NULL;
 	pre_key_signal_message	*pm = NULL;
@@ -305,9 +309,13 @@ dec_dm(struct wa_client *c, struct sig *g, const signal_protocol_address *a,
 			    (int)a->name_len, a->name);
 			if (c->store->del(c->store->user, WA_STORE_IDENTITY,
 			    key, 0) >= 0 && c->store->del(c->store->user,
-			    WA_STORE_SESSION, key, 0) >= 0)
+			    WA_STORE_SESSION, key, 0) >= 0) {
+				if (c->cb != NULL &&
+				    c->cb->identity_changed != NULL)
+					c->cb->identity_changed(c, c->user, jid);
 				rc = session_cipher_decrypt_pre_key_signal_message(
 				    ci, pm, NULL, out);
+			}
 		}
 	} else {
 		rc = signal_message_deserialize(&m, enc->bytes, enc->nbytes,
@@ -458,7 +466,7 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 		pk = cl_attr_is(e, "type", "pkmsg");
 		if ((pk || cl_attr_is(e, "type", "msg")) &&
 		    e->content == WA_CONTENT_BYTES)
-			rc = dec_dm(c, g, &a, pk, e, &out);
+			rc = dec_dm(c, g, s->sender, &a, pk, e, &out);
 		else if (s->group && cl_attr_is(e, "type", "skmsg") &&
 		    e->content == WA_CONTENT_BYTES)
 			rc = dec_group(g, s->chat, &a, e, &out);

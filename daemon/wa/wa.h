@@ -292,6 +292,14 @@ struct	wa_callbacks {
 	 * after the callback returns (client_msg.c). */
 	void	(*message)(struct wa_client *c, void *user,
 		    const struct wa_message *m);
+	/* A contact's device came with a new identity key (a pkmsg that
+	 * libsignal refused as untrusted): its old identity and session
+	 * were dropped and the message decrypted under the new key
+	 * (whatsmeow message.go clearUntrustedIdentity, events.
+	 * IdentityChange).  "jid" is the sending device's JID (the
+	 * address the session was keyed by), borrowed. */
+	void	(*identity_changed)(struct wa_client *c, void *user,
+		    const char *jid);
 };
 
 /*

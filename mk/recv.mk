@@ -32,3 +32,25 @@ $(BUILD)/tests/wa/t_recv.o: $(BUILD)/gen/wa-md.pb-c.h
 $(BUILD)/tests/wa/t_recv: $(BUILD)/tests/wa/t_recv.o \
     $(RECV_CLIENT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(RECV_CLIENT_PKGS) $(LIB_PKGS))
+
+# libFuzzer over the receive path (tests/wa/fuzz_recv.c compiles
+# client_msg.c in, to reach the plaintext handler): plaintexts,
+# <message>/<enc> stanzas, waE2E.Message decoding, receipts.  Seeds in
+# tests/fuzz/corpus/fuzz_recv/ (tests/wa/recvvec/seeds.mjs).
+RECV_FUZZ_SRCS	:= $(addprefix daemon/wa/,client.c client_pair.c \
+		   client_login.c client_iq.c client_ka.c frame.c noise.c \
+		   cert.c payload.c pair.c paircode.c keys.c crypto.c binary.c \
+		   jid.c wheel.c msg.c signal_crypto.c signal_store.c) \
+		   $(BUILD)/gen/wa_tokens.c $(BUILD)/gen/wa-md.pb-c.c \
+		   $(BUILD)/gen/wa-e2e.pb-c.c lib/buf.c lib/log.c \
+		   lib/waversion.c lib/xalloc.c
+FUZZ_TARGETS	+= $(BUILD)/fuzz/fuzz_recv
+$(BUILD)/fuzz/fuzz_recv: tests/wa/fuzz_recv.c tests/wa/client_harness.h \
+    tests/unit/memstore.h daemon/wa/client_msg.c daemon/wa/client_int.h \
+    $(RECV_FUZZ_SRCS) $(BUILD)/gen/wa-md.pb-c.h $(BUILD)/gen/wa-e2e.pb-c.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -I$(BUILD)/gen -Itests -Itests/unit \
+	    $(call pc_cflags,libsignal-protocol-c) -o $@ \
+	    $(filter-out daemon/wa/client_msg.c,$(filter %.c,$^)) \
+	    $(call pc_libs,$(RECV_CLIENT_PKGS))
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_recv 10'

@@ -297,6 +297,44 @@ broken_skmsg_gets_retry_receipt(void)
 	return ok;
 }
 
+/*
+ * The sender reinstalled (a new identity key for the same device): the
+ * stored identity does not match, libsignal refuses the pkmsg as
+ * untrusted, and the client clears identity and session and decrypts
+ * under the new key (whatsmeow decryptDM / clearUntrustedIdentity),
+ * reporting identity_changed once; the stored identity is the new key.
+ */
+static int
+reinstalled_sender_rebuilds_the_session(void)
+{
+	struct json_object	*s = NULL;
+	uint8_t			*val = NULL, want[33];
+	size_t			 len = 0;
+	const char		*alice;
+	char			 ev[160];
+	int			 ok;
+
+	if (!setup())
+		return 0;
+	json_object_object_get_ex(V, "sender", &s);
+	alice = vstr(s, "jid");
+	want[0] = 0x05;
+	ok = T_TRUE(alice != NULL) &&
+	    T_INTEQ(vhex(s, "reinstalled_identity_pub", want + 1, 32), 0) &&
+	    delivered("pkmsg", alice, alice) &&
+	    T_INTEQ(H.nevents, 1) &&
+	    delivered("reinstalled", alice, alice);
+	snprintf(ev, sizeof(ev), "identity_changed %s", alice != NULL ?
+	    alice : "");
+	ok = ok && T_INTEQ(events_eq(ev), 1) &&
+	    T_INTEQ(ms_count(&MS, WA_STORE_IDENTITY), 1) &&
+	    T_INTEQ(ms_get(&MS, WA_STORE_IDENTITY, "15550111.0", &val, &len),
+	    1) && T_INTEQ(len, 33) && T_MEMEQ(val, want, 33);
+	free(val);
+	teardown();
+	return ok;
+}
+
 int
 main(void)
 {
@@ -305,6 +343,7 @@ main(void)
 		T_CASE(vectors_from_baileys_decrypt),
 		T_CASE(replay_is_not_delivered_twice),
 		T_CASE(broken_skmsg_gets_retry_receipt),
+		T_CASE(reinstalled_sender_rebuilds_the_session),
 	};
 	int			 rc;
 

@@ -18,7 +18,9 @@
  *   4. msg: "whisper now", after Alice's pending pre-key is dropped as
  *      if Bob had answered (libsignal session_cipher does so on her
  *      first decrypt), so it is a plain WhisperMessage on the same chain;
- *   5. skmsg: "second group", the next sender-key iteration.
+ *   5. skmsg: "second group", the next sender-key iteration;
+ *   6. pkmsg "reinstalled": Alice with a new identity key (a new
+ *      install), on Bob's signed pre-key alone.
  * Run: node tests/wa/recvvec/gen.mjs > tests/wa/recvvec/vectors.json
  * The output differs per run (fresh keys and randomness); any run's
  * output is a valid vector set.
@@ -121,9 +123,26 @@ out.push({ name: 'skmsg', from: GROUP, participant: ALICE,
     id: '3AVECGROUP2', enc: [{ type: 'skmsg', hex: hex(g2.ciphertext) }],
     text: 'second group' });
 
+/* Alice reinstalls: a new identity for the same JID, a session from
+ * Bob's signed pre-key alone (his one-time key is spent). */
+const a2 = memKeys();
+const creds2 = initAuthCreds();
+const repo2 = makeLibSignalRepository({ creds: creds2, keys: a2.keys }, NOLOG);
+await repo2.injectE2ESession({ jid: BOB, session: {
+	registrationId: bobReg,
+	identityKey: Buffer.from(bobId.pubKey),
+	signedPreKey: { keyId: SPK_ID, publicKey: Buffer.from(bobSpk.pubKey),
+	    signature: Buffer.from(bobSpkSig) }
+} });
+const r2 = await repo2.encryptMessage({ jid: BOB,
+    data: encodeWAMessage({ conversation: 'new phone, new keys' }) });
+out.push({ name: 'reinstalled', from: ALICE, id: '3AVECNEWID',
+    enc: [{ type: r2.type, hex: hex(r2.ciphertext) }],
+    text: 'new phone, new keys' });
+
 for (const m of out)
 	if (m.enc.some(e => e.type === 'pkmsg') !== (m.name === 'pkmsg' ||
-	    m.name === 'skdm+skmsg'))
+	    m.name === 'skdm+skmsg' || m.name === 'reinstalled'))
 		throw new Error(`${m.name}: unexpected types ${m.enc.map(e => e.type)}`);
 
 process.stdout.write(JSON.stringify({
@@ -143,7 +162,8 @@ process.stdout.write(JSON.stringify({
 		pre_key_priv: hex(bobPk.privKey)
 	},
 	sender: { jid: ALICE, registration_id: creds.registrationId,
-	    identity_pub: hex(raw(creds.signedIdentityKey.public)) },
+	    identity_pub: hex(raw(creds.signedIdentityKey.public)),
+	    reinstalled_identity_pub: hex(raw(creds2.signedIdentityKey.public)) },
 	group: GROUP,
 	messages: out
 }, null, 1) + '\n');

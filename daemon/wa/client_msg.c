@@ -238,10 +238,12 @@ retry_keys(struct wa_client *c, struct wa_node *r)
 	wa_memzero(&kp, sizeof(kp));
 }
 
-/* retry.go sendRetryReceipt, then the ack decryptMessages sends. */
+/* retry.go sendRetryReceipt, then the ack decryptMessages sends.
+ * force_keys: the <keys> already on the first retry (whatsmeow's
+ * forceIncludeIdentity, for an skmsg whose sender key we never got). */
 static void
 retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
-    const struct wa_node *enc)
+    const struct wa_node *enc, int force_keys)
 {
 	struct wa_node	*r, *rt;
 	uint8_t		 reg[4];
@@ -269,7 +271,7 @@ retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
 		reg[2] = v >> 8;
 		reg[3] = v;
 		add_bytes(r, "registration", reg, 4);
-		if (count > 1)
+		if (count > 1 || force_keys)
 			retry_keys(c, r);
 		if (cl_send_free(c, r) == -1)
 			return;
@@ -454,7 +456,7 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 	signal_buffer		*out;
 	char			 name[160];
 	size_t			 i, plen;
-	int			 rc, bad = 0, pk;
+	int			 rc, bad = 0, pk, direct = 0, sk;
 
 	if (jid_addr(s->enc_sender, name, sizeof(name), &a) == -1)
 		return 0;
@@ -464,13 +466,16 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 			continue;
 		*seen = 1;
 		pk = cl_attr_is(e, "type", "pkmsg");
+		sk = 0;
 		if ((pk || cl_attr_is(e, "type", "msg")) &&
-		    e->content == WA_CONTENT_BYTES)
+		    e->content == WA_CONTENT_BYTES) {
 			rc = dec_dm(c, g, s->sender, &a, pk, e, &out);
-		else if (s->group && cl_attr_is(e, "type", "skmsg") &&
-		    e->content == WA_CONTENT_BYTES)
+			direct = 1;
+		} else if (s->group && cl_attr_is(e, "type", "skmsg") &&
+		    e->content == WA_CONTENT_BYTES) {
 			rc = dec_group(g, s->chat, &a, e, &out);
-		else {
+			sk = 1;
+		} else {
 			cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: <enc type="
 			    "%.20s> not handled", s->id,
 			    wa_node_attr(e, "type"));
@@ -491,7 +496,11 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 			cl_wlog(c, LOG_LEVEL_WARN, "message %.40s from %.60s "
 			    "did not decrypt (libsignal %d): asking for a "
 			    "retry", s->id, s->sender, rc);
-			retry_send(c, n, s, e);
+			/* message.go: an skmsg alone whose sender key we do
+			 * not have (ErrNoSenderKeyForUser; libsignal-c says
+			 * no session) asks with our keys at once */
+			retry_send(c, n, s, e, sk && !direct &&
+			    rc == SG_ERR_NO_SESSION);
 			return 0;
 		}
 		if (cl_attr_is(e, "v", "3"))
@@ -534,7 +543,7 @@ cl_message(struct wa_client *c, const struct wa_node *n)
 		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: no Signal store",
 		    s.id);
 		rc = 0;
-		retry_send(c, n, &s, cl_only_child(n));
+		retry_send(c, n, &s, cl_only_child(n), 0);
 	} else
 		rc = encs_handle(c, &g, n, &s, &seen);
 	if (rc != 0 && !c->free_pending && c->conn != NULL) {

@@ -398,6 +398,30 @@ const checks = [
 		assert.equal(rt.to, st.group, JSON.stringify(rt));
 		assert.equal(rt.participant, `${BOB}@s.whatsapp.net`);
 		assert.equal(rt.registrationId, st.dev.registrationId);
+		/* Bob's resend (pairwise, with his sender key) decrypts. */
+		assert.equal((await messageRow(st.id, a.id)).text, 'bad group');
+		alive();
+	}],
+	['recv-skmsg-without-sender-key-retries-with-keys', async () => {
+		/* Alice never sent us her sender key for this group: the
+		 * retry carries our keys at once (whatsmeow
+		 * forceIncludeIdentity), the resend (pairwise, with the SKDM)
+		 * decrypts, and her next skmsg opens with the stored key. */
+		const a = await post('/send', { from: ALICE, group: st.group,
+		    text: 'no key yet', skdm: false });
+		assert.deepEqual(a.deliveries[0].types, ['skmsg']);
+		const rt = await receiptOf(a.id, (x) => x.type === 'retry',
+		    'retry receipt');
+		assert.equal(rt.retry.count, 1);
+		assert.equal(rt.keys, true, 'keys on the first retry');
+		await until(async () => (await receipts(a.id)).some((x) =>
+		    x.type === 'retry' && x.resent === true), 5000, 'resent');
+		assert.equal((await messageRow(st.id, a.id)).text, 'no key yet');
+		const b = await post('/send', { from: ALICE, group: st.group,
+		    text: 'key stored now', skdm: false });
+		await receiptOf(b.id, (x) => x.type === 'inactive', 'skmsg receipt');
+		assert.equal((await messageRow(st.id, b.id)).text,
+		    'key stored now');
 		alive();
 	}],
 	['recv-nothing-left-unacked', async () => {

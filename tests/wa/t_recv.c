@@ -297,6 +297,38 @@ broken_skmsg_gets_retry_receipt(void)
 	return ok;
 }
 
+/* An skmsg alone from a sender whose key we never got: the retry
+ * receipt carries our <keys> already on the first try (whatsmeow
+ * decryptMessages isUnavailable -> sendRetryReceipt
+ * forceIncludeIdentity), so the sender can build a session and resend
+ * with the SKDM. */
+static int
+skmsg_without_sender_key_retries_with_keys(void)
+{
+	struct wa_node	*r, *k, *rt;
+	int		 ok;
+
+	if (!setup())
+		return 0;
+	h_feed(stanza("skmsg", -1));
+	if (!T_INTEQ(H.nsent, 2))
+		return teardown(), 0;
+	r = H.sent[0];
+	rt = wa_node_child(r, "retry");
+	k = wa_node_child(r, "keys");
+	ok = T_INTEQ(H.nevents, 1) &&	/* only the pre-key hand-up */
+	    T_TRUE(h_has("prekeys ")) &&
+	    T_STREQ(wa_node_attr(r, "type"), "retry") &&
+	    T_TRUE(rt != NULL) && T_STREQ(wa_node_attr(rt, "count"), "1") &&
+	    T_TRUE(k != NULL) && T_TRUE(wa_node_child(k, "identity") != NULL) &&
+	    T_TRUE(wa_node_child(k, "key") != NULL) &&
+	    T_TRUE(wa_node_child(k, "skey") != NULL) &&
+	    T_TRUE(wa_node_child(k, "device-identity") != NULL) &&
+	    T_STREQ(H.sent[1]->tag, "ack");
+	teardown();
+	return ok;
+}
+
 /*
  * The sender reinstalled (a new identity key for the same device): the
  * stored identity does not match, libsignal refuses the pkmsg as
@@ -344,6 +376,7 @@ main(void)
 		T_CASE(replay_is_not_delivered_twice),
 		T_CASE(broken_skmsg_gets_retry_receipt),
 		T_CASE(reinstalled_sender_rebuilds_the_session),
+		T_CASE(skmsg_without_sender_key_retries_with_keys),
 	};
 	int			 rc;
 

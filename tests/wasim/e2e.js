@@ -1155,17 +1155,22 @@ export class E2E {
 		if (body.corrupt)
 			sk[sk.length - 1] ^= 1;
 		group.skSent = group.skSent || new Set();
+		const skdmPart = { groupId: group.jid,
+		    axolotlSenderKeyDistributionMessage: e.senderKeyDistributionMessage };
 		const skdm = Buffer.from(proto.Message.encode({
-		    senderKeyDistributionMessage: { groupId: group.jid,
-		    axolotlSenderKeyDistributionMessage: e.senderKeyDistributionMessage }
-		}).finish());
+		    senderKeyDistributionMessage: skdmPart }).finish());
+		/* What a retry receipt gets back, pairwise (whatsmeow
+		 * handleRetryReceipt: the message with the sender key). */
+		const retryPlain = Buffer.from(proto.Message.encode({
+		    ...proto.Message.decode(plain), senderKeyDistributionMessage:
+		    skdmPart }).finish());
 		const deliveries = [];
 		for (const dev of o.targets) {
 			const content = [];
 			const key = `${sig.pn}|${dev.jid}`;
 			const d = { to: dev.jid, types: [], skdm: false,
 			    corrupt: !!body.corrupt };
-			if (!group.skSent.has(key) || body.skdm) {
+			if (body.skdm !== false && (!group.skSent.has(key) || body.skdm)) {
 				if (!(await sig.hasSession(dev.jid))) {
 					const b = this.takeCompanionBundle(dev);
 					if (!b)
@@ -1184,6 +1189,10 @@ export class E2E {
 			    content: sk });
 			d.types.push('skmsg');
 			const stanza = { tag: 'message', attrs: { ...attrs }, content };
+			this.outgoing.set(`${id}|${dev.jid}`, { id, sig,
+			    plain: retryPlain, attrs, retries: 0, to: dev.jid });
+			if (this.outgoing.size > KEEP)
+				this.outgoing.delete(this.outgoing.keys().next().value);
 			const conn = [...this.sim.conns.values()].find(c => c.live &&
 			    c.phase === 'logged-in' && c.jid === dev.jid);
 			if (conn) {

@@ -475,6 +475,32 @@ const checks = [
 		    JSON.stringify(ev));
 		alive();
 	}],
+	['recv-signal-state-survives-a-restart-offline-queue', async () => {
+		/* The daemon stops; while it is away Alice (an existing
+		 * session: a plain msg) and Bob (the group's sender key) write.
+		 * The new daemon reads the sessions and sender keys back from
+		 * PostgreSQL and decrypts the offline backlog. */
+		await daemonStop('SIGTERM');
+		await waitRow(st.id, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		const a = await post('/send', { from: ALICE, text: 'while away',
+		    whisper: true });
+		assert.equal(a.deliveries[0].type, 'msg');
+		assert.ok(a.deliveries[0].queued, JSON.stringify(a));
+		const b = await post('/send', { from: BOB, group: st.group,
+		    text: 'group while away' });
+		assert.deepEqual(b.deliveries[0].types, ['skmsg']);
+		await daemonStart();
+		await waitRow(st.id, (r) => r.status === 'connected', 8000,
+		    'connected again');
+		await receiptOf(a.id, (x) => x.type === 'inactive', 'msg receipt');
+		await receiptOf(b.id, (x) => x.type === 'inactive', 'skmsg receipt');
+		assert.equal((await messageRow(st.id, a.id)).text, 'while away');
+		assert.equal((await messageRow(st.id, b.id)).text,
+		    'group while away');
+		assert.ok(!(await receipts(a.id)).some((x) => x.type === 'retry'));
+		alive();
+	}],
 	['recv-unpair-wipes-messages', async () => {
 		assert.ok((await messages(st.id)).length > 0);
 		await action(st.id, 'unpair');

@@ -54,3 +54,15 @@ $(BUILD)/fuzz/fuzz_recv: tests/wa/fuzz_recv.c tests/wa/client_harness.h \
 	    $(filter-out daemon/wa/client_msg.c,$(filter %.c,$^)) \
 	    $(call pc_libs,$(RECV_CLIENT_PKGS))
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_recv 10'
+
+# "make bench": decrypt throughput of the receive path, in-process over
+# an in-memory store (tests/wa/bench_recv.c).  Built by "all".
+RECV_BENCH	:= $(BUILD)/tests/wa/bench_recv
+all: $(RECV_BENCH)
+BENCH_CMDS	+= $(RECV_BENCH)
+$(BUILD)/tests/wa/bench_recv.o: CPPFLAGS += -Idaemon/wa -Itests -Itests/unit \
+	    $(call pc_cflags,$(RECV_CLIENT_PKGS))
+$(BUILD)/tests/wa/bench_recv.o: $(BUILD)/gen/wa-md.pb-c.h \
+    $(BUILD)/gen/wa-e2e.pb-c.h
+$(RECV_BENCH): $(BUILD)/tests/wa/bench_recv.o $(RECV_CLIENT_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(RECV_CLIENT_PKGS) $(LIB_PKGS))

@@ -519,23 +519,40 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 /*
  * A <message> stanza from the server (whatsmeow message.go
  * handleEncryptedMessage / decryptMessages).  Ends with exactly one of:
- * the delivery receipt; a retry receipt and an ack; an ack with error
- * 487 (unparsable source), 488 (no <enc>) or 491 (not a protobuf).
+ * the delivery receipt; a retry receipt and an ack; a plain ack (an
+ * <unavailable> placeholder without <enc>); an ack with error 487
+ * (unparsable source), 488 (no <enc>) or 491 (not a protobuf).
  */
 void
 cl_message(struct wa_client *c, const struct wa_node *n)
 {
 	struct src	 s;
 	struct sig	 g = { NULL, NULL };
-	int		 rc, seen = 0;
+	size_t		 i;
+	int		 rc, seen = 0, encs = 0;
 
+	/* cleared here: src_parse is not reached without paired creds */
+	memset(&s, 0, sizeof(s));
 	if (c->creds == NULL || !c->creds->is_paired ||
 	    src_parse(c, n, &s) == -1) {
 		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: cannot tell who "
 		    "sent it", wa_node_attr(n, "id"));
 		cl_ack_send(c, n, NACK_PARSING);
-		if (c->creds != NULL)
-			free(s.chat);
+		free(s.chat);
+		return;
+	}
+	for (i = 0; i < n->nchildren; i++)
+		encs += strcmp(n->children[i]->tag, "enc") == 0;
+	if (encs == 0 && wa_node_child(n, "unavailable") != NULL) {
+		/* message.go decryptMessages: the server kept the content
+		 * (a view-once or a message our phone must resend); whatsmeow
+		 * asks the phone for it and acks.  wadesk keeps no history,
+		 * so it only acks, as received. */
+		cl_wlog(c, LOG_LEVEL_INFO, "message %.40s from %.60s: "
+		    "unavailable (type %.20s), acknowledged", s.id, s.sender,
+		    wa_node_attr(wa_node_child(n, "unavailable"), "type"));
+		cl_ack_send(c, n, 0);
+		free(s.chat);
 		return;
 	}
 	if (c->store == NULL || wa_signal_context_new(&g.ctx) == -1 ||

@@ -367,6 +367,54 @@ reinstalled_sender_rebuilds_the_session(void)
 	return ok;
 }
 
+/* A <message> while pairing (credentials not paired yet): ack 487,
+ * nothing else (the source was never parsed). */
+static int
+message_while_pairing_is_refused(void)
+{
+	struct wa_node	*a;
+	int		 ok;
+
+	if (!T_INTEQ(h_setup(0), 0))
+		return 0;
+	ms_init(&MS);
+	H.c->store = &MS.st;
+	h_feed(stanza("pkmsg", -1));
+	a = h_last();
+	ok = T_TRUE(a != NULL) && T_STREQ(a->tag, "ack") &&
+	    T_STREQ(wa_node_attr(a, "error"), "487") &&
+	    T_INTEQ(ms_count(&MS, WA_STORE_SESSION), 0);
+	teardown();
+	return ok;
+}
+
+/* <unavailable> without <enc> (message.go decryptMessages): a plain ack,
+ * no retry, no 488. */
+static int
+unavailable_is_acked(void)
+{
+	struct wa_node	*n, *a;
+	int		 ok;
+
+	if (!setup())
+		return 0;
+	n = wa_node_new("message");
+	wa_node_set_attr(n, "from", "15550111@s.whatsapp.net");
+	wa_node_set_attr(n, "id", "3AUNAVAIL");
+	wa_node_set_attr(n, "t", "1700000000");
+	wa_node_set_attr(wa_node_add_child(n, "unavailable"), "type",
+	    "view_once");
+	h_feed(n);
+	a = h_last();
+	ok = T_INTEQ(H.nsent, 1) && T_STREQ(a->tag, "ack") &&
+	    T_STREQ(wa_node_attr(a, "class"), "message") &&
+	    T_STREQ(wa_node_attr(a, "id"), "3AUNAVAIL") &&
+	    T_TRUE(wa_node_attr(a, "error") == NULL) &&
+	    T_INTEQ(H.nevents, 0);
+	teardown();
+	return ok;
+}
+
 int
 main(void)
 {
@@ -377,6 +425,8 @@ main(void)
 		T_CASE(broken_skmsg_gets_retry_receipt),
 		T_CASE(reinstalled_sender_rebuilds_the_session),
 		T_CASE(skmsg_without_sender_key_retries_with_keys),
+		T_CASE(message_while_pairing_is_refused),
+		T_CASE(unavailable_is_acked),
 	};
 	int			 rc;
 

@@ -235,6 +235,7 @@ const st = {};
 const ME = '15550700';
 const ALICE = '15550711';
 const BOB = '15550712';
+const CAROL = '15550713';
 const ALICE_JID = `${ALICE}@s.whatsapp.net`;
 
 const checks = [
@@ -473,6 +474,27 @@ const checks = [
 		}, 5000, 'identity_changed event');
 		assert.equal(ev[0].detail.jid, `${BOB}@s.whatsapp.net`,
 		    JSON.stringify(ev));
+		alive();
+	}],
+	['recv-missing-pre-key-recovers-through-retry-with-keys', async () => {
+		/* Every uploaded one-time pre-key is spent (as after a lost
+		 * write): a new contact's pkmsg names one we cannot open.
+		 * Retry 1 (no keys) brings the same pkmsg back; retry 2 carries
+		 * a fresh pre-key and the resend on it decrypts. */
+		await db.query('INSERT INTO account_prekeys_used (account_id, ' +
+		    'prekey_id) SELECT account_id, generate_series(first_id, ' +
+		    'last_id) FROM account_prekeys WHERE account_id = $1 ' +
+		    'ON CONFLICT DO NOTHING', [st.id]);
+		await post('/contact', { phone: CAROL, name: 'Carol' });
+		const a = await post('/send', { from: CAROL, text: 'no pre-key' });
+		assert.equal(a.deliveries[0].type, 'pkmsg');
+		const r2 = await receiptOf(a.id, (x) => x.type === 'retry' &&
+		    x.retry.count === 2, 'second retry');
+		assert.equal(r2.keys, true);
+		const r1 = (await receipts(a.id)).find((x) => x.type === 'retry' &&
+		    x.retry.count === 1);
+		assert.ok(r1 && r1.keys === false, JSON.stringify(r1));
+		assert.equal((await messageRow(st.id, a.id)).text, 'no pre-key');
 		alive();
 	}],
 	['recv-signal-state-survives-a-restart-offline-queue', async () => {

@@ -226,6 +226,20 @@ async function messageRow(id, mid) {
 	    null, 5000, `messages row ${mid}`);
 }
 
+/* Rows of the account's Signal state (sql/012, sql/005). */
+async function signalRows(id) {
+	return (await db.query('SELECT (SELECT count(*) FROM signal_store ' +
+	    'WHERE account_id = $1) + (SELECT count(*) FROM ' +
+	    'account_prekeys_used WHERE account_id = $1) + (SELECT count(*) ' +
+	    'FROM account_prekeys WHERE account_id = $1) AS n', [id])).rows[0]
+	    .n | 0;
+}
+
+async function batches(id) {
+	return (await db.query('SELECT count(*)::int AS n FROM ' +
+	    'account_prekeys WHERE account_id = $1', [id])).rows[0].n;
+}
+
 async function events(id, kind) {
 	return (await db.query('SELECT kind, detail FROM account_events ' +
 	    'WHERE account_id = $1 AND kind = $2 ORDER BY id', [id, kind])).rows;
@@ -523,13 +537,38 @@ const checks = [
 		assert.ok(!(await receipts(a.id)).some((x) => x.type === 'retry'));
 		alive();
 	}],
+	['recv-prekeys-low-replenished-into-postgres', async () => {
+		const before = await batches(st.id);
+		await post('/prekeys-low', { jid: st.jid, count: 2 });
+		await until(async () => (await batches(st.id)) > before, 5000,
+		    'a new sealed pre-key batch');
+		await until(async () => (await companion(st.jid)).prekeys > 2,
+		    5000, 'the server count back up');
+		alive();
+	}],
+	['recv-logout-from-phone-wipes-messages-and-signal-state', async () => {
+		const id = await createAccount('Logged out');
+		const c = await pairQr(id, '15550799');
+		const a = await post('/send', { from: ALICE, account: '15550799',
+		    text: 'before logout' });
+		await messageRow(id, a.id);
+		assert.ok((await signalRows(id)) > 0);
+		await post('/logout', { jid: c.jid });
+		await waitRow(id, (r) => r.status === 'logged_out' ||
+		    r.status === 'pending', 8000, 'logged out');
+		assert.equal((await messages(id)).length, 0, 'messages kept');
+		assert.equal(await signalRows(id), 0, 'Signal state kept');
+		alive();
+	}],
 	['recv-unpair-wipes-messages', async () => {
 		assert.ok((await messages(st.id)).length > 0);
+		assert.ok((await signalRows(st.id)) > 0);
 		await action(st.id, 'unpair');
 		await waitRow(st.id, (a) => a.status === 'unpaired', 20000,
 		    'unpaired');
 		assert.equal((await messages(st.id)).length, 0,
 		    'messages left after unpair');
+		assert.equal(await signalRows(st.id), 0, 'Signal state left');
 		alive();
 		await daemonStop('SIGTERM');
 	}],

@@ -149,7 +149,7 @@ main(int argc, char *argv[])
 	n = argc > 1 ? atoi(argv[1]) : 5000;
 	if (n < 10 || n > 1000000)
 		die("N must be 10..1000000");
-	log_init("bench_recv", LOG_LEVEL_ERROR);
+	log_init("bench_recv", getenv("BENCH_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
 	lws_set_log_level(0, NULL);
 	if (h_setup(1) == -1)
 		die("harness");
@@ -183,9 +183,13 @@ main(int argc, char *argv[])
 	b = enc_dm(ci, &plain, &type);
 	h_feed(stanza(0, "3AFIRST", type, b, NULL, NULL));
 	signal_buffer_free(b);
+	/* (the harness's 30 ms keepalive may add a ping after the receipt;
+	 * no lws service runs while timing, so none interferes there) */
 	h_run(1);
-	if (!h_has("message ") || h_last() == NULL ||
-	    strcmp(h_last()->tag, "receipt") != 0)
+	for (i = 0; i < (int)H.nsent; i++)
+		if (strcmp(H.sent[i]->tag, "receipt") == 0)
+			break;
+	if (!h_has("message ") || i == (int)H.nsent || h_last() == NULL)
 		die("the first message did not decrypt");
 	if (signal_protocol_session_load_session(sc, &rec, &bob) != 0)
 		die("load session");

@@ -244,7 +244,6 @@ replay_is_not_delivered_twice(void)
 		return 0;
 	h_feed(stanza("pkmsg", -1));
 	h_feed(stanza("pkmsg", -1));
-	h_run(5);	/* nothing further is scheduled for it */
 	r = h_last();
 	ok = T_INTEQ(H.nevents, 1) && T_TRUE(h_has("message ")) && T_INTEQ(H.nsent, 2) &&
 	    T_STREQ(r->tag, "receipt") &&
@@ -430,6 +429,9 @@ main(void)
 	};
 	int			 rc;
 
+	/* No lws service here (the harness's 30 ms keepalive would add
+	 * pings between the answers checked). */
+	(void)h_run;
 	if (path == NULL)
 		path = "tests/wa/recvvec/vectors.json";
 	if ((V = json_object_from_file(path)) == NULL) {

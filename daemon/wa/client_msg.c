@@ -34,6 +34,9 @@ struct	src {
 	char		*chat;		/* owned */
 	const char	*sender;	/* borrowed from the node */
 	const char	*enc_sender;	/* whose session: sender or its LID */
+	const char	*pn_sender;	/* the sender by phone number: sender,
+					   or sender_pn/participant_pn of a
+					   LID-addressed one (events) */
 	int		 group, from_me;
 };
 
@@ -88,7 +91,7 @@ own_user(const struct wa_client *c, const char *jid)
 static int
 src_parse(struct wa_client *c, const struct wa_node *n, struct src *s)
 {
-	const char	*rcpt, *alt;
+	const char	*rcpt, *alt, *pn;
 	struct wa_jid	 j;
 
 	memset(s, 0, sizeof(*s));
@@ -104,15 +107,26 @@ src_parse(struct wa_client *c, const struct wa_node *n, struct src *s)
 		if ((s->sender = wa_node_attr(n, "participant")) == NULL)
 			return -1;
 		alt = wa_node_attr(n, "participant_lid");
+		pn = wa_node_attr(n, "participant_pn");
 	} else {
 		s->sender = s->from;
 		alt = wa_node_attr(n, "sender_lid");
+		pn = wa_node_attr(n, "sender_pn");
 		rcpt = wa_node_attr(n, "recipient");
 		if (own_user(c, s->from) && rcpt != NULL)
 			s->chat = xstrdup(rcpt);
-		else if ((s->chat = wa_jid_to_non_ad(s->from)) == NULL)
+		else if ((s->chat = wa_jid_to_non_ad(pn != NULL &&
+		    wa_jid_parse(s->from, &j) && j.server_len == 3 &&
+		    memcmp(j.server, "lid", 3) == 0 &&
+		    strstr(pn, "@s.whatsapp.net") != NULL ? pn : s->from)) ==
+		    NULL)
 			return -1;
 	}
+	/* LID-addressed (message.go parseMessageSource SenderAlt): the
+	 * events name the phone number when the server gives it, the
+	 * Signal session stays the LID's */
+	s->pn_sender = pn != NULL && strstr(pn, "@s.whatsapp.net") != NULL &&
+	    wa_jid_parse(pn, &j) ? pn : s->sender;
 	s->from_me = own_user(c, s->sender);
 	/* whatsmeow decrypts with the LID session when it knows the LID */
 	s->enc_sender = alt != NULL && strstr(alt, "@lid") != NULL ? alt :
@@ -429,7 +443,7 @@ plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
 		ev.id = s->id;
 		ev.chat = m.dsm_dest != NULL && s->from_me ? m.dsm_dest :
 		    s->chat;
-		ev.sender = s->sender;
+		ev.sender = s->pn_sender;
 		ev.from_me = s->from_me;
 		ev.is_group = s->group;
 		ev.t = s->t != NULL ? (time_t)strtoll(s->t, NULL, 10) : 0;
@@ -469,7 +483,7 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 		sk = 0;
 		if ((pk || cl_attr_is(e, "type", "msg")) &&
 		    e->content == WA_CONTENT_BYTES) {
-			rc = dec_dm(c, g, s->sender, &a, pk, e, &out);
+			rc = dec_dm(c, g, s->pn_sender, &a, pk, e, &out);
 			direct = 1;
 		} else if (s->group && cl_attr_is(e, "type", "skmsg") &&
 		    e->content == WA_CONTENT_BYTES) {

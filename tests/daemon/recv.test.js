@@ -309,6 +309,21 @@ const checks = [
 		st.aliceIds = [a.id, b.id, c.id];
 		alive();
 	}],
+	['recv-lid-addressed-dm-same-session-chat-by-phone', async () => {
+		/* from=<LID> sender_pn=<PN> (whatsmeow parseMessageSource):
+		 * the LID's session (the one the first pkmsg built, sender_lid
+		 * then) opens it; the row names the phone number. */
+		const a = await post('/send', { from: ALICE, lid: true,
+		    whisper: true, text: 'over lid' });
+		assert.equal(a.deliveries[0].type, 'msg');
+		assert.match(a.from, /@lid$/);
+		await receiptOf(a.id, (x) => x.type === 'inactive', 'receipt');
+		const m = await messageRow(st.id, a.id);
+		assert.equal(m.text, 'over lid');
+		assert.equal(m.chat_jid, ALICE_JID);
+		assert.equal(m.sender_jid, ALICE_JID);
+		alive();
+	}],
 	['recv-a-second-contact', async () => {
 		const a = await post('/send', { from: BOB, text: 'bob 1' });
 		assert.equal(a.deliveries[0].type, 'pkmsg');

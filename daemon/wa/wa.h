@@ -224,7 +224,10 @@ struct	wa_message {
 	const char	*id;		/* <message id> */
 	const char	*chat;		/* the chat: a user JID (non-AD) or
 					   a group JID */
-	const char	*sender;	/* the sending device's JID */
+	const char	*sender;	/* the sending device's JID, by phone
+					   number when a LID-addressed
+					   stanza gives it (sender_pn,
+					   participant_pn) */
 	int		 from_me;	/* 1: one of our own devices sent it
 					   (device-sent) */
 	int		 is_group;	/* 1: chat is a group */
@@ -296,8 +299,8 @@ struct	wa_callbacks {
 	 * libsignal refused as untrusted): its old identity and session
 	 * were dropped and the message decrypted under the new key
 	 * (whatsmeow message.go clearUntrustedIdentity, events.
-	 * IdentityChange).  "jid" is the sending device's JID (the
-	 * address the session was keyed by), borrowed. */
+	 * IdentityChange).  "jid" is the sending device's JID as in
+	 * struct wa_message sender, borrowed. */
 	void	(*identity_changed)(struct wa_client *c, void *user,
 		    const char *jid);
 };

@@ -141,6 +141,8 @@ stanza(const char *name, int flip)
 	wa_node_set_attr(n, "notify", "Alice");
 	if ((v = vstr(m, "participant")) != NULL)
 		wa_node_set_attr(n, "participant", v);
+	if ((v = vstr(m, "recipient")) != NULL)
+		wa_node_set_attr(n, "recipient", v);
 	for (i = 0; i < json_object_array_length(a); i++) {
 		e = json_object_array_get_idx(a, i);
 		if ((h = vstr(e, "hex")) == NULL || strlen(h) < 2) {
@@ -366,6 +368,52 @@ reinstalled_sender_rebuilds_the_session(void)
 	return ok;
 }
 
+/*
+ * Our own phone's protocol messages (Baileys-encrypted, from device 0
+ * of the harness's account): a history-sync notification gets the
+ * hist_sync receipt to our own user (whatsmeow
+ * SendProtocolMessageReceipt) and is not downloaded; an app-state key
+ * share is ignored; both get the "sender" receipt.  A device-sent text
+ * is delivered from_me in the chat it went to.
+ */
+static int
+own_phone_protocol_messages(void)
+{
+	struct wa_node	*r0, *r1;
+	char		 want[160];
+	const char	*own, *rcpt;
+	int		 ok;
+
+	if (!setup())
+		return 0;
+	own = vstr(V, "own");
+	rcpt = vstr(vmsg("phone-device-sent"), "recipient");
+	if (!T_TRUE(own != NULL && rcpt != NULL))
+		return teardown(), 0;
+	h_feed(stanza("phone-history-sync", -1));
+	ok = T_INTEQ(H.nsent, 2) && T_INTEQ(H.nevents, 0);
+	if (ok) {
+		r0 = H.sent[0];
+		r1 = H.sent[1];
+		ok = T_STREQ(r0->tag, "receipt") &&
+		    T_STREQ(wa_node_attr(r0, "type"), "hist_sync") &&
+		    T_STREQ(wa_node_attr(r0, "to"), own) &&
+		    T_STREQ(wa_node_attr(r1, "type"), "sender") &&
+		    T_STREQ(wa_node_attr(r1, "to"), own);
+	}
+	h_feed(stanza("phone-app-state-keys", -1));
+	ok = ok && T_INTEQ(H.nsent, 3) && T_INTEQ(H.nevents, 0) &&
+	    T_STREQ(wa_node_attr(h_last(), "type"), "sender");
+	h_feed(stanza("phone-device-sent", -1));
+	snprintf(want, sizeof(want), "message %.60s %.60s 1 sent from my "
+	    "phone", rcpt != NULL ? rcpt : "", own != NULL ? own : "");
+	ok = ok && T_INTEQ(H.nsent, 4) && T_INTEQ(events_eq(want), 1) &&
+	    T_STREQ(wa_node_attr(h_last(), "type"), "sender") &&
+	    T_STREQ(wa_node_attr(h_last(), "recipient"), rcpt);
+	teardown();
+	return ok;
+}
+
 /* A <message> while pairing (credentials not paired yet): ack 487,
  * nothing else (the source was never parsed). */
 static int
@@ -424,6 +472,7 @@ main(void)
 		T_CASE(broken_skmsg_gets_retry_receipt),
 		T_CASE(reinstalled_sender_rebuilds_the_session),
 		T_CASE(skmsg_without_sender_key_retries_with_keys),
+		T_CASE(own_phone_protocol_messages),
 		T_CASE(message_while_pairing_is_refused),
 		T_CASE(unavailable_is_acked),
 	};

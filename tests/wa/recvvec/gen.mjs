@@ -20,7 +20,9 @@
  *      first decrypt), so it is a plain WhisperMessage on the same chain;
  *   5. skmsg: "second group", the next sender-key iteration;
  *   6. pkmsg "reinstalled": Alice with a new identity key (a new
- *      install), on Bob's signed pre-key alone.
+ *      install), on Bob's signed pre-key alone;
+ *   7. from Bob's own phone (OWN, device 0): a history-sync
+ *      notification, an app-state key share and a device-sent text.
  * Run: node tests/wa/recvvec/gen.mjs > tests/wa/recvvec/vectors.json
  * The output differs per run (fresh keys and randomness); any run's
  * output is a valid vector set.
@@ -67,6 +69,7 @@ function memKeys() {
 const BOB = '15550222:3@s.whatsapp.net';
 const ALICE = '15550111@s.whatsapp.net';
 const GROUP = '120363000000000001@g.us';
+const OWN = '15551234567@s.whatsapp.net';	/* client_harness.h's account */
 
 /* Bob's keys. */
 const bobId = curve.generateKeyPair();
@@ -140,9 +143,37 @@ out.push({ name: 'reinstalled', from: ALICE, id: '3AVECNEWID',
     enc: [{ type: r2.type, hex: hex(r2.ciphertext) }],
     text: 'new phone, new keys' });
 
+/* Bob's own phone (device 0 of OWN, the account tests/wa/
+ * client_harness.h logs in as): a history-sync notification, an
+ * app-state key share, and a text it sent to Alice (DeviceSentMessage),
+ * each a pkmsg on Bob's signed pre-key. */
+const p = memKeys();
+const pcreds = initAuthCreds();
+const prepo = makeLibSignalRepository({ creds: pcreds, keys: p.keys }, NOLOG);
+await prepo.injectE2ESession({ jid: BOB, session: {
+	registrationId: bobReg,
+	identityKey: Buffer.from(bobId.pubKey),
+	signedPreKey: { keyId: SPK_ID, publicKey: Buffer.from(bobSpk.pubKey),
+	    signature: Buffer.from(bobSpkSig) }
+} });
+async function fromPhone(name, message, text, extra = {}) {
+	const e = await prepo.encryptMessage({ jid: BOB,
+	    data: encodeWAMessage(message) });
+	out.push({ name, from: OWN, id: `3AVECPHONE${out.length}`,
+	    enc: [{ type: e.type, hex: hex(e.ciphertext) }], text, ...extra });
+}
+await fromPhone('phone-history-sync', { protocolMessage: { type: 5,
+    historySyncNotification: { syncType: 0, chunkOrder: 1 } } }, null);
+await fromPhone('phone-app-state-keys', { protocolMessage: { type: 6,
+    appStateSyncKeyShare: { keys: [] } } }, null);
+await fromPhone('phone-device-sent', { deviceSentMessage: {
+    destinationJid: ALICE, message: { conversation: 'sent from my phone' } } },
+    'sent from my phone', { recipient: ALICE });
+
 for (const m of out)
 	if (m.enc.some(e => e.type === 'pkmsg') !== (m.name === 'pkmsg' ||
-	    m.name === 'skdm+skmsg' || m.name === 'reinstalled'))
+	    m.name === 'skdm+skmsg' || m.name === 'reinstalled' ||
+	    m.name.startsWith('phone-')))
 		throw new Error(`${m.name}: unexpected types ${m.enc.map(e => e.type)}`);
 
 process.stdout.write(JSON.stringify({
@@ -161,6 +192,7 @@ process.stdout.write(JSON.stringify({
 		pre_key_pub: hex(raw(bobPk.pubKey)),
 		pre_key_priv: hex(bobPk.privKey)
 	},
+	own: OWN,
 	sender: { jid: ALICE, registration_id: creds.registrationId,
 	    identity_pub: hex(raw(creds.signedIdentityKey.public)),
 	    reinstalled_identity_pub: hex(raw(creds2.signedIdentityKey.public)) },

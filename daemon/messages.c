@@ -16,6 +16,7 @@
 #include "xalloc.h"
 
 #define	TEXT_MAX	65536	/* bytes kept of one text (sql/015: chars) */
+#define	T_MAX		253402300799LL	/* 9999-12-31T23:59:59Z */
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if none. */
 static size_t
@@ -101,13 +102,16 @@ messages_store(struct daemon *d, int64_t id, const struct wa_message *m)
 	    m->id == NULL || m->chat == NULL || m->sender == NULL)
 		return 0;
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
-	snprintf(t, sizeof(t), "%lld", m->t > 0 ? (long long)m->t : 0LL);
+	/* <message t> is the sender's server's word: one PostgreSQL cannot
+	 * hold (after 9999) counts as "now" */
+	snprintf(t, sizeof(t), "%lld", m->t > 0 && m->t < T_MAX ?
+	    (long long)m->t : 0LL);
 	snprintf(keep, sizeof(keep), "%d", d->conf.messages_keep);
 	text = utf8_clean(m->text);
 	if (m->push_name != NULL)
 		name = utf8_clean(m->push_name);
 	if (name != NULL && strlen(name) > 256)
-		name[0] = '\0';	/* a name that long is not one */
+		name[0] = '\0';	/* over sql/015's bound: left out */
 	p[0] = sid;
 	p[1] = m->chat;
 	p[2] = m->sender;

@@ -324,6 +324,17 @@ const checks = [
 		assert.equal(m.sender_jid, ALICE_JID);
 		alive();
 	}],
+	['recv-invalid-utf8-text-stored-with-replacement', async () => {
+		/* A lone surrogate: protobufjs writes its 3 bytes, which are
+		 * not UTF-8; PostgreSQL would refuse them, the daemon stores
+		 * U+FFFD per bad byte instead (messages.c utf8_clean). */
+		const a = await post('/send', { from: ALICE, whisper: true,
+		    text: 'bad \ud800 byte' });
+		await receiptOf(a.id, (x) => x.type === 'inactive', 'receipt');
+		const m = await messageRow(st.id, a.id);
+		assert.equal(m.text, 'bad \ufffd\ufffd\ufffd byte');
+		alive();
+	}],
 	['recv-a-second-contact', async () => {
 		const a = await post('/send', { from: BOB, text: 'bob 1' });
 		assert.equal(a.deliveries[0].type, 'pkmsg');

@@ -86,7 +86,8 @@ utf8_clean(const char *s)
  * Store received message "m" of account "id" (borrowed, wa.h struct
  * wa_message) and trim its chat to d->conf.messages_keep rows, inside
  * the caller's transaction.  A message without text, or with keep 0, is
- * not stored (returns 0).  Our own phone's device-sent texts are
+ * not stored (returns 0), nor one whose id or JIDs exceed sql/015's
+ * bounds (logged, returns 0).  Our own phone's device-sent texts are
  * direction 'out', the rest 'in' (sql/015's trigger emits
  * message.received for those).  Returns 0, or -1 (logged by db_exec;
  * the caller rolls back).
@@ -98,9 +99,20 @@ messages_store(struct daemon *d, int64_t id, const struct wa_message *m)
 	char		 sid[24], t[24], keep[16], *text, *name = NULL;
 	int		 rc;
 
-	if (m->text == NULL || d->conf.messages_keep <= 0 ||
-	    m->id == NULL || m->chat == NULL || m->sender == NULL)
+	if (m->text == NULL || d->conf.messages_keep <= 0)
 		return 0;
+	/* sql/015's bounds, checked here: a row that cannot be stored is
+	 * skipped (logged), never a failed transaction, which would leave
+	 * the whole stanza unanswered for good */
+	if (m->id == NULL || m->chat == NULL || m->sender == NULL ||
+	    strlen(m->id) < 1 || strlen(m->id) > 128 ||
+	    strlen(m->chat) < 3 || strlen(m->chat) > 128 ||
+	    strlen(m->sender) < 3 || strlen(m->sender) > 128) {
+		log_warnx("account %" PRId64 ": a message from %.60s has an "
+		    "id or address too long to store; it is not kept", id,
+		    m->sender != NULL ? m->sender : "?");
+		return 0;
+	}
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
 	/* <message t> is the sender's server's word: one PostgreSQL cannot
 	 * hold (after 9999) counts as "now" */

@@ -252,14 +252,16 @@ retry_keys(struct wa_client *c, struct wa_node *r)
 	wa_memzero(&kp, sizeof(kp));
 }
 
-/* retry.go sendRetryReceipt, then the ack decryptMessages sends.
- * force_keys: the <keys> already on the first retry (whatsmeow's
- * forceIncludeIdentity, for an skmsg whose sender key we never got). */
-static void
-retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
+/* retry.go sendRetryReceipt: the receipt, built (a fresh pre-key is
+ * stored for its <keys>) but not sent: NULL after RETRY_MAX.  The ack
+ * decryptMessages sends goes with it.  force_keys: the <keys> already
+ * on the first retry (whatsmeow's forceIncludeIdentity, for an skmsg
+ * whose sender key we never got). */
+static struct wa_node *
+retry_build(struct wa_client *c, const struct wa_node *n, const struct src *s,
     const struct wa_node *enc, int force_keys)
 {
-	struct wa_node	*r, *rt;
+	struct wa_node	*r = NULL, *rt;
 	uint8_t		 reg[4];
 	uint32_t	 v = c->creds->registration_id;
 	int		 count;
@@ -287,10 +289,8 @@ retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
 		add_bytes(r, "registration", reg, 4);
 		if (count > 1 || force_keys)
 			retry_keys(c, r);
-		if (cl_send_free(c, r) == -1)
-			return;
 	}
-	cl_ack_send(c, n, 0);
+	return r;
 }
 
 /* Decrypt a pkmsg/msg from device "jid" (its session's address a, the
@@ -458,12 +458,12 @@ plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
 /*
  * The <enc> children in order (a group message brings the pkmsg with
  * the sender key before the skmsg).  Returns 1 all handled, 0 one did
- * not decrypt (retry receipt and ack sent), -1 a plaintext did not
- * decode.
+ * not decrypt (*retry: the retry receipt to send with an ack, or NULL
+ * past RETRY_MAX), -1 a plaintext did not decode.
  */
 static int
 encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
-    const struct src *s, int *seen)
+    const struct src *s, int *seen, struct wa_node **retry)
 {
 	signal_protocol_address	 a;
 	const struct wa_node	*e;
@@ -513,7 +513,7 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 			/* message.go: an skmsg alone whose sender key we do
 			 * not have (ErrNoSenderKeyForUser; libsignal-c says
 			 * no session) asks with our keys at once */
-			retry_send(c, n, s, e, sk && !direct &&
+			*retry = retry_build(c, n, s, e, sk && !direct &&
 			    rc == SG_ERR_NO_SESSION);
 			return 0;
 		}
@@ -530,6 +530,17 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 	return bad ? -1 : 1;
 }
 
+/* The store's transaction step "op" (wa.h struct wa_store txn); a
+ * store without transactions (NULL txn) always succeeds. */
+static int
+txn(struct wa_client *c, enum wa_store_txn op)
+{
+
+	if (c->store == NULL || c->store->txn == NULL)
+		return 0;
+	return c->store->txn(c->store->user, op);
+}
+
 /*
  * A <message> stanza from the server (whatsmeow message.go
  * handleEncryptedMessage / decryptMessages).  Ends with exactly one of:
@@ -542,6 +553,7 @@ cl_message(struct wa_client *c, const struct wa_node *n)
 {
 	struct src	 s;
 	struct sig	 g = { NULL, NULL };
+	struct wa_node	*retry = NULL;
 	size_t		 i;
 	int		 rc, seen = 0, encs = 0;
 
@@ -569,25 +581,52 @@ cl_message(struct wa_client *c, const struct wa_node *n)
 		free(s.chat);
 		return;
 	}
+	/* One store transaction for the stanza: the Signal state it moves,
+	 * the pre-key a retry receipt hands out and whatever the callbacks
+	 * write (the message row) commit together before any answer, so
+	 * an answer never goes out for state that was not kept, and a
+	 * stanza left unanswered is delivered again by the server onto
+	 * the state it found (whatsmeow keeps a decrypted-event buffer for
+	 * the same reason). */
+	if (txn(c, WA_STORE_BEGIN) == -1) {
+		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s from %.60s: the "
+		    "Signal store is unavailable; left unanswered for the "
+		    "server to deliver again", s.id, s.sender);
+		free(s.chat);
+		return;
+	}
 	if (c->store == NULL || wa_signal_context_new(&g.ctx) == -1 ||
 	    wa_signal_store_new(g.ctx, c->store, c->creds, &g.sc) == -1) {
 		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: no Signal store",
 		    s.id);
 		rc = 0;
-		retry_send(c, n, &s, cl_only_child(n), 0);
+		retry = retry_build(c, n, &s, cl_only_child(n), 0);
 	} else
-		rc = encs_handle(c, &g, n, &s, &seen);
-	if (rc != 0 && !c->free_pending && c->conn != NULL) {
-		if (!seen)
+		rc = encs_handle(c, &g, n, &s, &seen, &retry);
+	if (g.sc != NULL)
+		signal_protocol_store_context_destroy(g.sc);
+	if (g.ctx != NULL)
+		signal_context_destroy(g.ctx);
+	if (txn(c, WA_STORE_COMMIT) == -1) {
+		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s from %.60s: its "
+		    "Signal state was not stored; no answer, the server "
+		    "delivers it again", s.id, s.sender);
+		wa_node_free(retry);
+		free(s.chat);
+		return;
+	}
+	if (!c->free_pending && c->conn != NULL) {
+		if (rc == 0) {
+			if (retry == NULL || cl_send_free(c, retry) == 0)
+				cl_ack_send(c, n, 0);
+			retry = NULL;
+		} else if (!seen)
 			cl_ack_send(c, n, NACK_UNRECOGNIZED);
 		else if (rc == -1)
 			cl_ack_send(c, n, NACK_PROTOBUF);
 		else
 			receipt_send(c, n, &s);
 	}
-	if (g.sc != NULL)
-		signal_protocol_store_context_destroy(g.sc);
-	if (g.ctx != NULL)
-		signal_context_destroy(g.ctx);
+	wa_node_free(retry);
 	free(s.chat);
 }

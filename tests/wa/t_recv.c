@@ -414,6 +414,70 @@ own_phone_protocol_messages(void)
 	return ok;
 }
 
+/* A store with transactions (wa.h struct wa_store txn): counts, and
+ * fails BEGIN or COMMIT on request. */
+static int	 tx_begins, tx_commits, tx_fail_begin, tx_fail_commit, tx_open;
+
+static int
+tx_cb(void *user, enum wa_store_txn op)
+{
+
+	if (op == WA_STORE_BEGIN) {
+		if (tx_open)
+			return -1;	/* never nested */
+		tx_begins++;
+		if (tx_fail_begin)
+			return -1;
+		tx_open = 1;
+		return 0;
+	}
+	if (!tx_open)
+		return -1;
+	tx_open = 0;
+	tx_commits++;
+	return tx_fail_commit ? -1 : 0;
+}
+
+/*
+ * One transaction per stanza, and no answer before its COMMIT: a COMMIT
+ * that fails leaves the stanza unanswered (the server delivers it
+ * again), so does a BEGIN that fails, without touching the store;
+ * a good one answers after COMMIT.
+ */
+static int
+answers_only_after_commit(void)
+{
+	int	 ok, gets;
+
+	if (!setup())
+		return 0;
+	MS.st.txn = tx_cb;
+	tx_begins = tx_commits = tx_fail_begin = tx_fail_commit = tx_open = 0;
+	tx_fail_begin = 1;
+	gets = MS.gets;
+	h_feed(stanza("pkmsg", -1));
+	ok = T_INTEQ(H.nsent, 0) && T_INTEQ(tx_begins, 1) &&
+	    T_INTEQ(tx_commits, 0) && T_INTEQ(MS.gets, gets);
+	tx_fail_begin = 0;
+	tx_fail_commit = 1;
+	h_feed(stanza("pkmsg", -1));
+	ok = ok && T_INTEQ(H.nsent, 0) && T_INTEQ(tx_commits, 1) &&
+	    T_INTEQ(tx_open, 0);
+	tx_fail_commit = 0;
+	/* the in-memory store kept the state (no rollback here): the
+	 * redelivery is a duplicate, answered with the receipt */
+	h_feed(stanza("pkmsg", -1));
+	ok = ok && T_INTEQ(H.nsent, 1) && T_STREQ(h_last()->tag, "receipt") &&
+	    T_INTEQ(tx_begins, 3) && T_INTEQ(tx_commits, 2);
+	/* a retry receipt is built inside, sent after */
+	h_feed(stanza("msg", 0));
+	ok = ok && T_INTEQ(tx_commits, 3) && T_INTEQ(H.nsent, 3) &&
+	    T_STREQ(wa_node_attr(H.sent[1], "type"), "retry") &&
+	    T_STREQ(H.sent[2]->tag, "ack");
+	teardown();
+	return ok;
+}
+
 /* A <message> while pairing (credentials not paired yet): ack 487,
  * nothing else (the source was never parsed). */
 static int
@@ -473,6 +537,7 @@ main(void)
 		T_CASE(reinstalled_sender_rebuilds_the_session),
 		T_CASE(skmsg_without_sender_key_retries_with_keys),
 		T_CASE(own_phone_protocol_messages),
+		T_CASE(answers_only_after_commit),
 		T_CASE(message_while_pairing_is_refused),
 		T_CASE(unavailable_is_acked),
 	};

@@ -66,3 +66,5 @@ $(BUILD)/tests/wa/bench_recv.o: $(BUILD)/gen/wa-md.pb-c.h \
     $(BUILD)/gen/wa-e2e.pb-c.h
 $(RECV_BENCH): $(BUILD)/tests/wa/bench_recv.o $(RECV_CLIENT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(RECV_CLIENT_PKGS) $(LIB_PKGS))
+# ... and the daemon's decrypt-and-store throughput over PostgreSQL.
+BENCH_CMDS	+= tests/daemon/bench_recv.sh

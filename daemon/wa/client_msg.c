@@ -12,7 +12,12 @@
  * keeps no chat history and no app state (contacts, labels, mutes), so
  * neither would be used.  The libsignal context is built per stanza and
  * released after it: nothing Signal-related stays in memory between
- * messages (the idle session budget, issue 9).
+ * messages (the idle session budget, issue 9).  Each stanza's store
+ * calls run inside one store transaction (wa.h struct wa_store txn),
+ * committed before its answer goes out.  Not done: whatsmeow's request
+ * to our own phone to resend a message that did not decrypt
+ * (retry.go delayedRequestMessageFromPhone); the sender's resend after
+ * our retry receipt is the only recovery.
  */
 #include <group_cipher.h>
 #include <group_session_builder.h>

@@ -307,6 +307,8 @@ enum	dstmt {
 	DS_INSTANCE_SIBLINGS,
 	DS_INSTANCE_REAP,
 	DS_COMMANDS_UNCLAIM,
+	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
+	DS_MESSAGES_TRIM,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -335,6 +337,10 @@ int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 		    size_t len);
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 		    size_t *len);
+
+/* messages.c */
+int		 messages_store(struct daemon *d, int64_t id,
+		    const struct wa_message *m);
 
 /* sigstore.c */
 void		 sigstore_init(struct wa_store *st, struct sess_slot *sl);

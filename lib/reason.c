@@ -149,6 +149,7 @@ static const struct event_kind	kinds[] = {
 	{ "stopped", "Connection stopped" },
 	{ "restart_required", "Reconnecting" },
 	{ "qr_timeout", "Pairing ended" },
+	{ "identity_changed", "A contact's security code changed" },
 };
 
 /*

@@ -64,19 +64,24 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	{ "instance_delete", 1,
 	  "DELETE FROM daemon_instances WHERE id = $1" },
 	/* DS_SWEEP_PENDING: rule 9, pending rows nobody will finish: no
-	 * daemon holds them (a pairing window open on a daemon that
-	 * died) and no pair command is waiting. */
+	 * daemon holds them and no pair command is waiting.  A row whose
+	 * window a daemon held (issue 12: that daemon was killed or cut
+	 * off and its lease ran out) says "daemon_lost"; one no daemon
+	 * ever took "daemon_restarted". */
 	{ "sweep_pending", 0,
 	  "WITH s AS (UPDATE accounts a SET status = 'unpaired', "
 	  "qr_code = NULL, qr_expires_at = NULL, pair_code = NULL, "
-	  "pair_deadline = NULL, disconnect_reason = 'daemon_restarted' "
+	  "pair_deadline = NULL, disconnect_reason = CASE WHEN "
+	  "a.owner_daemon IS NOT NULL THEN 'daemon_lost' ELSE "
+	  "'daemon_restarted' END "
 	  "WHERE a.status = 'pending' AND " LEASE_FREE("a") " AND "
 	  "NOT EXISTS (SELECT 1 FROM "
 	  "commands c WHERE c.account_id = a.id AND c.done_at IS NULL AND "
-	  "c.type IN ('pair', 'pair_code')) RETURNING a.id) "
+	  "c.type IN ('pair', 'pair_code')) RETURNING a.id, "
+	  "a.disconnect_reason) "
 	  "INSERT INTO account_events (account_id, kind, detail) "
-	  "SELECT id, 'pair_timeout', '{\"reason\": \"daemon_restarted\"}' "
-	  "FROM s" },
+	  "SELECT id, 'pair_timeout', jsonb_build_object('reason', "
+	  "disconnect_reason) FROM s" },
 	/* DS_COMMANDS_CLAIM: the open commands of accounts we hold the
 	 * lease of (issue 12: only the owner runs them), whoever claimed
 	 * them before (a previous owner's claim is void: its writes are

@@ -197,6 +197,9 @@ struct	session {
 						   sent (mono) */
 	int			 handover;	/* closed for a handover; the
 						   lease is released next */
+	int			 fenced;	/* a fenced Signal store write
+						   found the lease lost: the
+						   tick closes the session */
 	struct session		*next;
 };
 
@@ -309,6 +312,8 @@ int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
+int		 db_fence_begin(struct db *db, int64_t id, int64_t owner,
+		    int64_t gen);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);

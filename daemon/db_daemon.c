@@ -433,3 +433,39 @@ db_frames_write(struct db *db, const char *ids, const char *times,
 	p[3] = gens;
 	return db_exec_cmd(db, DS_FRAMES_WRITE, p);
 }
+
+/*
+ * Issue 12: BEGIN a write transaction for account "id" and run
+ * DS_LEASE_FENCE in it, which locks the row (FOR NO KEY UPDATE, so a
+ * claim or renewal waits for our commit) only if daemon "owner" still
+ * holds lease generation "gen" and the lease has not run out on the
+ * database clock.  Returns 1 (locked: write, then db_tx_commit()), 0
+ * when the lease is lost (rolled back), -1 on a database error
+ * (logged, rolled back).
+ */
+int
+db_fence_begin(struct db *db, int64_t id, int64_t owner, int64_t gen)
+{
+	PGresult	*res;
+	const char	*p[3];
+	char		 sid[24], sowner[24], sgen[24];
+	int		 held;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	snprintf(sowner, sizeof(sowner), "%" PRId64, owner);
+	snprintf(sgen, sizeof(sgen), "%" PRId64, gen);
+	p[0] = sid;
+	p[1] = sowner;
+	p[2] = sgen;
+	if (db_tx_begin(db) == -1)
+		return -1;
+	if ((res = db_exec(db, DS_LEASE_FENCE, p)) == NULL) {
+		db_tx_rollback(db);
+		return -1;
+	}
+	held = PQntuples(res) == 1;
+	PQclear(res);
+	if (!held)
+		db_tx_rollback(db);
+	return held;
+}

@@ -1052,7 +1052,9 @@ session_tick(struct daemon *d)
 	now = mono_ms64();
 	if (d->db != NULL) {
 		for (s = d->sessions; s != NULL; s = s->next)
-			if (!s->gone)
+			if (s->fenced)
+				session_lost(s);
+			else if (!s->gone)
 				session_timers(s, now);
 		/*
 		 * A pass reads every connected session's client; with a

@@ -4,3 +4,15 @@
 # pairing window and a queued command, SIGSTOP fencing, PostgreSQL
 # restart, drains); about a minute on build/san.
 CHECK_SCRIPTS	+= tests/daemon/fleet.sh
+
+# tests/daemon/leasemodel.sh: the lease protocol checked by exhaustive
+# interleaving of the daemon's real claim/renew/fence statements
+# (t_leasemodel links daemon/db_daemon.o) against a real PostgreSQL
+# with the clock moved by the model; every mutant must be caught.
+LEASEMODEL_TEST	:= $(BUILD)/tests/daemon/t_leasemodel
+$(BUILD)/tests/daemon/t_leasemodel.o: CPPFLAGS += $(DAEMON_CPPFLAGS) -Itests
+$(LEASEMODEL_TEST): $(BUILD)/tests/daemon/t_leasemodel.o \
+    $(BUILD)/daemon/db_daemon.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+tests: $(LEASEMODEL_TEST)
+CHECK_SCRIPTS	+= tests/daemon/leasemodel.sh

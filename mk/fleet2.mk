@@ -16,3 +16,10 @@ $(LEASEMODEL_TEST): $(BUILD)/tests/daemon/t_leasemodel.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
 tests: $(LEASEMODEL_TEST)
 CHECK_SCRIPTS	+= tests/daemon/leasemodel.sh
+
+# tests/integration/upstream.sh: two wadesk.fcgi behind one nginx
+# upstream (the README's "Two wadesk.fcgi behind one nginx"): a
+# sign-in on one used on the other, round robin over both, one
+# stopped.  About 15 s.
+CHECK_SCRIPTS	+= tests/integration/upstream.sh
+

@@ -47,6 +47,7 @@ struct	conf {
 	int		 webhook_retention_s; /* delivered/dead kept, s; 0: ever */
 	int		 lease_s;	/* account lease of a daemon, s */
 	int		 max_sessions;	/* accounts one daemon owns at most */
+	int		 messages_keep;	/* received texts kept per chat */
 };
 
 int	conf_load(struct conf *c);

@@ -179,12 +179,13 @@ db_exec(struct db *db, size_t id, const char *const *p)
 		return fake(11, v);
 	case WS_ACCOUNT_GET:
 		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
-			return fake(26, NULL);
+			return fake(29, NULL);
 		v[1] = "Shop"; v[2] = F_QR ? "pending" : "connected";
 		v[3] = F_QR ? "t" : "f"; v[5] = NULL; v[6] = NULL;
 		v[12] = "t"; v[15] = NULL; v[21] = "op";
-		v[25] = F_QR ? "http://alice@proxy.example:3128" : NULL;
-		return fake(26, v);
+		v[25] = v[26] = v[27] = NULL;
+		v[28] = F_QR ? "http://alice@proxy.example:3128" : NULL;
+		return fake(29, v);
 	case WS_API_ACCOUNT_QR:
 		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
 			return fake(6, NULL);

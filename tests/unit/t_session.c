@@ -570,6 +570,8 @@ stmt_table_matches_enum(void)
 		{ DS_INSTANCE_SIBLINGS, "instance_siblings" },
 		{ DS_INSTANCE_REAP, "instance_reap" },
 		{ DS_COMMANDS_UNCLAIM, "commands_unclaim" },
+		{ DS_MESSAGE_PUT, "message_put" },
+		{ DS_MESSAGES_TRIM, "messages_trim" },
 		{ DS_PROXY_KEY_PUT, "proxy_key_put" },
 		{ DS_ACCOUNT_PROXY_GET, "account_proxy_get" },
 	};

@@ -199,6 +199,9 @@ struct	session {
 						   sent (mono) */
 	int			 handover;	/* closed for a handover; the
 						   lease is released next */
+	int			 fenced;	/* a fenced Signal store write
+						   found the lease lost: the
+						   tick closes the session */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -232,6 +235,8 @@ struct	daemon {
 						   gone, by id (uthash): a
 						   renewal of 5,000 leases
 						   looks each up in O(1) */
+	int			 any_fenced;	/* a session was marked
+						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */
@@ -321,6 +326,8 @@ int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
+int		 db_fence_begin(struct db *db, int64_t id, int64_t owner,
+		    int64_t gen);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);
@@ -366,6 +373,7 @@ const char	*policy_close_reason(enum wa_reason reason);
 struct session	*session_find(struct daemon *d, int64_t id);
 struct session	*session_adopt(struct daemon *d, int64_t id, int64_t gen);
 void		 session_set_gone(struct session *s);
+int		 session_store_tx(struct session *s, int failed);
 void		 session_lost(struct session *s);
 int		 session_handoff(struct session *s, int drain);
 int		 session_command(struct daemon *d, int64_t cmd, int64_t id,

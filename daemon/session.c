@@ -228,6 +228,24 @@ static struct session	*store_tx;
 static int		 store_tx_failed;
 
 /*
+ * sigstore.c: 1 when a Signal store write for "s" runs inside the open
+ * transaction of a stanza "s" received (store_txn), which was fenced
+ * when it began: the write joins it rather than opening its own.
+ * "failed" 1 marks that transaction failed (its COMMIT rolls back).
+ * 0 when no such transaction is open for "s".
+ */
+int
+session_store_tx(struct session *s, int failed)
+{
+
+	if (store_tx == NULL || store_tx != s)
+		return 0;
+	if (failed)
+		store_tx_failed = 1;
+	return 1;
+}
+
+/*
  * Begin a fenced transaction for a write outside apply_db(): 1 begun
  * (commit or roll back), 0 the lease is lost (session_lost() done), -1
  * a database error (logged).
@@ -1218,6 +1236,17 @@ session_tick(struct daemon *d)
 
 	now = mono_ms64();
 	if (d->db != NULL) {
+		/*
+		 * A Signal store write refused by the fence marked its
+		 * session (sigstore.c, deep inside the client): close
+		 * those here, walking only when one was marked.
+		 */
+		if (d->any_fenced) {
+			d->any_fenced = 0;
+			for (s = d->sessions; s != NULL; s = s->next)
+				if (s->fenced)
+					session_lost(s);
+		}
 		if (now >= d->next_timer_ms) {
 			d->next_timer_ms = UINT64_MAX;
 			for (s = d->sessions; s != NULL; s = s->next)

@@ -14,6 +14,7 @@
  *                function: (session facts, event) -> plan
  *   session.c    per-account sessions: wa_client callbacks, applying
  *                plans (database writes, client calls), timers
+ *   messages.c   received texts, the last N per chat (sql/015)
  */
 #ifndef WADESK_DAEMON_H
 #define WADESK_DAEMON_H

@@ -233,7 +233,8 @@ struct	wa_store {
 	 * <message> with BEGIN and COMMIT: the get/put/del calls and the
 	 * callbacks' own writes between them (message, prekeys_new,
 	 * creds_changed, identity_changed) are to be kept together or not
-	 * at all, and no answer goes out before COMMIT returned 0.  BEGIN
+	 * at all, and nothing is sent between them (no answer goes out
+	 * before COMMIT returned 0; no close callback runs inside).  BEGIN
 	 * -1: the stanza is left unanswered (the server delivers it
 	 * again); COMMIT -1: the store undid everything since BEGIN, and
 	 * the stanza is left unanswered likewise.  0 or -1. */

@@ -85,6 +85,7 @@ fence_begin(struct session *s)
 			    "refused: lease %" PRId64 " is no longer ours",
 			    s->id, s->lease_gen);
 		s->fenced = 1;
+		s->d->next_timer_ms = 0;	/* the tick closes it */
 	}
 	return rc;
 }

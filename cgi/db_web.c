@@ -72,11 +72,14 @@
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
 	"a.lid, iso(a.offline_synced_at), " \
-	"CASE WHEN a.lease_until > now() THEN a.owner_daemon END, " \
-	"(SELECT i.hostname FROM daemon_instances i WHERE " \
-	"i.id = a.owner_daemon AND a.lease_until > now()), " \
-	"(SELECT i.pid FROM daemon_instances i WHERE " \
-	"i.id = a.owner_daemon AND a.lease_until > now()), " \
+	"(SELECT l.owner_daemon FROM account_leases l WHERE " \
+	"l.account_id = a.id AND l.lease_until > now()), " \
+	"(SELECT i.hostname FROM account_leases l JOIN daemon_instances i " \
+	"ON i.id = l.owner_daemon WHERE l.account_id = a.id AND " \
+	"l.lease_until > now()), " \
+	"(SELECT i.pid FROM account_leases l JOIN daemon_instances i " \
+	"ON i.id = l.owner_daemon WHERE l.account_id = a.id AND " \
+	"l.lease_until > now()), " \
 	"a.proxy_display"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
@@ -462,8 +465,9 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	 * draining, takeovers and lease losses since its start, started.
 	 */
 	[WS_DAEMONS_LIST] = { "daemons_list", 0,
-	    "SELECT i.id, i.hostname, i.pid, (SELECT count(*) FROM accounts a "
-	    "WHERE a.owner_daemon = i.id AND a.lease_until > now())::int, "
+	    "SELECT i.id, i.hostname, i.pid, (SELECT count(*) FROM "
+	    "account_leases l WHERE l.owner_daemon = i.id AND "
+	    "l.lease_until > now())::int, "
 	    "i.capacity, extract(epoch FROM now() - i.heartbeat_at)::bigint, "
 	    "i.draining, i.takeovers, i.lease_losses, iso(i.started_at) "
 	    "FROM daemon_instances i ORDER BY i.id" },

@@ -192,8 +192,9 @@ struct	session {
 						   (unix s), 0: none */
 	uint64_t		 frame_due_ms;	/* next last_frame_at write
 						   allowed (mono) */
-	int64_t			 lease_gen;	/* accounts.lease_generation
-						   we hold (issue 12) */
+	int64_t			 lease_gen;	/* lease_generation we hold
+						   (account_leases, issue
+						   12) */
 	uint64_t		 lease_ms;	/* when the lease was last
 						   confirmed: claim or renew
 						   sent (mono) */
@@ -201,7 +202,8 @@ struct	session {
 						   lease is released next */
 	int			 fenced;	/* a fenced Signal store write
 						   found the lease lost: the
-						   tick closes the session */
+						   next tick closes the session
+						   (next_timer_ms set to 0) */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -255,6 +257,8 @@ struct	daemon {
 	uint64_t		 next_start_ms;	/* stagger cursor (mono) */
 	int			 fleet_live;	/* live daemons taking work */
 	int			 fleet_total;	/* accounts needing a daemon */
+	int			 fleet_share;	/* our fair share of them
+						   (policy_fair_share()) */
 	int			 owned;		/* sessions we hold */
 	int			 draining;	/* SIGTERM or wadeskctl drain */
 	int			 drained;	/* drain finished: exit */
@@ -377,6 +381,8 @@ void		 policy_decide(const struct sess_facts *f,
 		    const struct sess_input *in, struct sess_plan *p);
 uint64_t	 policy_backoff_ms(int attempt, int min_ms, int max_ms,
 		    uint32_t rnd);
+int		 policy_fair_share(int total, const int *caps, int n,
+		    int own);
 const char	*policy_state_name(enum sess_state st);
 const char	*policy_close_reason(enum wa_reason reason);
 

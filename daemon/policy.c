@@ -87,6 +87,49 @@ policy_close_reason(enum wa_reason reason)
 }
 
 /*
+ * Issue 12: a daemon's fair share of "total" accounts when the live
+ * daemons that take accounts have the capacities caps[0..n-1]
+ * (WADESK_MAX_SESSIONS each; ours, "own", among them): the level L
+ * that fills the fleet evenly, each daemon holding min(its capacity,
+ * L), with L the smallest that places every account (or the largest
+ * capacity when the fleet cannot hold them all); our share is
+ * min(own, L).  With equal capacities that is ceil(total / n); a
+ * daemon with a small WADESK_MAX_SESSIONS leaves its rest to the
+ * others instead of to nobody.  n == 0 (our heartbeat not in yet):
+ * min(own, total).
+ */
+int
+policy_fair_share(int total, const int *caps, int n, int own)
+{
+	int64_t	 sum;
+	int	 lo, hi, mid, i, top = 0;
+
+	if (total <= 0)
+		return 0;
+	if (n <= 0)
+		return own < total ? own : total;
+	for (i = 0; i < n; i++)
+		if (caps[i] > top)
+			top = caps[i];
+	/* The smallest L in [ceil(total / n), top] with sum >= total. */
+	lo = total / n + (total % n != 0);
+	if (lo > top)
+		lo = top;
+	hi = top;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		sum = 0;
+		for (i = 0; i < n; i++)
+			sum += caps[i] < mid ? caps[i] : mid;
+		if (sum >= total)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return own < lo ? own : lo;
+}
+
+/*
  * Reconnect delay for back-off attempt "attempt" (0-based): the floor
  * doubled per attempt, capped at "max_ms", with "equal jitter" (half
  * fixed, half drawn from "rnd") so that many accounts dropped at once

@@ -330,6 +330,28 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "UPDATE commands SET claimed_at = NULL, claimed_by = NULL WHERE "
 	  "claimed_by = $1 AND done_at IS NULL AND "
 	  "account_id = ANY ($2::bigint[])" },
+	/* DS_SEND_LOAD: what a send_text command asks (sql/013). */
+	{ "send_load", 1,
+	  "SELECT payload->>'to', payload->>'text', message_id "
+	  "FROM commands WHERE id = $1 AND done_at IS NULL" },
+	/* DS_SEND_ID: the message id, kept before the first send so that a
+	 * re-claimed command resends under the same id (sql/013). */
+	{ "send_id", 2,
+	  "UPDATE commands SET message_id = $2 WHERE id = $1 AND "
+	  "done_at IS NULL AND message_id IS NULL" },
+	/* DS_SEND_DONE: the result of a send_text: result, error (a
+	 * lib/reason.c code), the server's error code. */
+	{ "send_done", 4,
+	  "UPDATE commands SET done_at = now(), result = $2, error = $3, "
+	  "error_code = $4::integer WHERE id = $1 AND done_at IS NULL" },
+	/* DS_SEND_RESTRICT: account $1 restricted ($2) until unix $3 (0:
+	 * no end given) for reason $4; $2 false clears a set state. */
+	{ "send_restrict", 4,
+	  "UPDATE accounts SET restricted = $2::boolean, "
+	  "restricted_until = CASE WHEN $2::boolean AND $3::bigint > 0 "
+	  "THEN to_timestamp($3::bigint) END, "
+	  "restricted_reason = CASE WHEN $2::boolean THEN $4::text END "
+	  "WHERE id = $1 AND (restricted OR $2::boolean)" },
 };
 
 /*

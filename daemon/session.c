@@ -465,6 +465,8 @@ static const struct wa_callbacks	callbacks = {
 	.closed = cb_closed,
 	.prekeys_new = cb_prekeys_new,
 	.offline = cb_offline,
+	.sent = send_cb_sent,			/* send.c */
+	.restriction = send_cb_restriction,
 };
 
 /* A new client in a new slot (new generation).  NULL on error. */

@@ -426,7 +426,7 @@ main(int argc, char *argv[])
 	static const struct wa_callbacks	 cbs = {
 		ev_qr, ev_pair_code, ev_paired, ev_connected,
 		ev_creds_changed, ev_logged_out, ev_closed, ev_log,
-		ev_prekeys_new, ev_offline, NULL
+		ev_prekeys_new, ev_offline, NULL, NULL, NULL
 	};
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;

@@ -570,6 +570,10 @@ stmt_table_matches_enum(void)
 		{ DS_INSTANCE_SIBLINGS, "instance_siblings" },
 		{ DS_INSTANCE_REAP, "instance_reap" },
 		{ DS_COMMANDS_UNCLAIM, "commands_unclaim" },
+		{ DS_SEND_LOAD, "send_load" },
+		{ DS_SEND_ID, "send_id" },
+		{ DS_SEND_DONE, "send_done" },
+		{ DS_SEND_RESTRICT, "send_restrict" },
 	};
 	const char	*p;
 	size_t		 i;

@@ -178,7 +178,7 @@ main(int argc, char *argv[])
 {
 	static const struct wa_callbacks	 cbs = {
 		ev_qr, NULL, ev_paired, ev_connected, NULL, NULL, ev_closed,
-		NULL, NULL, NULL, NULL
+		NULL, NULL, NULL, NULL, NULL, NULL
 	};
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;

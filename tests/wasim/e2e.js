@@ -319,9 +319,37 @@ export class E2E {
 			if (!Number.isInteger(until) || until <= 0)
 				throw new H(400, 'until must be unix seconds');
 		}
-		for (const p of phones)
+		for (const p of phones) {
 			p.restricted = name === 'restrict' ? { until, since: nowS() } : null;
+			this.timelockNotify(p, name === 'restrict', until);
+		}
 		return { phones: phones.map(p => p.number), until };
+	}
+
+	/*
+	 * The reach-out timelock as the server announces it to the
+	 * account's logged-in companions: <notification type="mex"><update
+	 * op_name>JSON</update> with data.xwa2_notify_account_reachout_
+	 * timelock {is_active, time_enforcement_ends (unix s, a string),
+	 * enforcement_type} (whatsmeow notification.go handleMexNotification,
+	 * events.NotifyAccountReachoutTimelock).
+	 */
+	timelockNotify(p, active, until) {
+		const data = { data: { xwa2_notify_account_reachout_timelock: {
+		    is_active: active, enforcement_type: 'DEFAULT' } } };
+		if (active && until)
+			data.data.xwa2_notify_account_reachout_timelock
+			    .time_enforcement_ends = String(until);
+		for (const c of this.sim.conns.values()) {
+			if (!c.live || c.phase !== 'logged-in' || !c.jid ||
+			    jidSplit(c.jid).user !== p.number)
+				continue;
+			this.sim.sendTracked(c, { tag: 'notification', attrs: {
+			    from: SERVER, type: 'mex', id: messageId(),
+			    t: String(nowS()) }, content: [{ tag: 'update',
+			    attrs: { op_name: 'NotificationUserReachoutTimelockUpdate' },
+			    content: Buffer.from(JSON.stringify(data)) }] });
+		}
 	}
 
 	normJid(jid) {

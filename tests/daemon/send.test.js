@@ -349,6 +349,52 @@ const checks = [
 		assert.equal(recs.length, 1, `sent ${recs.length} times`);
 		assert.equal(recs[0].deliveries.filter((d) => d.ok).length, 4);
 	}],
+	['send-group-skdm-pairwise-then-one-skmsg', async () => {
+		st.c2 = '15557770200';
+		assert.equal((await wasim('/contact', { phone: st.c2,
+		    devices: [0, 1] })).status, 200);
+		const g = await wasim('/group', { subject: 'Team', members:
+		    [st.phone, st.contact, st.c2] });
+		assert.equal(g.status, 200, JSON.stringify(g.body));
+		st.group = g.body.jid;
+		const sim = [`${st.contact}@s.whatsapp.net`,
+		    `${st.contact}:1@s.whatsapp.net`,
+		    `${st.contact}:2@s.whatsapp.net`,
+		    `${st.c2}@s.whatsapp.net`, `${st.c2}:1@s.whatsapp.net`,
+		    `${st.phone}@s.whatsapp.net`];
+		const r = send(st.group, 'hello team');
+		assert.equal(r.status, 0, r.out);
+		const rec = await one(r.id);
+		assert.equal(rec.ok, true, JSON.stringify(rec));
+		const pair = rec.deliveries.filter((d) => d.type !== 'skmsg');
+		const sk = rec.deliveries.filter((d) => d.type === 'skmsg');
+		/* the sender key, pairwise, to every device (ours too) */
+		assert.deepEqual(pair.map((d) => d.to).sort(), [...sim].sort(),
+		    JSON.stringify(pair));
+		for (const d of pair) {
+			assert.equal(d.ok, true, JSON.stringify(d));
+			assert.equal(d.skdm, st.group, JSON.stringify(d));
+			assert.equal(d.text, null);
+		}
+		/* one skmsg, opened at every member device with that key */
+		assert.deepEqual(sk.map((d) => d.to).sort(), [...sim].sort(),
+		    JSON.stringify(sk));
+		for (const d of sk) {
+			assert.equal(d.ok, true, JSON.stringify(d));
+			assert.equal(d.text, 'hello team');
+		}
+		const acks = (await wasim(`/acks?id=${r.id}`)).body.acks;
+		assert.ok(acks.some((a) => !a.error && !a.phash),
+		    `phash disputed: ${JSON.stringify(acks)}`);
+		/* the next message: no distribution, the skmsg alone */
+		const r2 = send(st.group, 'second to the team');
+		assert.equal(r2.status, 0, r2.out);
+		const rec2 = await one(r2.id);
+		assert.equal(rec2.deliveries.filter((d) => d.type !== 'skmsg')
+		    .length, 0, JSON.stringify(rec2.deliveries));
+		assert.deepEqual(rec2.deliveries.map((d) => [d.ok, d.text]),
+		    sk.map(() => [true, 'second to the team']));
+	}],
 	['send-not-connected-is-a-sentence', async () => {
 		await waitRow(st.acct, (a) => a.status === 'connected', 10000,
 		    'connected again');

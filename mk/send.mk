@@ -8,3 +8,25 @@ $(SEND_OBJ): CPPFLAGS += $(DAEMON_CPPFLAGS)
 $(BUILD)/daemon/wadeskd: $(SEND_OBJ)
 $(DAEMON_FAKE): $(SEND_OBJ)
 CHECK_SCRIPTS	+= tests/daemon/send.sh
+
+# libFuzzer over the parsers of the server's answers to a send
+# (daemon/wa/usync.c): one binary per parser from tests/fuzz/fuzz_send.c,
+# 10 s each in "make check"; seeds in tests/fuzz/corpus/NAME/ (written
+# by tests/fuzz/seeds_send.mjs).
+SEND_FUZZ_SRCS	:= tests/fuzz/fuzz_send.c daemon/wa/usync.c daemon/wa/binary.c \
+		   daemon/wa/jid.c lib/buf.c lib/log.c lib/xalloc.c
+SEND_FUZZ_DEPS	:= $(SEND_FUZZ_SRCS) $(BUILD)/gen/wa_tokens.c \
+		   $(BUILD)/gen/wa_tokens.h daemon/wa/usync.h daemon/wa/binary.h
+define send_fuzz
+FUZZ_TARGETS	+= $(BUILD)/fuzz/$(1)
+$(BUILD)/fuzz/$(1): $(SEND_FUZZ_DEPS)
+	@mkdir -p $$(dir $$@)
+	$$(or $$(FUZZ_CC),clang) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -D_GNU_SOURCE -D$(2) -Ilib \
+	    -Idaemon/wa -I$(BUILD)/gen -o $$@ $(SEND_FUZZ_SRCS) \
+	    $(BUILD)/gen/wa_tokens.c $$(call pc_libs,zlib libsodium)
+CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh $(1) 10'
+endef
+$(eval $(call send_fuzz,fuzz_usync,FUZZ_USYNC))
+$(eval $(call send_fuzz,fuzz_prekeys,FUZZ_PREKEYS))
+$(eval $(call send_fuzz,fuzz_ack,FUZZ_ACK))

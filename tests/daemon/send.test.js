@@ -250,6 +250,33 @@ const checks = [
 		}
 		assert.equal(await fetches(), before, 'keys fetched again');
 	}],
+	['send-new-device-after-devices-notification', async () => {
+		/* The contact links a fourth device: wasim's devices
+		 * notification drops our cached list, the next send asks
+		 * usync again and reaches the new device with a pkmsg. */
+		const c = await wasim('/contact', { phone: st.contact,
+		    devices: [0, 1, 2, 3] });
+		assert.equal(c.status, 200, JSON.stringify(c.body));
+		await sleep(300);
+		const r = send(st.contact, 'four devices now');
+		assert.equal(r.status, 0, r.out);
+		const d = byTo(await one(r.id));
+		const nd = d[`${st.contact}:3@s.whatsapp.net`];
+		assert.ok(nd, `new device missed: ${JSON.stringify(d)}`);
+		assert.equal(nd.ok, true, JSON.stringify(nd));
+		assert.equal(nd.type, 'pkmsg');
+		assert.equal(nd.text, 'four devices now');
+		assert.equal(Object.keys(d).length, 5);
+		/* and a removed device is no longer addressed */
+		assert.equal((await wasim('/contact', { phone: st.contact,
+		    devices: [0, 1, 2] })).status, 200);
+		await sleep(300);
+		const r2 = send(st.contact, 'three again');
+		assert.equal(r2.status, 0, r2.out);
+		const d2 = byTo(await one(r2.id));
+		assert.equal(Object.keys(d2).length, 4, JSON.stringify(d2));
+		assert.ok(!d2[`${st.contact}:3@s.whatsapp.net`]);
+	}],
 	['send-server-error-reported-with-its-code', async () => {
 		const e = await wasim('/send-error', { jid:
 		    `${st.phone}@s.whatsapp.net`, code: 479 });

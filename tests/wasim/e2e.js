@@ -388,14 +388,33 @@ export class E2E {
 			c.name = body.name;
 		if (body.receipts !== undefined)
 			c.receipts = !!body.receipts;
+		const changes = [];
 		for (const d of [...c.devices.keys()])
-			if (!devs.includes(d))
+			if (!devs.includes(d)) {
 				c.devices.delete(d);
+				changes.push({ tag: 'remove', attrs: {}, content: [{ tag:
+				    'device', attrs: { jid: devJid(number, d, SERVER) } }] });
+			}
 		for (const d of devs)
-			if (!c.devices.has(d))
+			if (!c.devices.has(d)) {
 				c.devices.set(d, new SigDevice({
 				    pn: devJid(number, d, SERVER),
 				    lid: devJid(c.lidUser, d, 'lid'), owner: c }));
+				changes.push({ tag: 'add', attrs: {}, content: [{ tag:
+				    'device', attrs: { jid: devJid(number, d, SERVER) } }] });
+			}
+		/* An existing contact's device list changed: the server tells
+		 * the companions (whatsmeow notification.go
+		 * handleDeviceNotification: <notification type="devices"
+		 * from=user><add|remove><device jid/>). */
+		if (changes.length && c.announced)
+			for (const conn of this.sim.conns.values())
+				if (conn.live && conn.phase === 'logged-in')
+					this.sim.sendTracked(conn, { tag: 'notification',
+					    attrs: { from: c.jid, type: 'devices',
+					    id: messageId(), t: String(nowS()) },
+					    content: changes });
+		c.announced = true;
 		return this.contactInfo(c);
 	}
 

@@ -30,3 +30,12 @@ endef
 $(eval $(call send_fuzz,fuzz_usync,FUZZ_USYNC))
 $(eval $(call send_fuzz,fuzz_prekeys,FUZZ_PREKEYS))
 $(eval $(call send_fuzz,fuzz_ack,FUZZ_ACK))
+
+# The parsers and query nodes of usync.c on known shapes; the participant
+# hash against tests/wasim's own implementation.
+UNIT_TESTS	+= $(BUILD)/tests/unit/t_usync
+$(BUILD)/tests/unit/t_usync.o: CPPFLAGS += -Idaemon/wa
+$(BUILD)/tests/unit/t_usync: $(BUILD)/tests/unit/t_usync.o \
+    $(BUILD)/daemon/wa/usync.o $(BUILD)/daemon/wa/binary.o \
+    $(BUILD)/daemon/wa/jid.o $(BUILD)/gen/wa_tokens.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,zlib libsodium $(LIB_PKGS))

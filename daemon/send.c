@@ -202,8 +202,9 @@ send_cb_sent(struct wa_client *c, void *user, const struct wa_sent *r)
 		    r->code);
 	else
 		log_info("account %" PRId64 ": message %s to %s acked (%d "
-		    "devices, %d new sessions)", j->account, r->id, r->to,
-		    r->devices, r->prekey_msgs);
+		    "devices, %d new sessions; out after %lld us, acked "
+		    "after %lld us)", j->account, r->id, r->to, r->devices,
+		    r->prekey_msgs, r->out_us, r->total_us);
 	job_write(j);
 }
 

@@ -39,3 +39,6 @@ $(BUILD)/tests/unit/t_usync: $(BUILD)/tests/unit/t_usync.o \
     $(BUILD)/daemon/wa/usync.o $(BUILD)/daemon/wa/binary.o \
     $(BUILD)/daemon/wa/jid.o $(BUILD)/gen/wa_tokens.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,zlib libsodium $(LIB_PKGS))
+
+# make bench: group send to 256 members (about three minutes).
+BENCH_CMDS	+= tests/daemon/send_bench.sh

@@ -75,6 +75,17 @@ struct	wa_devcache {
 	size_t			 n, cap;
 	time_t			 until;		/* reach-out timelock end the
 						   server announced, 0: none */
+	struct wa_group		*groups;	/* participants of groups we
+						   sent to (whatsmeow
+						   groupCache) */
+};
+
+/* One cached group: its participants' user JIDs. */
+struct	wa_group {
+	char			 jid[WA_USYNC_JID_MAX];
+	char			(*users)[WA_USYNC_JID_MAX];
+	size_t			 n;
+	struct wa_group		*next;
 };
 
 struct	wa_send {
@@ -96,6 +107,8 @@ struct	wa_send {
 	int			 sent_out;
 	int			 devices, prekey_msgs;
 	time_t			 t;
+	lws_usec_t		 started;	/* lws_now_usecs() of the call */
+	lws_usec_t		 out_at;	/* ... when the stanza went */
 	char			 detail[160];
 	lws_sorted_usec_list_t	 sul;		/* deadline */
 };
@@ -144,6 +157,8 @@ report_due(lws_sorted_usec_list_t *sul)
 		r.detail = s->detail;
 		r.devices = s->devices;
 		r.prekey_msgs = s->prekey_msgs;
+		r.out_us = s->out_at != 0 ? s->out_at - s->started : 0;
+		r.total_us = lws_now_usecs() - s->started;
 		if (c->cb != NULL && c->cb->sent != NULL)
 			c->cb->sent(c, c->user, &r);
 		free(s->text);
@@ -242,11 +257,61 @@ cache_forget(struct wa_client *c, const char *user)
 		*e = dc->u[--dc->n];
 }
 
+/* The cached group jid, or NULL. */
+static struct wa_group *
+group_find(struct wa_client *c, const char *jid)
+{
+	struct wa_group	*g;
+
+	for (g = c->devcache != NULL ? c->devcache->groups : NULL; g != NULL;
+	    g = g->next)
+		if (strcmp(g->jid, jid) == 0)
+			return g;
+	return NULL;
+}
+
+/* Forget group jid, or every group for NULL. */
+static void
+group_forget(struct wa_client *c, const char *jid)
+{
+	struct wa_group	**pp, *g;
+
+	if (c->devcache == NULL)
+		return;
+	for (pp = &c->devcache->groups; (g = *pp) != NULL;) {
+		if (jid == NULL || strcmp(g->jid, jid) == 0) {
+			*pp = g->next;
+			free(g->users);
+			free(g);
+		} else
+			pp = &g->next;
+	}
+}
+
+/* Remember the participants of s->to (a copy of s->users). */
+static void
+group_put(struct wa_send *s)
+{
+	struct wa_group	*g;
+
+	group_forget(s->c, s->to);
+	if (s->c->devcache == NULL)
+		s->c->devcache = xcalloc(1, sizeof(*s->c->devcache));
+	g = xcalloc(1, sizeof(*g));
+	memcpy(g->jid, s->to, sizeof(g->jid));
+	g->users = xcalloc(s->nusers, sizeof(*g->users));
+	memcpy(g->users, s->users, s->nusers * sizeof(*g->users));
+	g->n = s->nusers;
+	g->next = s->c->devcache->groups;
+	s->c->devcache->groups = g;
+}
+
 void
 wa_client_devices_forget(struct wa_client *c)
 {
 
 	cache_forget(c, NULL);
+	group_forget(c, NULL);
 }
 
 /* Our own user as a non-AD JID ("15551234567@s.whatsapp.net"). */
@@ -406,15 +471,20 @@ has_session(struct sig *g, const char *jid)
 	    signal_protocol_session_contains_session(g->sc, &a) == 1;
 }
 
-/* The devices of list d (n) with no session under either address. */
+static int	sk_memory_has(const char *, const char *);
+
+/* The devices of list d (n) with no session under either address,
+ * less those in the sender-key memory "mem" (a group's devices that
+ * have our key need no pairwise message; NULL: none). */
 static size_t
 devices_without_session(struct sig *g, struct dev *d, size_t n,
-    const char **out)
+    const char *mem, const char **out)
 {
 	size_t	 i, m = 0;
 
 	for (i = 0; i < n; i++)
-		if (!has_session(g, d[i].jid) && !has_session(g, d[i].lid))
+		if ((mem == NULL || !sk_memory_has(mem, d[i].jid)) &&
+		    !has_session(g, d[i].jid) && !has_session(g, d[i].lid))
 			out[m++] = d[i].jid;
 	return m;
 }
@@ -784,7 +854,8 @@ out:
 	}
 	s->st = SS_ACK;
 	s->sent_out = 1;
-	(void)cl_send_free(c, msg);
+	if (cl_send_free(c, msg) == 0)
+		s->out_at = lws_now_usecs();
 }
 
 /* The next step of s (see the file comment). */
@@ -794,14 +865,22 @@ advance(struct wa_send *s)
 	struct wa_client	*c = s->c;
 	const char		**miss;
 	struct dev		*d;
+	struct wa_group		*gr;
+	char			*mem;
 	struct sig		 g;
 	size_t			 i, n, m = 0;
 	char			 sid[SEND_ID_MAX + 4];
 
 	if (s->st == SS_START && s->group) {
-		s->st = SS_GROUP;
-		(void)iq_out(s, "w:g2", s->to, wa_group_query());
-		return;
+		if ((gr = group_find(c, s->to)) != NULL) {
+			s->users = xcalloc(gr->n, sizeof(*s->users));
+			memcpy(s->users, gr->users, gr->n * sizeof(*s->users));
+			s->nusers = gr->n;
+		} else {
+			s->st = SS_GROUP;
+			(void)iq_out(s, "w:g2", s->to, wa_group_query());
+			return;
+		}
 	}
 	if (s->st == SS_START || s->st == SS_GROUP) {
 		miss = xcalloc(s->nusers > 0 ? s->nusers : 1, sizeof(*miss));
@@ -830,7 +909,9 @@ advance(struct wa_send *s)
 			    "opened");
 			return;
 		}
-		m = devices_without_session(&g, d, n, miss);
+		mem = s->group ? sk_memory_get(c, s->to) : NULL;
+		m = devices_without_session(&g, d, n, mem, miss);
+		free(mem);
 		sig_close(&g);
 		if (m > 0) {
 			s->st = SS_KEYS;
@@ -934,6 +1015,7 @@ wa_client_send_text(struct wa_client *c, const char *to, const char *text,
 		wa_msg_id(s->id, user, time(NULL));
 	}
 	s->text = xstrdup(text);
+	s->started = lws_now_usecs();
 	s->next = c->sends;
 	c->sends = s;
 	c->nsends++;
@@ -990,6 +1072,7 @@ query_answer(struct wa_send *s, const struct wa_node *n)
 			    "did not parse", s->to);
 			return;
 		}
+		group_put(s);
 		break;
 	case SS_DEVICES:
 		u = xcalloc(s->nusers > 0 ? s->nusers : 1, sizeof(*u));
@@ -1068,6 +1151,7 @@ cl_send_ack(struct wa_client *c, const struct wa_node *n)
 		    "forgotten", s->id, a.phash, s->phash);
 		for (i = 0; i < s->nusers; i++)
 			cache_forget(c, s->users[i]);
+		group_forget(c, s->to);	/* whatsmeow: groupCache too */
 	}
 	if (a.error == 463 && c->cb != NULL && c->cb->restriction != NULL) {
 		cl_enter(c);
@@ -1129,7 +1213,9 @@ cl_send_notification(struct wa_client *c, const struct wa_node *n)
 	char		*user;
 	size_t		 i;
 
-	if (cl_attr_is(n, "type", "devices") && from != NULL) {
+	if (cl_attr_is(n, "type", "w:gp2") && from != NULL)
+		group_forget(c, from);	/* membership or settings changed */
+	else if (cl_attr_is(n, "type", "devices") && from != NULL) {
 		if ((user = wa_jid_to_non_ad(from)) != NULL)
 			cache_forget(c, user);
 		free(user);
@@ -1169,6 +1255,7 @@ cl_send_destroy(struct wa_client *c)
 		free(s);
 	}
 	c->nsends = 0;
+	group_forget(c, NULL);
 	if (c->devcache != NULL)
 		free(c->devcache->u);
 	free(c->devcache);

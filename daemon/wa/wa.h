@@ -267,6 +267,10 @@ struct	wa_sent {
 					   logs, "" when code is 0 */
 	int		 devices;	/* devices encrypted for */
 	int		 prekey_msgs;	/* of which pkmsg (new sessions) */
+	long long	 out_us;	/* from the call to the <message>
+					   written: queries, encryption and
+					   the write; 0 when it never went */
+	long long	 total_us;	/* from the call to this report */
 };
 
 /*

@@ -2,7 +2,7 @@
 # tests/daemon/send_bench.sh: "make bench" figure for issue 9, a text to
 # a 256-member simulated group (255 contacts with 2 devices each, and
 # the account): the first send (sender key distributed pairwise to 511
-# devices) and SEND_BENCH_N (10) more with the key already distributed
+# devices) and SEND_BENCH_N (8) more with the key already distributed
 # (each waits for its ack: wasim takes seconds to open one skmsg at 511
 # devices with Baileys' code, so the run takes about three minutes).
 # Prints p50/p99 of encrypt+send (from the call to the <message> written,

@@ -32,8 +32,10 @@
 #include "xalloc.h"
 
 #define	SEND_RESULT_KEEP_MS	600000	/* give up writing after 10 min */
+#define	SEND_WAIT_MS		30000	/* for a session still logging in */
 
 enum	job_state {
+	JOB_WAITING,		/* the session is not connected yet */
 	JOB_SENDING,		/* handed to the client */
 	JOB_RESULT		/* result known, not yet written */
 };
@@ -47,8 +49,11 @@ struct	send_job {
 	enum job_state		 st;
 	char			*error;		/* reason code, NULL: sent */
 	int			 code;		/* server code, 0: none */
-	char			 id[64];	/* message id */
-	uint64_t		 since_ms;	/* mono: result known */
+	char			 id[64];	/* message id, "" not yet */
+	char			*to, *text;	/* the payload */
+	int			 again;		/* id from an earlier claim */
+	uint64_t		 since_ms;	/* mono: claimed, then result
+						   known */
 	struct send_job		*next;
 };
 
@@ -75,6 +80,8 @@ job_free(struct daemon *d, struct send_job *j)
 			break;
 		}
 	free(j->error);
+	free(j->to);
+	free(j->text);
 	free(j);
 }
 
@@ -251,23 +258,85 @@ send_cb_restriction(struct wa_client *c, void *user, int active,
 }
 
 /*
- * Run send_text command "cmd" of "account" (intake.c): refuse it with
- * a reason code when the session is not connected or the row is
- * unusable, else keep the message id and hand it to the client.
+ * Try to hand waiting job j to its session's client: once connected,
+ * keep the message id (fenced; a stored one is reused) and send.  A
+ * session still logging in, backing off or about to start (the
+ * staggered start-up, rule 9) keeps it waiting until
+ * SEND_WAIT_MS after the claim (a daemon that just started claims the
+ * commands before its sessions are up); otherwise the command ends as
+ * send_not_connected.  Returns 1 when j is done with (freed), else 0.
+ */
+static int
+job_try(struct send_job *j)
+{
+	struct daemon	*d = j->d;
+	struct session	*s;
+	const char	*p[2], *jid;
+	char		 sid[24], user[32];
+	int		 rc;
+
+	s = session_find(d, j->account);
+	if (s == NULL || s->slot == NULL || s->f.state != SESS_CONNECTED ||
+	    wa_client_state(s->slot->c) != WA_STATE_CONNECTED) {
+		if (s != NULL && (s->f.state == SESS_LOGGING_IN ||
+		    s->f.state == SESS_BACKOFF || (s->f.state == SESS_IDLE &&
+		    s->start_ms != 0)) &&
+		    mono_ms64() < j->since_ms + SEND_WAIT_MS)
+			return 0;
+		if (done_write(d, s, j->cmd, NULL, "send_not_connected", 0) ==
+		    -1 && mono_ms64() < j->since_ms + SEND_RESULT_KEEP_MS)
+			return 0;	/* the database: again next tick */
+		job_free(d, j);
+		return 1;
+	}
+	if (j->id[0] == '\0') {
+		char	 mid[WA_MSG_ID_LEN];
+
+		jid = wa_client_jid(s->slot->c);
+		snprintf(user, sizeof(user), "%.*s", jid != NULL ?
+		    (int)strcspn(jid, ":@") : 0, jid != NULL ? jid : "");
+		wa_msg_id(mid, user, time(NULL));
+		snprintf(sid, sizeof(sid), "%" PRId64, j->cmd);
+		p[0] = sid;
+		p[1] = mid;
+		if ((rc = lease_begin(s)) != 1 ||
+		    db_exec_cmd(d->db, DS_SEND_ID, p) == -1 ||
+		    db_tx_commit(d->db) == -1) {
+			if (rc == 1)
+				db_tx_rollback(d->db);
+			else if (rc == 0)
+				session_lost(s);
+			log_warnx("command %" PRId64 ": message id not stored; "
+			    "not sent yet", j->cmd);
+			return 0;
+		}
+		snprintf(j->id, sizeof(j->id), "%s", mid);
+	}
+	j->slot = s->slot;
+	j->gen = s->slot->gen;
+	if (wa_client_send_text(s->slot->c, j->to, j->text, j->id, j) == -1) {
+		(void)done_write(d, s, j->cmd, NULL, "send_bad_request", 0);
+		job_free(d, j);
+		return 1;
+	}
+	j->st = JOB_SENDING;
+	log_info("command %" PRId64 ": message %s to %s%s", j->cmd, j->id,
+	    j->to, j->again ? " (again, same id)" : "");
+	return 0;
+}
+
+/*
+ * Run send_text command "cmd" of "account" (intake.c): an unusable row
+ * is refused at once; otherwise a job waits for the session (job_try).
  */
 void
 send_command(struct daemon *d, int64_t cmd, int64_t account)
 {
-	struct session	*s;
 	struct send_job	*j;
 	PGresult	*res;
-	const char	*p[2];
-	char		 sid[24], mid[WA_MSG_ID_LEN], *to = NULL, *text = NULL;
-	char		*old = NULL;
-	const char	*err = NULL, *jid;
-	char		 user[32];
+	const char	*p[1];
+	char		 sid[24], *to = NULL, *text = NULL, *old = NULL;
 
-	s = session_find(d, account);
 	snprintf(sid, sizeof(sid), "%" PRId64, cmd);
 	p[0] = sid;
 	if ((res = db_exec(d->db, DS_SEND_LOAD, p)) == NULL)
@@ -278,51 +347,32 @@ send_command(struct daemon *d, int64_t cmd, int64_t account)
 		old = db_get_text(res, 0, 2);
 	}
 	PQclear(res);
-	if (to == NULL || text == NULL || *to == '\0' || *text == '\0')
-		err = "send_bad_request";
-	else if (s == NULL || s->slot == NULL || s->f.state != SESS_CONNECTED ||
-	    wa_client_state(s->slot->c) != WA_STATE_CONNECTED)
-		err = "send_not_connected";
-	if (err == NULL && old == NULL) {
-		jid = wa_client_jid(s->slot->c);
-		snprintf(user, sizeof(user), "%.*s", jid != NULL ?
-		    (int)strcspn(jid, ":@") : 0, jid != NULL ? jid : "");
-		wa_msg_id(mid, user, time(NULL));
-		p[1] = mid;
-		if (lease_begin(s) != 1 ||
-		    db_exec_cmd(d->db, DS_SEND_ID, p) == -1 ||
-		    db_tx_commit(d->db) == -1) {
-			db_tx_rollback(d->db);
-			log_warnx("command %" PRId64 ": message id not stored; "
-			    "not sent", cmd);
-			goto out;
-		}
-	} else if (old != NULL)
-		snprintf(mid, sizeof(mid), "%s", old);
-	if (err == NULL) {
-		j = xcalloc(1, sizeof(*j));
-		j->d = d;
-		j->cmd = cmd;
-		j->account = account;
-		j->slot = s->slot;
-		j->gen = s->slot->gen;
-		snprintf(j->id, sizeof(j->id), "%s", mid);
-		if (wa_client_send_text(s->slot->c, to, text, j->id, j) == -1) {
-			free(j);
-			err = "send_bad_request";
-		} else {
-			j->next = d->sends;
-			d->sends = j;
-			log_info("command %" PRId64 ": message %s to %s%s", cmd,
-			    j->id, to, old != NULL ? " (again, same id)" : "");
-		}
+	if (to == NULL || text == NULL || *to == '\0' || *text == '\0') {
+		if (done_write(d, session_find(d, account), cmd, NULL,
+		    "send_bad_request", 0) == -1)
+			log_warnx("command %" PRId64 ": refusal not written",
+			    cmd);
+		free(to);
+		free(text);
+		free(old);
+		return;
 	}
-	if (err != NULL && done_write(d, s, cmd, NULL, err, 0) == -1)
-		log_warnx("command %" PRId64 ": refusal not written", cmd);
-out:
-	free(to);
-	free(text);
+	j = xcalloc(1, sizeof(*j));
+	j->d = d;
+	j->cmd = cmd;
+	j->account = account;
+	j->st = JOB_WAITING;
+	j->to = to;
+	j->text = text;
+	j->since_ms = mono_ms64();
+	if (old != NULL) {
+		snprintf(j->id, sizeof(j->id), "%s", old);
+		j->again = 1;
+	}
 	free(old);
+	j->next = d->sends;
+	d->sends = j;
+	(void)job_try(j);
 }
 
 /*
@@ -338,6 +388,11 @@ send_tick(struct daemon *d)
 
 	for (j = d->sends; j != NULL; j = next) {
 		next = j->next;
+		if (j->st == JOB_WAITING) {
+			if (d->db != NULL)
+				(void)job_try(j);
+			continue;
+		}
 		if (j->st == JOB_RESULT) {
 			if (d->db != NULL)
 				job_write(j);

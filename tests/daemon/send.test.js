@@ -376,6 +376,48 @@ const checks = [
 		assert.equal(recs.length, 1, `sent ${recs.length} times`);
 		assert.equal(recs[0].deliveries.filter((d) => d.ok).length, 4);
 	}],
+	['send-kill9-before-ack-resends-under-the-same-id', async () => {
+		/* The daemon dies after the message went out, before the ack:
+		 * the next daemon claims the command again and resends it
+		 * under the stored message id (so receivers de-duplicate),
+		 * with fresh ratchet steps that still decrypt everywhere. */
+		await waitRow(st.acct, (a) => a.status === 'connected', 10000,
+		    'connected');
+		const pid = Number(process.env.WASIM_PID);
+		process.kill(pid, 'SIGSTOP');
+		let cmd, mid;
+		try {
+			cmd = (await db.query("INSERT INTO commands (account_id, " +
+			    "type, payload) VALUES ($1, 'send_text', " +
+			    "jsonb_build_object('to', $2::text, 'text', " +
+			    "'across a crash')) RETURNING id",
+			    [st.acct, st.contact])).rows[0].id;
+			mid = await until(async () => (await db.query('SELECT ' +
+			    'message_id FROM commands WHERE id = $1', [cmd])).rows[0]
+			    .message_id, 5000, 'message id stored');
+			await sleep(200);
+			daemon.child.kill('SIGKILL');
+			await daemon.exited;
+			daemon = null;
+		} finally {
+			process.kill(pid, 'SIGCONT');
+		}
+		await daemonStart();
+		const c = await until(async () => {
+			const x = (await db.query('SELECT done_at, result, ' +
+			    'message_id FROM commands WHERE id = $1', [cmd])).rows[0];
+			return x.done_at !== null ? x : null;
+		}, 20000, 'the command finished by the next daemon');
+		assert.equal(c.result, 'sent');
+		assert.equal(c.message_id, mid);
+		const recs = await received(mid);
+		assert.equal(recs.length, 2, JSON.stringify(recs));
+		for (const r of recs) {
+			assert.equal(r.deliveries.length, 4);
+			assert.ok(r.deliveries.every((d) => d.ok &&
+			    d.text === 'across a crash'), JSON.stringify(r));
+		}
+	}],
 	['send-group-skdm-pairwise-then-one-skmsg', async () => {
 		st.c2 = '15557770200';
 		assert.equal((await wasim('/contact', { phone: st.c2,

@@ -127,6 +127,31 @@ struct	sig {
 };
 
 static void	advance(struct wa_send *);
+static void	kick(struct wa_client *);
+
+/*
+ * Start the oldest waiting send when none is between its first query
+ * and its <message> (whatsmeow holds messageSendLock over the same
+ * span): two sends to a new device would otherwise fetch two bundles
+ * and build two competing sessions.
+ */
+static void
+kick(struct wa_client *c)
+{
+	struct wa_send	*s, *first = NULL;
+
+	if (c->conn == NULL || c->free_pending)
+		return;
+	for (s = c->sends; s != NULL; s = s->next) {
+		if (s->st == SS_GROUP || s->st == SS_DEVICES ||
+		    s->st == SS_KEYS)
+			return;		/* one is under way */
+		if (s->st == SS_START && first == NULL)
+			first = s;
+	}
+	if (first != NULL)
+		advance(first);
+}
 
 /* Report every finished send (sul_send): exactly one sent callback. */
 static void
@@ -170,7 +195,23 @@ report_due(lws_sorted_usec_list_t *sul)
 	cl_leave(c);
 }
 
-/* End send s with code and a detail phrase; the report follows. */
+/* End send s with code and detail; the report follows. */
+static void
+end_send(struct wa_send *s, int code, const char *detail)
+{
+
+	if (s->st == SS_DONE)
+		return;
+	s->st = SS_DONE;
+	s->code = code;
+	s->iq[0] = '\0';
+	snprintf(s->detail, sizeof(s->detail), "%s", detail);
+	lws_sul_cancel(&s->sul);
+	if (!s->c->free_pending)
+		lws_sul_schedule(s->c->lws, 0, &s->c->sul_send, report_due, 1);
+}
+
+/* end_send() with a formatted detail, then start the next send. */
 static void
 finish(struct wa_send *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -178,20 +219,15 @@ static void
 finish(struct wa_send *s, int code, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	 detail[160] = "";
 
-	if (s->st == SS_DONE)
-		return;
-	s->st = SS_DONE;
-	s->code = code;
-	s->iq[0] = '\0';
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
 	}
-	lws_sul_cancel(&s->sul);
-	if (!s->c->free_pending)
-		lws_sul_schedule(s->c->lws, 0, &s->c->sul_send, report_due, 1);
+	end_send(s, code, detail);
+	kick(s->c);
 }
 
 static void
@@ -856,6 +892,7 @@ out:
 	s->sent_out = 1;
 	if (cl_send_free(c, msg) == 0)
 		s->out_at = lws_now_usecs();
+	kick(c);
 }
 
 /* The next step of s (see the file comment). */
@@ -977,7 +1014,7 @@ int
 wa_client_send_text(struct wa_client *c, const char *to, const char *text,
     const char *id, void *tag)
 {
-	struct wa_send	*s;
+	struct wa_send	*s, **pp;
 	size_t		 tl;
 	char		 user[32];
 
@@ -1016,12 +1053,13 @@ wa_client_send_text(struct wa_client *c, const char *to, const char *text,
 	}
 	s->text = xstrdup(text);
 	s->started = lws_now_usecs();
-	s->next = c->sends;
-	c->sends = s;
+	for (pp = &c->sends; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = s;		/* oldest first: kick() keeps the order */
 	c->nsends++;
 	lws_sul_schedule(c->lws, 0, &s->sul, deadline,
 	    cl_ms(SEND_TIMEOUT_MS));
-	advance(s);
+	kick(c);
 	return 0;
 }
 
@@ -1234,7 +1272,7 @@ cl_send_conn_reset(struct wa_client *c)
 	struct wa_send	*s;
 
 	for (s = c->sends; s != NULL; s = s->next)
-		finish(s, WA_SEND_ENOTCONN, s->sent_out ? "the connection "
+		end_send(s, WA_SEND_ENOTCONN, s->sent_out ? "the connection "
 		    "ended before the server acknowledged the message" :
 		    "the connection ended before the message went out");
 }

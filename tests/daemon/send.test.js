@@ -331,6 +331,36 @@ const checks = [
 		    "WHERE client_id = 'order-42'")).rows[0].n;
 		assert.equal(n, 1);
 	}],
+	['send-five-at-once-to-a-new-contact', async () => {
+		/* Five rows in one statement, to a contact with no session
+		 * yet: the sends run one after another up to their stanza
+		 * (whatsmeow's send lock), so each device's keys are fetched
+		 * once and every message opens. */
+		st.c3 = '15557770300';
+		assert.equal((await wasim('/contact', { phone: st.c3,
+		    devices: [0, 1] })).status, 200);
+		const ids = (await db.query("INSERT INTO commands (account_id, " +
+		    "type, payload) SELECT $1, 'send_text', jsonb_build_object(" +
+		    "'to', $2::text, 'text', 'burst ' || i) FROM " +
+		    'generate_series(1, 5) i RETURNING id', [st.acct, st.c3]))
+		    .rows.map((x) => x.id);
+		const rows = await until(async () => {
+			const x = (await db.query('SELECT id, done_at, result, ' +
+			    'payload->>\'text\' AS text, message_id FROM commands ' +
+			    'WHERE id = ANY ($1) ORDER BY id', [ids])).rows;
+			return x.every((r) => r.done_at !== null) ? x : null;
+		}, 15000, 'five results');
+		for (const r of rows) {
+			assert.equal(r.result, 'sent', JSON.stringify(r));
+			const rec = await one(r.message_id);
+			assert.equal(rec.deliveries.length, 3, JSON.stringify(rec));
+			assert.ok(rec.deliveries.every((d) => d.ok &&
+			    d.text === r.text), JSON.stringify(rec));
+		}
+		const f = (await wasim('/keyFetches')).body.keyFetches.filter((x) =>
+		    x.jid && x.jid.startsWith(st.c3));
+		assert.equal(f.length, 2, JSON.stringify(f));
+	}],
 	['send-unknown-number-refused', async () => {
 		const r = send('15559999999', 'nobody');
 		assert.equal(r.status, 1, r.out);

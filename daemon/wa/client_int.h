@@ -251,6 +251,7 @@ void	 cl_message(struct wa_client *c, const struct wa_node *n);
 int	 cl_send_iq_answer(struct wa_client *c, const struct wa_node *n);
 void	 cl_send_ack(struct wa_client *c, const struct wa_node *n);
 void	 cl_send_notification(struct wa_client *c, const struct wa_node *n);
+void	 cl_send_retry(struct wa_client *c, const struct wa_node *n);
 void	 cl_send_conn_reset(struct wa_client *c);
 void	 cl_send_destroy(struct wa_client *c);
 

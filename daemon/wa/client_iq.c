@@ -147,7 +147,12 @@ cl_node_handle(struct wa_client *c, struct wa_node *n)
 		cl_message(c, n);
 	else if (strcmp(n->tag, "ack") == 0)
 		cl_send_ack(c, n);
-	else if (strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
+	else if (strcmp(n->tag, "receipt") == 0 &&
+	    cl_attr_is(n, "type", "retry")) {
+		cl_send_retry(c, n);	/* our message, again (client_send.c) */
+		if (c->conn != NULL)
+			cl_ack_send(c, n, 0);
+	} else if (strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
 	    strcmp(n->tag, "status") == 0 || strcmp(n->tag, "appdata") == 0)
 		cl_ack_send(c, n, 0);
 }

@@ -59,6 +59,11 @@
 #define	GROUP_MEMBERS_MAX	1024	/* WhatsApp's group size limit */
 #define	DEVCACHE_MAX		4096	/* users cached, then start over */
 #define	SK_MEMORY_KEY		"\n~distributed" /* after the group JID */
+#define	RECENT_MAX		32	/* sent messages kept for retries
+					   (whatsmeow recentMessagesMap
+					   keeps 256) */
+#define	RETRY_ANSWER_MAX	5	/* retry receipts answered per
+					   message and device */
 
 enum	sstate {
 	SS_START,
@@ -78,6 +83,13 @@ struct	wa_devcache {
 	struct wa_group		*groups;	/* participants of groups we
 						   sent to (whatsmeow
 						   groupCache) */
+	struct {
+		char		 id[SEND_ID_MAX];
+		char		 to[WA_USYNC_JID_MAX];
+		char		*text;		/* owned */
+		int		 answered;	/* retries answered */
+	}			 recent[RECENT_MAX]; /* for retry receipts */
+	unsigned int		 recent_next;	/* ring position */
 };
 
 /* One cached group: its participants' user JIDs. */
@@ -783,6 +795,23 @@ sk_memory_add(struct wa_send *s, const char *mem, char **jids, size_t n)
 	buf_free(&b);
 }
 
+/* Keep a copy of s's text for retry receipts (whatsmeow
+ * addRecentMessage), in a ring of RECENT_MAX. */
+static void
+recent_put(struct wa_client *c, const struct wa_send *s)
+{
+	unsigned int	 i;
+
+	if (c->devcache == NULL)
+		c->devcache = xcalloc(1, sizeof(*c->devcache));
+	i = c->devcache->recent_next++ % RECENT_MAX;
+	free(c->devcache->recent[i].text);
+	snprintf(c->devcache->recent[i].id, SEND_ID_MAX, "%s", s->id);
+	memcpy(c->devcache->recent[i].to, s->to, WA_USYNC_JID_MAX);
+	c->devcache->recent[i].text = xstrdup(s->text);
+	c->devcache->recent[i].answered = 0;
+}
+
 /*
  * Encrypt for every device and send the <message> (whatsmeow
  * prepareMessageNode, encryptMessageForDevices, getMessageContent).
@@ -890,8 +919,10 @@ out:
 	}
 	s->st = SS_ACK;
 	s->sent_out = 1;
-	if (cl_send_free(c, msg) == 0)
+	if (cl_send_free(c, msg) == 0) {
 		s->out_at = lws_now_usecs();
+		recent_put(c, s);
+	}
 	kick(c);
 }
 
@@ -1282,6 +1313,7 @@ void
 cl_send_destroy(struct wa_client *c)
 {
 	struct wa_send	*s;
+	unsigned int	 i;
 
 	lws_sul_cancel(&c->sul_send);
 	while ((s = c->sends) != NULL) {
@@ -1294,8 +1326,177 @@ cl_send_destroy(struct wa_client *c)
 	}
 	c->nsends = 0;
 	group_forget(c, NULL);
-	if (c->devcache != NULL)
+	if (c->devcache != NULL) {
 		free(c->devcache->u);
+		for (i = 0; i < RECENT_MAX; i++)
+			free(c->devcache->recent[i].text);
+	}
 	free(c->devcache);
 	c->devcache = NULL;
+}
+
+/* The plaintext a retry re-encrypts (whatsmeow handleRetryReceipt):
+ * the text, with our current sender key for a group, wrapped as a
+ * DeviceSentMessage for our own devices; padded.  0 or -1. */
+static int
+retry_plain(struct wa_client *c, struct sig *g, const char *to,
+    const char *text, int own, struct buf *out)
+{
+	WaE2E__Message				 msg = WA_E2_E__MESSAGE__INIT;
+	WaE2E__Message				 inner = WA_E2_E__MESSAGE__INIT;
+	WaE2E__DeviceSentMessage		 dsm =
+	    WA_E2_E__DEVICE_SENT_MESSAGE__INIT;
+	WaE2E__SenderKeyDistributionMessage	 d =
+	    WA_E2_E__SENDER_KEY_DISTRIBUTION_MESSAGE__INIT;
+	signal_protocol_sender_key_name		 name;
+	sender_key_distribution_message		*skdm = NULL;
+	group_session_builder			*b = NULL;
+	signal_buffer				*ser;
+	char					 oname[WA_USYNC_JID_MAX];
+	uint8_t					*tmp;
+	size_t					 n;
+	int					 rc = 0;
+
+	buf_reset(out);
+	if (strstr(to, "@g.us") != NULL) {
+		if (jid_addr(c->creds->jid, oname, sizeof(oname),
+		    &name.sender) == -1)
+			return -1;
+		name.group_id = to;
+		name.group_id_len = strlen(to);
+		if ((rc = group_session_builder_create(&b, g->sc, g->ctx)) == 0)
+			rc = group_session_builder_create_session(b, &skdm,
+			    &name);
+		if (rc == 0) {
+			ser = ciphertext_message_get_serialized(
+			    (ciphertext_message *)skdm);
+			d.groupid = (char *)to;
+			d.has_axolotlsenderkeydistributionmessage = 1;
+			d.axolotlsenderkeydistributionmessage.data =
+			    signal_buffer_data(ser);
+			d.axolotlsenderkeydistributionmessage.len =
+			    signal_buffer_len(ser);
+			msg.senderkeydistributionmessage = &d;
+		}
+		msg.conversation = (char *)text;
+	} else if (own) {
+		inner.conversation = (char *)text;
+		dsm.destinationjid = (char *)to;
+		dsm.message = &inner;
+		msg.devicesentmessage = &dsm;
+	} else
+		msg.conversation = (char *)text;
+	if (rc == 0) {
+		n = wa_e2_e__message__get_packed_size(&msg);
+		tmp = xmalloc(n > 0 ? n : 1);
+		wa_e2_e__message__pack(&msg, tmp);
+		buf_append(out, tmp, n);
+		free(tmp);
+		wa_msg_pad(out);
+	}
+	SIGNAL_UNREF(skdm);
+	group_session_builder_free(b);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * A retry receipt for one of our recent messages (whatsmeow retry.go
+ * handleRetryReceipt): re-encrypt it for the device that asks, on the
+ * keys the receipt brings (a fresh session; a changed identity is
+ * trusted, as whatsmeow's AutoTrustIdentity) or else on the session we
+ * have, and send <message to id type t [participant] [recipient]
+ * [device_fanout=false]> with one <enc count>.  The caller acks the
+ * receipt.  Messages no longer in the ring are not resent (logged).
+ */
+void
+cl_send_retry(struct wa_client *c, const struct wa_node *n)
+{
+	struct wa_retry		 r;
+	struct wa_usync_user	*u;
+	struct wa_send		 fake;
+	struct wa_node		*msg, *parts, *e;
+	struct dev		 dv;
+	struct sig		 g = { NULL, NULL };
+	struct buf		 p;
+	char			*user = NULL, own[WA_USYNC_JID_MAX];
+	unsigned int		 i;
+	int			 rc;
+
+	if (c->creds == NULL || wa_retry_parse(n, &r) == -1 ||
+	    c->devcache == NULL)
+		return;
+	for (i = 0; i < RECENT_MAX; i++)
+		if (c->devcache->recent[i].text != NULL &&
+		    strcmp(c->devcache->recent[i].id, r.id) == 0)
+			break;
+	if (i == RECENT_MAX) {
+		cl_wlog(c, LOG_LEVEL_INFO, "retry receipt for %.40s from %.60s: "
+		    "not a recent message of ours", r.id, r.device);
+		return;
+	}
+	if (c->devcache->recent[i].answered++ >= RETRY_ANSWER_MAX ||
+	    r.count > RETRY_ANSWER_MAX) {
+		cl_wlog(c, LOG_LEVEL_WARN, "retry %d for %.40s from %.60s: no "
+		    "more answers", r.count, r.id, r.device);
+		return;
+	}
+	memset(&fake, 0, sizeof(fake));
+	fake.c = c;
+	snprintf(fake.id, sizeof(fake.id), "%s", r.id);
+	if (r.has_bundle) {
+		fake.bundles = &r.b;
+		fake.nbundles = 1;
+	}
+	memset(&dv, 0, sizeof(dv));
+	snprintf(dv.jid, sizeof(dv.jid), "%s", r.device);
+	buf_init(&p);
+	if (own_user(c, own) == -1 || sig_open(c, &g) == -1)
+		goto out;
+	/* the LID session, when usync told us the user's LID */
+	if ((user = wa_jid_to_non_ad(r.device)) != NULL &&
+	    strcmp(user, own) != 0 && (u = cache_find(c, user)) != NULL &&
+	    u->lid[0] != '\0') {
+		struct wa_jid	 j;
+
+		if (wa_jid_parse(r.device, &j) &&
+		    dev_jid(u->lid, j.device, dv.lid) == -1)
+			dv.lid[0] = '\0';
+	}
+	if (retry_plain(c, &g, c->devcache->recent[i].to,
+	    c->devcache->recent[i].text, same_user(r.device, own), &p) == -1)
+		goto out;
+	/* encrypt_one() makes <to jid><enc>; the retry sends the <enc>
+	 * alone, directly in the message, as whatsmeow's does */
+	parts = wa_node_new("participants");
+	if ((rc = encrypt_one(&fake, &g, parts, &dv, &p)) < 0) {
+		wa_node_free(parts);
+		goto out;
+	}
+	e = parts->children[0]->children[0];
+	parts->children[0]->nchildren = 0;	/* e is ours now */
+	wa_node_free(parts);
+	msg = wa_node_new("message");
+	wa_node_set_attrf(e, "count", "%d", r.count);
+	wa_node_set_attr(msg, "to", r.from);
+	wa_node_set_attr(msg, "type", "text");
+	wa_node_set_attr(msg, "id", r.id);
+	if (r.t != NULL)
+		wa_node_set_attr(msg, "t", r.t);
+	if (r.participant != NULL)
+		wa_node_set_attr(msg, "participant", r.participant);
+	else
+		wa_node_set_attr(msg, "device_fanout", "false");
+	if (r.recipient != NULL)
+		wa_node_set_attr(msg, "recipient", r.recipient);
+	wa_node_append_child(msg, e);
+	if (rc == 1)
+		wa_node_set_bytes(wa_node_add_child(msg, "device-identity"),
+		    c->creds->account, c->creds->account_len);
+	cl_wlog(c, LOG_LEVEL_INFO, "message %.40s sent again to %.60s (retry "
+	    "%d, %s)", r.id, r.device, r.count, rc == 1 ? "pkmsg" : "msg");
+	(void)cl_send_free(c, msg);
+out:
+	free(user);
+	sig_close(&g);
+	buf_free(&p);
 }

@@ -335,3 +335,33 @@ wa_group_parse(const struct wa_node *iq, char (*out)[WA_USYNC_JID_MAX],
 	}
 	return 0;
 }
+
+int
+wa_retry_parse(const struct wa_node *n, struct wa_retry *r)
+{
+	const struct wa_node	*rt;
+	struct wa_jid		 j;
+	long			 count;
+
+	memset(r, 0, sizeof(*r));
+	if (n == NULL || strcmp(n->tag, "receipt") != 0 ||
+	    !attr_is(n, "type", "retry") ||
+	    (rt = wa_node_child(n, "retry")) == NULL ||
+	    (r->id = wa_node_attr(rt, "id")) == NULL ||
+	    (count = dec_value(wa_node_attr(rt, "count"), 99)) < 1)
+		return -1;
+	r->count = (int)count;
+	r->t = wa_node_attr(rt, "t");
+	r->from = wa_node_attr(n, "from");
+	r->participant = wa_node_attr(n, "participant");
+	r->recipient = wa_node_attr(n, "recipient");
+	r->device = r->participant != NULL ? r->participant : r->from;
+	if (r->device == NULL || jid_copy(r->b.jid, r->device) == -1 ||
+	    !wa_jid_parse(r->device, &j) || j.server_len == 4)
+		return -1;	/* a group JID is no device */
+	if (wa_node_child(n, "keys") != NULL) {
+		bundle_parse(n, &r->b);
+		r->has_bundle = r->b.error == 0;
+	}
+	return 0;
+}

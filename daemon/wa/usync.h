@@ -129,6 +129,32 @@ int		 wa_ack_parse(const struct wa_node *n, struct wa_ack_info *a);
 void		 wa_phash(const char *const *jids, size_t n,
 		    char out[WA_PHASH_LEN]);
 
+/* A retry receipt for one of our messages (whatsmeow retry.go
+ * handleRetryReceipt).  Pointers borrow from the node. */
+struct	wa_retry {
+	const char	*id;		/* <retry id>: our message id */
+	const char	*t;		/* <retry t>, or NULL */
+	const char	*from;		/* the receipt's from (a device, or
+					   the group) */
+	const char	*participant;	/* group: the device; else NULL */
+	const char	*recipient;	/* or NULL */
+	const char	*device;	/* the device that asks: participant
+					   or from */
+	int		 count;		/* <retry count>, 1.. */
+	int		 has_bundle;	/* <registration> and <keys> given
+					   and well-formed: b holds them */
+	struct wa_bundle b;		/* the device's keys */
+};
+
+/*
+ * Parse <receipt type="retry"> into *r: <retry id count [t]>, and the
+ * pre-key bundle of <registration> and <keys> when present (as
+ * nodeToPreKeyBundle reads it from the receipt node).  Returns 0, or -1
+ * when it is not a retry receipt with an id, a count 1..99 and a
+ * device JID.
+ */
+int		 wa_retry_parse(const struct wa_node *n, struct wa_retry *r);
+
 /*
  * Group metadata for sending: the <query request="interactive"/> node of
  * an <iq xmlns="w:g2" type="get" to=group> (whatsmeow group.go

@@ -361,6 +361,38 @@ const checks = [
 		    x.jid && x.jid.startsWith(st.c3));
 		assert.equal(f.length, 2, JSON.stringify(f));
 	}],
+	['send-retry-receipt-resends-on-the-new-keys', async () => {
+		/* A contact's device is re-created (new identity, no session
+		 * with us): our msg does not open there, it asks for a retry
+		 * (count 1 without keys: we resend on our session, still no
+		 * good; count 2 with its keys: a new session, a pkmsg, and
+		 * the text arrives). */
+		st.c4 = '15557770400';
+		assert.equal((await wasim('/contact', { phone: st.c4,
+		    devices: [0, 1] })).status, 200);
+		const a = send(st.c4, 'before the reset');
+		assert.equal(a.status, 0, a.out);
+		assert.equal((await wasim('/contact', { phone: st.c4,
+		    devices: [0] })).status, 200);
+		assert.equal((await wasim('/contact', { phone: st.c4,
+		    devices: [0, 1] })).status, 200);
+		await sleep(300);
+		const r = send(st.c4, 'after the reset');
+		assert.equal(r.status, 0, r.out);
+		const dev1 = `${st.c4}:1@s.whatsapp.net`;
+		const got = await until(async () => {
+			const recs = await received(r.id);
+			const d = recs.flatMap((x) => x.deliveries).find((x) =>
+			    x.to === dev1 && x.ok);
+			return d || null;
+		}, 5000, 'the retried copy opened at the new device');
+		assert.equal(got.text, 'after the reset');
+		assert.equal(got.type, 'pkmsg');
+		assert.equal(got.count, 2);
+		const rc = (await wasim(`/receipts?account=${st.phone}&id=${r.id}`))
+		    .body;
+		assert.ok(rc.ok);
+	}],
 	['send-unknown-number-refused', async () => {
 		const r = send('15559999999', 'nobody');
 		assert.equal(r.status, 1, r.out);

@@ -7,7 +7,8 @@
  *			over the device JIDs found
  *	-DFUZZ_PREKEYS	wa_prekeys_parse (encrypt IQ result, bundles)
  *	-DFUZZ_ACK	wa_ack_parse (<ack class="message"> with error,
- *			phash, t)
+ *			phash, t) and wa_retry_parse (retry receipts for
+ *			our messages, with their keys)
  *
  * The input is one binary node without the frame's flag byte (what
  * wa_binary_decode takes); seeds: tests/fuzz/seeds_send.mjs.  Besides
@@ -106,12 +107,20 @@ static void
 run(const struct wa_node *n)
 {
 	struct wa_ack_info	 a;
+	struct wa_retry		 r;
 
-	if (wa_ack_parse(n, &a) == -1)
-		return;
-	if (a.id == NULL || a.error < 0 || a.t < 0 ||
-	    wa_node_attr(n, "id") != a.id)
+	if (wa_ack_parse(n, &a) == 0 && (a.id == NULL || a.error < 0 ||
+	    a.t < 0 || wa_node_attr(n, "id") != a.id))
 		abort();
+	if (wa_retry_parse(n, &r) == 0) {
+		if (r.id == NULL || r.device == NULL || r.count < 1 ||
+		    r.count > 99 || strcmp(r.b.jid, r.device) != 0)
+			abort();
+		jid_check(r.b.jid, 0);
+		if (r.has_bundle && (r.b.error != 0 ||
+		    r.b.spk_id > 0xffffff))
+			abort();
+	}
 }
 #else
 #error "define FUZZ_USYNC, FUZZ_PREKEYS or FUZZ_ACK"

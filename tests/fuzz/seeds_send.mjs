@@ -75,3 +75,14 @@ write('fuzz_ack', 'error', { tag: 'ack', attrs: { class: 'message', id:
 write('fuzz_ack', 'phash', { tag: 'ack', attrs: { class: 'message', id:
     '3EB0A4C7837C3BE06B5791', from: '120363000@g.us', t: '1764700000',
     phash: '2:AbCdEfGh' } });
+
+const keys = bundle('', true, true).content.find((x) => x.tag === 'keys');
+write('fuzz_ack', 'retry', { tag: 'receipt', attrs: { from:
+    '15557770400:1@s.whatsapp.net', id: '3EB0A4C7837C3BE06B5791', type:
+    'retry', t: '1764700000' }, content: [{ tag: 'retry', attrs: { count: '2',
+    id: '3EB0A4C7837C3BE06B5791', t: '1764700000', v: '1' } },
+    { tag: 'registration', attrs: {}, content: be(4242, 4) }, keys] });
+write('fuzz_ack', 'retry-group', { tag: 'receipt', attrs: { from:
+    '120363000@g.us', participant: '15557770400:1@s.whatsapp.net', id: 'X',
+    type: 'retry' }, content: [{ tag: 'retry', attrs: { count: '1', id: 'X' } },
+    { tag: 'registration', attrs: {}, content: be(4242, 4) }] });

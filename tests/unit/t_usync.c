@@ -227,6 +227,44 @@ group_parse_prefers_phone_number(void)
 	return ok;
 }
 
+static int
+retry_parse_device_count_keys(void)
+{
+	struct wa_retry	 r;
+	struct wa_node	*n, *rt, *l;
+	unsigned char	 reg[4] = { 0, 0, 0, 9 };
+	int		 ok;
+
+	n = wa_node_new("receipt");
+	wa_node_set_attr(n, "type", "retry");
+	wa_node_set_attr(n, "from", "120363000@g.us");
+	wa_node_set_attr(n, "participant", "15557770400:1@s.whatsapp.net");
+	rt = wa_node_add_child(n, "retry");
+	wa_node_set_attr(rt, "id", "3EB0AA");
+	ok = T_INTEQ(wa_retry_parse(n, &r), -1);	/* no count */
+	wa_node_set_attr(rt, "count", "2");
+	ok &= T_INTEQ(wa_retry_parse(n, &r), 0);
+	ok &= T_STREQ(r.device, "15557770400:1@s.whatsapp.net");
+	ok &= T_INTEQ(r.count, 2);
+	ok &= T_INTEQ(r.has_bundle, 0);
+	/* the keys of the receipt form a bundle (registration outside) */
+	wa_node_set_bytes(wa_node_add_child(n, "registration"), reg, 4);
+	l = wa_node_new("list");
+	bundle(l, "x@s.whatsapp.net", 1, 1, 3);
+	wa_node_append_child(n, wa_node_child(l->children[0], "keys"));
+	l->children[0]->nchildren = 1;	/* its keys (the last) moved to n */
+	ok &= T_INTEQ(wa_retry_parse(n, &r), 0);
+	ok &= T_INTEQ(r.has_bundle, 1);
+	ok &= T_INTEQ(r.b.regid, 9);
+	ok &= T_INTEQ(r.b.prekey_id, 77);
+	wa_node_free(l);
+	/* a group is not a device */
+	wa_node_set_attr(n, "participant", "120363000@g.us");
+	ok &= T_INTEQ(wa_retry_parse(n, &r), -1);
+	wa_node_free(n);
+	return ok;
+}
+
 int
 main(void)
 {
@@ -237,6 +275,7 @@ main(void)
 		T_CASE(prekeys_parse_bundles_and_errors),
 		T_CASE(ack_parse_fields),
 		T_CASE(group_parse_prefers_phone_number),
+		T_CASE(retry_parse_device_count_keys),
 	};
 
 	return t_run(cases, T_NCASES(cases));

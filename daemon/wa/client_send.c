@@ -63,7 +63,7 @@
 					   (whatsmeow recentMessagesMap
 					   keeps 256) */
 #define	RETRY_ANSWER_MAX	5	/* retry receipts answered per
-					   message and device */
+					   message (all its devices) */
 
 enum	sstate {
 	SS_START,

@@ -261,6 +261,8 @@ struct	daemon {
 	struct send_job		*sends;		/* send_text in flight or
 						   with a result not yet
 						   written (send.c) */
+	uint64_t		 next_unrestrict_ms; /* expired restrictions
+						   cleared (send.c, mono) */
 };
 
 /* intake.c */
@@ -316,6 +318,7 @@ enum	dstmt {
 	DS_SEND_ID,
 	DS_SEND_DONE,
 	DS_SEND_RESTRICT,
+	DS_SEND_RESTRICT_DUE,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];

@@ -352,6 +352,14 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "THEN to_timestamp($3::bigint) END, "
 	  "restricted_reason = CASE WHEN $2::boolean THEN $4::text END "
 	  "WHERE id = $1 AND (restricted OR $2::boolean)" },
+	/* DS_SEND_RESTRICT_DUE: restrictions whose end has passed, on the
+	 * accounts daemon $1 holds (sql/013: cleared once restricted_until
+	 * has passed); the ids, for the log. */
+	{ "send_restrict_due", 1,
+	  "UPDATE accounts SET restricted = false, restricted_until = NULL, "
+	  "restricted_reason = NULL WHERE restricted AND "
+	  "restricted_until < now() AND owner_daemon = $1 AND "
+	  "lease_until > now() RETURNING id" },
 };
 
 /*

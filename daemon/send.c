@@ -33,6 +33,7 @@
 
 #define	SEND_RESULT_KEEP_MS	600000	/* give up writing after 10 min */
 #define	SEND_WAIT_MS		30000	/* for a session still logging in */
+#define	SEND_UNRESTRICT_MS	5000	/* look for ended restrictions */
 
 enum	job_state {
 	JOB_WAITING,		/* the session is not connected yet */
@@ -375,10 +376,31 @@ send_command(struct daemon *d, int64_t cmd, int64_t account)
 	(void)job_try(j);
 }
 
+/* Clear the restrictions whose announced end has passed (sql/013). */
+static void
+unrestrict_due(struct daemon *d)
+{
+	PGresult	*res;
+	const char	*p[1];
+	char		 sid[24];
+	int		 i;
+
+	d->next_unrestrict_ms = mono_ms64() + SEND_UNRESTRICT_MS;
+	snprintf(sid, sizeof(sid), "%" PRId64, d->instance);
+	p[0] = sid;
+	if ((res = db_exec(d->db, DS_SEND_RESTRICT_DUE, p)) == NULL)
+		return;
+	for (i = 0; i < PQntuples(res); i++)
+		log_info("account %s: the sending restriction has ended",
+		    PQgetvalue(res, i, 0));
+	PQclear(res);
+}
+
 /*
  * From main.c's tick: write the results the database refused earlier,
- * and end jobs whose client went away without a report (a retired
- * client reports nothing: wa.h wa_client_free).
+ * end jobs whose client went away without a report (a retired client
+ * reports nothing: wa.h wa_client_free), and every SEND_UNRESTRICT_MS
+ * clear the restrictions that have run out.
  */
 void
 send_tick(struct daemon *d)
@@ -386,6 +408,9 @@ send_tick(struct daemon *d)
 	struct send_job	*j, *next;
 	struct session	*s;
 
+	if (d->db != NULL && d->instance != 0 &&
+	    mono_ms64() >= d->next_unrestrict_ms)
+		unrestrict_due(d);
 	for (j = d->sends; j != NULL; j = next) {
 		next = j->next;
 		if (j->st == JOB_WAITING) {

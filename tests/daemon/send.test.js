@@ -318,6 +318,22 @@ const checks = [
 		    3000, 'restriction cleared');
 		assert.equal(b.restricted_until, null);
 	}],
+	['send-restriction-cleared-when-its-end-passes', async () => {
+		/* WhatsApp announced an end: once it has passed, the daemon
+		 * clears the state by itself (no send needed). */
+		const until = Math.floor(Date.now() / 1000) + 2;
+		assert.equal((await wasim('/restrict', { jid:
+		    `${st.phone}@s.whatsapp.net`, until })).status, 200);
+		await waitRow(st.acct, (x) => x.restricted === true, 3000,
+		    'restricted');
+		const b = await waitRow(st.acct, (x) => x.restricted === false,
+		    12000, 'cleared after its end');
+		assert.equal(b.restricted_until, null);
+		assert.equal(b.status, 'connected');
+		/* wasim still refuses until its own clock says so */
+		await sleep(500);
+		assert.equal(send(st.contact, 'after the end').status, 0);
+	}],
 	['send-duplicate-client-id-is-sent-once', async () => {
 		const a = send(st.contact, 'only once', ['--id', 'order-42']);
 		assert.equal(a.status, 0, a.out);

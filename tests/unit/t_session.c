@@ -574,6 +574,7 @@ stmt_table_matches_enum(void)
 		{ DS_SEND_ID, "send_id" },
 		{ DS_SEND_DONE, "send_done" },
 		{ DS_SEND_RESTRICT, "send_restrict" },
+		{ DS_SEND_RESTRICT_DUE, "send_restrict_due" },
 	};
 	const char	*p;
 	size_t		 i;

@@ -473,8 +473,9 @@ devices_list(struct wa_send *s, size_t *n)
 				d = xreallocarray(d, cap, sizeof(*d));
 			}
 			if (dev_jid(u->jid, u->dev[k], d[*n].jid) == -1 ||
-			    strcmp(d[*n].jid, s->c->creds->jid) == 0)
-				continue;
+			    strcmp(d[*n].jid, s->c->creds->jid) == 0 ||
+			    strcmp(d[*n].jid, s->c->creds->lid) == 0)
+				continue;	/* this device */
 			d[*n].lid[0] = '\0';
 			if (u->lid[0] != '\0' && strcmp(u->jid, own) != 0 &&
 			    dev_jid(u->lid, u->dev[k], d[*n].lid) == -1)

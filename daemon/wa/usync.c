@@ -274,9 +274,16 @@ wa_phash(const char *const *jids, size_t n, char out[WA_PHASH_LEN])
 
 	ad = xcalloc(n > 0 ? n : 1, sizeof(*ad));
 	for (i = 0; i < n; i++) {
+		/* whatsmeow ADString: the raw agent, 0 for the four
+		 * servers whose domain byte the server implies (a LID's
+		 * wire domain 1 is not an agent) */
 		if (wa_jid_parse(jids[i], &j))
 			ad[i] = xasprintf("%.*s.%u:%u@%.*s", (int)j.user_len,
-			    j.user, j.kind == WA_JID_AD ? j.domain : 0,
+			    j.user, j.kind != WA_JID_AD ||
+			    j.domain == WA_DOMAIN_WHATSAPP ||
+			    j.domain == WA_DOMAIN_LID ||
+			    j.domain == WA_DOMAIN_HOSTED ||
+			    j.domain == WA_DOMAIN_HOSTED_LID ? 0 : j.domain,
 			    j.device, (int)j.server_len, j.server);
 		else
 			ad[i] = xstrdup(jids[i]);
@@ -313,6 +320,7 @@ wa_group_parse(const struct wa_node *iq, char (*out)[WA_USYNC_JID_MAX],
 	struct wa_jid		 j;
 	const char		*jid, *pn;
 	size_t			 i;
+	int			 lid;
 
 	*n = 0;
 	if (iq == NULL || !attr_is(iq, "type", "result") ||
@@ -320,13 +328,16 @@ wa_group_parse(const struct wa_node *iq, char (*out)[WA_USYNC_JID_MAX],
 		return -1;
 	if (g->content != WA_CONTENT_CHILDREN)
 		return 0;
+	lid = attr_is(g, "addressing_mode", "lid");
 	for (i = 0; i < g->nchildren && *n < max; i++) {
 		p = g->children[i];
 		if (strcmp(p->tag, "participant") != 0)
 			continue;
 		jid = wa_node_attr(p, "jid");
-		/* a LID-addressed group names the phone number too */
-		if ((pn = wa_node_attr(p, "phone_number")) != NULL)
+		/* the phone number of a LID participant, unless the group is
+		 * addressed by LID (whatsmeow parseGroupNode: addressing_mode;
+		 * the devices and sessions are the LID's then) */
+		if (!lid && (pn = wa_node_attr(p, "phone_number")) != NULL)
 			jid = pn;
 		if (jid_copy(out[*n], jid) == -1 || !wa_jid_parse(out[*n], &j) ||
 		    j.kind == WA_JID_AD || j.device != 0)

@@ -160,7 +160,10 @@ int		 wa_retry_parse(const struct wa_node *n, struct wa_retry *r);
  * an <iq xmlns="w:g2" type="get" to=group> (whatsmeow group.go
  * getGroupInfo), and its result's participants.  wa_group_parse fills
  * up to "max" participant user JIDs (out[i], WA_USYNC_JID_MAX each) and
- * *n; returns 0, or -1 when the IQ is not a result with <group>.
+ * *n, as the group addresses them: LIDs in a group with
+ * addressing_mode="lid", else phone-number JIDs (a participant's
+ * phone_number preferred); returns 0, or -1 when the IQ is not a
+ * result with <group>.
  */
 struct wa_node	*wa_group_query(void);
 int		 wa_group_parse(const struct wa_node *iq,

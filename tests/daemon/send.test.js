@@ -542,6 +542,27 @@ const checks = [
 		assert.deepEqual(rec2.deliveries.map((d) => [d.ok, d.text]),
 		    sk.map(() => [true, 'second to the team']));
 	}],
+	['send-lid-group-by-lid-devices', async () => {
+		/* A group addressed by LID: the devices, sessions and <to jid>
+		 * are the LIDs', and the participant hash is the server's. */
+		const g = await wasim('/group', { subject: 'LID team', lid: true,
+		    members: [st.phone, st.contact, st.c2] });
+		assert.equal(g.status, 200, JSON.stringify(g.body));
+		const r = send(g.body.jid, 'hello lid team');
+		assert.equal(r.status, 0, r.out);
+		const rec = await one(r.id);
+		const pair = rec.deliveries.filter((d) => d.type !== 'skmsg');
+		const sk = rec.deliveries.filter((d) => d.type === 'skmsg');
+		assert.equal(pair.length, 6, JSON.stringify(rec.deliveries));
+		assert.ok(pair.every((d) => d.ok && /@lid$/.test(d.to) &&
+		    d.skdm === g.body.jid), JSON.stringify(pair));
+		assert.equal(sk.length, 6, JSON.stringify(sk));
+		assert.ok(sk.every((d) => d.ok && d.text === 'hello lid team'),
+		    JSON.stringify(sk));
+		const acks = (await wasim(`/acks?id=${r.id}`)).body.acks;
+		assert.ok(acks.some((a) => !a.error && !a.phash),
+		    `phash disputed: ${JSON.stringify(acks)}`);
+	}],
 	['send-not-connected-is-a-sentence', async () => {
 		await waitRow(st.acct, (a) => a.status === 'connected', 10000,
 		    'connected again');

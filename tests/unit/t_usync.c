@@ -43,7 +43,13 @@ phash_matches_wasim(void)
 	wa_phash(j, 3, h);
 	ok = T_STREQ(h, "2:rW1AhMyg");
 	wa_phash(NULL, 0, h);
-	return ok & T_STREQ(h, "2:47DEQpj8");
+	ok &= T_STREQ(h, "2:47DEQpj8");
+	/* LIDs: the wire domain is not an agent ("123.0:1@lid") */
+	j[0] = "123:1@lid";
+	j[1] = "123@lid";
+	j[2] = "555@s.whatsapp.net";
+	wa_phash(j, 3, h);
+	return ok & T_STREQ(h, "2:XPsPHYXP");
 }
 
 static int
@@ -223,6 +229,10 @@ group_parse_prefers_phone_number(void)
 	ok &= T_INTEQ(n, 2);
 	ok &= T_STREQ(m[0], "15557770100@s.whatsapp.net");
 	ok &= T_STREQ(m[1], "15557770200@s.whatsapp.net");
+	/* a LID-addressed group is sent to by LID */
+	wa_node_set_attr(g, "addressing_mode", "lid");
+	ok &= T_INTEQ(wa_group_parse(iq, m, 4, &n), 0);
+	ok &= T_STREQ(m[0], "123@lid");
 	wa_node_free(iq);
 	return ok;
 }

@@ -114,6 +114,7 @@ struct	wa_send {
 	size_t			 nusers;
 	struct wa_bundle	*bundles;	/* from the key fetch */
 	size_t			 nbundles;
+	size_t			 nwant;		/* devices the fetch asked for */
 	char			 phash[WA_PHASH_LEN]; /* what we sent */
 	int			 code;		/* enum wa_send_err or server */
 	int			 sent_out;
@@ -984,6 +985,7 @@ advance(struct wa_send *s)
 		sig_close(&g);
 		if (m > 0) {
 			s->st = SS_KEYS;
+			s->nwant = m;
 			(void)iq_out(s, "encrypt", NULL, wa_prekeys_query(miss,
 			    m));
 		}
@@ -1164,8 +1166,8 @@ query_answer(struct wa_send *s, const struct wa_node *n)
 		free(u);
 		break;
 	case SS_KEYS:
-		s->bundles = xcalloc(GROUP_MEMBERS_MAX, sizeof(*s->bundles));
-		if (wa_prekeys_parse(n, s->bundles, GROUP_MEMBERS_MAX,
+		s->bundles = xcalloc(s->nwant, sizeof(*s->bundles));
+		if (wa_prekeys_parse(n, s->bundles, s->nwant,
 		    &s->nbundles) == -1) {
 			finish(s, WA_SEND_EQUERY, "the pre-key answer did not "
 			    "parse");

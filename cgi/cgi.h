@@ -71,6 +71,7 @@ struct pg_result;
 	X(APIKEY_ROW, "apikey_row.html") \
 	X(APIKEY_NEW, "apikey_new.html") \
 	X(APIKEY_REVOKE, "apikey_revoke.html") \
+	X(DAEMON_ROW, "daemon_row.html") \
 	X(OPENAPI, "openapi.json")
 
 enum	tmplid {
@@ -112,7 +113,9 @@ enum	tmplid {
 	X(URL, "url") X(SECRET, "secret") X(LATENCY, "latency") \
 	X(OPTIONS, "options") \
 	X(NAME, "name") X(PREFIX, "prefix") X(SCOPES, "scopes") \
-	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key")
+	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key") \
+	X(OWNER, "owner") X(DAEMONS, "daemons") X(HOST, "host") \
+	X(PID, "pid") X(SESSIONS, "sessions") X(CAPACITY, "capacity")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -281,6 +284,7 @@ int		 auth_bearer_ok(const struct req *r, const char *key);
 void		 metrics_count(const char *route, int code);
 void		 metrics_write(struct buf *out);
 void		 metrics_write_outdated(struct req *r);
+void		 metrics_write_daemons(struct req *r);
 
 /* present.c */
 int		 present_time(struct tout *o, const char *iso);

@@ -71,7 +71,12 @@
 	"greatest(0, extract(epoch FROM a.pair_deadline - now()))::int, " \
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
-	"a.lid, iso(a.offline_synced_at)"
+	"a.lid, iso(a.offline_synced_at), " \
+	"CASE WHEN a.lease_until > now() THEN a.owner_daemon END, " \
+	"(SELECT i.hostname FROM daemon_instances i WHERE " \
+	"i.id = a.owner_daemon AND a.lease_until > now()), " \
+	"(SELECT i.pid FROM daemon_instances i WHERE " \
+	"i.id = a.owner_daemon AND a.lease_until > now())"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \
@@ -416,4 +421,16 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_APIKEY_ACCOUNTS_VISIBLE] = { "apikey_accounts_visible", 3,
 	    "SELECT count(*) FROM accounts a WHERE a.id = ANY($1::bigint[]) "
 	    "AND " VISIBLE("$2", "$3") },
+	/*
+	 * Issue 12: the session daemons as the dashboard, /health/deep
+	 * and /metrics list them: id, host, pid, accounts whose lease it
+	 * holds now, capacity (WADESK_MAX_SESSIONS), heartbeat age in s,
+	 * draining, takeovers and lease losses since its start, started.
+	 */
+	[WS_DAEMONS_LIST] = { "daemons_list", 0,
+	    "SELECT i.id, i.hostname, i.pid, (SELECT count(*) FROM accounts a "
+	    "WHERE a.owner_daemon = i.id AND a.lease_until > now())::int, "
+	    "i.capacity, extract(epoch FROM now() - i.heartbeat_at)::bigint, "
+	    "i.draining, i.takeovers, i.lease_losses, iso(i.started_at) "
+	    "FROM daemon_instances i ORDER BY i.id" },
 };

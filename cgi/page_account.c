@@ -43,7 +43,7 @@ enum	acol {
 	AC_PUSH_NAME, AC_PLATFORM, AC_AUTO_CONNECT, AC_LAST_CONNECTED,
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
 	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
-	AC_LID, AC_OFFLINE_SYNCED
+	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID
 };
 
 struct	action {
@@ -321,6 +321,16 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_REASON:
 		reason_show(o, pg);
+		return 0;
+	case TKEY_OWNER:
+		/* Issue 12: the daemon whose lease on the account holds. */
+		if (col(pg, AC_OWNER) == NULL)
+			tmpl_text(o, "none (no session daemon holds this "
+			    "account now)");
+		else
+			tmpl_textf(o, "daemon %s on %s (pid %s)",
+			    col(pg, AC_OWNER), or_dash(col(pg, AC_OWNER_HOST)),
+			    or_dash(col(pg, AC_OWNER_PID)));
 		return 0;
 	case TKEY_PAIRING_ENDED:
 		return pairing_ended(o, pg);

@@ -200,6 +200,9 @@ struct	session {
 						   sent (mono) */
 	int			 handover;	/* closed for a handover; the
 						   lease is released next */
+	int			 fenced;	/* a fenced Signal store write
+						   found the lease lost: the
+						   tick closes the session */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -233,6 +236,8 @@ struct	daemon {
 						   gone, by id (uthash): a
 						   renewal of 5,000 leases
 						   looks each up in O(1) */
+	int			 any_fenced;	/* a session was marked
+						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */
@@ -319,6 +324,8 @@ enum	dstmt {
 	DS_SEND_DONE,
 	DS_SEND_RESTRICT,
 	DS_SEND_RESTRICT_DUE,
+	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
+	DS_MESSAGES_TRIM,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -330,6 +337,8 @@ int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
+int		 db_fence_begin(struct db *db, int64_t id, int64_t owner,
+		    int64_t gen);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);
@@ -357,6 +366,9 @@ void		 send_cb_sent(struct wa_client *c, void *user,
 		    const struct wa_sent *r);
 void		 send_cb_restriction(struct wa_client *c, void *user,
 		    int active, time_t until, const char *kind);
+/* messages.c */
+int		 messages_store(struct daemon *d, int64_t id,
+		    const struct wa_message *m);
 
 /* sigstore.c */
 void		 sigstore_init(struct wa_store *st, struct sess_slot *sl);
@@ -381,6 +393,7 @@ const char	*policy_close_reason(enum wa_reason reason);
 struct session	*session_find(struct daemon *d, int64_t id);
 struct session	*session_adopt(struct daemon *d, int64_t id, int64_t gen);
 void		 session_set_gone(struct session *s);
+int		 session_store_tx(struct session *s, int failed);
 void		 session_lost(struct session *s);
 int		 session_handoff(struct session *s, int drain);
 int		 session_command(struct daemon *d, int64_t cmd, int64_t id,

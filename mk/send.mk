@@ -42,3 +42,11 @@ $(BUILD)/tests/unit/t_usync: $(BUILD)/tests/unit/t_usync.o \
 
 # make bench: group send to 256 members (about three minutes).
 BENCH_CMDS	+= tests/daemon/send_bench.sh
+
+# mk/recv.mk names the client's objects itself (it sorts before this
+# file): its programs link the send parts too, which client.c and
+# client_iq.c call, and json-c for the timelock notification.
+$(BUILD)/tests/wa/t_recv $(BUILD)/tests/wa/bench_recv: \
+    $(BUILD)/daemon/wa/client_send.o $(BUILD)/daemon/wa/usync.o
+$(BUILD)/fuzz/fuzz_recv: daemon/wa/client_send.c daemon/wa/usync.c
+$(BUILD)/fuzz/fuzz_recv: RECV_CLIENT_PKGS += json-c

@@ -575,6 +575,8 @@ stmt_table_matches_enum(void)
 		{ DS_SEND_DONE, "send_done" },
 		{ DS_SEND_RESTRICT, "send_restrict" },
 		{ DS_SEND_RESTRICT_DUE, "send_restrict_due" },
+		{ DS_MESSAGE_PUT, "message_put" },
+		{ DS_MESSAGES_TRIM, "messages_trim" },
 	};
 	const char	*p;
 	size_t		 i;

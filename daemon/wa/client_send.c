@@ -523,6 +523,27 @@ has_session(struct sig *g, const char *jid)
 
 static int	sk_memory_has(const char *, const char *);
 
+/* wa.h struct wa_store txn: BEGIN; 0, or -1 (the caller sends nothing).
+ * Each encryption step is one transaction, as a received stanza is:
+ * its session, identity and sender-key writes are kept together, and
+ * the stanza goes out only after COMMIT (a ratchet step not stored must
+ * not reach a peer). */
+static int
+txn_begin(struct wa_client *c)
+{
+
+	return c->store->txn == NULL ? 0 :
+	    c->store->txn(c->store->user, WA_STORE_BEGIN);
+}
+
+static int
+txn_commit(struct wa_client *c)
+{
+
+	return c->store->txn == NULL ? 0 :
+	    c->store->txn(c->store->user, WA_STORE_COMMIT);
+}
+
 /* The devices of list d (n) with no session under either address,
  * less those in the sender-key memory "mem" (a group's devices that
  * have our key need no pairwise message; NULL: none). */
@@ -575,9 +596,13 @@ session_from_bundle(struct wa_client *c, struct sig *g,
 			cl_wlog(c, LOG_LEVEL_WARN, "%.*s: identity key changed; "
 			    "trusting the new one", (int)a->name_len, a->name);
 			if (c->store->del(c->store->user, WA_STORE_IDENTITY,
-			    key, 0) >= 0)
-				rc = session_builder_process_pre_key_bundle(sb,
-				    pb);
+			    key, 0) >= 0 &&
+			    (rc = session_builder_process_pre_key_bundle(sb,
+			    pb)) == 0 && c->cb != NULL &&
+			    c->cb->identity_changed != NULL)
+				/* whatsmeow clearUntrustedIdentity:
+				 * events.IdentityChange, as on receipt */
+				c->cb->identity_changed(c, c->user, b->jid);
 		}
 	}
 	session_builder_free(sb);
@@ -830,7 +855,7 @@ encrypt_send(struct wa_send *s)
 	struct buf		 plain, dsm, skdm;
 	struct sig		 g;
 	size_t			 i, n, ngot = 0, nph = 0;
-	int			 rc, fail = 0;
+	int			 rc, fail = 0, intxn = 0;
 
 	d = devices_list(s, &n);
 	buf_init(&plain);
@@ -847,6 +872,11 @@ encrypt_send(struct wa_send *s)
 		fail = WA_SEND_ESIGNAL;
 		goto out;
 	}
+	if (txn_begin(c) == -1) {
+		fail = WA_SEND_ESIGNAL;
+		goto out;
+	}
+	intxn = 1;
 	if (s->group) {
 		if ((mem = sk_memory_get(c, s->to)) == NULL ||
 		    group_encrypt(s, &g, &skmsg, &skdm) == -1) {
@@ -893,6 +923,8 @@ encrypt_send(struct wa_send *s)
 		sk_memory_add(s, mem, got, ngot);
 	}
 out:
+	if (intxn && txn_commit(c) == -1 && fail == 0)
+		fail = WA_SEND_ESIGNAL;	/* rolled back: nothing goes out */
 	wa_node_free(skmsg);
 	sig_close(&g);
 	buf_free(&plain);
@@ -1423,7 +1455,7 @@ cl_send_retry(struct wa_client *c, const struct wa_node *n)
 	struct buf		 p;
 	char			*user = NULL, own[WA_USYNC_JID_MAX];
 	unsigned int		 i;
-	int			 rc;
+	int			 rc, intxn = 0;
 
 	if (c->creds == NULL || wa_retry_parse(n, &r) == -1 ||
 	    c->devcache == NULL)
@@ -1465,13 +1497,18 @@ cl_send_retry(struct wa_client *c, const struct wa_node *n)
 		    dev_jid(u->lid, j.device, dv.lid) == -1)
 			dv.lid[0] = '\0';
 	}
+	if (txn_begin(c) == -1)
+		goto out;
+	intxn = 1;
 	if (retry_plain(c, &g, c->devcache->recent[i].to,
 	    c->devcache->recent[i].text, same_user(r.device, own), &p) == -1)
 		goto out;
 	/* encrypt_one() makes <to jid><enc>; the retry sends the <enc>
 	 * alone, directly in the message, as whatsmeow's does */
 	parts = wa_node_new("participants");
-	if ((rc = encrypt_one(&fake, &g, parts, &dv, &p)) < 0) {
+	rc = encrypt_one(&fake, &g, parts, &dv, &p);
+	intxn = 0;
+	if (txn_commit(c) == -1 || rc < 0) {
 		wa_node_free(parts);
 		goto out;
 	}
@@ -1499,6 +1536,8 @@ cl_send_retry(struct wa_client *c, const struct wa_node *n)
 	    "%d, %s)", r.id, r.device, r.count, rc == 1 ? "pkmsg" : "msg");
 	(void)cl_send_free(c, msg);
 out:
+	if (intxn)
+		(void)txn_commit(c);
 	free(user);
 	sig_close(&g);
 	buf_free(&p);

@@ -405,6 +405,11 @@ const checks = [
 		assert.equal(got.text, 'after the reset');
 		assert.equal(got.type, 'pkmsg');
 		assert.equal(got.count, 2);
+		/* the new identity is recorded, as on the receiving side */
+		assert.ok((await db.query("SELECT 1 FROM account_events WHERE " +
+		    "account_id = $1 AND kind = 'identity_changed' AND " +
+		    "detail->>'jid' = $2", [st.acct, dev1])).rowCount >= 1,
+		    'no identity_changed event');
 		const rc = (await wasim(`/receipts?account=${st.phone}&id=${r.id}`))
 		    .body;
 		assert.ok(rc.ok);

@@ -166,7 +166,7 @@ usage(void)
 	    "       wadeskctl apikey add NAME --scope S[,S...] "
 	    "[--account ID...] [--operator USER]\n"
 	    "       wadeskctl apikey list [--operator USER]\n"
-	    "       wadeskctl apikey revoke ID\n");
+	    "       wadeskctl apikey revoke ID\n"
 	    "       wadeskctl send ACCOUNT TO TEXT [--id CLIENT_ID] "
 	    "[--timeout SECONDS]\n");
 	exit(2);

@@ -373,8 +373,9 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	{ "send_restrict_due", 1,
 	  "UPDATE accounts SET restricted = false, restricted_until = NULL, "
 	  "restricted_reason = NULL WHERE restricted AND "
-	  "restricted_until < now() AND owner_daemon = $1 AND "
-	  "lease_until > now() RETURNING id" },
+	  "restricted_until < now() AND id IN (SELECT l.account_id FROM "
+	  "account_leases l WHERE l.owner_daemon = $1 AND "
+	  "l.lease_until > now()) RETURNING id" },
 	/* DS_MESSAGE_PUT: a received text (sql/015): account $1, chat $2,
 	 * sender $3, message id $4, text $5, push name $6 (NULL), direction
 	 * $7 ('in'/'out'), <message t> $8 (unix s; 0: now).  A redelivery

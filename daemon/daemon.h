@@ -202,7 +202,7 @@ struct	session {
 	int			 fenced;	/* a fenced Signal store write
 						   found the lease lost: the
 						   next tick closes the session
-						   (next_timer_ms set to 0) */
+						   (d->any_fenced) */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -236,6 +236,8 @@ struct	daemon {
 						   gone, by id (uthash): a
 						   renewal of 5,000 leases
 						   looks each up in O(1) */
+	int			 any_fenced;	/* a session was marked
+						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */
@@ -314,6 +316,8 @@ enum	dstmt {
 	DS_INSTANCE_SIBLINGS,
 	DS_INSTANCE_REAP,
 	DS_COMMANDS_UNCLAIM,
+	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
+	DS_MESSAGES_TRIM,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -345,6 +349,10 @@ int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 		    size_t *len);
 
+/* messages.c */
+int		 messages_store(struct daemon *d, int64_t id,
+		    const struct wa_message *m);
+
 /* sigstore.c */
 void		 sigstore_init(struct wa_store *st, struct sess_slot *sl);
 /* lease.c */
@@ -370,6 +378,7 @@ const char	*policy_close_reason(enum wa_reason reason);
 struct session	*session_find(struct daemon *d, int64_t id);
 struct session	*session_adopt(struct daemon *d, int64_t id, int64_t gen);
 void		 session_set_gone(struct session *s);
+int		 session_store_tx(struct session *s, int failed);
 void		 session_lost(struct session *s);
 int		 session_handoff(struct session *s, int drain);
 int		 session_command(struct daemon *d, int64_t cmd, int64_t id,

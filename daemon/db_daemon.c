@@ -191,7 +191,8 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	{ "creds_delete", 1,
 	  "WITH p AS (DELETE FROM account_prekeys WHERE account_id = $1), "
 	  "u AS (DELETE FROM account_prekeys_used WHERE account_id = $1), "
-	  "g AS (DELETE FROM signal_store WHERE account_id = $1) "
+	  "g AS (DELETE FROM signal_store WHERE account_id = $1), "
+	  "m AS (DELETE FROM messages WHERE account_id = $1) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9):
 	 * its lease ran out; not those handed over on purpose. */
@@ -344,6 +345,21 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "UPDATE commands SET claimed_at = NULL, claimed_by = NULL WHERE "
 	  "claimed_by = $1 AND done_at IS NULL AND "
 	  "account_id = ANY ($2::bigint[])" },
+	/* DS_MESSAGE_PUT: a received text (sql/015): account $1, chat $2,
+	 * sender $3, message id $4, text $5, push name $6 (NULL), direction
+	 * $7 ('in'/'out'), <message t> $8 (unix s; 0: now).  A redelivery
+	 * of the same (account, chat, sender, id) is not stored again. */
+	{ "message_put", 8,
+	  "INSERT INTO messages (account_id, chat_jid, sender_jid, message_id, "
+	  "text, push_name, direction, sent_at) VALUES ($1, $2, $3, $4, $5, "
+	  "$6, $7, CASE WHEN $8::bigint > 0 THEN to_timestamp($8::bigint) "
+	  "ELSE now() END) ON CONFLICT DO NOTHING" },
+	/* DS_MESSAGES_TRIM: keep the newest $3 rows of chat $2 of account
+	 * $1 (WADESK_MESSAGES_KEEP). */
+	{ "messages_trim", 3,
+	  "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE "
+	  "account_id = $1 AND chat_jid = $2 ORDER BY sent_at DESC, id DESC "
+	  "OFFSET $3::int)" },
 };
 
 /*

@@ -64,13 +64,19 @@ st_session(void *user, enum wa_store_kind kind)
  * (end it with fence_end()), 0 the lease is lost (nothing begun; the
  * session is marked for the tick to close), -1 a database error, or a
  * transaction already open (a caller bug: refused rather than
- * committed early; logged).
+ * committed early; logged).  Inside the transaction of a stanza the
+ * session received (session_store_tx(), issue 9) the write joins that
+ * one, fenced when it began: 1, and fence_end() leaves the COMMIT to
+ * the stanza.
  */
 static int
 fence_begin(struct session *s)
 {
 	int	 rc;
 
+	/* A received stanza's transaction, fenced when it began. */
+	if (session_store_tx(s, 0))
+		return 1;
 	if (PQtransactionStatus(db_conn(s->d->db)) != PQTRANS_IDLE) {
 		log_warnx("account %" PRId64 ": a Signal store write inside "
 		    "another transaction; refused", s->id);
@@ -85,7 +91,7 @@ fence_begin(struct session *s)
 			    "refused: lease %" PRId64 " is no longer ours",
 			    s->id, s->lease_gen);
 		s->fenced = 1;
-		s->d->next_timer_ms = 0;	/* the tick closes it */
+		s->d->any_fenced = 1;
 	}
 	return rc;
 }
@@ -95,6 +101,8 @@ static int
 fence_end(struct session *s, int rc)
 {
 
+	if (session_store_tx(s, rc == -1))
+		return rc;	/* the stanza's COMMIT decides */
 	if (rc != -1)
 		return db_tx_commit(s->d->db) == -1 ? -1 : rc;
 	db_tx_rollback(s->d->db);

@@ -154,6 +154,7 @@ static const struct event_kind	kinds[] = {
 	{ "stopped", "Connection stopped" },
 	{ "restart_required", "Reconnecting" },
 	{ "qr_timeout", "Pairing ended" },
+	{ "identity_changed", "A contact's security code changed" },
 };
 
 /*

@@ -598,6 +598,8 @@ stmt_table_matches_enum(void)
 		{ DS_INSTANCE_SIBLINGS, "instance_siblings" },
 		{ DS_INSTANCE_REAP, "instance_reap" },
 		{ DS_COMMANDS_UNCLAIM, "commands_unclaim" },
+		{ DS_MESSAGE_PUT, "message_put" },
+		{ DS_MESSAGES_TRIM, "messages_trim" },
 	};
 	const char	*p;
 	size_t		 i;

@@ -187,7 +187,24 @@ h_creds_changed(struct wa_client *c, void *u, const uint8_t *b, size_t n)
 	H.creds_changes++;
 }
 
+static void
+h_message(struct wa_client *c, void *u, const struct wa_message *m)
+{
+
+	h_event("message %s %s %d %s", m->chat, m->sender, m->from_me,
+	    m->text != NULL ? m->text : "(none)");
+}
+
+static void
+h_identity_changed(struct wa_client *c, void *u, const char *jid)
+{
+
+	h_event("identity_changed %s", jid);
+}
+
 static const struct wa_callbacks	 h_cbs = {
+	.message = h_message,
+	.identity_changed = h_identity_changed,
 	.qr = h_qr,
 	.pair_code = h_pair_code,
 	.paired = h_paired,

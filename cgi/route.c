@@ -50,6 +50,7 @@ static const struct route	routes[] = {
 	{ METHOD_POST, "/accounts/{id}/delete", page_account_action, AC },
 	{ METHOD_POST, "/accounts/{id}/rename", page_account_action, AC },
 	{ METHOD_POST, "/accounts/{id}/auto-connect", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/proxy", page_account_action, AC },
 	{ METHOD_GET, "/settings/operators", page_operators_list, ADM },
 	{ METHOD_POST, "/settings/operators", page_operators_add, ADMC },
 	{ METHOD_POST, "/settings/operators/{id}/password",

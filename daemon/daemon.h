@@ -14,6 +14,7 @@
  *                function: (session facts, event) -> plan
  *   session.c    per-account sessions: wa_client callbacks, applying
  *                plans (database writes, client calls), timers
+ *   messages.c   received texts, the last N per chat (sql/015)
  */
 #ifndef WADESK_DAEMON_H
 #define WADESK_DAEMON_H
@@ -228,6 +229,8 @@ struct	daemon {
 	int			 stopping;
 	int64_t			 instance;	/* daemon_instances.id, or 0 */
 	uint8_t			*cred_key;	/* sodium_malloc, 32 bytes */
+	uint8_t			*proxy_sk;	/* sodium_malloc: proxy.c */
+	uint8_t			 proxy_pk[32];	/* published in proxy_keys */
 	uint8_t			 root_key[WA_ROOT_KEY_LEN];
 	int			 has_root_key;
 	unsigned int		 time_scale;	/* WADESKD_TIME_SCALE (tests) */
@@ -318,6 +321,8 @@ enum	dstmt {
 	DS_COMMANDS_UNCLAIM,
 	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
 	DS_MESSAGES_TRIM,
+	DS_PROXY_KEY_PUT,
+	DS_ACCOUNT_PROXY_GET,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -331,6 +336,13 @@ int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
 int		 db_fence_begin(struct db *db, int64_t id, int64_t owner,
 		    int64_t gen);
+
+/* proxy.c: the account's proxy URL, sealed by the pages. */
+int		 proxy_key_init(struct daemon *d);
+void		 proxy_key_free(struct daemon *d);
+int		 proxy_key_publish(struct daemon *d);
+int		 proxy_load(struct daemon *d, int64_t id, char **url);
+void		 proxy_url_free(char *url);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);

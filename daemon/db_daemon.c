@@ -360,6 +360,18 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE "
 	  "account_id = $1 AND chat_jid = $2 ORDER BY sent_at DESC, id DESC "
 	  "OFFSET $3::int)" },
+	/* DS_PROXY_KEY_PUT: the key proxy URLs are sealed to (sql/017,
+	 * daemon/proxy.c). */
+	{ "proxy_key_put", 1,
+	  "INSERT INTO proxy_keys (id, public_key) VALUES (1, $1::bytea) "
+	  "ON CONFLICT (id) DO UPDATE SET public_key = EXCLUDED.public_key, "
+	  "updated_at = now() WHERE proxy_keys.public_key <> "
+	  "EXCLUDED.public_key" },
+	/* DS_ACCOUNT_PROXY_GET: account $1's sealed proxy URL and the key
+	 * it was sealed to (both NULL: direct). */
+	{ "account_proxy_get", 1,
+	  "SELECT proxy_sealed, proxy_public_key FROM accounts "
+	  "WHERE id = $1" },
 };
 
 /*

@@ -73,6 +73,14 @@ policy_close_reason(enum wa_reason reason)
 		return "connect_failed";
 	case WA_REASON_CONNECTION_LOST:
 		return "connection_lost";
+	case WA_REASON_PROXY_REFUSED:
+		return "proxy_refused";
+	case WA_REASON_PROXY_UNREACHABLE:
+		return "proxy_unreachable";
+	case WA_REASON_PROXY_UNSUPPORTED:
+		return "proxy_unsupported";
+	case WA_REASON_PROXY_UNREADABLE:
+		return "proxy_unreadable";
 	default:
 		return "unknown_error";
 	}
@@ -410,8 +418,11 @@ closed_unasked(const struct sess_facts *f, const struct sess_input *in,
 	case WA_REASON_REPLACED:
 	case WA_REASON_OUTDATED:
 	case WA_REASON_BAD_CERT:
+	case WA_REASON_PROXY_UNSUPPORTED:
+	case WA_REASON_PROXY_UNREADABLE:
 		/* Retrying cannot help: another client took over, the
-		 * version must change, or the root key is wrong. */
+		 * version must change, the root key is wrong, or the
+		 * proxy setting must change. */
 		p->write_row = 1;
 		p->status = STATUS_DISCONNECTED;
 		p->reason = why;

@@ -16,13 +16,12 @@
  *
  * Issue 12: every write (put, delete, a spent pre-key) is fenced like
  * the daemon's other writes: its own transaction starts with
- * DS_LEASE_FENCE (db_fence_begin(), as lease_begin()), so a daemon
- * that lost the account's lease (paused, cut off, taken over) cannot
- * overwrite the Signal state the new owner now keeps.  A refused write
- * fails the call (libsignal gives up on that message; the server
- * redelivers it to the owner) and marks the session, which the next
- * tick closes (session_lost(); not from here: this runs deep inside
- * the client).
+ * DS_LEASE_FENCE (db_fence_begin(), as lease_begin()), so a daemon that lost the account's
+ * lease (paused, cut off, taken over) cannot overwrite the Signal
+ * state the new owner now keeps.  A refused write fails the call
+ * (libsignal gives up on that message; the server redelivers it to the
+ * owner) and marks the session, which the next tick closes
+ * (session_lost(); not from here: this runs deep inside the client).
  */
 #include <inttypes.h>
 #include <stdio.h>

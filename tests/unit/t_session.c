@@ -600,6 +600,8 @@ stmt_table_matches_enum(void)
 		{ DS_COMMANDS_UNCLAIM, "commands_unclaim" },
 		{ DS_MESSAGE_PUT, "message_put" },
 		{ DS_MESSAGES_TRIM, "messages_trim" },
+		{ DS_PROXY_KEY_PUT, "proxy_key_put" },
+		{ DS_ACCOUNT_PROXY_GET, "account_proxy_get" },
 	};
 	const char	*p;
 	size_t		 i;

@@ -2,13 +2,15 @@
 # tests/daemon/fleet.sh: three wadeskd share 300 accounts through the
 # leases against tests/wasim (fair split, kill -9 failover with a
 # pairing window and a queued command, SIGSTOP fencing, PostgreSQL
-# restart, drains); about a minute on build/san.
+# restart, drains, a small-capacity daemon); 2.5 to 4 minutes on
+# build/san here, most of it pairing the 300 accounts.
 CHECK_SCRIPTS	+= tests/daemon/fleet.sh
 
 # tests/daemon/leasemodel.sh: the lease protocol checked by exhaustive
 # interleaving of the daemon's real claim/renew/fence statements
 # (t_leasemodel links daemon/db_daemon.o) against a real PostgreSQL
 # with the clock moved by the model; every mutant must be caught.
+# About 45 s.
 LEASEMODEL_TEST	:= $(BUILD)/tests/daemon/t_leasemodel
 $(BUILD)/tests/daemon/t_leasemodel.o: CPPFLAGS += $(DAEMON_CPPFLAGS) -Itests
 $(LEASEMODEL_TEST): $(BUILD)/tests/daemon/t_leasemodel.o \

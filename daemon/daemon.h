@@ -205,7 +205,7 @@ struct	session {
 	int			 fenced;	/* a fenced Signal store write
 						   found the lease lost: the
 						   next tick closes the session
-						   (next_timer_ms set to 0) */
+						   (d->any_fenced) */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };

@@ -15,6 +15,8 @@
  *   session.c    per-account sessions: wa_client callbacks, applying
  *                plans (database writes, client calls), timers
  *   messages.c   received texts, the last N per chat (sql/015)
+ *   send.c       issue 9: send_text command rows, their results and the
+ *                account's restriction state
  */
 #ifndef WADESK_DAEMON_H
 #define WADESK_DAEMON_H
@@ -268,6 +270,11 @@ struct	daemon {
 	int64_t			 takeovers;	/* claims of another daemon's
 						   expired lease, since start */
 	int64_t			 lease_losses;	/* leases found lost */
+	struct send_job		*sends;		/* send_text in flight or
+						   with a result not yet
+						   written (send.c) */
+	uint64_t		 next_unrestrict_ms; /* expired restrictions
+						   cleared (send.c, mono) */
 };
 
 /* intake.c */
@@ -319,6 +326,11 @@ enum	dstmt {
 	DS_INSTANCE_SIBLINGS,
 	DS_INSTANCE_REAP,
 	DS_COMMANDS_UNCLAIM,
+	DS_SEND_LOAD,
+	DS_SEND_ID,
+	DS_SEND_DONE,
+	DS_SEND_RESTRICT,
+	DS_SEND_RESTRICT_DUE,
 	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
 	DS_MESSAGES_TRIM,
 	DS_PROXY_KEY_PUT,
@@ -361,6 +373,15 @@ int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 		    size_t *len);
 
+/* send.c */
+struct send_job;
+void		 send_command(struct daemon *d, int64_t cmd, int64_t account);
+void		 send_tick(struct daemon *d);
+void		 send_free_all(struct daemon *d);
+void		 send_cb_sent(struct wa_client *c, void *user,
+		    const struct wa_sent *r);
+void		 send_cb_restriction(struct wa_client *c, void *user,
+		    int active, time_t until, const char *kind);
 /* messages.c */
 int		 messages_store(struct daemon *d, int64_t id,
 		    const struct wa_message *m);

@@ -594,6 +594,8 @@ static const struct wa_callbacks	callbacks = {
 	.closed = cb_closed,
 	.prekeys_new = cb_prekeys_new,
 	.offline = cb_offline,
+	.sent = send_cb_sent,			/* send.c */
+	.restriction = send_cb_restriction,
 	.message = cb_message,
 	.identity_changed = cb_identity_changed,
 };

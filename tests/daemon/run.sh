@@ -105,6 +105,7 @@ if [ "$mode" = wasim ]; then
 	node tests/wasim/server.js --listen 127.0.0.1:0 --control 127.0.0.1:0 \
 	    --time-scale 20 >"$VAR/wasim.ready" 2>"$VAR/log/wasim.log" &
 	wasim_pid=$!
+	export WASIM_PID=$wasim_pid	# tests that pause it (send.test.js)
 	for _ in $(seq 100); do
 		grep -q '^wasim: ready' "$VAR/wasim.ready" && break
 		sleep 0.1

@@ -21,6 +21,7 @@ struct qrpng_cache;
 struct pg_result;
 
 #define	REQ_BODY_MAX	(16 * 1024)	/* bytes; nginx refuses more too */
+#define	REQ_SEND_BODY_MAX (256 * 1024)	/* a send-test form (req_form_max) */
 #define	REQ_FIELDS_MAX	64		/* form, query or cookie pairs */
 #define	PAGE_SIZE	50		/* accounts per list page */
 #define	TOKEN_HEX	64		/* 32 random bytes, hex */
@@ -71,6 +72,11 @@ struct pg_result;
 	X(APIKEY_ROW, "apikey_row.html") \
 	X(APIKEY_NEW, "apikey_new.html") \
 	X(APIKEY_REVOKE, "apikey_revoke.html") \
+	X(GROUPS, "groups.html") X(GROUP_ROW, "group_row.html") \
+	X(GROUP_SEND, "group_send.html") \
+	X(GROUP_SEND_OFF, "group_send_off.html") \
+	X(GROUP_NOTE, "group_note.html") X(GROUP_LINK, "group_link.html") \
+	X(GROUP_ADMIN, "group_admin.html") \
 	X(OPENAPI, "openapi.json")
 
 enum	tmplid {
@@ -112,7 +118,10 @@ enum	tmplid {
 	X(URL, "url") X(SECRET, "secret") X(LATENCY, "latency") \
 	X(OPTIONS, "options") \
 	X(NAME, "name") X(PREFIX, "prefix") X(SCOPES, "scopes") \
-	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key")
+	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key") \
+	X(SUBJECT, "subject") X(PARTICIPANTS, "participants") \
+	X(ADMIN, "admin") X(SYNCED, "synced") X(QUERY, "query") \
+	X(CLIENT_ID, "client_id") X(SEND, "send") X(EMPTY, "empty")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -205,6 +214,7 @@ void		 req_init(struct req *r, struct worker *w);
 int		 req_from_params(struct req *r, char *const *envp,
 		    req_read_fn rd, void *ctx, const char **why);
 const char	*req_param(char *const *envp, const char *name);
+size_t		 req_form_max(const char *path);
 void		 req_reset(struct req *r);
 int		 req_decode_pairs(struct kvlist *l, const char *s, size_t len,
 		    int sep);
@@ -366,6 +376,10 @@ void		 page_webhook_redeliver(struct req *r);
 void		 page_apikeys_list(struct req *r);
 void		 page_apikeys_create(struct req *r);
 void		 page_apikey_revoke(struct req *r);
+void		 page_groups_list(struct req *r);
+void		 page_groups_sync(struct req *r);
+void		 page_groups_send(struct req *r);
+void		 page_groups_send_status(struct req *r);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);

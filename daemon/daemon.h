@@ -14,6 +14,9 @@
  *                function: (session facts, event) -> plan
  *   session.c    per-account sessions: wa_client callbacks, applying
  *                plans (database writes, client calls), timers
+ *   groups.c     issue 10: the account's groups table from the
+ *                client's groups and group_change reports, and the
+ *                sync_groups command
  */
 #ifndef WADESK_DAEMON_H
 #define WADESK_DAEMON_H
@@ -197,6 +200,10 @@ struct	session {
 						   sent (mono) */
 	int			 handover;	/* closed for a handover; the
 						   lease is released next */
+	int64_t			 groups_cmd;	/* sync_groups command
+						   waiting for the answer, 0:
+						   none (groups.c) */
+	uint64_t		 groups_due_ms;	/* give up on it then (mono) */
 	struct session		*next;
 };
 
@@ -298,6 +305,10 @@ enum	dstmt {
 	DS_INSTANCE_SIBLINGS,
 	DS_INSTANCE_REAP,
 	DS_COMMANDS_UNCLAIM,
+	DS_GROUPS_REPLACE,
+	DS_GROUPS_UPSERT,
+	DS_GROUP_CHANGE,
+	DS_GROUP_DELETE,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -337,6 +348,17 @@ int		 lease_claim(struct daemon *d);
 void		 lease_tick(struct daemon *d);
 void		 lease_drain_start(struct daemon *d);
 void		 lease_release_all(struct daemon *d);
+
+/* groups.c (issue 10) */
+struct wa_group;
+struct wa_group_change;
+void		 groups_login(struct session *s, struct wa_client *c);
+void		 groups_cb_list(struct wa_client *c, void *user,
+		    const struct wa_group *g, size_t n, int error);
+void		 groups_cb_change(struct wa_client *c, void *user,
+		    const struct wa_group_change *ch);
+int		 groups_command(struct daemon *d, int64_t cmd, int64_t id);
+void		 groups_tick(struct session *s, uint64_t now);
 
 /* policy.c */
 void		 policy_decide(const struct sess_facts *f,

@@ -352,6 +352,8 @@ cb_connected(struct wa_client *c, void *user, const struct wa_connected *ci)
 	memset(&x, 0, sizeof(x));
 	x.conn = ci;
 	session_event(s, &in, &x);
+	if ((s = slot_session(user)) != NULL)
+		groups_login(s, c);	/* issue 10: after every login */
 }
 
 /*
@@ -465,6 +467,8 @@ static const struct wa_callbacks	callbacks = {
 	.closed = cb_closed,
 	.prekeys_new = cb_prekeys_new,
 	.offline = cb_offline,
+	.groups = groups_cb_list,		/* groups.c */
+	.group_change = groups_cb_change,
 };
 
 /* A new client in a new slot (new generation).  NULL on error. */
@@ -1052,8 +1056,10 @@ session_tick(struct daemon *d)
 	now = mono_ms64();
 	if (d->db != NULL) {
 		for (s = d->sessions; s != NULL; s = s->next)
-			if (!s->gone)
+			if (!s->gone) {
 				session_timers(s, now);
+				groups_tick(s, now);
+			}
 		/*
 		 * A pass reads every connected session's client; with a
 		 * write allowed per session every frame_every_ms(), a

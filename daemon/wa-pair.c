@@ -423,10 +423,13 @@ main(int argc, char *argv[])
 		{ "insecure", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
+	/* Designated: callbacks added to wa.h stay NULL here. */
 	static const struct wa_callbacks	 cbs = {
-		ev_qr, ev_pair_code, ev_paired, ev_connected,
-		ev_creds_changed, ev_logged_out, ev_closed, ev_log,
-		ev_prekeys_new, ev_offline, NULL
+		.qr = ev_qr, .pair_code = ev_pair_code, .paired = ev_paired,
+		.connected = ev_connected, .creds_changed = ev_creds_changed,
+		.logged_out = ev_logged_out, .closed = ev_closed,
+		.log = ev_log, .prekeys_new = ev_prekeys_new,
+		.offline = ev_offline
 	};
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;

@@ -25,3 +25,9 @@ $(BUILD)/fuzz/fuzz_groups: $(WA_GROUPS_FUZZ_SRCS) $(BUILD)/gen/wa_tokens.c \
 	    -I$(BUILD)/gen -o $@ $(WA_GROUPS_FUZZ_SRCS) \
 	    $(BUILD)/gen/wa_tokens.c $(call pc_libs,zlib)
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_groups 10'
+
+# The daemon's half against tests/wasim and a real stack (about 30 s).
+CHECK_SCRIPTS	+= tests/groups/run.sh
+
+# make bench: sync of 500 groups, the groups page's p99 with 500.
+BENCH_CMDS	+= tests/groups/bench.sh

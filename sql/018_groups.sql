@@ -38,3 +38,9 @@ ALTER TABLE accounts ADD COLUMN groups_synced_at timestamptz;
 
 GRANT SELECT ON groups TO wadesk_web;
 GRANT SELECT, INSERT, UPDATE, DELETE ON groups TO wadesk_daemon;
+
+-- The send-test column of the groups page shows each group's newest
+-- send_text command (payload "to" is the group's JID); this index
+-- finds it without walking the account's whole ledger.
+CREATE INDEX commands_send_to ON commands (account_id, (payload->>'to'), id)
+    WHERE type = 'send_text';

@@ -528,3 +528,12 @@ wa_client_end_cause(const struct wa_client *c)
 
 	return "";
 }
+
+/* The scripted stand-in has no groups to list: the daemon treats the
+ * query as not sent (a sync_groups command ends "not connected"). */
+int
+wa_client_groups_sync(struct wa_client *c)
+{
+
+	return -1;
+}

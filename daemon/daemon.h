@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <libwebsockets.h>
+#include <uthash.h>
 
 #include "clock.h"	/* mono_ms64(): every deadline and timer */
 #include "conf.h"
@@ -205,6 +206,7 @@ struct	session {
 						   none (groups.c) */
 	uint64_t		 groups_due_ms;	/* give up on it then (mono) */
 	struct session		*next;
+	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
 
 /* A client with the generation it was started for (session.c). */
@@ -232,6 +234,10 @@ struct	daemon {
 	int			 has_root_key;
 	unsigned int		 time_scale;	/* WADESKD_TIME_SCALE (tests) */
 	struct session		*sessions;
+	struct session		*by_id;		/* the sessions that are not
+						   gone, by id (uthash): a
+						   renewal of 5,000 leases
+						   looks each up in O(1) */
 	struct sess_slot	*graveyard;	/* clients to free later */
 	uint64_t		 next_scan_ms;	/* command scan (mono) */
 	uint64_t		 next_beat_ms;	/* heartbeat (mono) */
@@ -371,6 +377,7 @@ const char	*policy_close_reason(enum wa_reason reason);
 /* session.c */
 struct session	*session_find(struct daemon *d, int64_t id);
 struct session	*session_adopt(struct daemon *d, int64_t id, int64_t gen);
+void		 session_set_gone(struct session *s);
 void		 session_lost(struct session *s);
 int		 session_handoff(struct session *s, int drain);
 int		 session_command(struct daemon *d, int64_t cmd, int64_t id,

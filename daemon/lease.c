@@ -180,17 +180,15 @@ lease_begin(struct session *s)
 	return held;
 }
 
-/* Sessions we hold, not counting those on their way out. */
+/*
+ * Sessions we hold, not counting those on their way out: d->by_id
+ * holds exactly those (session.c), and uthash keeps its count.
+ */
 static int
 owned_count(const struct daemon *d)
 {
-	const struct session	*s;
-	int			 n = 0;
 
-	for (s = d->sessions; s != NULL; s = s->next)
-		if (!s->gone)
-			n++;
-	return n;
+	return (int)HASH_COUNT(d->by_id);
 }
 
 /*
@@ -381,7 +379,7 @@ release(struct daemon *d, struct session *s)
 		db_tx_rollback(d->db);
 		return;
 	}
-	s->gone = 1;
+	session_set_gone(s);
 	s->handover = 0;
 }
 

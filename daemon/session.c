@@ -83,16 +83,34 @@ facts_load(struct session *s, int *deleted)
 	return rc;
 }
 
-/* The session of account "id", or NULL (borrowed from d->sessions). */
+/*
+ * The session of account "id" that is not gone, or NULL (borrowed from
+ * d->sessions).  O(1): d->by_id indexes exactly the sessions that are
+ * not gone (at most one per id; a gone one may linger in d->sessions
+ * until the tick frees it).
+ */
 struct session *
 session_find(struct daemon *d, int64_t id)
 {
 	struct session	*s;
 
-	for (s = d->sessions; s != NULL; s = s->next)
-		if (s->id == id && !s->gone)
-			return s;
-	return NULL;
+	HASH_FIND(hh, d->by_id, &id, sizeof(id), s);
+	return s;
+}
+
+/*
+ * Mark "s" gone (its row deleted, its lease lost or released): it
+ * leaves d->by_id at once, so session_find() and a new session_adopt()
+ * of the same id no longer see it; the tick frees it.  Idempotent.
+ */
+void
+session_set_gone(struct session *s)
+{
+
+	if (s->gone)
+		return;
+	HASH_DELETE(hh, s->d->by_id, s);
+	s->gone = 1;
 }
 
 /*
@@ -140,6 +158,7 @@ session_adopt(struct daemon *d, int64_t id, int64_t gen)
 	}
 	s->next = d->sessions;
 	d->sessions = s;
+	HASH_ADD(hh, d->by_id, id, sizeof(s->id), s);
 	return s;
 }
 
@@ -190,7 +209,7 @@ session_lost(struct session *s)
 	    "closed, the daemon that holds it now runs the account", s->id,
 	    s->lease_gen);
 	slot_retire(s);
-	s->gone = 1;
+	session_set_gone(s);
 	s->handover = 0;
 	s->f.state = SESS_IDLE;
 	s->d->lease_losses++;
@@ -853,7 +872,7 @@ session_event(struct session *s, const struct sess_input *in,
 		op = SOP_NONE;
 		s->op_cmd = 0;
 		if (p.op == SOP_DELETE)
-			s->gone = 1;
+			session_set_gone(s);
 	}
 	if (p.cmd_open) {
 		s->op_cmd = x->cmd;
@@ -1158,6 +1177,7 @@ session_free_all(struct daemon *d)
 	struct session		*s;
 	struct sess_slot	*sl;
 
+	HASH_CLEAR(hh, d->by_id);
 	while ((s = d->sessions) != NULL) {
 		d->sessions = s->next;
 		session_free(s);

@@ -273,9 +273,12 @@ conn_headers(struct wa_conn *c, void *in, size_t len)
  * one extra SYN per failed attempt; back-off spaces the attempts, and
  * the probe runs at most once per PROBE_EVERY_US in the process, so a
  * server outage failing thousands of sessions at once stalls the loop
- * for at most PROBE_WAIT_MS in every 5 s (1 %); the others report lws'
- * words.  Writes the words into why ("" when the probe learns nothing
- * or did not run).  Not thread-safe: one lws service thread, as lws.
+ * for at most PROBE_WAIT_MS in every 5 s (1 %).  A failure to the
+ * same host and port inside that 5 s reports the last probe's verdict
+ * (a session retrying a refused server keeps saying "refused", not
+ * lws' vaguer words); other addresses report lws' words.  Writes the
+ * words into why ("" when the probe learns nothing or did not run).
+ * Not thread-safe: one lws service thread, as lws.
  */
 static void
 probe_cause(const struct wa_conn *c, char *why, size_t len)
@@ -286,13 +289,26 @@ probe_cause(const struct wa_conn *c, char *why, size_t len)
 	char		 port[16];
 	int		 fd = -1, e = 0;
 	static lws_usec_t last_probe;
+	static struct {
+		char	 host[256];
+		int	 port;
+		char	 why[64];
+	}		 last;		/* the last probe's address and verdict */
 	lws_usec_t	 now;
 
 	why[0] = '\0';
 	now = lws_now_usecs();
-	if (last_probe != 0 && now - last_probe < PROBE_EVERY_US)
+	if (last_probe != 0 && now - last_probe < PROBE_EVERY_US) {
+		if (c->host != NULL && c->port == last.port &&
+		    strcmp(c->host, last.host) == 0)
+			snprintf(why, len, "%s", last.why);
 		return;
+	}
 	last_probe = now;
+	last.why[0] = '\0';
+	last.port = c->port;
+	snprintf(last.host, sizeof(last.host), "%s",
+	    c->host != NULL ? c->host : "");
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
@@ -313,8 +329,10 @@ probe_cause(const struct wa_conn *c, char *why, size_t len)
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == -1)
 			e = 0;
 	}
-	if (e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH)
+	if (e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH) {
 		snprintf(why, len, "%s", strerror(e));
+		snprintf(last.why, sizeof(last.why), "%s", strerror(e));
+	}
 out:
 	if (fd != -1)
 		close(fd);

@@ -570,6 +570,10 @@ stmt_table_matches_enum(void)
 		{ DS_INSTANCE_SIBLINGS, "instance_siblings" },
 		{ DS_INSTANCE_REAP, "instance_reap" },
 		{ DS_COMMANDS_UNCLAIM, "commands_unclaim" },
+		{ DS_GROUPS_REPLACE, "groups_replace" },
+		{ DS_GROUPS_UPSERT, "groups_upsert" },
+		{ DS_GROUP_CHANGE, "group_change" },
+		{ DS_GROUP_DELETE, "group_delete" },
 	};
 	const char	*p;
 	size_t		 i;

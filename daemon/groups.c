@@ -109,6 +109,12 @@ cmd_fail(struct session *s, const char *error)
 	}
 }
 
+/*
+ * After every login (session.c cb_connected, once the row says
+ * connected): ask for the participating groups; the answer arrives
+ * through groups_cb_list().  A query that cannot be sent is logged;
+ * the next login or Sync now asks again.
+ */
 void
 groups_login(struct session *s, struct wa_client *c)
 {
@@ -119,6 +125,14 @@ groups_login(struct session *s, struct wa_client *c)
 		log_warnx("account %" PRId64 ": groups query not sent", s->id);
 }
 
+/*
+ * The client's groups callback (wa.h): with error 0 the account's
+ * groups replace its rows (DS_GROUPS_REPLACE, one fenced transaction
+ * with groups_synced_at, the waiting sync_groups command's done mark
+ * "N groups" and, for a command, a groups_synced event); with an
+ * error the waiting command ends "groups_refused" and the rows stay.
+ * Borrowed "g" (clean per groups.h); nothing is kept.
+ */
 void
 groups_cb_list(struct wa_client *c, void *user, const struct wa_group *g,
     size_t n, int error)
@@ -166,6 +180,15 @@ groups_cb_list(struct wa_client *c, void *user, const struct wa_group *g,
 	log_info("account %" PRId64 ": %zu groups stored", s->id, n);
 }
 
+/*
+ * The client's group_change callback (wa.h): one w:gp2 notification
+ * applied to one row in a fenced transaction: <create> upserts the
+ * group, <delete> or our own removal deletes it, anything else changes
+ * subject, member count, our admin flag and the announce/locked flags.
+ * A change to a group we have no row for (we were added to it) asks
+ * for the whole list again.  A failed write is logged and lost until
+ * the next sync (the next login or Sync now repairs the table).
+ */
 void
 groups_cb_change(struct wa_client *c, void *user,
     const struct wa_group_change *ch)

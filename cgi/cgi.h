@@ -77,6 +77,7 @@ struct pg_result;
 	X(GROUP_SEND_OFF, "group_send_off.html") \
 	X(GROUP_NOTE, "group_note.html") X(GROUP_LINK, "group_link.html") \
 	X(GROUP_ADMIN, "group_admin.html") \
+	X(GROUP_RESTRICTED, "group_restricted.html") \
 	X(OPENAPI, "openapi.json")
 
 enum	tmplid {

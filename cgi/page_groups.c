@@ -365,6 +365,18 @@ page_key(struct tout *o, enum tkey key, void *arg)
 			    "and a test message cannot be sent until it "
 			    "connects again.");
 		return rc;
+	case TKEY_DISABLED:
+		/* The restriction badge (sql/013), with its end. */
+		if (!pg->restricted)
+			return 0;
+		buf_init(&b);
+		buf_puts(&b, "Restricted");
+		if (acol(pg, GA_UNTIL) != NULL)
+			buf_printf(&b, " until %s", acol(pg, GA_UNTIL));
+		pg->note = buf_str(&b);
+		rc = tmpl_partial(o, TMPL_GROUP_RESTRICTED, note_key, pg);
+		buf_free(&b);
+		return rc;
 	case TKEY_EMPTY:
 		if ((t = empty_text(pg)) == NULL)
 			return 0;

@@ -291,6 +291,7 @@ check('groups-send-states-from-command-rows', async () => {
 	assert.equal(rowOf(p, st.ga).state, 'sent', 'ga moved');
 	/* Restricted: a badge with the end, Send test off, POST 409. */
 	assert.match(p, /id="restricted"[^>]*>WhatsApp restricts this account until \d{4}-/);
+	assert.match(p, /id="restricted-badge">Restricted until \d{4}-\d\d-\d\dT/);
 	assert.ok(!p.includes('name="text"'), 'Send test still offered');
 	assert.ok(p.includes('<button type="button" disabled>Send test'));
 	const r = await op.postc(`/accounts/${st.a}/groups/send`,

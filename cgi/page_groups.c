@@ -649,8 +649,8 @@ client_id_valid(const char *s)
  * 404 unless the account is visible and the group is one of its
  * groups; 409 while WhatsApp restricts the account; 503.  When the
  * account is not connected the command is recorded done with
- * "send_not_connected" (the row says so).  A form sent again with the
- * same client_id queues nothing new.
+ * "send_test_not_connected" (the row says so).  A form sent again
+ * with the same client_id queues nothing new.
  */
 void
 page_groups_send(struct req *r)
@@ -720,7 +720,7 @@ page_groups_send(struct req *r)
 	p[1] = json_object_to_json_string_ext(pl, JSON_C_TO_STRING_PLAIN);
 	p[2] = op;
 	p[3] = cid;
-	p[4] = pg.st == STATUS_CONNECTED ? NULL : "send_not_connected";
+	p[4] = pg.st == STATUS_CONNECTED ? NULL : "send_test_not_connected";
 	rc = -1;
 	if (db_tx_begin(r->w->db) == 0 &&
 	    (ins = db_exec(r->w->db, WS_GROUP_SEND_INSERT, p)) != NULL) {

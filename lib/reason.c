@@ -118,7 +118,8 @@ static const struct reason	reasons[] = {
 	    "Try Sync now again in a minute; if it keeps failing, reconnect "
 	    "the account." },
 	/* send_text born done by the groups page (cgi/page_groups.c). */
-	{ "send_not_connected", "Account not connected \u2014 pair it first",
+	{ "send_test_not_connected",
+	    "Account not connected \u2014 pair it first",
 	    "Pair or reconnect the account, then send the test again." },
 	{ "groups_timeout", "WhatsApp did not answer the groups query in "
 	    "time",

@@ -329,7 +329,7 @@ check('groups-send-not-connected-recorded', async () => {
 	const r = await send(op, st.a, st.ga, 'offline');
 	assert.equal(r.status, 303);
 	const c = await latestSend(st.a, st.ga);
-	assert.equal(c.error, 'send_not_connected');
+	assert.equal(c.error, 'send_test_not_connected');
 	assert.ok(c.done_at !== null, 'left open for a daemon');
 	const p = await page(op, st.a);
 	assert.equal(rowOf(p, st.ga).state, 'failed');

@@ -1,6 +1,11 @@
-# Issue 10: groups and send-test.  daemon/wa/groups.c (the pure group
-# stanza parser; wadeskd links it with the rest of daemon/wa through
-# DAEMON_WA_SRCS), its unit test and libFuzzer target.
+# Issue 10: groups and send-test.  The sources join the programs
+# through the other fragments: daemon/wa/groups.c (the pure group
+# stanza parser) and client_groups.c (wa_client_groups_sync, w:gp2)
+# through DAEMON_WA_SRCS and WA_CLIENT_PARTS, daemon/groups.c through
+# DAEMON_SRCS, cgi/page_groups.c through CGI_SRCS.  Here: t_groups,
+# fuzz_groups, tests/groups/run.sh (the daemon against wasim), and
+# the bench.  The pages' checks are tests/integration/groups.test.js
+# (run by web.sh) and tests/browser/groups.test.js (browser/run.sh).
 # (wa_binary.mk sorts after this file: its objects are named by path.)
 WA_GROUPS_OBJS	:= $(BUILD)/daemon/wa/groups.o $(BUILD)/daemon/wa/binary.o \
 		   $(BUILD)/daemon/wa/jid.o $(BUILD)/gen/wa_tokens.o

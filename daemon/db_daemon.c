@@ -196,11 +196,15 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "VALUES ($1, $2::bytea, $3::bytea) ON CONFLICT (account_id) DO "
 	  "UPDATE SET nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed, "
 	  "updated_at = now()" },
-	/* DS_CREDS_DELETE */
+	/* DS_CREDS_DELETE: the keys and everything learnt through them;
+	 * the groups (issue 10) belonged to the device that is gone. */
 	{ "creds_delete", 1,
 	  "WITH p AS (DELETE FROM account_prekeys WHERE account_id = $1), "
 	  "u AS (DELETE FROM account_prekeys_used WHERE account_id = $1), "
-	  "g AS (DELETE FROM signal_store WHERE account_id = $1) "
+	  "g AS (DELETE FROM signal_store WHERE account_id = $1), "
+	  "r AS (DELETE FROM groups WHERE account_id = $1), "
+	  "t AS (UPDATE accounts SET groups_synced_at = NULL WHERE id = $1 "
+	  "AND groups_synced_at IS NOT NULL) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9):
 	 * its lease ran out; not those handed over on purpose. */

@@ -295,7 +295,24 @@ const checks = [
 		const page = await adm.get(`/accounts/${st.id}/groups`);
 		assert.ok(page.text.includes('id="not-connected"'));
 	}],
+	/* The groups belonged to the linked device: unpair wipes them
+	 * with its keys, and the page says why the list is empty. */
+	['groups-unpair-wipes-groups', async () => {
+		await action(st.id, 'reconnect');
+		await waitRow(st.id, (a) => a.status === 'connected', 5000,
+		    'reconnected');
+		await action(st.id, 'unpair');
+		const r = await waitRow(st.id, (a) => a.status === 'unpaired',
+		    20000, 'unpaired');
+		assert.equal(r.groups_synced_at, null);
+		assert.equal((await groups(st.id)).length, 0);
+		const page = await adm.get(`/accounts/${st.id}/groups`);
+		assert.ok(page.text.includes('No groups yet: this account is ' +
+		    'not connected'));
+	}],
 	['groups-account-delete-cascades', async () => {
+		await db.query('INSERT INTO groups (account_id, jid, subject) ' +
+		    'VALUES ($1, $2, \'left over\')', [st.id, st.g1]);
 		await action(st.id, 'delete');
 		await until(async () => (await row(st.id)) === undefined, 20000,
 		    'account row gone');

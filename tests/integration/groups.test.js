@@ -239,6 +239,10 @@ check('groups-send-test-queues-send-text', async () => {
 	/* The audit trail page shows it, escaped. */
 	const ev = await op.get(`/accounts/${st.a}/events`);
 	assert.equal(ev.status, 200);
+	assert.ok(ev.text.includes('Test message queued'), 'event title');
+	assert.ok(!ev.text.includes('<b>desk</b>'), 'subject unescaped');
+	assert.ok(ev.text.includes('&lt;b&gt;desk&lt;/b&gt;'),
+	    'the group is not named in the audit trail');
 	st.cmd1 = c.id;
 });
 

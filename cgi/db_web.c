@@ -470,8 +470,8 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    GROUP_SEND_JOIN("$1", "p.jid") " ORDER BY lower(p.subject), p.jid" },
 	/* Group $2 of account $1 (visibility checked before). */
 	[WS_GROUP_GET] = { "group_get", 2,
-	    "SELECT g.jid, g.subject FROM groups g WHERE g.account_id = $1 "
-	    "AND g.jid = $2" },
+	    "SELECT g.jid, g.subject, g.announce AND NOT g.is_admin "
+	    "FROM groups g WHERE g.account_id = $1 AND g.jid = $2" },
 	/* A send-test: a send_text command for account $1 (payload $2,
 	 * operator $3, idempotency key $4); with $5 it is born done with
 	 * that error (the page already knows it cannot be sent).  A

@@ -180,6 +180,9 @@ note(struct tout *o, struct gpage *pg, const char *id, const char *text)
 	return tmpl_partial(o, TMPL_GROUP_NOTE, note_key, pg);
 }
 
+#define	ADMINS_ONLY	"Only the group's admins may send here (an " \
+			"announcement group)."
+
 /* Why a send-test cannot go now, or NULL when it can. */
 static const char *
 send_off_reason(const struct gpage *pg, struct buf *b)
@@ -194,6 +197,17 @@ send_off_reason(const struct gpage *pg, struct buf *b)
 		buf_printf(b, " (%s)", acol(pg, GA_REASON));
 	buf_puts(b, "; Send test is off until then.");
 	return buf_str(b);
+}
+
+/* 1 if list row "i" is an announcement group where we are no admin:
+ * WhatsApp takes messages there only from admins (whatsmeow
+ * GroupAnnounce). */
+static int
+admins_only(const PGresult *res, int i)
+{
+
+	return strcmp(lcol(res, i, GL_ANNOUNCE), "t") == 0 &&
+	    strcmp(lcol(res, i, GL_ADMIN), "t") != 0;
 }
 
 static int
@@ -252,7 +266,7 @@ row_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_SEND:
 		buf_init(&b);
-		if (send_off_reason(pg, &b) != NULL)
+		if (send_off_reason(pg, &b) != NULL || admins_only(res, i))
 			rc = tmpl_partial(o, TMPL_GROUP_SEND_OFF, row_key, pg);
 		else
 			rc = tmpl_partial(o, TMPL_GROUP_SEND, row_key, pg);
@@ -260,7 +274,8 @@ row_key(struct tout *o, enum tkey key, void *arg)
 		return rc;
 	case TKEY_REASON:
 		buf_init(&b);
-		tmpl_text(o, send_off_reason(pg, &b));
+		tmpl_text(o, send_off_reason(pg, &b) != NULL ? buf_str(&b) :
+		    ADMINS_ONLY);
 		buf_free(&b);
 		return 0;
 	default:
@@ -647,7 +662,8 @@ client_id_valid(const char *s)
  * send_text command to the group with its audit event and 303 back.
  * 422 for an empty, too long or non-text message or a bad client_id;
  * 404 unless the account is visible and the group is one of its
- * groups; 409 while WhatsApp restricts the account; 503.  When the
+ * groups; 409 while WhatsApp restricts the account or in an
+ * announcement group where the account is no admin; 503.  When the
  * account is not connected the command is recorded done with
  * "send_test_not_connected" (the row says so).  A form sent again
  * with the same client_id queues nothing new.
@@ -703,6 +719,12 @@ page_groups_send(struct req *r)
 		PQclear(pg.acct);
 		http_error(r, 404, "This account is not in that group (or "
 		    "it left it); press Sync now to refresh the list.");
+		return;
+	}
+	if (strcmp(PQgetvalue(grp, 0, 2), "t") == 0) {
+		PQclear(grp);
+		PQclear(pg.acct);
+		http_error(r, 409, ADMINS_ONLY);
 		return;
 	}
 	if (pg.restricted) {

@@ -91,6 +91,7 @@ check('groups-setup', async () => {
 	st.ga = '120363900000001@g.us';
 	st.gb = '120363900000002@g.us';
 	st.gx = '120363900000009@g.us';
+	st.gn = '120363900000003@g.us';
 	await setGroups(st.b, [{ jid: st.gx, subject: 'B only' }]);
 	await setGroups(st.foreign, [{ jid: '120363900000077@g.us',
 	    subject: 'Not yours' }]);
@@ -120,8 +121,17 @@ check('groups-rows-admin-badge-escaped', async () => {
 	await setGroups(st.a, [
 		{ jid: st.ga, subject: 'Front <b>desk</b> & "co"',
 		    participants: 12, admin: true },
-		{ jid: st.gb, subject: 'Suppliers', participants: 3 }]);
+		{ jid: st.gb, subject: 'Suppliers', participants: 3 },
+		{ jid: st.gn, subject: 'News', announce: true }]);
 	const p = await page(op, st.a);
+	/* An announcement group where we are no admin: no Send test. */
+	const n = rowOf(p, st.gn);
+	assert.ok(n.html.includes('Only the group&#39;s admins may send here') &&
+	    !n.html.includes('name="text"'), 'announcement group');
+	const nr = await op.postc(`/accounts/${st.a}/groups/send`,
+	    { jid: st.gn, text: 'hi' });
+	assert.equal(nr.status, 409);
+	await q('DELETE FROM groups WHERE jid = $1', [st.gn]);
 	assert.ok(p.includes(esc('Front <b>desk</b> & "co"')), 'escaped');
 	assert.ok(!p.includes('<b>desk</b>'), 'subject unescaped');
 	const a = rowOf(p, st.ga), b = rowOf(p, st.gb);
@@ -130,7 +140,7 @@ check('groups-rows-admin-badge-escaped', async () => {
 	assert.ok(a.html.includes('<td>12</td>'));
 	assert.match(a.client_id, /^[0-9a-f]{64}$/);
 	assert.notEqual(a.client_id, b.client_id);
-	assert.ok(p.includes('2 groups'));
+	assert.ok(p.includes('3 groups'));
 	assert.ok(!p.includes('B only'), "another account's group shown");
 });
 

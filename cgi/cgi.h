@@ -292,6 +292,7 @@ int		 auth_bearer_ok(const struct req *r, const char *key);
 void		 metrics_count(const char *route, int code);
 void		 metrics_write(struct buf *out);
 void		 metrics_write_outdated(struct req *r);
+void		 metrics_write_sends(struct req *r);
 
 /* present.c */
 int		 present_time(struct tout *o, const char *iso);

@@ -449,7 +449,13 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "(SELECT count(*) FROM groups g WHERE g.account_id = a.id), "
 	    "a.restricted AND (a.restricted_until IS NULL OR "
 	    "a.restricted_until > now()), iso(a.restricted_until), "
-	    "a.restricted_reason FROM accounts a "
+	    "a.restricted_reason, s.sent, s.failed, iso(s.last_ack) "
+	    "FROM accounts a, LATERAL (SELECT count(*) FILTER (WHERE "
+	    "c.done_at IS NOT NULL AND c.error IS NULL) AS sent, "
+	    "count(*) FILTER (WHERE c.error IS NOT NULL) AS failed, "
+	    "max(c.done_at) FILTER (WHERE c.error IS NULL) AS last_ack "
+	    "FROM commands c WHERE c.account_id = a.id AND "
+	    "c.type = 'send_text') s "
 	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") },
 	/* One page of the account's groups ($1; $2 limit, $3 offset) in
 	 * name order with the total (column 6) and each group's newest
@@ -484,6 +490,14 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "DO NOTHING RETURNING id" },
 	/* The newest send_text of account $1 to group $2, visible to
 	 * $3/$4 (GROUP_SEND_COLS, columns 0-; none: no row). */
+	/* /metrics: send_text commands acked, refused, waiting, and the
+	 * seconds since the newest ack (NULL: none yet). */
+	[WS_SEND_METRICS] = { "send_metrics", 0,
+	    "SELECT count(*) FILTER (WHERE done_at IS NOT NULL AND "
+	    "error IS NULL), count(*) FILTER (WHERE error IS NOT NULL), "
+	    "count(*) FILTER (WHERE done_at IS NULL), "
+	    "extract(epoch FROM now() - max(done_at) FILTER (WHERE "
+	    "error IS NULL))::bigint FROM commands WHERE type = 'send_text'" },
 	[WS_GROUP_SEND_LATEST] = { "group_send_latest", 4,
 	    "SELECT " GROUP_SEND_COLS " FROM accounts a "
 	    GROUP_SEND_JOIN("a.id", "$2::text") " WHERE a.id = $1 AND "

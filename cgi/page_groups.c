@@ -37,7 +37,7 @@
 /* Columns of WS_GROUPS_ACCOUNT. */
 enum	gacol {
 	GA_ID, GA_LABEL, GA_STATUS, GA_SYNCED, GA_COUNT, GA_RESTRICTED,
-	GA_UNTIL, GA_REASON
+	GA_UNTIL, GA_REASON, GA_SENT, GA_FAILED, GA_LAST_ACK
 };
 
 /* Columns of a list row: the group, then GROUP_SEND_COLS (db_web.c). */
@@ -368,6 +368,17 @@ page_key(struct tout *o, enum tkey key, void *arg)
 			return 0;
 		}
 		return present_time(o, acol(pg, GA_SYNCED));
+	case TKEY_COUNT:
+		/* Send health: what the ledger says about this account. */
+		tmpl_textf(o, "%s sent, %s refused or failed",
+		    acol(pg, GA_SENT), acol(pg, GA_FAILED));
+		return 0;
+	case TKEY_LAST_USED:
+		if (acol(pg, GA_LAST_ACK) == NULL) {
+			tmpl_text(o, "never");
+			return 0;
+		}
+		return present_time(o, acol(pg, GA_LAST_ACK));
 	case TKEY_BANNER:
 		buf_init(&b);
 		rc = 0;

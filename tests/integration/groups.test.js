@@ -387,6 +387,31 @@ check('groups-send-bad-input', async () => {
 	    .status, 400);
 });
 
+check('groups-send-health-and-metrics', async () => {
+	const [c] = await q("SELECT count(*) FILTER (WHERE done_at IS NOT " +
+	    "NULL AND error IS NULL)::int AS sent, count(*) FILTER (WHERE " +
+	    "error IS NOT NULL)::int AS failed, count(*) FILTER (WHERE " +
+	    "done_at IS NULL)::int AS pending FROM commands WHERE type = " +
+	    "'send_text' AND account_id = $1", [st.a]);
+	assert.ok(c.sent >= 1 && c.failed >= 2, JSON.stringify(c));
+	const p = await page(op, st.a);
+	assert.match(p, new RegExp(`id="send-health">Test messages: ${c.sent} ` +
+	    `sent, ${c.failed} refused or failed \u00b7 last confirmed by ` +
+	    'WhatsApp <time'));
+	const m = await new Browser('scraper').get('/metrics');
+	assert.equal(m.status, 200);
+	const [all] = await q("SELECT count(*) FILTER (WHERE done_at IS NOT " +
+	    "NULL AND error IS NULL)::int AS sent, count(*) FILTER (WHERE " +
+	    "error IS NOT NULL)::int AS failed, count(*) FILTER (WHERE " +
+	    "done_at IS NULL)::int AS pending FROM commands WHERE type = " +
+	    "'send_text'");
+	assert.ok(m.text.includes(`wadesk_sends_total{result="sent"} ${all.sent}\n`) &&
+	    m.text.includes(`wadesk_sends_total{result="failed"} ${all.failed}\n`) &&
+	    m.text.includes(`wadesk_sends_pending ${all.pending}\n`),
+	    m.text.split('\n').filter((l) => l.includes('send')).join('; '));
+	assert.match(m.text, /\nwadesk_send_last_ack_age_seconds \d+\n/);
+});
+
 (async () => {
 	let failed;
 	try {

@@ -238,6 +238,9 @@ struct	daemon {
 						   gone, by id (uthash): a
 						   renewal of 5,000 leases
 						   looks each up in O(1) */
+	size_t			 ngone;		/* gone sessions not yet freed */
+	uint64_t		 next_timer_ms;	/* earliest session timer due
+						   (mono), UINT64_MAX: none */
 	struct sess_slot	*graveyard;	/* clients to free later */
 	uint64_t		 next_scan_ms;	/* command scan (mono) */
 	uint64_t		 next_beat_ms;	/* heartbeat (mono) */

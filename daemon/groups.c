@@ -281,6 +281,11 @@ groups_command(struct daemon *d, int64_t cmd, int64_t id)
 	}
 	s->groups_cmd = cmd;
 	s->groups_due_ms = mono_ms64() + GROUPS_WAIT_MS / scale;
+	/* session_tick() walks the sessions only when the earliest due
+	 * time has come (session.c timer_arm, which counts this one in
+	 * from now on). */
+	if (s->groups_due_ms < d->next_timer_ms)
+		d->next_timer_ms = s->groups_due_ms;
 	if (s->f.state != SESS_CONNECTED || s->slot == NULL ||
 	    wa_client_groups_sync(s->slot->c) == -1) {
 		cmd_fail(s, "groups_not_connected");
@@ -289,7 +294,9 @@ groups_command(struct daemon *d, int64_t cmd, int64_t id)
 	return 0;
 }
 
-/* From session_tick(): a waiting command whose answer cannot come. */
+/* From session_tick() when a session timer is due (session.c
+ * timer_arm counts groups_due_ms in): a waiting command whose answer
+ * cannot come any more. */
 void
 groups_tick(struct session *s, uint64_t now)
 {

@@ -83,6 +83,8 @@ facts_load(struct session *s, int *deleted)
 	return rc;
 }
 
+static void	timer_arm(struct session *);
+
 /*
  * The session of account "id" that is not gone, or NULL (borrowed from
  * d->sessions).  O(1): d->by_id indexes exactly the sessions that are
@@ -111,6 +113,7 @@ session_set_gone(struct session *s)
 		return;
 	HASH_DELETE(hh, s->d->by_id, s);
 	s->gone = 1;
+	s->d->ngone++;
 }
 
 /*
@@ -159,6 +162,7 @@ session_adopt(struct daemon *d, int64_t id, int64_t gen)
 	s->next = d->sessions;
 	d->sessions = s;
 	HASH_ADD(hh, d->by_id, id, sizeof(s->id), s);
+	timer_arm(s);
 	return s;
 }
 
@@ -657,6 +661,7 @@ window_open(struct session *s)
 		left = (int64_t)s->d->conf.pair_window_s * 1000;
 	PQclear(res);
 	s->deadline_ms = mono_ms64() + (uint64_t)(left > 0 ? left : 0);
+	timer_arm(s);
 	return 0;
 }
 
@@ -830,11 +835,72 @@ frame_every_ms(const struct daemon *d)
 }
 
 /*
+ * The earliest mono ms at which session_timers() has something to do
+ * for "s", or UINT64_MAX: the same conditions, read as due times.
+ */
+static uint64_t
+session_due(const struct session *s)
+{
+
+	if (s->gone)
+		return UINT64_MAX;
+	if (s->start_ms != 0)
+		return s->start_ms;
+	switch (s->f.state) {
+	case SESS_PAIRING:
+		return s->deadline_ms;
+	case SESS_BACKOFF:
+		return s->backoff_ms;
+	case SESS_LOGGING_OUT:
+		return s->logout_ms;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+/*
+ * Issue 8 (idle CPU): session_tick() walks the sessions for their
+ * timers only once the earliest due time has come, not on every tick
+ * (5,000 idle sessions have none).  Called wherever a session's state
+ * or one of its deadlines may have changed; calling it more is
+ * harmless.
+ */
+static void
+timer_arm(struct session *s)
+{
+	uint64_t	 t = session_due(s), g;
+
+	/* Issue 10: a sync_groups command waiting for its answer ends at
+	 * groups_due_ms, or at once when the session is not connected
+	 * (groups_tick()). */
+	if (s->groups_cmd != 0 && !s->gone) {
+		g = s->f.state == SESS_CONNECTED ? s->groups_due_ms : 0;
+		if (g < t)
+			t = g;
+	}
+
+	if (t < s->d->next_timer_ms)
+		s->d->next_timer_ms = t;
+}
+
+static void	session_event_apply(struct session *,
+		    const struct sess_input *, const struct sess_extra *);
+
+/*
  * Decide and apply one event for session "s".  "x" carries borrowed
  * event data and the command id (may be NULL).
  */
 static void
 session_event(struct session *s, const struct sess_input *in,
+    const struct sess_extra *x)
+{
+
+	session_event_apply(s, in, x);
+	timer_arm(s);
+}
+
+static void
+session_event_apply(struct session *s, const struct sess_input *in,
     const struct sess_extra *x)
 {
 	struct sess_extra	 none;
@@ -1074,11 +1140,15 @@ session_tick(struct daemon *d)
 
 	now = mono_ms64();
 	if (d->db != NULL) {
-		for (s = d->sessions; s != NULL; s = s->next)
-			if (!s->gone) {
-				session_timers(s, now);
-				groups_tick(s, now);
-			}
+		if (now >= d->next_timer_ms) {
+			d->next_timer_ms = UINT64_MAX;
+			for (s = d->sessions; s != NULL; s = s->next)
+				if (!s->gone) {
+					session_timers(s, now);
+					groups_tick(s, now);
+					timer_arm(s);
+				}
+		}
 		/*
 		 * A pass reads every connected session's client; with a
 		 * write allowed per session every frame_every_ms(), a
@@ -1090,12 +1160,14 @@ session_tick(struct daemon *d)
 			frames_write(d, now);
 		}
 	}
-	for (sp = &d->sessions; (s = *sp) != NULL; ) {
+	/* d->ngone: most ticks have no session to free, so no walk. */
+	for (sp = &d->sessions; d->ngone > 0 && (s = *sp) != NULL; ) {
 		if (s->gone)
 			slot_retire(s);
 		if (s->gone && s->slot == NULL) {
 			*sp = s->next;
 			session_free(s);
+			d->ngone--;
 		} else
 			sp = &s->next;
 	}

@@ -8,8 +8,10 @@
  *     and rows per second;
  *   - GET /accounts/{id}/groups with 500 groups: p50/p99 over 300
  *     requests, unfiltered and filtered (target p99 < 20 ms).
- * Prints "ok NAME" lines with the figures ("FAIL" when a target is
- * missed).
+ * Prints the figures next to the targets; missing a target is
+ * reported ("MISSED"), not a failure (as tests/bench/bench_web.sh); a
+ * broken measurement (an answer that is not 200, a sync that fails or
+ * writes the wrong rows) is a FAIL.
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -119,8 +121,8 @@ const checks = [
 		const ms = Number(c.ms);
 		console.log(`# sync of ${N} groups: ${ms.toFixed(0)} ms queued to ` +
 		    `done (${wall} ms POST to seen), ` +
-		    `${(N / (ms / 1000)).toFixed(0)} rows/s; target < 2000 ms`);
-		assert.ok(ms < 2000, `sync took ${ms} ms`);
+		    `${(N / (ms / 1000)).toFixed(0)} rows/s; target < 2000 ms: ` +
+		    (ms < 2000 ? 'met' : 'MISSED'));
 	}],
 	['bench-groups-page-p99-500', async () => {
 		await timeGets(`/accounts/${st.id}/groups`, 20);	/* warm */
@@ -133,8 +135,8 @@ const checks = [
 		    `filtered page 2: p50 ${pct(f, 0.5).toFixed(1)} ms, p99 ` +
 		    `${fp99.toFixed(1)} ms; target p99 < 20 ms (load average ` +
 		    `${require('node:os').loadavg()[0].toFixed(1)} on ` +
-		    `${require('node:os').cpus().length} CPUs)`);
-		assert.ok(p99 < 20 && fp99 < 20, `p99 ${p99} / ${fp99} ms`);
+		    `${require('node:os').cpus().length} CPUs): ` +
+		    (p99 < 20 && fp99 < 20 ? 'met' : 'MISSED'));
 	}],
 ];
 

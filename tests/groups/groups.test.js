@@ -277,6 +277,26 @@ const checks = [
 		const c = await waitCommand(st.id, 'sync_groups', 6000);
 		assert.equal(c.error, 'groups_timeout');
 	}],
+	/* A connection that ends while the answer is awaited ends the
+	 * command at once, not at its 1.5 s timeout. */
+	['groups-sync-ends-with-the-connection', async () => {
+		await sim('/groups-query', { silent: true });
+		await adm.postc(`/accounts/${st.id}/groups/sync`, {});
+		await until(async () => {
+			const c = await lastCommand(st.id, 'sync_groups');
+			return c && c.claimed_at !== null;
+		}, 3000, 'sync claimed');
+		await action(st.id, 'disconnect');
+		const c = await waitCommand(st.id, 'sync_groups', 5000);
+		assert.equal(c.error, 'groups_not_connected');
+		const ms = c.done_at - c.claimed_at;
+		assert.ok(ms < 1400, `ended ${ms} ms after the claim`);
+		await waitRow(st.id, (a) => a.status === 'disconnected', 3000,
+		    'disconnected');
+		await action(st.id, 'reconnect');
+		await waitRow(st.id, (a) => a.status === 'connected', 5000,
+		    'reconnected');
+	}],
 	['groups-deleted-group-goes', async () => {
 		await sim('/group-update', { jid: st.g4, delete: true });
 		await waitGroup(st.id, st.g4, (x) => x === undefined, 3000,

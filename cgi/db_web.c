@@ -92,7 +92,11 @@
 	"greatest(0, extract(epoch FROM a.pair_deadline - now()))::int, " \
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
-	"a.lid, iso(a.offline_synced_at)"
+	"a.lid, iso(a.offline_synced_at), " \
+	"(SELECT count(*) FROM groups g WHERE g.account_id = a.id), " \
+	"iso(a.groups_synced_at), a.restricted AND " \
+	"(a.restricted_until IS NULL OR a.restricted_until > now()), " \
+	"iso(a.restricted_until)"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \

@@ -99,6 +99,9 @@ check('groups-setup', async () => {
 
 check('groups-empty-states-say-why', async () => {
 	/* Never connected, never synced. */
+	let acc = await op.get(`/accounts/${st.a}`);
+	assert.ok(acc.text.includes(`<dd id="groups"><a href="/accounts/` +
+	    `${st.a}/groups">not fetched yet</a>`), 'account page: groups');
 	let p = await page(op, st.a);
 	assert.match(p, /id="groups-empty"[^>]*>No groups yet: this account is not connected/);
 	/* Connected, the first sync awaited: a refreshing page. */
@@ -112,9 +115,10 @@ check('groups-empty-states-say-why', async () => {
 	assert.ok(p.includes('No groups yet: this account takes part in no ' +
 	    'WhatsApp group'), 'connected and synced, none');
 	assert.ok(!p.includes('http-equiv="refresh"'));
-	/* The account page links here. */
-	const acc = await op.get(`/accounts/${st.a}`);
-	assert.ok(acc.text.includes(`href="/accounts/${st.a}/groups"`));
+	/* The account page links here, with the count. */
+	acc = await op.get(`/accounts/${st.a}`);
+	assert.ok(acc.text.includes(`<dd id="groups"><a href="/accounts/` +
+	    `${st.a}/groups">0, synced <time`), 'account page: 0 groups');
 });
 
 check('groups-rows-admin-badge-escaped', async () => {
@@ -306,6 +310,8 @@ check('groups-send-states-from-command-rows', async () => {
 	/* Restricted: a badge with the end, Send test off, POST 409. */
 	assert.match(p, /id="restricted"[^>]*>WhatsApp restricts this account until \d{4}-/);
 	assert.match(p, /id="restricted-badge">Restricted until \d{4}-\d\d-\d\dT/);
+	assert.match((await op.get(`/accounts/${st.a}`)).text,
+	    /<span class="badge badge-restricted" id="restricted-badge">Restricted until \d{4}-/);
 	assert.ok(!p.includes('name="text"'), 'Send test still offered');
 	assert.ok(p.includes('<button type="button" disabled>Send test'));
 	const r = await op.postc(`/accounts/${st.a}/groups/send`,

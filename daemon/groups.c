@@ -185,8 +185,8 @@ groups_cb_list(struct wa_client *c, void *user, const struct wa_group *g,
  * applied to one row in a fenced transaction: <create> upserts the
  * group, <delete> or our own removal deletes it, anything else changes
  * subject, member count, our admin flag and the announce/locked flags.
- * A change to a group we have no row for (we were added to it) asks
- * for the whole list again.  A failed write is logged and lost until
+ * Being added to a group we have no row for asks for the whole list
+ * again.  A failed write is logged and lost until
  * the next sync (the next login or Sync now repairs the table).
  */
 void
@@ -229,11 +229,13 @@ groups_cb_change(struct wa_client *c, void *user,
 		if ((res = db_exec(s->d->db, DS_GROUP_CHANGE, p)) == NULL)
 			rc = -1;
 		else {
-			/* A change to a group we do not have: we were
-			 * added (whatsmeow: JoinedGroup comes as <add>
-			 * without <create> too), or we missed its
-			 * creation; the whole list tells. */
-			resync = PQntuples(res) == 0;
+			/* We were added to a group we do not have (the
+			 * server sends <add> with us in it, without
+			 * <create>): only the whole list describes it.
+			 * Other changes to an unknown group are left to
+			 * the answer of the query after login, which is
+			 * newer than them (no query per notification). */
+			resync = PQntuples(res) == 0 && ch->self_added;
 			PQclear(res);
 		}
 	}
@@ -243,7 +245,7 @@ groups_cb_change(struct wa_client *c, void *user,
 		    s->id, ch->jid);
 		return;
 	}
-	if (resync || (ch->self_added && !ch->created))
+	if (resync)
 		groups_login(s, c);
 }
 

@@ -242,6 +242,21 @@ const checks = [
 		assert.equal(g.subject, 'Not ours');
 		assert.equal(g.participants, 3);
 	}],
+	/* A change to a group the table does not have (it was made
+	 * while we did not listen) asks the server nothing: the next
+	 * login's list is newer anyway. */
+	['groups-unknown-group-change-sends-no-query', async () => {
+		const g5 = '120363700000005@g.us';
+		await sim('/group', { jid: g5, subject: 'Unseen',
+		    members: [st.alice, st.phone], announceCreate: false });
+		const q0 = (await sim('/e2e')).participatingQueries;
+		await sim('/group-update', { jid: g5, subject: 'Unseen 2' });
+		await sim('/group-update', { jid: g5, remove: [st.alice] });
+		await sleep(500);
+		assert.equal((await sim('/e2e')).participatingQueries, q0);
+		assert.equal(await group(st.id, g5), undefined);
+		await sim('/group-update', { jid: g5, delete: true });
+	}],
 	['groups-sync-now', async () => {
 		await sim('/group', { jid: st.g4, subject: 'Quiet',
 		    members: [st.bob, st.phone], announceCreate: false });

@@ -89,7 +89,7 @@ $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
     $(WA_CLIENT_SRCS) daemon/wa/client_int.h daemon/wa/frame.c \
     $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
     keys.c crypto.c binary.c jid.c wheel.c msg.c signal_crypto.c \
-    signal_store.c) $(BUILD)/gen/wa_tokens.c \
+    signal_store.c groups.c) $(BUILD)/gen/wa_tokens.c \
     $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
     $(BUILD)/gen/wa-e2e.pb-c.c $(BUILD)/gen/wa-e2e.pb-c.h \
     lib/buf.c lib/log.c lib/waversion.c lib/xalloc.c

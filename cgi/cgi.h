@@ -78,6 +78,7 @@ struct pg_result;
 	X(GROUP_NOTE, "group_note.html") X(GROUP_LINK, "group_link.html") \
 	X(GROUP_ADMIN, "group_admin.html") \
 	X(GROUP_RESTRICTED, "group_restricted.html") \
+	X(DAEMON_ROW, "daemon_row.html") \
 	X(OPENAPI, "openapi.json")
 
 enum	tmplid {
@@ -122,7 +123,9 @@ enum	tmplid {
 	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key") \
 	X(SUBJECT, "subject") X(PARTICIPANTS, "participants") \
 	X(ADMIN, "admin") X(SYNCED, "synced") X(QUERY, "query") \
-	X(CLIENT_ID, "client_id") X(SEND, "send") X(EMPTY, "empty")
+	X(CLIENT_ID, "client_id") X(SEND, "send") X(EMPTY, "empty") \
+	X(OWNER, "owner") X(DAEMONS, "daemons") X(HOST, "host") \
+	X(PID, "pid") X(SESSIONS, "sessions") X(CAPACITY, "capacity")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -293,6 +296,7 @@ void		 metrics_count(const char *route, int code);
 void		 metrics_write(struct buf *out);
 void		 metrics_write_outdated(struct req *r);
 void		 metrics_write_sends(struct req *r);
+void		 metrics_write_daemons(struct req *r);
 
 /* present.c */
 int		 present_time(struct tout *o, const char *iso);

@@ -93,6 +93,11 @@
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
 	"a.lid, iso(a.offline_synced_at), " \
+	"CASE WHEN a.lease_until > now() THEN a.owner_daemon END, " \
+	"(SELECT i.hostname FROM daemon_instances i WHERE " \
+	"i.id = a.owner_daemon AND a.lease_until > now()), " \
+	"(SELECT i.pid FROM daemon_instances i WHERE " \
+	"i.id = a.owner_daemon AND a.lease_until > now()), " \
 	"(SELECT count(*) FROM groups g WHERE g.account_id = a.id), " \
 	"iso(a.groups_synced_at), a.restricted AND " \
 	"(a.restricted_until IS NULL OR a.restricted_until > now()), " \
@@ -492,8 +497,6 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "$3, $4, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, $5) "
 	    "ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL "
 	    "DO NOTHING RETURNING id" },
-	/* The newest send_text of account $1 to group $2, visible to
-	 * $3/$4 (GROUP_SEND_COLS, columns 0-; none: no row). */
 	/* /metrics: send_text commands acked, refused, waiting, and the
 	 * seconds since the newest ack (NULL: none yet). */
 	[WS_SEND_METRICS] = { "send_metrics", 0,
@@ -502,8 +505,22 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "count(*) FILTER (WHERE done_at IS NULL), "
 	    "extract(epoch FROM now() - max(done_at) FILTER (WHERE "
 	    "error IS NULL))::bigint FROM commands WHERE type = 'send_text'" },
+	/* The newest send_text of account $1 to group $2, visible to
+	 * $3/$4 (GROUP_SEND_COLS, columns 0-; none: no row). */
 	[WS_GROUP_SEND_LATEST] = { "group_send_latest", 4,
 	    "SELECT " GROUP_SEND_COLS " FROM accounts a "
 	    GROUP_SEND_JOIN("a.id", "$2::text") " WHERE a.id = $1 AND "
 	    VISIBLE("$3", "$4") },
+	/*
+	 * Issue 12: the session daemons as the dashboard, /health/deep
+	 * and /metrics list them: id, host, pid, accounts whose lease it
+	 * holds now, capacity (WADESK_MAX_SESSIONS), heartbeat age in s,
+	 * draining, takeovers and lease losses since its start, started.
+	 */
+	[WS_DAEMONS_LIST] = { "daemons_list", 0,
+	    "SELECT i.id, i.hostname, i.pid, (SELECT count(*) FROM accounts a "
+	    "WHERE a.owner_daemon = i.id AND a.lease_until > now())::int, "
+	    "i.capacity, extract(epoch FROM now() - i.heartbeat_at)::bigint, "
+	    "i.draining, i.takeovers, i.lease_losses, iso(i.started_at) "
+	    "FROM daemon_instances i ORDER BY i.id" },
 };

@@ -131,3 +131,68 @@ metrics_write_outdated(struct req *r)
 		    "wadesk_client_outdated %" PRId64 "\n", n);
 	PQclear(res);
 }
+
+/* A Prometheus label value: backslash, double quote, newline escaped. */
+static void
+label_value(struct buf *out, const char *v)
+{
+
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			buf_putc(out, '\\');
+		if (*v == '\n') {
+			buf_puts(out, "\\n");
+			continue;
+		}
+		buf_putc(out, *v);
+	}
+}
+
+/*
+ * Issue 12: per session daemon of the fleet (labels daemon = its
+ * daemon_instances id, host = its hostname), the gauges
+ * wadesk_daemon_sessions (accounts whose lease it holds now) and
+ * wadesk_daemon_capacity (WADESK_MAX_SESSIONS), and the counters since
+ * its start wadesk_daemon_takeovers_total (expired leases of another
+ * daemon it claimed) and wadesk_daemon_lease_losses_total (sessions it
+ * closed because their lease was gone).  Left out when the database
+ * does not answer (wadesk_database_up says why).
+ */
+void
+metrics_write_daemons(struct req *r)
+{
+	static const struct {
+		const char	*name, *type, *help;
+		int		 col;
+	} m[] = {
+		{ "wadesk_daemon_sessions", "gauge", "Accounts whose lease "
+		  "the session daemon holds now.", 3 },
+		{ "wadesk_daemon_capacity", "gauge", "Sessions the session "
+		  "daemon takes at most (WADESK_MAX_SESSIONS).", 4 },
+		{ "wadesk_daemon_takeovers_total", "counter", "Expired "
+		  "leases of another daemon this daemon claimed, since its "
+		  "start.", 7 },
+		{ "wadesk_daemon_lease_losses_total", "counter", "Sessions "
+		  "this daemon closed because their lease was gone, since "
+		  "its start.", 8 },
+	};
+	PGresult	*res;
+	size_t		 k;
+	int		 i;
+
+	if (r->w->db == NULL ||
+	    (res = db_exec(r->w->db, WS_DAEMONS_LIST, NULL)) == NULL)
+		return;
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		buf_printf(&r->body, "# HELP %s %s\n# TYPE %s %s\n",
+		    m[k].name, m[k].help, m[k].name, m[k].type);
+		for (i = 0; i < PQntuples(res); i++) {
+			buf_printf(&r->body, "%s{daemon=\"%s\",host=\"",
+			    m[k].name, PQgetvalue(res, i, 0));
+			label_value(&r->body, PQgetvalue(res, i, 1));
+			buf_printf(&r->body, "\"} %s\n",
+			    PQgetvalue(res, i, m[k].col));
+		}
+	}
+	PQclear(res);
+}

@@ -43,8 +43,9 @@ enum	acol {
 	AC_PUSH_NAME, AC_PLATFORM, AC_AUTO_CONNECT, AC_LAST_CONNECTED,
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
 	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
-	AC_LID, AC_OFFLINE_SYNCED, AC_GROUPS, AC_GROUPS_SYNCED,
-	AC_RESTRICTED, AC_RESTRICTED_UNTIL	/* issue 10 */
+	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID,
+	AC_GROUPS, AC_GROUPS_SYNCED, AC_RESTRICTED,
+	AC_RESTRICTED_UNTIL	/* issue 10 */
 };
 
 struct	action {
@@ -354,6 +355,16 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		}
 		tmpl_textf(o, "%s, synced ", col(pg, AC_GROUPS));
 		return present_time(o, col(pg, AC_GROUPS_SYNCED));
+	case TKEY_OWNER:
+		/* Issue 12: the daemon whose lease on the account holds. */
+		if (col(pg, AC_OWNER) == NULL)
+			tmpl_text(o, "none (no session daemon holds this "
+			    "account now)");
+		else
+			tmpl_textf(o, "daemon %s on %s (pid %s)",
+			    col(pg, AC_OWNER), or_dash(col(pg, AC_OWNER_HOST)),
+			    or_dash(col(pg, AC_OWNER_PID)));
+		return 0;
 	case TKEY_PAIRING_ENDED:
 		return pairing_ended(o, pg);
 	case TKEY_TIMELINE:

@@ -1,6 +1,7 @@
 /*
  * GET / (the dashboard: counts per status, each linking to the
- * filtered list; the session daemon's health; recent events) and
+ * filtered list; the session daemons' health, one row per daemon of
+ * the fleet (issue 12); recent events) and
  * GET /accounts/{id}/events (one account's audit trail).
  */
 #include <inttypes.h>
@@ -24,7 +25,56 @@ struct	dash {
 	int		 row;
 	int64_t		 hb_age;	/* seconds; -1 never seen */
 	int		 label_col;	/* column of the label in "events" */
+	PGresult	*daemons;	/* WS_DAEMONS_LIST */
+	int		 drow;		/* daemon row being drawn */
 };
+
+/*
+ * One row of the session daemons table (issue 12): WS_DAEMONS_LIST
+ * row d->drow.  State: draining (handing its sessions over), running
+ * (heartbeat younger than WADESK_DAEMON_DEAD_S) or not responding.
+ */
+static int
+daemon_key(struct tout *o, enum tkey key, void *arg)
+{
+	const struct dash	*d = arg;
+	PGresult		*res = d->daemons;
+	int64_t			 age = -1;
+	int			 alive;
+
+	(void)db_get_int64(res, d->drow, 5, &age);
+	alive = age >= 0 && age < d->r->w->conf->daemon_dead_s;
+	switch (key) {
+	case TKEY_ID:
+		tmpl_text(o, PQgetvalue(res, d->drow, 0));
+		return 0;
+	case TKEY_HOST:
+		tmpl_text(o, PQgetvalue(res, d->drow, 1));
+		return 0;
+	case TKEY_PID:
+		tmpl_text(o, PQgetvalue(res, d->drow, 2));
+		return 0;
+	case TKEY_SESSIONS:
+		tmpl_text(o, PQgetvalue(res, d->drow, 3));
+		return 0;
+	case TKEY_CAPACITY:
+		tmpl_text(o, PQgetvalue(res, d->drow, 4));
+		return 0;
+	case TKEY_AGO:
+		tmpl_textf(o, "%" PRId64 " s ago", age);
+		return 0;
+	case TKEY_CLASS:
+		tmpl_text(o, !alive ? "dead" : db_get_bool(res, d->drow, 6) ?
+		    "draining" : "alive");
+		return 0;
+	case TKEY_STATE:
+		tmpl_text(o, !alive ? "not responding" :
+		    db_get_bool(res, d->drow, 6) ? "draining" : "running");
+		return 0;
+	default:
+		return -1;
+	}
+}
 
 static int
 count_key(struct tout *o, enum tkey key, void *arg)
@@ -135,6 +185,13 @@ dash_key(struct tout *o, enum tkey key, void *arg)
 			if (tmpl_partial(o, TMPL_EVENT_ROW, event_key, d) == -1)
 				return -1;
 		return 0;
+	case TKEY_DAEMONS:
+		n = PQntuples(d->daemons);
+		for (d->drow = 0; d->drow < n; d->drow++)
+			if (tmpl_partial(o, TMPL_DAEMON_ROW, daemon_key,
+			    d) == -1)
+				return -1;
+		return 0;
 	case TKEY_LABEL:
 		tmpl_text(o, "");
 		return 0;
@@ -174,10 +231,15 @@ page_dashboard(struct req *r)
 	if (db_get_int64(res, 0, 0, &d.hb_age) == -1)
 		d.hb_age = -1;
 	PQclear(res);
-	if ((d.events = db_exec(r->w->db, WS_EVENTS_RECENT, p)) == NULL)
+	if ((d.daemons = db_exec(r->w->db, WS_DAEMONS_LIST, NULL)) == NULL)
 		goto fail;
+	if ((d.events = db_exec(r->w->db, WS_EVENTS_RECENT, p)) == NULL) {
+		PQclear(d.daemons);
+		goto fail;
+	}
 	http_page(r, "Dashboard", TMPL_DASHBOARD, dash_key, &d);
 	PQclear(d.events);
+	PQclear(d.daemons);
 	return;
 fail:
 	http_error(r, 503, "The database is unavailable.");

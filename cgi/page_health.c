@@ -180,8 +180,63 @@ page_health(struct req *r)
 }
 
 /*
- * GET /health/deep: /health plus the database round-trip in ms and a
- * row per account; 401 without an admin session or the API key.
+ * Issue 12: the session daemons of the fleet as a JSON array (new
+ * reference): per daemon id, hostname, pid, sessions (accounts whose
+ * lease it holds now), capacity, heartbeat_age_s, alive (heartbeat
+ * younger than WADESK_DAEMON_DEAD_S), draining, takeovers and
+ * lease_losses (since its start), started_at.  Empty when the query
+ * fails.
+ */
+static struct json_object *
+daemons_json(struct req *r)
+{
+	struct json_object	*arr, *a;
+	PGresult		*res;
+	int64_t			 v;
+	int			 i, j;
+	static const char *const ints[] = { "id", NULL, "pid", "sessions",
+	    "capacity", "heartbeat_age_s" };
+
+	arr = json_object_new_array();
+	if ((res = db_exec(r->w->db, WS_DAEMONS_LIST, NULL)) == NULL)
+		return arr;
+	for (i = 0; i < PQntuples(res); i++) {
+		a = json_object_new_object();
+		for (j = 0; j < 6; j++) {
+			if (j == 1) {
+				json_object_object_add(a, "hostname",
+				    json_object_new_string(
+				    PQgetvalue(res, i, 1)));
+				continue;
+			}
+			json_object_object_add(a, ints[j],
+			    db_get_int64(res, i, j, &v) == 0 ?
+			    json_object_new_int64(v) : NULL);
+		}
+		v = -1;
+		(void)db_get_int64(res, i, 5, &v);
+		json_object_object_add(a, "alive", json_object_new_boolean(
+		    v >= 0 && v < r->w->conf->daemon_dead_s));
+		json_object_object_add(a, "draining",
+		    json_object_new_boolean(db_get_bool(res, i, 6) == 1));
+		json_object_object_add(a, "takeovers",
+		    db_get_int64(res, i, 7, &v) == 0 ?
+		    json_object_new_int64(v) : NULL);
+		json_object_object_add(a, "lease_losses",
+		    db_get_int64(res, i, 8, &v) == 0 ?
+		    json_object_new_int64(v) : NULL);
+		json_object_object_add(a, "started_at",
+		    json_object_new_string(PQgetvalue(res, i, 9)));
+		json_object_array_add(arr, a);
+	}
+	PQclear(res);
+	return arr;
+}
+
+/*
+ * GET /health/deep: /health plus the database round-trip in ms, a
+ * row per account and one per session daemon; 401 without an admin
+ * session or the API key.
  */
 void
 page_health_deep(struct req *r)
@@ -219,6 +274,8 @@ page_health_deep(struct req *r)
 		PQclear(res);
 	}
 	json_object_object_add(o, "accounts", arr);
+	json_object_object_add(o, "daemons", h.db_ok ? daemons_json(r) :
+	    json_object_new_array());
 	http_json(r, code, o);
 }
 
@@ -247,6 +304,7 @@ page_metrics(struct req *r)
 	buf_printf(&r->body, "wadesk_database_up %d\n", h.db_ok);
 	metrics_write_outdated(r);
 	metrics_write_sends(r);
+	metrics_write_daemons(r);
 	metrics_write(&r->body);
 	qrmemo_metrics_write(&r->body);
 }

@@ -168,6 +168,12 @@ present_event_text(struct buf *b, const char *kind,
 	else if (strcmp(kind, "paired") == 0)
 		buf_puts(b, "A phone scanned the code; the session daemon is "
 		    "logging in.");
+	else if (strcmp(kind, "identity_changed") == 0 &&
+	    (v = jstr(d, "jid")) != NULL)
+		buf_printf(b, "%s has a new identity key (a reinstall or a new "
+		    "phone); the session daemon trusted it and rebuilt the "
+		    "encrypted session. Nothing to do unless you did not "
+		    "expect it.", v);
 }
 
 /*

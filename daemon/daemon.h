@@ -205,6 +205,9 @@ struct	session {
 						   waiting for the answer, 0:
 						   none (groups.c) */
 	uint64_t		 groups_due_ms;	/* give up on it then (mono) */
+	int			 fenced;	/* a fenced Signal store write
+						   found the lease lost: the
+						   tick closes the session */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -238,6 +241,8 @@ struct	daemon {
 						   gone, by id (uthash): a
 						   renewal of 5,000 leases
 						   looks each up in O(1) */
+	int			 any_fenced;	/* a session was marked
+						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */
@@ -318,6 +323,8 @@ enum	dstmt {
 	DS_GROUPS_UPSERT,
 	DS_GROUP_CHANGE,
 	DS_GROUP_DELETE,
+	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
+	DS_MESSAGES_TRIM,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -329,6 +336,8 @@ int		 db_command_done(struct db *db, int64_t cmd, const char *result,
 		    const char *error);
 int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
+int		 db_fence_begin(struct db *db, int64_t id, int64_t owner,
+		    int64_t gen);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);
@@ -346,6 +355,10 @@ int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 		    size_t len);
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 		    size_t *len);
+
+/* messages.c */
+int		 messages_store(struct daemon *d, int64_t id,
+		    const struct wa_message *m);
 
 /* sigstore.c */
 void		 sigstore_init(struct wa_store *st, struct sess_slot *sl);
@@ -381,6 +394,7 @@ const char	*policy_close_reason(enum wa_reason reason);
 struct session	*session_find(struct daemon *d, int64_t id);
 struct session	*session_adopt(struct daemon *d, int64_t id, int64_t gen);
 void		 session_set_gone(struct session *s);
+int		 session_store_tx(struct session *s, int failed);
 void		 session_lost(struct session *s);
 int		 session_handoff(struct session *s, int drain);
 int		 session_command(struct daemon *d, int64_t cmd, int64_t id,

@@ -80,19 +80,24 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	{ "instance_delete", 1,
 	  "DELETE FROM daemon_instances WHERE id = $1" },
 	/* DS_SWEEP_PENDING: rule 9, pending rows nobody will finish: no
-	 * daemon holds them (a pairing window open on a daemon that
-	 * died) and no pair command is waiting. */
+	 * daemon holds them and no pair command is waiting.  A row whose
+	 * window a daemon held (issue 12: that daemon was killed or cut
+	 * off and its lease ran out) says "daemon_lost"; one no daemon
+	 * ever took "daemon_restarted". */
 	{ "sweep_pending", 0,
 	  "WITH s AS (UPDATE accounts a SET status = 'unpaired', "
 	  "qr_code = NULL, qr_expires_at = NULL, pair_code = NULL, "
-	  "pair_deadline = NULL, disconnect_reason = 'daemon_restarted' "
+	  "pair_deadline = NULL, disconnect_reason = CASE WHEN "
+	  "a.owner_daemon IS NOT NULL THEN 'daemon_lost' ELSE "
+	  "'daemon_restarted' END "
 	  "WHERE a.status = 'pending' AND " LEASE_FREE("a") " AND "
 	  "NOT EXISTS (SELECT 1 FROM "
 	  "commands c WHERE c.account_id = a.id AND c.done_at IS NULL AND "
-	  "c.type IN ('pair', 'pair_code')) RETURNING a.id) "
+	  "c.type IN ('pair', 'pair_code')) RETURNING a.id, "
+	  "a.disconnect_reason) "
 	  "INSERT INTO account_events (account_id, kind, detail) "
-	  "SELECT id, 'pair_timeout', '{\"reason\": \"daemon_restarted\"}' "
-	  "FROM s" },
+	  "SELECT id, 'pair_timeout', jsonb_build_object('reason', "
+	  "disconnect_reason) FROM s" },
 	/* DS_COMMANDS_CLAIM: the open commands of accounts we hold the
 	 * lease of (issue 12: only the owner runs them), whoever claimed
 	 * them before (a previous owner's claim is void: its writes are
@@ -204,7 +209,8 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "g AS (DELETE FROM signal_store WHERE account_id = $1), "
 	  "r AS (DELETE FROM groups WHERE account_id = $1), "
 	  "t AS (UPDATE accounts SET groups_synced_at = NULL WHERE id = $1 "
-	  "AND groups_synced_at IS NOT NULL) "
+	  "AND groups_synced_at IS NOT NULL), "
+	  "m AS (DELETE FROM messages WHERE account_id = $1) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9):
 	 * its lease ran out; not those handed over on purpose. */
@@ -381,6 +387,21 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_GROUP_DELETE: we left or were removed, or the group is gone. */
 	{ "group_delete", 2,
 	  "DELETE FROM groups WHERE account_id = $1 AND jid = $2" },
+	/* DS_MESSAGE_PUT: a received text (sql/015): account $1, chat $2,
+	 * sender $3, message id $4, text $5, push name $6 (NULL), direction
+	 * $7 ('in'/'out'), <message t> $8 (unix s; 0: now).  A redelivery
+	 * of the same (account, chat, sender, id) is not stored again. */
+	{ "message_put", 8,
+	  "INSERT INTO messages (account_id, chat_jid, sender_jid, message_id, "
+	  "text, push_name, direction, sent_at) VALUES ($1, $2, $3, $4, $5, "
+	  "$6, $7, CASE WHEN $8::bigint > 0 THEN to_timestamp($8::bigint) "
+	  "ELSE now() END) ON CONFLICT DO NOTHING" },
+	/* DS_MESSAGES_TRIM: keep the newest $3 rows of chat $2 of account
+	 * $1 (WADESK_MESSAGES_KEEP). */
+	{ "messages_trim", 3,
+	  "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE "
+	  "account_id = $1 AND chat_jid = $2 ORDER BY sent_at DESC, id DESC "
+	  "OFFSET $3::int)" },
 };
 
 /*
@@ -478,4 +499,40 @@ db_frames_write(struct db *db, const char *ids, const char *times,
 	p[2] = owner;
 	p[3] = gens;
 	return db_exec_cmd(db, DS_FRAMES_WRITE, p);
+}
+
+/*
+ * Issue 12: BEGIN a write transaction for account "id" and run
+ * DS_LEASE_FENCE in it, which locks the row (FOR NO KEY UPDATE, so a
+ * claim or renewal waits for our commit) only if daemon "owner" still
+ * holds lease generation "gen" and the lease has not run out on the
+ * database clock.  Returns 1 (locked: write, then db_tx_commit()), 0
+ * when the lease is lost (rolled back), -1 on a database error
+ * (logged, rolled back).
+ */
+int
+db_fence_begin(struct db *db, int64_t id, int64_t owner, int64_t gen)
+{
+	PGresult	*res;
+	const char	*p[3];
+	char		 sid[24], sowner[24], sgen[24];
+	int		 held;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	snprintf(sowner, sizeof(sowner), "%" PRId64, owner);
+	snprintf(sgen, sizeof(sgen), "%" PRId64, gen);
+	p[0] = sid;
+	p[1] = sowner;
+	p[2] = sgen;
+	if (db_tx_begin(db) == -1)
+		return -1;
+	if ((res = db_exec(db, DS_LEASE_FENCE, p)) == NULL) {
+		db_tx_rollback(db);
+		return -1;
+	}
+	held = PQntuples(res) == 1;
+	PQclear(res);
+	if (!held)
+		db_tx_rollback(db);
+	return held;
 }

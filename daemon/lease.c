@@ -146,38 +146,18 @@ lease_reap(struct daemon *d, const char *host)
 }
 
 /*
- * Begin the write transaction of session "s": BEGIN, then the fence.
- * Returns 1 (the row is locked and ours: write, then commit), 0 when
- * the lease is lost (rolled back; the caller ends the session), -1 on
- * a database error (logged, rolled back).
+ * Begin the write transaction of session "s": BEGIN, then the fence
+ * (db_fence_begin()).  Returns 1 (the row is locked and ours: write,
+ * then commit), 0 when the lease is lost (rolled back; the caller ends
+ * the session), -1 on a database error (logged, rolled back).
  */
 int
 lease_begin(struct session *s)
 {
-	PGresult	*res;
-	const char	*p[3];
-	char		 sid[24], owner[24], gen[24];
-	int		 held;
 
 	if (s->d->db == NULL || s->d->instance == 0)
 		return -1;
-	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
-	snprintf(owner, sizeof(owner), "%" PRId64, s->d->instance);
-	snprintf(gen, sizeof(gen), "%" PRId64, s->lease_gen);
-	p[0] = sid;
-	p[1] = owner;
-	p[2] = gen;
-	if (db_tx_begin(s->d->db) == -1)
-		return -1;
-	if ((res = db_exec(s->d->db, DS_LEASE_FENCE, p)) == NULL) {
-		db_tx_rollback(s->d->db);
-		return -1;
-	}
-	held = PQntuples(res) == 1;
-	PQclear(res);
-	if (!held)
-		db_tx_rollback(s->d->db);
-	return held;
+	return db_fence_begin(s->d->db, s->id, s->d->instance, s->lease_gen);
 }
 
 /*

@@ -221,6 +221,30 @@ session_lost(struct session *s)
 		s->d->handing = NULL;
 }
 
+/* The session whose received stanza's store transaction is open
+ * (store_txn), and whether a write inside it failed.  One database
+ * connection, one thread: at most one at a time. */
+static struct session	*store_tx;
+static int		 store_tx_failed;
+
+/*
+ * sigstore.c: 1 when a Signal store write for "s" runs inside the open
+ * transaction of a stanza "s" received (store_txn), which was fenced
+ * when it began: the write joins it rather than opening its own.
+ * "failed" 1 marks that transaction failed (its COMMIT rolls back).
+ * 0 when no such transaction is open for "s".
+ */
+int
+session_store_tx(struct session *s, int failed)
+{
+
+	if (store_tx == NULL || store_tx != s)
+		return 0;
+	if (failed)
+		store_tx_failed = 1;
+	return 1;
+}
+
 /*
  * Begin a fenced transaction for a write outside apply_db(): 1 begun
  * (commit or roll back), 0 the lease is lost (session_lost() done), -1
@@ -233,6 +257,8 @@ fenced_begin(struct session *s)
 
 	if (s->d->db == NULL)
 		return -1;
+	if (store_tx != NULL)	/* inside a stanza's transaction */
+		return store_tx == s ? 1 : -1;
 	if ((rc = lease_begin(s)) == 0)
 		session_lost(s);
 	return rc;
@@ -243,6 +269,11 @@ static int
 fenced_end(struct session *s, int rc)
 {
 
+	if (store_tx == s) {	/* the stanza's COMMIT decides */
+		if (rc != 0)
+			store_tx_failed = 1;
+		return rc == 0 ? 0 : -1;
+	}
 	if (rc == 0)
 		return db_tx_commit(s->d->db);
 	db_tx_rollback(s->d->db);
@@ -480,6 +511,81 @@ cb_closed(struct wa_client *c, void *user, enum wa_reason reason, int code,
 	session_event(s, &in, &x);
 }
 
+/*
+ * A received text (wa.h message): stored in the messages table
+ * (messages.c) inside the stanza's store transaction (store_txn), so
+ * the row commits with the Signal state that decrypted it.  A failed
+ * write fails that transaction: nothing is kept, no receipt goes out,
+ * and the server delivers the message again.
+ */
+static void
+cb_message(struct wa_client *c, void *user, const struct wa_message *m)
+{
+	struct session	*s;
+
+	if ((s = slot_session(user)) == NULL || m->text == NULL ||
+	    s->d->conf.messages_keep <= 0)
+		return;
+	if (fenced_begin(s) != 1 ||
+	    fenced_end(s, messages_store(s->d, s->id, m)) == -1)
+		log_warnx("account %" PRId64 ": message %.40s from %.60s "
+		    "could not be stored (database unavailable or the lease "
+		    "lost); it is left for the server to deliver again",
+		    s->id, m->id, m->sender);
+}
+
+/* A contact's identity key changed (wa.h identity_changed): an
+ * identity_changed event naming the device. */
+static void
+cb_identity_changed(struct wa_client *c, void *user, const char *jid)
+{
+	struct session	*s;
+
+	if ((s = slot_session(user)) == NULL)
+		return;
+	log_info("account %" PRId64 ": %s has a new identity key; session "
+	    "rebuilt", s->id, jid);
+	if (fenced_begin(s) != 1 || fenced_end(s, db_event_insert(s->d->db,
+	    s->id, "identity_changed", "jid", jid)) == -1)
+		log_warnx("account %" PRId64 ": the identity change of %s "
+		    "was not recorded", s->id, jid);
+}
+
+/*
+ * wa.h struct wa_store txn for the slot's store (sigstore.c): a
+ * received stanza's Signal state, pre-key, credentials and message row
+ * in one fenced transaction (fenced_begin/fenced_end join it instead of
+ * opening their own).  BEGIN -1 when there is no database or the lease
+ * is gone; COMMIT -1, having rolled back, when anything inside failed.
+ */
+static int
+store_txn(void *user, enum wa_store_txn op)
+{
+	struct session	*s;
+	PGconn		*pg;
+
+	if (op == WA_STORE_BEGIN) {
+		if ((s = slot_session(user)) == NULL || store_tx != NULL ||
+		    fenced_begin(s) != 1)
+			return -1;
+		store_tx = s;
+		store_tx_failed = 0;
+		return 0;
+	}
+	if ((s = store_tx) == NULL)
+		return -1;
+	store_tx = NULL;
+	if (s->d->db == NULL)
+		return -1;
+	pg = db_conn(s->d->db);
+	if (store_tx_failed || pg == NULL ||
+	    PQtransactionStatus(pg) != PQTRANS_INTRANS) {
+		db_tx_rollback(s->d->db);
+		return -1;
+	}
+	return db_tx_commit(s->d->db);
+}
+
 static const struct wa_callbacks	callbacks = {
 	.qr = cb_qr,
 	.pair_code = cb_pair_code,
@@ -492,6 +598,8 @@ static const struct wa_callbacks	callbacks = {
 	.offline = cb_offline,
 	.groups = groups_cb_list,		/* groups.c */
 	.group_change = groups_cb_change,
+	.message = cb_message,
+	.identity_changed = cb_identity_changed,
 };
 
 /* A new client in a new slot (new generation).  NULL on error. */
@@ -521,6 +629,7 @@ slot_new(struct session *s)
 	cfg.user = sl;
 	cfg.cb = &callbacks;
 	sigstore_init(&sl->store, sl);
+	sl->store.txn = store_txn;
 	cfg.store = &sl->store;
 	if (s->d->time_scale > 1) {
 		cfg.qr_first_ms = WA_QR_FIRST_MS / s->d->time_scale;
@@ -1140,6 +1249,17 @@ session_tick(struct daemon *d)
 
 	now = mono_ms64();
 	if (d->db != NULL) {
+		/*
+		 * A Signal store write refused by the fence marked its
+		 * session (sigstore.c, deep inside the client): close
+		 * those here, walking only when one was marked.
+		 */
+		if (d->any_fenced) {
+			d->any_fenced = 0;
+			for (s = d->sessions; s != NULL; s = s->next)
+				if (s->fenced)
+					session_lost(s);
+		}
 		if (now >= d->next_timer_ms) {
 			d->next_timer_ms = UINT64_MAX;
 			for (s = d->sessions; s != NULL; s = s->next)

@@ -13,6 +13,15 @@
  * user pointer is the client's slot: once the slot is detached from
  * its session (an older generation) every call fails, so a late
  * message of a replaced client cannot touch the new attempt's state.
+ *
+ * Issue 12: every write (put, delete, a spent pre-key) is fenced like
+ * the daemon's other writes: its own transaction starts with
+ * DS_LEASE_FENCE (db_fence_begin(), as lease_begin()), so a daemon that lost the account's
+ * lease (paused, cut off, taken over) cannot overwrite the Signal
+ * state the new owner now keeps.  A refused write fails the call
+ * (libsignal gives up on that message; the server redelivers it to the
+ * owner) and marks the session, which the next tick closes
+ * (session_lost(); not from here: this runs deep inside the client).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,6 +56,56 @@ st_session(void *user, enum wa_store_kind kind)
 		return NULL;
 	}
 	return sl->s;
+}
+
+/*
+ * Begin the fenced transaction of a write for session "s": 1 begun
+ * (end it with fence_end()), 0 the lease is lost (nothing begun; the
+ * session is marked for the tick to close), -1 a database error, or a
+ * transaction already open (a caller bug: refused rather than
+ * committed early; logged).  Inside the transaction of a stanza the
+ * session received (session_store_tx(), issue 9) the write joins that
+ * one, fenced when it began: 1, and fence_end() leaves the COMMIT to
+ * the stanza.
+ */
+static int
+fence_begin(struct session *s)
+{
+	int	 rc;
+
+	/* A received stanza's transaction, fenced when it began. */
+	if (session_store_tx(s, 0))
+		return 1;
+	if (PQtransactionStatus(db_conn(s->d->db)) != PQTRANS_IDLE) {
+		log_warnx("account %" PRId64 ": a Signal store write inside "
+		    "another transaction; refused", s->id);
+		return -1;
+	}
+	if (s->d->instance == 0)
+		return -1;
+	if ((rc = db_fence_begin(s->d->db, s->id, s->d->instance,
+	    s->lease_gen)) == 0) {
+		if (!s->fenced)
+			log_warnx("account %" PRId64 ": Signal store write "
+			    "refused: lease %" PRId64 " is no longer ours",
+			    s->id, s->lease_gen);
+		s->fenced = 1;
+		s->d->any_fenced = 1;
+	}
+	return rc;
+}
+
+/* Commit when "rc" is not -1 (then answer rc), else roll back (-1). */
+static int
+fence_end(struct session *s, int rc)
+{
+
+	if (session_store_tx(s, rc == -1))
+		return rc;	/* the stanza's COMMIT decides */
+	if (rc != -1)
+		return db_tx_commit(s->d->db) == -1 ? -1 : rc;
+	db_tx_rollback(s->d->db);
+	return -1;
 }
 
 /* "\x" + hex: bytea input in text format.  Caller frees. */
@@ -202,9 +261,11 @@ st_put(void *user, enum wa_store_kind kind, const char *key,
 		if ((pk.id = prekey_id(key)) == 0 || len != sizeof(pk.priv))
 			return -1;
 		memcpy(pk.priv, val, sizeof(pk.priv));
-		rc = creds_prekeys_store(s->d, s->id, &pk, 1);
+		if ((rc = fence_begin(s)) == 1)
+			rc = fence_end(s, creds_prekeys_store(s->d, s->id,
+			    &pk, 1));
 		sodium_memzero(&pk, sizeof(pk));
-		return rc;
+		return rc == 0 ? -1 : rc;
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
 	hl = strlen(sid) + strlen(kind_names[kind]) + strlen(key) + 3;
@@ -228,7 +289,10 @@ st_put(void *user, enum wa_store_kind kind, const char *key,
 	p[2] = key;
 	p[3] = hn;
 	p[4] = hs;
-	rc = db_exec_cmd(s->d->db, DS_SIG_PUT, p);
+	if ((rc = fence_begin(s)) == 1)
+		rc = fence_end(s, db_exec_cmd(s->d->db, DS_SIG_PUT, p));
+	else
+		rc = -1;
 	free(hn);
 	free(hs);
 	free(sealed);
@@ -253,18 +317,19 @@ st_del(void *user, enum wa_store_kind kind, const char *key, int prefix)
 			return -1;
 		snprintf(sk, sizeof(sk), "%" PRIu32, prekey_id(key));
 		p[1] = sk;
-		res = db_exec(s->d->db, DS_PREKEY_USE, p);
 	} else {
 		p[1] = kind_names[kind];
 		p[2] = key;
-		res = db_exec(s->d->db, prefix ? DS_SIG_DEL_PREFIX :
-		    DS_SIG_DEL, p);
 	}
-	if (res == NULL)
+	if (fence_begin(s) != 1)
 		return -1;
+	res = db_exec(s->d->db, kind == WA_STORE_PREKEY ? DS_PREKEY_USE :
+	    prefix ? DS_SIG_DEL_PREFIX : DS_SIG_DEL, p);
+	if (res == NULL)
+		return fence_end(s, -1);
 	n = atoi(PQcmdTuples(res));
 	PQclear(res);
-	return n;
+	return fence_end(s, n);
 }
 
 /*

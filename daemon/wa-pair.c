@@ -423,13 +423,12 @@ main(int argc, char *argv[])
 		{ "insecure", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
-	/* Designated: callbacks added to wa.h stay NULL here. */
+	/* Designated: new members of the table stay NULL here. */
 	static const struct wa_callbacks	 cbs = {
 		.qr = ev_qr, .pair_code = ev_pair_code, .paired = ev_paired,
 		.connected = ev_connected, .creds_changed = ev_creds_changed,
-		.logged_out = ev_logged_out, .closed = ev_closed,
-		.log = ev_log, .prekeys_new = ev_prekeys_new,
-		.offline = ev_offline
+		.logged_out = ev_logged_out, .closed = ev_closed, .log = ev_log,
+		.prekeys_new = ev_prekeys_new, .offline = ev_offline,
 	};
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;

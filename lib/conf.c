@@ -92,6 +92,8 @@ static const struct conf_key	conf_keys[] = {
 	{ "WADESK_LEASE_SECONDS", CONF_INT, OFF(lease_s), "30", 3, 3600 },
 	{ "WADESK_MAX_SESSIONS", CONF_INT, OFF(max_sessions), "10000",
 	    1, 1000000 },
+	{ "WADESK_MESSAGES_KEEP", CONF_INT, OFF(messages_keep), "50",
+	    0, 100000 },
 	/* Read by scripts/ only (make run, make check). */
 	{ "WADESK_PORT", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_ADMIN_PASSWORD", CONF_SCRIPT, 0, NULL, 0, 0 },

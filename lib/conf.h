@@ -46,6 +46,7 @@ struct	conf {
 	int		 webhook_timeout_ms; /* one POST's time limit, ms */
 	int		 lease_s;	/* account lease of a daemon, s */
 	int		 max_sessions;	/* accounts one daemon owns at most */
+	int		 messages_keep;	/* received texts kept per chat */
 };
 
 int	conf_load(struct conf *c);

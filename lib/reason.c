@@ -75,6 +75,11 @@ static const struct reason	reasons[] = {
 	{ "daemon_restarted", "The session daemon restarted while this was "
 	    "in progress",
 	    "Press Pair or Reconnect again." },
+	{ "daemon_lost", "The session daemon that had this pairing window "
+	    "open stopped answering (killed, paused or cut off from the "
+	    "database) before a phone was linked",
+	    "Press Pair again: a running session daemon opens a new "
+	    "window." },
 	{ "handover", "This account is moving to another session daemon "
 	    "(one is draining or the fleet is rebalancing)",
 	    "Nothing to do: the next daemon logs it in from its keys within "
@@ -169,6 +174,7 @@ static const struct event_kind	kinds[] = {
 	{ "groups_synced", "Groups synced" },
 	{ "groups_sync_requested", "Groups sync requested" },
 	{ "send_test_requested", "Test message queued" },
+	{ "identity_changed", "A contact's security code changed" },
 };
 
 /*

@@ -12,7 +12,12 @@
  * keeps no chat history and no app state (contacts, labels, mutes), so
  * neither would be used.  The libsignal context is built per stanza and
  * released after it: nothing Signal-related stays in memory between
- * messages (the idle session budget, issue 9).
+ * messages (the idle session budget, issue 9).  Each stanza's store
+ * calls run inside one store transaction (wa.h struct wa_store txn),
+ * committed before its answer goes out.  Not done: whatsmeow's request
+ * to our own phone to resend a message that did not decrypt
+ * (retry.go delayedRequestMessageFromPhone); the sender's resend after
+ * our retry receipt is the only recovery.
  */
 #include <group_cipher.h>
 #include <group_session_builder.h>
@@ -34,6 +39,9 @@ struct	src {
 	char		*chat;		/* owned */
 	const char	*sender;	/* borrowed from the node */
 	const char	*enc_sender;	/* whose session: sender or its LID */
+	const char	*pn_sender;	/* the sender by phone number: sender,
+					   or sender_pn/participant_pn of a
+					   LID-addressed one (events) */
 	int		 group, from_me;
 };
 
@@ -88,7 +96,7 @@ own_user(const struct wa_client *c, const char *jid)
 static int
 src_parse(struct wa_client *c, const struct wa_node *n, struct src *s)
 {
-	const char	*rcpt, *alt;
+	const char	*rcpt, *alt, *pn;
 	struct wa_jid	 j;
 
 	memset(s, 0, sizeof(*s));
@@ -104,15 +112,26 @@ src_parse(struct wa_client *c, const struct wa_node *n, struct src *s)
 		if ((s->sender = wa_node_attr(n, "participant")) == NULL)
 			return -1;
 		alt = wa_node_attr(n, "participant_lid");
+		pn = wa_node_attr(n, "participant_pn");
 	} else {
 		s->sender = s->from;
 		alt = wa_node_attr(n, "sender_lid");
+		pn = wa_node_attr(n, "sender_pn");
 		rcpt = wa_node_attr(n, "recipient");
 		if (own_user(c, s->from) && rcpt != NULL)
 			s->chat = xstrdup(rcpt);
-		else if ((s->chat = wa_jid_to_non_ad(s->from)) == NULL)
+		else if ((s->chat = wa_jid_to_non_ad(pn != NULL &&
+		    wa_jid_parse(s->from, &j) && j.server_len == 3 &&
+		    memcmp(j.server, "lid", 3) == 0 &&
+		    strstr(pn, "@s.whatsapp.net") != NULL ? pn : s->from)) ==
+		    NULL)
 			return -1;
 	}
+	/* LID-addressed (message.go parseMessageSource SenderAlt): the
+	 * events name the phone number when the server gives it, the
+	 * Signal session stays the LID's */
+	s->pn_sender = pn != NULL && strstr(pn, "@s.whatsapp.net") != NULL &&
+	    wa_jid_parse(pn, &j) ? pn : s->sender;
 	s->from_me = own_user(c, s->sender);
 	/* whatsmeow decrypts with the LID session when it knows the LID */
 	s->enc_sender = alt != NULL && strstr(alt, "@lid") != NULL ? alt :
@@ -238,12 +257,16 @@ retry_keys(struct wa_client *c, struct wa_node *r)
 	wa_memzero(&kp, sizeof(kp));
 }
 
-/* retry.go sendRetryReceipt, then the ack decryptMessages sends. */
-static void
-retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
-    const struct wa_node *enc)
+/* retry.go sendRetryReceipt: the receipt, built (a fresh pre-key is
+ * stored for its <keys>) but not sent: NULL after RETRY_MAX.  The ack
+ * decryptMessages sends goes with it.  force_keys: the <keys> already
+ * on the first retry (whatsmeow's forceIncludeIdentity, for an skmsg
+ * whose sender key we never got). */
+static struct wa_node *
+retry_build(struct wa_client *c, const struct wa_node *n, const struct src *s,
+    const struct wa_node *enc, int force_keys)
 {
-	struct wa_node	*r, *rt;
+	struct wa_node	*r = NULL, *rt;
 	uint8_t		 reg[4];
 	uint32_t	 v = c->creds->registration_id;
 	int		 count;
@@ -269,19 +292,21 @@ retry_send(struct wa_client *c, const struct wa_node *n, const struct src *s,
 		reg[2] = v >> 8;
 		reg[3] = v;
 		add_bytes(r, "registration", reg, 4);
-		if (count > 1)
+		if (count > 1 || force_keys)
 			retry_keys(c, r);
-		if (cl_send_free(c, r) == -1)
-			return;
 	}
-	cl_ack_send(c, n, 0);
+	return r;
 }
 
-/* Decrypt a pkmsg/msg from "from"; whatsmeow decryptDM, including its
- * clearUntrustedIdentity retry.  libsignal code, *out on success. */
+/* Decrypt a pkmsg/msg from device "jid" (its session's address a, the
+ * LID when the stanza gave one); whatsmeow decryptDM,
+ * including its clearUntrustedIdentity retry, which also reports the
+ * change (events.IdentityChange: our identity_changed callback).
+ * libsignal code, *out on success. */
 static int
-dec_dm(struct wa_client *c, struct sig *g, const signal_protocol_address *a,
-    int prekey, const struct wa_node *enc, signal_buffer **out)
+dec_dm(struct wa_client *c, struct sig *g, const char *jid,
+    const signal_protocol_address *a, int prekey, const struct wa_node *enc,
+    signal_buffer **out)
 {
 	session_cipher		*ci = NULL;
 	pre_key_signal_message	*pm = NULL;
@@ -305,9 +330,13 @@ dec_dm(struct wa_client *c, struct sig *g, const signal_protocol_address *a,
 			    (int)a->name_len, a->name);
 			if (c->store->del(c->store->user, WA_STORE_IDENTITY,
 			    key, 0) >= 0 && c->store->del(c->store->user,
-			    WA_STORE_SESSION, key, 0) >= 0)
+			    WA_STORE_SESSION, key, 0) >= 0) {
+				if (c->cb != NULL &&
+				    c->cb->identity_changed != NULL)
+					c->cb->identity_changed(c, c->user, jid);
 				rc = session_cipher_decrypt_pre_key_signal_message(
 				    ci, pm, NULL, out);
+			}
 		}
 	} else {
 		rc = signal_message_deserialize(&m, enc->bytes, enc->nbytes,
@@ -419,7 +448,7 @@ plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
 		ev.id = s->id;
 		ev.chat = m.dsm_dest != NULL && s->from_me ? m.dsm_dest :
 		    s->chat;
-		ev.sender = s->sender;
+		ev.sender = s->pn_sender;
 		ev.from_me = s->from_me;
 		ev.is_group = s->group;
 		ev.t = s->t != NULL ? (time_t)strtoll(s->t, NULL, 10) : 0;
@@ -434,19 +463,19 @@ plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
 /*
  * The <enc> children in order (a group message brings the pkmsg with
  * the sender key before the skmsg).  Returns 1 all handled, 0 one did
- * not decrypt (retry receipt and ack sent), -1 a plaintext did not
- * decode.
+ * not decrypt (*retry: the retry receipt to send with an ack, or NULL
+ * past RETRY_MAX), -1 a plaintext did not decode.
  */
 static int
 encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
-    const struct src *s, int *seen)
+    const struct src *s, int *seen, struct wa_node **retry)
 {
 	signal_protocol_address	 a;
 	const struct wa_node	*e;
 	signal_buffer		*out;
 	char			 name[160];
 	size_t			 i, plen;
-	int			 rc, bad = 0, pk;
+	int			 rc, bad = 0, pk, direct = 0, sk;
 
 	if (jid_addr(s->enc_sender, name, sizeof(name), &a) == -1)
 		return 0;
@@ -456,13 +485,16 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 			continue;
 		*seen = 1;
 		pk = cl_attr_is(e, "type", "pkmsg");
+		sk = 0;
 		if ((pk || cl_attr_is(e, "type", "msg")) &&
-		    e->content == WA_CONTENT_BYTES)
-			rc = dec_dm(c, g, &a, pk, e, &out);
-		else if (s->group && cl_attr_is(e, "type", "skmsg") &&
-		    e->content == WA_CONTENT_BYTES)
+		    e->content == WA_CONTENT_BYTES) {
+			rc = dec_dm(c, g, s->pn_sender, &a, pk, e, &out);
+			direct = 1;
+		} else if (s->group && cl_attr_is(e, "type", "skmsg") &&
+		    e->content == WA_CONTENT_BYTES) {
 			rc = dec_group(g, s->chat, &a, e, &out);
-		else {
+			sk = 1;
+		} else {
 			cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: <enc type="
 			    "%.20s> not handled", s->id,
 			    wa_node_attr(e, "type"));
@@ -483,7 +515,11 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 			cl_wlog(c, LOG_LEVEL_WARN, "message %.40s from %.60s "
 			    "did not decrypt (libsignal %d): asking for a "
 			    "retry", s->id, s->sender, rc);
-			retry_send(c, n, s, e);
+			/* message.go: an skmsg alone whose sender key we do
+			 * not have (ErrNoSenderKeyForUser; libsignal-c says
+			 * no session) asks with our keys at once */
+			*retry = retry_build(c, n, s, e, sk && !direct &&
+			    rc == SG_ERR_NO_SESSION);
 			return 0;
 		}
 		if (cl_attr_is(e, "v", "3"))
@@ -499,26 +535,69 @@ encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
 	return bad ? -1 : 1;
 }
 
+/* The store's transaction step "op" (wa.h struct wa_store txn); a
+ * store without transactions (NULL txn) always succeeds. */
+static int
+txn(struct wa_client *c, enum wa_store_txn op)
+{
+
+	if (c->store == NULL || c->store->txn == NULL)
+		return 0;
+	return c->store->txn(c->store->user, op);
+}
+
 /*
  * A <message> stanza from the server (whatsmeow message.go
  * handleEncryptedMessage / decryptMessages).  Ends with exactly one of:
- * the delivery receipt; a retry receipt and an ack; an ack with error
- * 487 (unparsable source), 488 (no <enc>) or 491 (not a protobuf).
+ * the delivery receipt; a retry receipt and an ack; a plain ack (an
+ * <unavailable> placeholder without <enc>); an ack with error 487
+ * (unparsable source), 488 (no <enc>) or 491 (not a protobuf).
  */
 void
 cl_message(struct wa_client *c, const struct wa_node *n)
 {
 	struct src	 s;
 	struct sig	 g = { NULL, NULL };
-	int		 rc, seen = 0;
+	struct wa_node	*retry = NULL;
+	size_t		 i;
+	int		 rc, seen = 0, encs = 0;
 
+	/* cleared here: src_parse is not reached without paired creds */
+	memset(&s, 0, sizeof(s));
 	if (c->creds == NULL || !c->creds->is_paired ||
 	    src_parse(c, n, &s) == -1) {
 		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: cannot tell who "
 		    "sent it", wa_node_attr(n, "id"));
 		cl_ack_send(c, n, NACK_PARSING);
-		if (c->creds != NULL)
-			free(s.chat);
+		free(s.chat);
+		return;
+	}
+	for (i = 0; i < n->nchildren; i++)
+		encs += strcmp(n->children[i]->tag, "enc") == 0;
+	if (encs == 0 && wa_node_child(n, "unavailable") != NULL) {
+		/* message.go decryptMessages: the server kept the content
+		 * (a view-once or a message our phone must resend); whatsmeow
+		 * asks the phone for it and acks.  wadesk keeps no history,
+		 * so it only acks, as received. */
+		cl_wlog(c, LOG_LEVEL_INFO, "message %.40s from %.60s: "
+		    "unavailable (type %.20s), acknowledged", s.id, s.sender,
+		    wa_node_attr(wa_node_child(n, "unavailable"), "type"));
+		cl_ack_send(c, n, 0);
+		free(s.chat);
+		return;
+	}
+	/* One store transaction for the stanza: the Signal state it moves,
+	 * the pre-key a retry receipt hands out and whatever the callbacks
+	 * write (the message row) commit together before any answer, so
+	 * an answer never goes out for state that was not kept, and a
+	 * stanza left unanswered is delivered again by the server onto
+	 * the state it found (whatsmeow keeps a decrypted-event buffer for
+	 * the same reason). */
+	if (txn(c, WA_STORE_BEGIN) == -1) {
+		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s from %.60s: the "
+		    "Signal store is unavailable; left unanswered for the "
+		    "server to deliver again", s.id, s.sender);
+		free(s.chat);
 		return;
 	}
 	if (c->store == NULL || wa_signal_context_new(&g.ctx) == -1 ||
@@ -526,20 +605,33 @@ cl_message(struct wa_client *c, const struct wa_node *n)
 		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s: no Signal store",
 		    s.id);
 		rc = 0;
-		retry_send(c, n, &s, cl_only_child(n));
+		retry = retry_build(c, n, &s, cl_only_child(n), 0);
 	} else
-		rc = encs_handle(c, &g, n, &s, &seen);
-	if (rc != 0 && !c->free_pending && c->conn != NULL) {
-		if (!seen)
+		rc = encs_handle(c, &g, n, &s, &seen, &retry);
+	if (g.sc != NULL)
+		signal_protocol_store_context_destroy(g.sc);
+	if (g.ctx != NULL)
+		signal_context_destroy(g.ctx);
+	if (txn(c, WA_STORE_COMMIT) == -1) {
+		cl_wlog(c, LOG_LEVEL_WARN, "message %.40s from %.60s: its "
+		    "Signal state was not stored; no answer, the server "
+		    "delivers it again", s.id, s.sender);
+		wa_node_free(retry);
+		free(s.chat);
+		return;
+	}
+	if (!c->free_pending && c->conn != NULL) {
+		if (rc == 0) {
+			if (retry == NULL || cl_send_free(c, retry) == 0)
+				cl_ack_send(c, n, 0);
+			retry = NULL;
+		} else if (!seen)
 			cl_ack_send(c, n, NACK_UNRECOGNIZED);
 		else if (rc == -1)
 			cl_ack_send(c, n, NACK_PROTOBUF);
 		else
 			receipt_send(c, n, &s);
 	}
-	if (g.sc != NULL)
-		signal_protocol_store_context_destroy(g.sc);
-	if (g.ctx != NULL)
-		signal_context_destroy(g.ctx);
+	wa_node_free(retry);
 	free(s.chat);
 }

@@ -208,6 +208,11 @@ enum	wa_store_kind {
  *	returns how many were removed (0 when none), -1 on failure.  Deleting a WA_STORE_PREKEY
  *	marks that pre-key used: it is never handed out again.
  */
+enum	wa_store_txn {
+	WA_STORE_BEGIN,
+	WA_STORE_COMMIT
+};
+
 struct	wa_store {
 	int	(*get)(void *user, enum wa_store_kind kind, const char *key,
 		    uint8_t **val, size_t *len);
@@ -216,6 +221,15 @@ struct	wa_store {
 	int	(*del)(void *user, enum wa_store_kind kind, const char *key,
 		    int prefix);
 	void	*user;
+	/* Optional (NULL: none).  The client brackets each received
+	 * <message> with BEGIN and COMMIT: the get/put/del calls and the
+	 * callbacks' own writes between them (message, prekeys_new,
+	 * creds_changed, identity_changed) are to be kept together or not
+	 * at all, and no answer goes out before COMMIT returned 0.  BEGIN
+	 * -1: the stanza is left unanswered (the server delivers it
+	 * again); COMMIT -1: the store undid everything since BEGIN, and
+	 * the stanza is left unanswered likewise.  0 or -1. */
+	int	(*txn)(void *user, enum wa_store_txn op);
 };
 
 /*
@@ -226,7 +240,10 @@ struct	wa_message {
 	const char	*id;		/* <message id> */
 	const char	*chat;		/* the chat: a user JID (non-AD) or
 					   a group JID */
-	const char	*sender;	/* the sending device's JID */
+	const char	*sender;	/* the sending device's JID, by phone
+					   number when a LID-addressed
+					   stanza gives it (sender_pn,
+					   participant_pn) */
 	int		 from_me;	/* 1: one of our own devices sent it
 					   (device-sent) */
 	int		 is_group;	/* 1: chat is a group */
@@ -307,6 +324,14 @@ struct	wa_callbacks {
 	 * out already. */
 	void	(*group_change)(struct wa_client *c, void *user,
 		    const struct wa_group_change *ch);
+	/* A contact's device came with a new identity key (a pkmsg that
+	 * libsignal refused as untrusted): its old identity and session
+	 * were dropped and the message decrypted under the new key
+	 * (whatsmeow message.go clearUntrustedIdentity, events.
+	 * IdentityChange).  "jid" is the sending device's JID as in
+	 * struct wa_message sender, borrowed. */
+	void	(*identity_changed)(struct wa_client *c, void *user,
+		    const char *jid);
 };
 
 /*

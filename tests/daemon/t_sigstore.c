@@ -7,7 +7,9 @@
  * while "Alice" uses an in-memory one.  Checks the round trip, that a
  * used pre-key is never handed out again, that a sealed row moved to
  * another key does not open, that a detached slot cannot touch the
- * store, and that creds_delete wipes every Signal row.
+ * store, that every write is fenced by the account's lease (issue 12:
+ * a daemon whose lease generation is stale, or whose lease ran out,
+ * writes nothing), and that creds_delete wipes every Signal row.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +34,17 @@ static struct daemon	 d;
 static struct session	 sess;
 static struct sess_slot	 slot;
 static int64_t		 bob_id;
+
+/*
+ * Stand-in for session.c's: these writes never run inside a received
+ * stanza's transaction, so each opens its own fenced one.
+ */
+int
+session_store_tx(struct session *s, int failed)
+{
+
+	return 0;
+}
 
 /* One row count from "sql" (no parameters). */
 static long
@@ -278,6 +291,75 @@ detached_slot_refused(void)
 	    (const uint8_t *)"x", 1), -1);
 }
 
+/* Give Bob's lease generation "gen" to daemon "d.instance" for "secs". */
+static int
+lease_set(int64_t gen, int secs)
+{
+	char	 q[256];
+
+	snprintf(q, sizeof(q), "UPDATE accounts SET owner_daemon = %" PRId64
+	    ", lease_generation = %" PRId64 ", lease_until = now() + "
+	    "make_interval(secs => %d) WHERE id = %" PRId64, d.instance, gen,
+	    secs, bob_id);
+	return sql_ok(q);
+}
+
+/*
+ * Issue 12: with the lease taken over (generation + 1) or run out, no
+ * put, delete or spent pre-key reaches the table, the call fails, and
+ * the session is marked for closing; with the lease back, writes work.
+ */
+static int
+fenced_writes_refused(void)
+{
+	const struct wa_store	*st = &slot.store;
+	uint8_t			*v = NULL;
+	size_t			 vl = 0;
+	long			 rows, used;
+	int			 ok;
+
+	ok = T_INTEQ(st->put(st->user, WA_STORE_SESSION, "88.1",
+	    (const uint8_t *)"mine", 4), 0);
+	rows = count("SELECT count(*) FROM signal_store");
+	used = count("SELECT count(*) FROM account_prekeys_used");
+	ok = ok && T_INTEQ(sess.fenced, 0) && lease_set(sess.lease_gen + 1,
+	    3600) &&
+	    T_INTEQ(st->put(st->user, WA_STORE_SESSION, "88.1",
+	    (const uint8_t *)"late", 4), -1) &&
+	    T_INTEQ(st->put(st->user, WA_STORE_SENDER_KEY, "g@g.us\n9.9",
+	    (const uint8_t *)"x", 1), -1) &&
+	    T_INTEQ(st->del(st->user, WA_STORE_SESSION, "88.1", 0), -1) &&
+	    T_INTEQ(st->del(st->user, WA_STORE_SESSION, "88.", 1), -1) &&
+	    T_INTEQ(st->del(st->user, WA_STORE_PREKEY, "7", 0), -1) &&
+	    T_INTEQ(st->put(st->user, WA_STORE_PREKEY, "99",
+	    (const uint8_t *)"0123456789abcdef0123456789abcdef", 32), -1) &&
+	    T_INTEQ(sess.fenced, 1) &&
+	    T_INTEQ(count("SELECT count(*) FROM signal_store"), rows) &&
+	    T_INTEQ(count("SELECT count(*) FROM account_prekeys_used"), used) &&
+	    T_INTEQ(count("SELECT count(*) FROM account_prekeys WHERE "
+	    "first_id = 99"), 0) &&
+	    T_INTEQ(st->get(st->user, WA_STORE_SESSION, "88.1", &v, &vl), 1) &&
+	    T_INTEQ(vl, 4) && T_MEMEQ(v, "mine", 4);
+	free(v);
+	v = NULL;
+	/* Our own generation, but the lease ran out: refused too. */
+	sess.fenced = 0;
+	ok = ok && lease_set(sess.lease_gen, -1) &&
+	    T_INTEQ(st->put(st->user, WA_STORE_SESSION, "88.1",
+	    (const uint8_t *)"late", 4), -1) && T_INTEQ(sess.fenced, 1);
+	/* Held again: writes go through. */
+	sess.fenced = 0;
+	ok = ok && lease_set(sess.lease_gen, 3600) &&
+	    T_INTEQ(st->put(st->user, WA_STORE_SESSION, "88.1",
+	    (const uint8_t *)"back", 4), 0) &&
+	    T_INTEQ(st->get(st->user, WA_STORE_SESSION, "88.1", &v, &vl), 1) &&
+	    T_INTEQ(vl, 4) && T_MEMEQ(v, "back", 4) &&
+	    T_INTEQ(st->del(st->user, WA_STORE_SESSION, "88.1", 0), 1) &&
+	    T_INTEQ(sess.fenced, 0);
+	free(v);
+	return ok;
+}
+
 /* creds_delete (logout, unpair, delete) takes every Signal row. */
 static int
 wipe_takes_everything(void)
@@ -301,8 +383,10 @@ main(int argc, char *argv[])
 		T_CASE(round_trip_over_postgres),
 		T_CASE(rows_bound_to_their_key),
 		T_CASE(detached_slot_refused),
+		T_CASE(fenced_writes_refused),
 		T_CASE(wipe_takes_everything),
 	};
+	PGresult			*r;
 	int				 rc;
 
 	if (argc != 4) {
@@ -317,6 +401,22 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	bob_id = strtoll(argv[3], NULL, 10);
+	/* The daemon row and Bob's lease that the fenced writes need. */
+	if ((r = PQexec(db_conn(d.db), "INSERT INTO daemon_instances "
+	    "(hostname, pid) VALUES ('t_sigstore', 1) RETURNING id")) == NULL ||
+	    PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		printf("FAIL sigstore-setup (daemon row: %s)\n",
+		    PQerrorMessage(db_conn(d.db)));
+		PQclear(r);
+		return 1;
+	}
+	d.instance = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	sess.lease_gen = 7;
+	if (!lease_set(sess.lease_gen, 3600)) {
+		printf("FAIL sigstore-setup (lease)\n");
+		return 1;
+	}
 	sess.d = &d;
 	sess.id = bob_id;
 	slot.s = &sess;

@@ -1575,6 +1575,96 @@ check('integ-health-deep-and-metrics', async () => {
 	await heartbeat(0);
 });
 
+/*
+ * Issue 12: the fleet of session daemons on the dashboard (a row per
+ * daemon: host, pid, sessions owned, capacity, heartbeat age, state),
+ * in /health/deep ("daemons"), in /metrics (per-daemon sessions,
+ * capacity, takeovers, lease losses) and on the account page (the
+ * daemon whose lease holds).  Two daemon rows and two accounts, one
+ * held by the first daemon, one whose lease on the second ran out.
+ */
+check('integ-fleet-daemons-visible', async () => {
+	await q('DELETE FROM daemon_instances');
+	const d1 = Number((await one('INSERT INTO daemon_instances (hostname, ' +
+	    'pid, capacity, takeovers, lease_losses) VALUES ' +
+	    "('fleet-a', 101, 5000, 3, 1) RETURNING id")).id);
+	const d2 = Number((await one('INSERT INTO daemon_instances (hostname, ' +
+	    'pid, capacity, draining, heartbeat_at) VALUES (\'fleet"b\', 202, ' +
+	    "100, true, now() - interval '2 s') RETURNING id")).id);
+	const held = Number((await one('INSERT INTO accounts (operator_id, ' +
+	    "label, owner_daemon, lease_until) VALUES ($1, 'held', $2, " +
+	    "now() + interval '1 min') RETURNING id", [admId, d1])).id);
+	const lapsed = Number((await one('INSERT INTO accounts (operator_id, ' +
+	    "label, owner_daemon, lease_until) VALUES ($1, 'lapsed', $2, " +
+	    "now() - interval '1 s') RETURNING id", [admId, d2])).id);
+	try {
+		let r = await adm.get('/');
+		assert.equal(r.status, 200);
+		const row = (id) => {
+			const m = new RegExp(`<tr class="daemon-(\\w+)" ` +
+			    `data-id="${id}">(.*?)</tr>`).exec(r.text);
+			assert.ok(m, `no dashboard row for daemon ${id}`);
+			return [m[1], [...m[2].matchAll(/<td>(.*?)<\/td>/g)]
+			    .map((x) => x[1])];
+		};
+		assert.deepEqual(row(d1), ['alive', [String(d1), 'fleet-a',
+		    '101', '1', '5000', '0 s ago', 'running']]);
+		const [c2, r2] = row(d2);
+		assert.equal(c2, 'draining');
+		assert.deepEqual([r2[0], r2[2], r2[3], r2[4], r2[6]],
+		    [String(d2), '202', '0', '100', 'draining']);
+		assert.match(r2[1], /^fleet(&quot;|&#34;)b$/);
+		assert.match(r2[5], /^[23] s ago$/);
+
+		r = await adm.get('/health/deep');
+		assert.equal(r.status, 200);
+		const ds = JSON.parse(r.text).daemons;
+		assert.equal(ds.length, 2);
+		const j1 = ds.find((x) => x.id === d1);
+		const j2 = ds.find((x) => x.id === d2);
+		assert.equal(typeof j1.started_at, 'string');
+		delete j1.started_at;
+		assert.deepEqual(j1, { id: d1, hostname: 'fleet-a', pid: 101,
+		    sessions: 1, capacity: 5000, heartbeat_age_s: 0,
+		    alive: true, draining: false, takeovers: 3,
+		    lease_losses: 1 });
+		assert.equal(j2.hostname, 'fleet"b');
+		assert.equal(j2.sessions, 0);
+		assert.equal(j2.draining, true);
+		assert.equal(j2.alive, true);
+
+		r = await fresh(new Browser('fleet-metrics'), '/metrics');
+		assert.equal(r.status, 200);
+		const val = (name, id, host) => {
+			const line = r.text.split('\n').find((l) =>
+			    l.startsWith(`${name}{daemon="${id}",host="${host}"} `));
+			assert.ok(line, `no ${name} for daemon ${id}`);
+			return Number(line.split(' ')[1]);
+		};
+		assert.equal(val('wadesk_daemon_sessions', d1, 'fleet-a'), 1);
+		assert.equal(val('wadesk_daemon_capacity', d1, 'fleet-a'), 5000);
+		assert.equal(val('wadesk_daemon_takeovers_total', d1,
+		    'fleet-a'), 3);
+		assert.equal(val('wadesk_daemon_lease_losses_total', d1,
+		    'fleet-a'), 1);
+		assert.equal(val('wadesk_daemon_sessions', d2, 'fleet\\"b'), 0);
+		assert.equal(val('wadesk_daemon_capacity', d2, 'fleet\\"b'),
+		    100);
+		assert.match(r.text, /^# TYPE wadesk_daemon_takeovers_total counter$/m);
+
+		r = await adm.get(`/accounts/${held}`);
+		assert.equal(r.status, 200);
+		assert.match(r.text, new RegExp(`<dd id="owner">daemon ${d1} ` +
+		    'on fleet-a \\(pid 101\\)</dd>'));
+		r = await adm.get(`/accounts/${lapsed}`);
+		assert.match(r.text, /<dd id="owner">none \(no session daemon holds this account now\)<\/dd>/);
+	} finally {
+		await q('DELETE FROM accounts WHERE id IN ($1, $2)',
+		    [held, lapsed]);
+		await heartbeat(0);
+	}
+});
+
 check('integ-admin-operators', async () => {
 	let r = await adm.get('/settings/operators');
 	assert.equal(r.status, 200);

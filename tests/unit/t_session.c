@@ -574,6 +574,8 @@ stmt_table_matches_enum(void)
 		{ DS_GROUPS_UPSERT, "groups_upsert" },
 		{ DS_GROUP_CHANGE, "group_change" },
 		{ DS_GROUP_DELETE, "group_delete" },
+		{ DS_MESSAGE_PUT, "message_put" },
+		{ DS_MESSAGES_TRIM, "messages_trim" },
 	};
 	const char	*p;
 	size_t		 i;

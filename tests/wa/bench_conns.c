@@ -176,10 +176,10 @@ run_for(struct lws_context *ctx, int msec)
 int
 main(int argc, char *argv[])
 {
-	/* Designated: callbacks added to wa.h stay NULL here. */
+	/* Designated: new members of the table stay NULL here. */
 	static const struct wa_callbacks	 cbs = {
 		.qr = ev_qr, .paired = ev_paired, .connected = ev_connected,
-		.closed = ev_closed
+		.closed = ev_closed,
 	};
 	struct lws_context_creation_info	 info;
 	struct wa_config			 cfg;

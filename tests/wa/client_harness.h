@@ -207,7 +207,24 @@ h_group_change(struct wa_client *c, void *u, const struct wa_group_change *ch)
 	    ch->has_subject ? ch->subject : "-");
 }
 
+static void
+h_message(struct wa_client *c, void *u, const struct wa_message *m)
+{
+
+	h_event("message %s %s %d %s", m->chat, m->sender, m->from_me,
+	    m->text != NULL ? m->text : "(none)");
+}
+
+static void
+h_identity_changed(struct wa_client *c, void *u, const char *jid)
+{
+
+	h_event("identity_changed %s", jid);
+}
+
 static const struct wa_callbacks	 h_cbs = {
+	.message = h_message,
+	.identity_changed = h_identity_changed,
 	.groups = h_groups,
 	.group_change = h_group_change,
 	.qr = h_qr,

@@ -29,6 +29,7 @@ import { makeLibSignalRepository } from 'baileys/lib/Signal/libsignal.js';
 import { initAuthCreds } from 'baileys/lib/Utils/auth-utils.js';
 import { Curve, signedKeyPair } from 'baileys/lib/Utils/crypto.js';
 import { PreKeyWhisperMessage } from 'libsignal/src/protobufs.js';
+import SessionRecord from 'libsignal/src/session_record.js';
 import { curveVerify } from './xeddsa.js';
 import { child, children, contentBytes, nodeString, proto } from './wire.js';
 
@@ -205,6 +206,28 @@ export class SigDevice {
 		return v.exists;
 	}
 
+	/*
+	 * As if the peer at device JID addr had answered in our session:
+	 * the open session's pending pre-key is dropped (libsignal
+	 * session_cipher.js does that on the first message it decrypts), so
+	 * what we send next is a plain "msg" (WhisperMessage).  Returns
+	 * whether a session was found.
+	 */
+	confirmSession(addr) {
+		const j = jidSplit(addr);
+		const name = `${j.user}${j.server === 'lid' ? '_1' : ''}.${j.device}`;
+		const m = this.data.session || {};
+		if (!m[name])
+			return false;
+		const rec = SessionRecord.deserialize(m[name]);
+		const open = rec.getOpenSession();
+		if (!open)
+			return false;
+		delete open.pendingPreKey;
+		m[name] = rec.serialize();
+		return true;
+	}
+
 	/* bundle {registrationId, identity, skey {id, pub, sig}, key?} of the
 	 * peer at addr -> a new outgoing session (libsignal initOutgoing). */
 	async injectBundle(addr, b) {
@@ -337,9 +360,9 @@ export class E2E {
 	/* ---- directory ------------------------------------------------ */
 
 	/*
-	 * POST /contact {phone, devices?: [0, ...], name?}: a simulated contact
-	 * (created, or its device list replaced; kept devices keep their
-	 * identities).  HttpError 400 for a bad number or device list, 409 for
+	 * POST /contact {phone, devices?: [0, ...], name?, reset?}: a simulated
+	 * contact (created, or its device list replaced; kept devices keep
+	 * their identities unless listed in reset).  HttpError 400 for a bad number or device list, 409 for
 	 * the number of a phone that links companions.
 	 */
 	addContact(body) {
@@ -360,8 +383,13 @@ export class E2E {
 			c.name = body.name;
 		if (body.receipts !== undefined)
 			c.receipts = !!body.receipts;
+		/* reset: [device, ...] get a new Signal identity (a reinstall:
+		 * the next message is a pkmsg under a changed identity key). */
+		const reset = body.reset === undefined ? [] : body.reset;
+		if (!Array.isArray(reset) || reset.some(d => !devs.includes(d)))
+			throw new this.sim.HttpError(400, 'reset must list devices of the contact');
 		for (const d of [...c.devices.keys()])
-			if (!devs.includes(d))
+			if (!devs.includes(d) || reset.includes(d))
 				c.devices.delete(d);
 		for (const d of devs)
 			if (!c.devices.has(d))
@@ -1049,12 +1077,26 @@ export class E2E {
 			else
 				attrs.sender_lid = sig.lid;
 		}
+		let group = null;
+		if (body.group !== undefined) {
+			group = this.groups.get(body.group);
+			if (!group)
+				throw new H(404, `no group ${body.group} (POST /group first)`);
+			if (body.self || !group.members.includes(sig.owner.number))
+				throw new H(400, 'a group send comes from a contact that is a member');
+			attrs = { from: group.jid, participant: sig.pn,
+			    participant_lid: sig.lid, id, t, type: 'text',
+			    notify: attrs.notify };
+		}
 		let targets = [...phone.devices.values()];
 		if (body.to !== undefined)
 			targets = targets.filter(d => d.jid === body.to || d.lid === body.to);
 		if (!targets.length)
 			throw new H(404, 'no companion device to send to');
 		const plain = Buffer.from(proto.Message.encode(message).finish());
+		if (group)
+			return this.sendGroup(body, { phone, sig, from, attrs, id,
+			    plain, group, targets });
 		const deliveries = [];
 		for (const dev of targets) {
 			if (!(await sig.hasSession(dev.jid))) {
@@ -1063,6 +1105,8 @@ export class E2E {
 					throw new H(409, `${dev.jid} has uploaded no pre-keys`);
 				await sig.injectBundle(dev.jid, b);
 			}
+			if (body.whisper)
+				sig.confirmSession(dev.jid);
 			const e = await sig.repo.encryptMessage({ jid: dev.jid,
 			    data: pad(plain) });
 			let ct = Buffer.from(e.ciphertext);
@@ -1090,6 +1134,80 @@ export class E2E {
 		push(this.sent, { at: new Date().toISOString(), id, from,
 		    text: body.text, self: !!body.self, deliveries });
 		return { id, from, deliveries };
+	}
+
+	/*
+	 * A contact's group message to the companions (whatsmeow send.go
+	 * sendGroup, Baileys relayMessage for groups): one stanza per
+	 * companion device <message from=group participant> holding, the
+	 * first time that device hears from this sender in this group, a
+	 * pairwise <enc pkmsg|msg> with only a SenderKeyDistributionMessage,
+	 * then one <enc type=skmsg> with the padded message under the
+	 * sender key (Baileys encryptGroupMessage).  `corrupt` breaks the
+	 * skmsg.  Resolves {id, deliveries: [{to, types, skdm, sent|queued}]}.
+	 */
+	async sendGroup(body, o) {
+		const H = this.sim.HttpError;
+		const { sig, attrs, id, plain, group } = o;
+		const e = await sig.repo.encryptGroupMessage({ group: group.jid,
+		    meId: sig.pn, data: pad(plain) });
+		let sk = Buffer.from(e.ciphertext);
+		if (body.corrupt)
+			sk[sk.length - 1] ^= 1;
+		group.skSent = group.skSent || new Set();
+		const skdmPart = { groupId: group.jid,
+		    axolotlSenderKeyDistributionMessage: e.senderKeyDistributionMessage };
+		const skdm = Buffer.from(proto.Message.encode({
+		    senderKeyDistributionMessage: skdmPart }).finish());
+		/* What a retry receipt gets back, pairwise (whatsmeow
+		 * handleRetryReceipt: the message with the sender key). */
+		const retryPlain = Buffer.from(proto.Message.encode({
+		    ...proto.Message.decode(plain), senderKeyDistributionMessage:
+		    skdmPart }).finish());
+		const deliveries = [];
+		for (const dev of o.targets) {
+			const content = [];
+			const key = `${sig.pn}|${dev.jid}`;
+			const d = { to: dev.jid, types: [], skdm: false,
+			    corrupt: !!body.corrupt };
+			if (body.skdm !== false && (!group.skSent.has(key) || body.skdm)) {
+				if (!(await sig.hasSession(dev.jid))) {
+					const b = this.takeCompanionBundle(dev);
+					if (!b)
+						throw new H(409, `${dev.jid} has uploaded no pre-keys`);
+					await sig.injectBundle(dev.jid, b);
+				}
+				const pe = await sig.repo.encryptMessage({ jid: dev.jid,
+				    data: pad(skdm) });
+				content.push({ tag: 'enc', attrs: { v: '2', type: pe.type },
+				    content: Buffer.from(pe.ciphertext) });
+				group.skSent.add(key);
+				d.types.push(pe.type);
+				d.skdm = true;
+			}
+			content.push({ tag: 'enc', attrs: { v: '2', type: 'skmsg' },
+			    content: sk });
+			d.types.push('skmsg');
+			const stanza = { tag: 'message', attrs: { ...attrs }, content };
+			this.outgoing.set(`${id}|${dev.jid}`, { id, sig,
+			    plain: retryPlain, attrs, retries: 0, to: dev.jid });
+			if (this.outgoing.size > KEEP)
+				this.outgoing.delete(this.outgoing.keys().next().value);
+			const conn = [...this.sim.conns.values()].find(c => c.live &&
+			    c.phase === 'logged-in' && c.jid === dev.jid);
+			if (conn) {
+				this.sim.sendTracked(conn, stanza);
+				d.sent = true;
+			} else {
+				dev.pending = dev.pending || [];
+				dev.pending.push(stanza);
+				d.queued = true;
+			}
+			deliveries.push(d);
+		}
+		push(this.sent, { at: new Date().toISOString(), id, from: o.from,
+		    group: group.jid, text: body.text, deliveries });
+		return { id, from: o.from, group: group.jid, deliveries };
 	}
 
 	/* Delivers what /send queued while the device was offline. */

@@ -9,6 +9,10 @@
  * operator can never disagree.  A key can never manage keys: there is
  * no key route here, and the settings page needs a signed-in session.
  *
+ * Besides the pages' actions: POST .../messages (scope messages:send)
+ * queues a send_text command, idempotent per client_id (sql/013), and
+ * POST .../proxy sets the account's proxy through the page's code.
+ *
  * The order of checks for a request: the route (404, 405 with Allow);
  * openapi.json is public; the Bearer key (401, the same answer for a
  * missing, malformed, unknown, wrong, revoked or disabled-operator
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -53,9 +58,12 @@ static void	api_account_qr(struct req *);
 static void	api_account_qr_png(struct req *);
 static void	api_account_action(struct req *);
 static void	api_command_get(struct req *);
+static void	api_account_send(struct req *);
+static void	api_account_proxy(struct req *);
 
 #define	R	SCOPE_ACCOUNTS_READ
 #define	W	SCOPE_ACCOUNTS_WRITE
+#define	S	SCOPE_MESSAGES_SEND
 
 static const struct api_route	api_routes[] = {
 	{ METHOD_GET, "/api/v1/openapi.json", api_openapi, 0 },
@@ -74,6 +82,9 @@ static const struct api_route	api_routes[] = {
 	    W },
 	{ METHOD_POST, "/api/v1/accounts/{id}/unpair", api_account_action, W },
 	{ METHOD_POST, "/api/v1/accounts/{id}/delete", api_account_action, W },
+	{ METHOD_POST, "/api/v1/accounts/{id}/messages", api_account_send,
+	    S },
+	{ METHOD_POST, "/api/v1/accounts/{id}/proxy", api_account_proxy, W },
 	{ METHOD_GET, "/api/v1/commands/{id}", api_command_get, R },
 };
 
@@ -241,6 +252,7 @@ api_dispatch(struct req *r)
 		snprintf(msg, sizeof(msg), "This key lacks the scope %s; "
 		    "create a key with it on the API keys page.",
 		    rt->scope == SCOPE_ACCOUNTS_READ ? "accounts:read" :
+		    rt->scope == SCOPE_MESSAGES_SEND ? "messages:send" :
 		    "accounts:write");
 		http_api_error(r, 403, "scope_missing", msg);
 		goto out;
@@ -466,7 +478,9 @@ enum	acol {
 	AC_QR_EXPIRES, AC_PAIR_CODE, AC_DEADLINE, AC_PHONE, AC_JID,
 	AC_PUSH_NAME, AC_PLATFORM, AC_AUTO_CONNECT, AC_LAST_CONNECTED,
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
-	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR
+	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
+	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID,
+	AC_PROXY
 };
 
 /*
@@ -519,6 +533,7 @@ account_answer(struct req *r, int code)
 	jstr(o, "created_at", val(res, 0, AC_CREATED));
 	jstr(o, "updated_at", val(res, 0, AC_UPDATED));
 	jstr(o, "operator", val(res, 0, AC_OPERATOR));
+	jstr(o, "proxy", val(res, 0, AC_PROXY));
 	PQclear(res);
 	http_json(r, code, o);
 }
@@ -789,6 +804,11 @@ api_command_get(struct req *r)
 	jstr(o, "done_at", val(res, 0, 5));
 	jstr(o, "result", val(res, 0, 6));
 	jstr(o, "error", val(res, 0, 7));
+	jstr(o, "message_id", val(res, 0, 8));
+	json_object_object_add(o, "error_code", PQgetisnull(res, 0, 9) ?
+	    NULL : json_object_new_int64(strtoll(PQgetvalue(res, 0, 9), NULL,
+	    10)));
+	jstr(o, "client_id", val(res, 0, 10));
 	if (!PQgetisnull(res, 0, 7)) {
 		buf_init(&b);
 		reason_write(&b, PQgetvalue(res, 0, 7), NULL);
@@ -798,4 +818,323 @@ api_command_get(struct req *r)
 		jstr(o, "error_text", NULL);
 	PQclear(res);
 	http_json(r, 200, o);
+}
+
+/*
+ * The recipient "to" of a send, as sql/013's payload holds it, into
+ * "out" ("outsz" bytes, at least 64): a phone number in international
+ * form ("+1 555 0100", "(44) 20-7946.0958"; blanks, dashes, dots and
+ * brackets dropped, one leading "+") becomes its 7 to 15 digits
+ * (E.164's limit); a JID is kept, its server in lower case: digits
+ * (5 to 32, and one "-" for an old-style group) "@" s.whatsapp.net,
+ * g.us or lid, the servers whatsmeow's types/jid.go names for users,
+ * groups and hidden user ids.  Returns 0, or -1 for anything else.
+ */
+static int
+send_to_normalize(const char *to, char *out, size_t outsz)
+{
+	static const char *const servers[] = { "s.whatsapp.net", "g.us",
+	    "lid" };
+	const char	*at, *p;
+	size_t		 n = 0, i, dash = 0;
+
+	if ((at = strchr(to, '@')) != NULL) {
+		if (at - to < 5 || at - to > 32)
+			return -1;
+		for (p = to; p < at; p++)
+			if (*p == '-' && p > to && p + 1 < at && dash++ == 0)
+				continue;
+			else if (*p < '0' || *p > '9')
+				return -1;
+		for (i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+			if (strcasecmp(at + 1, servers[i]) == 0)
+				break;
+		if (i == sizeof(servers) / sizeof(servers[0]) ||
+		    (dash && strcmp(servers[i], "g.us") != 0))
+			return -1;
+		snprintf(out, outsz, "%.*s@%s", (int)(at - to), to,
+		    servers[i]);
+		return 0;
+	}
+	p = to;
+	while (*p == ' ')
+		p++;
+	if (*p == '+')
+		p++;
+	for (; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n + 1 >= outsz || n == 15)
+				return -1;
+			out[n++] = *p;
+		} else if (strchr(" -.()", *p) == NULL)
+			return -1;
+	}
+	out[n] = '\0';
+	return n >= 7 ? 0 : -1;
+}
+
+/* 1 if the "len" bytes at "s" are UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing past U+10FFFF). */
+static int
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		 i = 0, n, k;
+	unsigned int	 c;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 1, c = s[i] & 0x1f;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 2, c = s[i] & 0x0f;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 3, c = s[i] & 0x07;
+		else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* The state GET /api/v1/commands/{id} reports, from its timestamps. */
+static const char *
+command_state(int claimed, int done, int failed)
+{
+
+	return failed ? "failed" : done ? "done" : claimed ? "running" :
+	    "queued";
+}
+
+/* The answer to a send: the command, new (202) or the first (200). */
+static void
+send_answer(struct req *r, int code, int64_t cmd_id, const char *state,
+    const char *client_id, const char *message_id)
+{
+	struct json_object	*o;
+	char			*url;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "command_id", json_object_new_int64(cmd_id));
+	url = xasprintf("/api/v1/commands/%" PRId64, cmd_id);
+	jstr(o, "command", url);
+	jstr(o, "state", state);
+	jstr(o, "client_id", client_id);
+	jstr(o, "message_id", message_id);
+	json_object_object_add(o, "replayed", json_object_new_boolean(code ==
+	    200));
+	(void)http_header(r, "Location", url);
+	free(url);
+	http_json(r, code, o);
+}
+
+/*
+ * A send that inserted nothing because (account r->id, "client_id")
+ * exists: answer with that first command (200), or 409 when it was
+ * for another recipient or text.  Returns 1 answered, 0 no such row,
+ * -1 database error (unanswered).
+ */
+static int
+send_replay(struct req *r, const char *sid, const char *client_id,
+    const char *to, const char *text)
+{
+	PGresult	*res;
+	const char	*p[2];
+	int64_t		 id;
+
+	p[0] = sid;
+	p[1] = client_id;
+	if ((res = db_exec(r->w->db, WS_API_SEND_EXISTING, p)) == NULL)
+		return -1;
+	if (PQntuples(res) != 1 || db_get_int64(res, 0, 0, &id) == -1) {
+		PQclear(res);
+		return 0;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), to) != 0 ||
+	    strcmp(PQgetvalue(res, 0, 2), text) != 0)
+		http_api_error(r, 409, "client_id_reused", "This client_id "
+		    "was already used for another message on this account; "
+		    "use a new client_id for a new message.");
+	else
+		send_answer(r, 200, id, command_state(db_get_bool(res, 0, 3),
+		    db_get_bool(res, 0, 4), !PQgetisnull(res, 0, 5)),
+		    client_id, val(res, 0, 7));
+	PQclear(res);
+	return 1;
+}
+
+/*
+ * POST /api/v1/accounts/{id}/messages {"to", "text", "client_id"?}:
+ * queue a send_text command (sql/013_send.sql) for the session daemon
+ * and answer 202 {command_id, command, state, client_id, message_id,
+ * replayed: false}; GET the command for its progress (message_id once
+ * the daemon made it, result "sent", or error and error_code).  With
+ * a client_id (1 to 128 printable ASCII characters) the send is
+ * idempotent: a repeat inserts nothing and answers 200 with the first
+ * command (replayed: true), or 409 client_id_reused when its to or
+ * text differ.  404 unless visible; 409 not_linked unless the account
+ * is connected, connecting or disconnected (it has credentials); 422
+ * for a bad recipient, an empty or non-UTF-8 text, a bad client_id.
+ */
+static void
+api_account_send(struct req *r)
+{
+	static const struct api_field	 f[] = {
+		{ "to", AF_STRING, 1 },
+		{ "text", AF_STRING, 1 },
+		{ "client_id", AF_STRING, 0 },
+	};
+	struct json_object		*body, *v, *pl;
+	PGresult			*res = NULL;
+	const char			*text, *cid = NULL, *p[5], *c;
+	char				 msg[API_MSG_MAX], to[64], sid[24], op[24];
+	int64_t				 id;
+	int				 code;
+
+	if (r->raw_too_large) {
+		http_api_error(r, 413, NULL, NULL);
+		return;
+	}
+	if ((code = api_json_parse(r->content_type, buf_str(&r->raw),
+	    r->raw.len, f, 3, 1, &body, msg, sizeof(msg))) != 0) {
+		http_api_error(r, code, NULL, msg);
+		return;
+	}
+	(void)json_object_object_get_ex(body, "to", &v);
+	if (send_to_normalize(json_object_get_string(v), to,
+	    sizeof(to)) == -1) {
+		http_api_error(r, 422, NULL, "The recipient is a phone number "
+		    "in international form (7 to 15 digits, e.g. \"+1 555 "
+		    "0100\") or a JID such as 15550100@s.whatsapp.net or a "
+		    "group's ...@g.us.");
+		goto out;
+	}
+	(void)json_object_object_get_ex(body, "text", &v);
+	text = json_object_get_string(v);
+	if (strspn(text, " \t\r\n") == strlen(text) ||
+	    !utf8_valid((const unsigned char *)text, strlen(text))) {
+		http_api_error(r, 422, NULL, "The text is empty (or only "
+		    "blanks) or not UTF-8; send the message's words.");
+		goto out;
+	}
+	if (json_object_object_get_ex(body, "client_id", &v)) {
+		cid = json_object_get_string(v);
+		for (c = cid; *c > ' ' && *c < 0x7f; c++)
+			continue;
+		if (*cid == '\0' || *c != '\0' || c - cid > 128) {
+			http_api_error(r, 422, NULL, "A client_id has 1 to 128 "
+			    "printable ASCII characters and no blanks.");
+			goto out;
+		}
+	}
+	pl = json_object_new_object();
+	json_object_object_add(pl, "to", json_object_new_string(to));
+	json_object_object_add(pl, "text", json_object_new_string(text));
+	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
+	page_visibility(r, op, &p[2]);
+	p[0] = sid;
+	p[1] = op;
+	p[3] = json_object_to_json_string_ext(pl, JSON_C_TO_STRING_PLAIN);
+	p[4] = cid;
+	res = db_exec(r->w->db, WS_API_SEND, p);
+	json_object_put(pl);
+	if (res == NULL)
+		goto fail;
+	if (PQntuples(res) != 1) {
+		http_api_error(r, 404, NULL, NULL);
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 1)) {
+		if (db_get_int64(res, 0, 1, &id) == -1)
+			goto fail;
+		log_info("%s queued send_text %" PRId64 " on account %s",
+		    r->username, id, sid);
+		send_answer(r, 202, id, "queued", cid, NULL);
+		goto out;
+	}
+	/* Nothing inserted: a repeat, or a status that cannot send. */
+	if (cid != NULL && (code = send_replay(r, sid, cid, to, text)) != 0) {
+		if (code == -1)
+			goto fail;
+		goto out;
+	}
+	c = PQgetvalue(res, 0, 0);
+	if (strcmp(c, "connected") == 0 || strcmp(c, "connecting") == 0 ||
+	    strcmp(c, "disconnected") == 0) {
+		/* The client_id is taken by a command of another type. */
+		http_api_error(r, 409, "client_id_reused", "This client_id "
+		    "was already used on this account; use a new one.");
+		goto out;
+	}
+	snprintf(msg, sizeof(msg), "The account is not linked (status %s), "
+	    "so it cannot send; pair it first.", c);
+	http_api_error(r, 409, "not_linked", msg);
+	goto out;
+fail:
+	http_error(r, 503, NULL);
+out:
+	PQclear(res);
+	json_object_put(body);
+}
+
+/*
+ * POST /api/v1/accounts/{id}/proxy {"url": "http://[user:pw@]host:port"
+ * or "socks5://...", "" for none}: the account's proxy, checked and
+ * sealed by the pages' own code (account_act "proxy"); 200 with the
+ * account ("proxy" shows the URL without its password); it takes effect
+ * at the next connection.  404, 422 with the sentence for a bad URL or
+ * when no session daemon has published its proxy key yet.
+ */
+static void
+api_account_proxy(struct req *r)
+{
+	static const struct api_field	 f[] = {
+		{ "url", AF_STRING, 1 },
+	};
+	struct action_in		 in;
+	struct json_object		*body, *v;
+	const char			*err = NULL;
+	char				 msg[API_MSG_MAX];
+	int64_t				 cmd_id;
+	int				 code;
+
+	if (r->raw_too_large) {
+		http_api_error(r, 413, NULL, NULL);
+		return;
+	}
+	if ((code = api_json_parse(r->content_type, buf_str(&r->raw),
+	    r->raw.len, f, 1, 1, &body, msg, sizeof(msg))) != 0) {
+		http_api_error(r, code, NULL, msg);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	(void)json_object_object_get_ex(body, "url", &v);
+	in.proxy = json_object_get_string(v);
+	switch (account_act(r, "proxy", &in, &cmd_id, &err)) {
+	case ACT_OK:
+		account_answer(r, 200);
+		break;
+	case ACT_INVALID:
+		http_api_error(r, 422, NULL, err);
+		break;
+	case ACT_NOT_FOUND:
+		http_api_error(r, 404, NULL, NULL);
+		break;
+	default:
+		http_error(r, 503, NULL);
+		break;
+	}
+	json_object_put(body);
 }

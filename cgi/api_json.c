@@ -1,7 +1,7 @@
 /*
  * The API's request bodies: strict JSON with json-c, judged against a
  * small per-route schema before any handler reads a field.  Pure (no
- * database, no request): tests/fuzz/fuzz_api_json.c drives it with
+ * database, no request): tests/fuzz/fuzz_api.c drives it with
  * hostile bytes.  What is refused, and how:
  *   415  a body whose Content-Type is not application/json;
  *   400  an empty body where one is needed, bytes that are not one

@@ -125,7 +125,8 @@ enum	tmplid {
 	X(ADMIN, "admin") X(SYNCED, "synced") X(QUERY, "query") \
 	X(CLIENT_ID, "client_id") X(SEND, "send") X(EMPTY, "empty") \
 	X(OWNER, "owner") X(DAEMONS, "daemons") X(HOST, "host") \
-	X(PID, "pid") X(SESSIONS, "sessions") X(CAPACITY, "capacity")
+	X(PID, "pid") X(SESSIONS, "sessions") X(CAPACITY, "capacity") \
+	X(PROXY, "proxy")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -323,6 +324,7 @@ struct	action_in {
 	const char	*phone;		/* pair-code */
 	const char	*label;		/* rename */
 	const char	*value;		/* auto-connect: "on" or "off" */
+	const char	*proxy;		/* proxy: a URL, "" for none */
 };
 enum	act_rc {
 	ACT_OK, ACT_UNKNOWN, ACT_INVALID, ACT_NOT_FOUND, ACT_CONFLICT, ACT_DB

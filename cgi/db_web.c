@@ -93,11 +93,15 @@
 	"a.qr_version - a.pair_qr_base, o.username, " \
 	"extract(epoch FROM now() - a.last_frame_at)::bigint, " \
 	"a.lid, iso(a.offline_synced_at), " \
-	"CASE WHEN a.lease_until > now() THEN a.owner_daemon END, " \
-	"(SELECT i.hostname FROM daemon_instances i WHERE " \
-	"i.id = a.owner_daemon AND a.lease_until > now()), " \
-	"(SELECT i.pid FROM daemon_instances i WHERE " \
-	"i.id = a.owner_daemon AND a.lease_until > now()), " \
+	"(SELECT l.owner_daemon FROM account_leases l WHERE " \
+	"l.account_id = a.id AND l.lease_until > now()), " \
+	"(SELECT i.hostname FROM account_leases l JOIN daemon_instances i " \
+	"ON i.id = l.owner_daemon WHERE l.account_id = a.id AND " \
+	"l.lease_until > now()), " \
+	"(SELECT i.pid FROM account_leases l JOIN daemon_instances i " \
+	"ON i.id = l.owner_daemon WHERE l.account_id = a.id AND " \
+	"l.lease_until > now()), " \
+	"a.proxy_display, " \
 	"(SELECT count(*) FROM groups g WHERE g.account_id = a.id), " \
 	"iso(a.groups_synced_at), a.restricted AND " \
 	"(a.restricted_until IS NULL OR a.restricted_until > now()), " \
@@ -424,13 +428,46 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	 * operator queued; $4 the ids a key is limited to, or NULL. */
 	[WS_API_COMMAND_GET] = { "api_command_get", 4,
 	    "SELECT c.id, c.account_id, c.type, iso(c.created_at), "
-	    "iso(c.claimed_at), iso(c.done_at), c.result, c.error "
+	    "iso(c.claimed_at), iso(c.done_at), c.result, c.error, "
+	    "c.message_id, c.error_code, c.client_id "
 	    "FROM commands c LEFT JOIN accounts a ON a.id = c.account_id "
 	    "WHERE c.id = $1 AND ((a.id IS NOT NULL AND "
 	    "(a.operator_id = $2 OR $3::boolean)) OR (c.account_id IS NULL "
 	    "AND (c.created_by = $2 OR $3::boolean))) AND "
 	    "($4::bigint[] IS NULL OR c.account_id IS NULL OR "
 	    "c.account_id = ANY($4::bigint[]))" },
+	/*
+	 * POST .../messages: account $1 as operator $2 (admin $3) sees
+	 * it, and a send_text command (payload $4, client_id $5 or NULL)
+	 * when its status can send; an existing (account, client_id)
+	 * inserts nothing (sql/013's unique index).  One row: the status
+	 * and the new command's id or NULL; no row: not visible.
+	 */
+	[WS_API_SEND] = { "api_send", 5,
+	    "WITH a AS (SELECT a.id, a.status FROM accounts a "
+	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") "), "
+	    "ins AS (INSERT INTO commands (account_id, type, payload, "
+	    "created_by, client_id) SELECT a.id, 'send_text', $4::jsonb, $2, "
+	    "$5 FROM a WHERE a.status IN ('connected', 'connecting', "
+	    "'disconnected') ON CONFLICT (account_id, client_id) "
+	    "WHERE client_id IS NOT NULL DO NOTHING RETURNING id) "
+	    "SELECT a.status, (SELECT id FROM ins) FROM a" },
+	/* The command an earlier send with client_id $2 made on $1. */
+	[WS_API_SEND_EXISTING] = { "api_send_existing", 2,
+	    "SELECT id, payload->>'to', payload->>'text', "
+	    "claimed_at IS NOT NULL, done_at IS NOT NULL, error, result, "
+	    "message_id, error_code FROM commands "
+	    "WHERE account_id = $1 AND client_id = $2 "
+	    "AND type = 'send_text'" },
+	/* The key proxy URLs are sealed to (sql/017; daemon/proxy.c). */
+	[WS_PROXY_KEY_GET] = { "proxy_key_get", 0,
+	    "SELECT public_key FROM proxy_keys WHERE id = 1" },
+	/* Account $1's proxy: sealed URL $2, the key $3 it was sealed to,
+	 * the URL without its password $4; all NULL: direct. */
+	[WS_ACCOUNT_PROXY] = { "account_proxy", 4,
+	    "UPDATE accounts SET proxy_sealed = $2::bytea, "
+	    "proxy_public_key = $3::bytea, proxy_display = $4 "
+	    "WHERE id = $1" },
 	[WS_APIKEYS_FOR_OPERATOR] = { "apikeys_for_operator", 1,
 	    "SELECT id, name, prefix, scopes, account_ids, iso(created_at), "
 	    "iso(last_used_at), iso(revoked_at) FROM api_keys "
@@ -518,8 +555,9 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	 * draining, takeovers and lease losses since its start, started.
 	 */
 	[WS_DAEMONS_LIST] = { "daemons_list", 0,
-	    "SELECT i.id, i.hostname, i.pid, (SELECT count(*) FROM accounts a "
-	    "WHERE a.owner_daemon = i.id AND a.lease_until > now())::int, "
+	    "SELECT i.id, i.hostname, i.pid, (SELECT count(*) FROM "
+	    "account_leases l WHERE l.owner_daemon = i.id AND "
+	    "l.lease_until > now())::int, "
 	    "i.capacity, extract(epoch FROM now() - i.heartbeat_at)::bigint, "
 	    "i.draining, i.takeovers, i.lease_losses, iso(i.started_at) "
 	    "FROM daemon_instances i ORDER BY i.id" },

@@ -182,6 +182,8 @@ notice_text(const char *name)
 	static const char *const notices[][2] = {
 		{ "queued", "Done. The session daemon carries it out shortly." },
 		{ "renamed", "The account was renamed." },
+		{ "proxy", "The proxy setting was saved; it takes effect at "
+		    "the next connection (press Reconnect to apply it now)." },
 		{ "created", "The account was added." },
 		{ "deleted", "The account is being deleted." },
 		{ "saved", "Saved." },

@@ -17,12 +17,14 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "cgi.h"
 #include "conf.h"
 #include "db.h"
 #include "db_web.h"
 #include "log.h"
+#include "proxyurl.h"
 #include "qrmemo.h"
 #include "qrpng.h"
 #include "reason.h"
@@ -44,7 +46,7 @@ enum	acol {
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
 	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
 	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID,
-	AC_GROUPS, AC_GROUPS_SYNCED, AC_RESTRICTED,
+	AC_PROXY, AC_GROUPS, AC_GROUPS_SYNCED, AC_RESTRICTED,
 	AC_RESTRICTED_UNTIL	/* issue 10 */
 };
 
@@ -74,6 +76,14 @@ static const struct action	actions[] = {
 	{ "delete", "delete", ALL, NULL, NULL, "delete_requested" },
 	{ "rename", NULL, ALL, NULL, NULL, "renamed" },
 	{ "auto-connect", NULL, ALL, NULL, NULL, "auto_connect_changed" },
+	{ "proxy", NULL, ALL, NULL, NULL, "proxy_changed" },
+};
+
+/* A proxy setting ready to store (proxy_prepare()); all NULL: none. */
+struct	proxy_set {
+	char		*sealed;	/* bytea hex of crypto_box_seal(URL) */
+	char		*pk;		/* bytea hex of the key sealed to */
+	char		*display;	/* the URL without its password */
 };
 
 #define	NACTIONS	(sizeof(actions) / sizeof(actions[0]))
@@ -397,6 +407,10 @@ account_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_OPERATOR:
 		tmpl_text(o, col(pg, AC_OPERATOR));
 		return 0;
+	case TKEY_PROXY:
+		tmpl_text(o, col(pg, AC_PROXY) != NULL ? col(pg, AC_PROXY) :
+		    "none (direct connection)");
+		return 0;
 	case TKEY_CREATED:
 		return present_time(o, col(pg, AC_CREATED));
 	case TKEY_UPDATED:
@@ -703,7 +717,7 @@ phone_normalise(const char *in, char *out, size_t outsz)
 static int
 action_apply(struct req *r, const struct action *a, const char *sid,
     const char *label, const char *arg, struct json_object *payload,
-    int64_t *cmd_id)
+    const struct proxy_set *ps, int64_t *cmd_id)
 {
 	struct json_object	*d;
 	PGresult		*res;
@@ -732,6 +746,12 @@ action_apply(struct req *r, const struct action *a, const char *sid,
 		if (db_exec_cmd(r->w->db, a->name[0] == 'r' ?
 		    WS_ACCOUNT_RENAME : WS_ACCOUNT_AUTO_CONNECT, p) == -1)
 			return -1;
+	} else if (strcmp(a->name, "proxy") == 0) {
+		p[1] = ps->sealed;
+		p[2] = ps->pk;
+		p[3] = ps->display;
+		if (db_exec_cmd(r->w->db, WS_ACCOUNT_PROXY, p) == -1)
+			return -1;
 	}
 	if (a->command != NULL) {
 		snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
@@ -750,7 +770,10 @@ action_apply(struct req *r, const struct action *a, const char *sid,
 	}
 	d = json_object_new_object();
 	json_object_object_add(d, "label", json_object_new_string(label));
-	if (arg != NULL)
+	if (strcmp(a->name, "proxy") == 0)
+		json_object_object_add(d, "proxy", ps->display == NULL ? NULL :
+		    json_object_new_string(ps->display));
+	else if (arg != NULL)
 		json_object_object_add(d, a->name[0] == 'r' ? "new_label" :
 		    "auto_connect", json_object_new_string(arg));
 	return event_insert(r, sid, a->event, d);
@@ -796,11 +819,88 @@ action_input(const struct action *a, const struct action_in *in,
 	return 0;
 }
 
+static void
+proxy_set_free(struct proxy_set *ps)
+{
+
+	free(ps->sealed);
+	free(ps->pk);
+	free(ps->display);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* "\\x" and the hex of the "n" bytes at "b", allocated. */
+static char *
+bytea_hex(const unsigned char *b, size_t n)
+{
+	char	*s = xmalloc(2 + 2 * n + 1);
+
+	memcpy(s, "\\x", 2);
+	sodium_bin2hex(s + 2, 2 * n + 1, b, n);
+	return s;
+}
+
+/*
+ * Check proxy URL "url" (lib/proxyurl.h; "" or blanks: no proxy) and
+ * seal it to the session daemon's proxy key (sql/017 proxy_keys, which
+ * the daemon derives from its credentials key): only a daemon can open
+ * it, never this program.  Returns ACT_OK with "ps" filled (all NULL
+ * for none; proxy_set_free() it), ACT_INVALID with "*err" a sentence,
+ * or ACT_DB.
+ */
+static enum act_rc
+proxy_prepare(struct req *r, const char *url, struct proxy_set *ps,
+    const char **err)
+{
+	struct proxy_url	 pu;
+	struct buf		 b;
+	PGresult		*res;
+	unsigned char		*sealed, *pk;
+	size_t			 n, pklen;
+
+	memset(ps, 0, sizeof(*ps));
+	if (url == NULL || strspn(url, " \t") == strlen(url))
+		return ACT_OK;
+	if (proxyurl_parse(url, &pu, err) == -1)
+		return ACT_INVALID;
+	if ((res = db_exec(r->w->db, WS_PROXY_KEY_GET, NULL)) == NULL) {
+		proxyurl_wipe(&pu);
+		return ACT_DB;
+	}
+	if (PQntuples(res) != 1 || (pk = PQunescapeBytea((const unsigned char *)
+	    PQgetvalue(res, 0, 0), &pklen)) == NULL) {
+		PQclear(res);
+		proxyurl_wipe(&pu);
+		*err = "The session daemon has not published its proxy key "
+		    "yet: start wadeskd once, then set the proxy again.";
+		return ACT_INVALID;
+	}
+	PQclear(res);
+	if (pklen != crypto_box_PUBLICKEYBYTES) {
+		PQfreemem(pk);
+		proxyurl_wipe(&pu);
+		return ACT_DB;
+	}
+	buf_init(&b);
+	proxyurl_display(&pu, &b);
+	ps->display = xstrdup(buf_str(&b));
+	buf_free(&b);
+	proxyurl_wipe(&pu);
+	n = strlen(url);
+	sealed = xmalloc(n + crypto_box_SEALBYTES);
+	(void)crypto_box_seal(sealed, (const unsigned char *)url, n, pk);
+	ps->sealed = bytea_hex(sealed, n + crypto_box_SEALBYTES);
+	ps->pk = bytea_hex(pk, pklen);
+	free(sealed);
+	PQfreemem(pk);
+	return ACT_OK;
+}
+
 /*
  * The one way an account action happens, for the pages and the API
  * alike: action "name" (a URL segment of actions[]: "pair",
  * "pair-code", "cancel-pair", "reconnect", "disconnect", "unpair",
- * "delete", "rename", "auto-connect") on account r->id as the
+ * "delete", "rename", "auto-connect", "proxy") on account r->id as the
  * operator of "r" (visibility as on every page), with the input
  * fields "in".  In one transaction: lock the row, check the action
  * fits its status, change the row, queue the command (NOTIFY) and
@@ -815,6 +915,7 @@ account_act(struct req *r, const char *name, const struct action_in *in,
     int64_t *cmd_id, const char **err)
 {
 	const struct action	*a = NULL;
+	struct proxy_set	 ps;
 	struct json_object	*payload;
 	PGresult		*res = NULL;
 	enum status		 st;
@@ -830,9 +931,14 @@ account_act(struct req *r, const char *name, const struct action_in *in,
 			a = &actions[i];
 	if (a == NULL)
 		return ACT_UNKNOWN;
+	memset(&ps, 0, sizeof(ps));
+	if (strcmp(a->name, "proxy") == 0 &&
+	    (rc = proxy_prepare(r, in->proxy, &ps, err)) != ACT_OK)
+		return rc;
 	payload = json_object_new_object();
 	if (action_input(a, in, &arg, buf, sizeof(buf), payload, err) == -1) {
 		json_object_put(payload);
+		proxy_set_free(&ps);
 		return ACT_INVALID;
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, r->id);
@@ -857,7 +963,7 @@ account_act(struct req *r, const char *name, const struct action_in *in,
 	if (strcmp(a->name, "delete") == 0)
 		json_object_object_add(payload, "label",
 		    json_object_new_string(label));
-	if (action_apply(r, a, sid, label, arg, payload, cmd_id) == -1 ||
+	if (action_apply(r, a, sid, label, arg, payload, &ps, cmd_id) == -1 ||
 	    db_tx_commit(r->w->db) == -1)
 		goto fail;
 	rc = ACT_OK;
@@ -869,6 +975,7 @@ out:
 	free(label);
 	PQclear(res);
 	json_object_put(payload);
+	proxy_set_free(&ps);
 	return rc;
 }
 
@@ -890,6 +997,7 @@ page_account_action(struct req *r)
 	in.phone = kv_get(&r->form, "phone");
 	in.label = kv_get(&r->form, "label");
 	in.value = kv_get(&r->form, "value");
+	in.proxy = kv_get(&r->form, "proxy_url");
 	switch (account_act(r, name, &in, &cmd_id, &err)) {
 	case ACT_OK:
 		break;
@@ -914,6 +1022,7 @@ page_account_action(struct req *r)
 	else {
 		loc = xasprintf("/accounts/%" PRId64 "?notice=%s", r->id,
 		    strcmp(name, "rename") == 0 ? "renamed" :
+		    strcmp(name, "proxy") == 0 ? "proxy" :
 		    cmd_id != 0 ? "queued" : "saved");
 		http_redirect(r, loc);
 		free(loc);

@@ -155,6 +155,14 @@ present_event_text(struct buf *b, const char *kind,
 		    "daemon reconnects this account by itself." :
 		    "Turned off: the account stays offline until someone "
 		    "presses Reconnect.");
+	} else if (strcmp(kind, "proxy_changed") == 0) {
+		v = jstr(d, "proxy");
+		if (v != NULL)
+			buf_printf(b, "Connects through %s from the next "
+			    "connection on.", v);
+		else
+			buf_puts(b, "Connects directly (no proxy) from the "
+			    "next connection on.");
 	} else if (strcmp(kind, "unpaired") == 0 &&
 	    (v = jstr(d, "logout")) != NULL) {
 		buf_puts(b, strcmp(v, "confirmed") == 0 ? "The phone "

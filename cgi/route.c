@@ -50,6 +50,7 @@ static const struct route	routes[] = {
 	{ METHOD_POST, "/accounts/{id}/delete", page_account_action, AC },
 	{ METHOD_POST, "/accounts/{id}/rename", page_account_action, AC },
 	{ METHOD_POST, "/accounts/{id}/auto-connect", page_account_action, AC },
+	{ METHOD_POST, "/accounts/{id}/proxy", page_account_action, AC },
 	/* Groups and send-test (page_groups.c, issue 10). */
 	{ METHOD_GET, "/accounts/{id}/groups", page_groups_list, A },
 	{ METHOD_POST, "/accounts/{id}/groups/sync", page_groups_sync, AC },

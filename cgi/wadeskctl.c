@@ -10,6 +10,11 @@
  *   wadeskctl wa-version                  WhatsApp Web version in use
  *   wadeskctl daemon drain ID             hand a wadeskd's sessions to the
  *                                         other daemons, then it exits
+ *   wadeskctl apikey add NAME --scope S[,S...] [--account ID...]
+ *                        [--operator USER]
+ *                                         a new API key, printed once
+ *   wadeskctl apikey list [--operator USER]
+ *   wadeskctl apikey revoke ID
  *
  * Passwords are read from the first line of standard input (with a
  * prompt and no echo when it is a terminal).  It connects with
@@ -32,6 +37,8 @@
 #include <sodium.h>
 
 #include "conf.h"
+#include "apikey.h"
+#include "buf.h"
 #include "db.h"
 #include "log.h"
 #include "pw.h"
@@ -45,6 +52,12 @@ enum	stmt {
 	STMT_OPERATOR_PASSWD,
 	STMT_OPERATOR_DISABLE,
 	STMT_DAEMON_DRAIN,
+	STMT_APIKEY_OPERATOR,
+	STMT_APIKEY_SOLE_ADMIN,
+	STMT_APIKEY_ACCOUNTS_VISIBLE,
+	STMT_APIKEY_INSERT,
+	STMT_APIKEY_LIST,
+	STMT_APIKEY_REVOKE,
 	STMT__MAX
 };
 
@@ -73,6 +86,41 @@ static const struct db_stmt	ctl_stmts[STMT__MAX] = {
 	{ "daemon_drain", 1,
 	  "UPDATE daemon_instances SET draining = true WHERE id = $1::bigint "
 	  "RETURNING hostname, pid, sessions" },
+	/* STMT_APIKEY_OPERATOR: the operator a new key acts as. */
+	{ "apikey_operator", 1,
+	  "SELECT id, role = 'admin', disabled FROM operators "
+	  "WHERE username = $1" },
+	/* STMT_APIKEY_SOLE_ADMIN: without --operator, the only admin. */
+	{ "apikey_sole_admin", 0,
+	  "SELECT id, username FROM operators WHERE role = 'admin' "
+	  "AND NOT disabled ORDER BY id LIMIT 2" },
+	/* STMT_APIKEY_ACCOUNTS_VISIBLE: as the settings page counts them
+	 * (cgi/db_web.c WS_APIKEY_ACCOUNTS_VISIBLE): ids $1 that operator
+	 * $2 (admin $3) sees. */
+	{ "apikey_accounts_visible", 3,
+	  "SELECT count(*) FROM accounts a WHERE a.id = ANY($1::bigint[]) "
+	  "AND a.deleted_at IS NULL AND (a.operator_id = $2 OR $3::boolean)" },
+	/* STMT_APIKEY_INSERT: as the settings page inserts one. */
+	{ "apikey_insert", 6,
+	  "INSERT INTO api_keys (operator_id, name, prefix, secret_hash, "
+	  "scopes, account_ids) VALUES ($1, $2, $3, $4, $5::text[], "
+	  "$6::bigint[]) RETURNING id" },
+	/* STMT_APIKEY_LIST: every key, or operator $1's ($1 NULL: all). */
+	{ "apikey_list", 1,
+	  "SELECT k.id, o.username, k.prefix, k.scopes, "
+	  "coalesce(array_to_string(k.account_ids, ','), 'all'), "
+	  "to_char(k.created_at AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	  "coalesce(to_char(k.last_used_at AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'never'), "
+	  "CASE WHEN k.revoked_at IS NULL THEN 'live' ELSE 'revoked' END, "
+	  "k.name FROM api_keys k JOIN operators o ON o.id = k.operator_id "
+	  "WHERE $1::text IS NULL OR o.username = $1 ORDER BY k.id" },
+	/* STMT_APIKEY_REVOKE */
+	{ "apikey_revoke", 1,
+	  "UPDATE api_keys k SET revoked_at = now() FROM operators o "
+	  "WHERE k.id = $1::bigint AND k.revoked_at IS NULL "
+	  "AND o.id = k.operator_id RETURNING k.prefix, o.username, k.name" },
 };
 
 static void
@@ -86,7 +134,11 @@ usage(void)
 	    "       wadeskctl operator disable|enable NAME\n"
 	    "       wadeskctl keygen FILE\n"
 	    "       wadeskctl wa-version\n"
-	    "       wadeskctl daemon drain ID\n");
+	    "       wadeskctl daemon drain ID\n"
+	    "       wadeskctl apikey add NAME --scope S[,S...] "
+	    "[--account ID...] [--operator USER]\n"
+	    "       wadeskctl apikey list [--operator USER]\n"
+	    "       wadeskctl apikey revoke ID\n");
 	exit(2);
 }
 
@@ -374,6 +426,271 @@ cmd_daemon_drain(const char *url, const char *id)
 	return rc;
 }
 
+/* 1 if "s" is a key name the api_keys CHECK and the page accept: 1 to
+ * 100 characters (UTF-8 is counted by the database), no control bytes,
+ * not only blanks. */
+static int
+apikey_name_ok(const char *s)
+{
+	const unsigned char	*p;
+	int			 seen = 0;
+
+	if (*s == '\0' || strlen(s) > APIKEY_NAME_MAX * 4)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p != ' ')
+			seen = 1;
+	}
+	return seen;
+}
+
+/*
+ * The operator a key acts as: "user", or without one the only enabled
+ * admin.  Sets "op" (decimal id) and "adm" ("true"/"false").  Returns
+ * 0, or -1 with the reason printed.
+ */
+static int
+apikey_operator(struct db *db, const char *user, char op[24],
+    const char **adm)
+{
+	PGresult	*res;
+	const char	*p[1];
+	int		 rc = -1;
+
+	if (user == NULL) {
+		if ((res = db_exec(db, STMT_APIKEY_SOLE_ADMIN, NULL)) == NULL) {
+			warnx("apikey: database error");
+			return -1;
+		}
+		if (PQntuples(res) == 1) {
+			snprintf(op, 24, "%s", PQgetvalue(res, 0, 0));
+			*adm = "true";
+			rc = 0;
+		} else
+			warnx("apikey: %s; name the operator the key acts as "
+			    "with --operator USER", PQntuples(res) == 0 ?
+			    "there is no enabled admin" :
+			    "there is more than one admin");
+		PQclear(res);
+		return rc;
+	}
+	p[0] = user;
+	if ((res = db_exec(db, STMT_APIKEY_OPERATOR, p)) == NULL) {
+		warnx("apikey: database error");
+		return -1;
+	}
+	if (PQntuples(res) != 1)
+		warnx("apikey: no operator %s (wadeskctl operator add "
+		    "makes one)", user);
+	else if (db_get_bool(res, 0, 2))
+		warnx("apikey: operator %s is disabled; its keys would not "
+		    "work (wadeskctl operator enable %s)", user, user);
+	else {
+		snprintf(op, 24, "%s", PQgetvalue(res, 0, 0));
+		*adm = db_get_bool(res, 0, 1) ? "true" : "false";
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * "apikey add NAME --scope S[,S...]... [--account ID[,ID...]]...
+ * [--operator USER]": a key for USER (or the sole admin) limited to the
+ * listed accounts (which that operator must see), made with
+ * lib/apikey.h as the settings page makes it (only the hash is stored).
+ * Prints "id ID prefix PREFIX" and then the key itself on a line of its
+ * own, once.  0, -1 (printed), or usage (exit 2).
+ */
+static int
+cmd_apikey_add(const char *url, int argc, char *argv[])
+{
+	struct db	*db = NULL;
+	struct buf	 list, ids, scopes;
+	PGresult	*res;
+	const char	*p[6], *user = NULL, *adm = "false", *name;
+	char		 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_HEX + 1];
+	char		 hash[APIKEY_HASH_HEX + 1], op[24], *tok, *save, *s;
+	unsigned int	 mask = 0, bit;
+	int64_t		 seen;
+	int		 i, n, rc = -1;
+
+	if (argc < 1 || argv[0][0] == '-')
+		usage();
+	name = argv[0];
+	buf_init(&list);
+	buf_init(&ids);
+	buf_init(&scopes);
+	for (i = 1; i < argc; i++) {
+		if (i + 1 == argc)
+			usage();
+		if (strcmp(argv[i], "--scope") == 0) {
+			s = xstrdup(argv[++i]);
+			for (tok = strtok_r(s, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if ((bit = apikey_scope_bit(tok)) == 0) {
+					warnx("apikey add: unknown scope %s; "
+					    "the scopes are accounts:read, "
+					    "accounts:write, messages:send and "
+					    "webhooks:manage", tok);
+					free(s);
+					goto out;
+				}
+				mask |= bit;
+			}
+			free(s);
+		} else if (strcmp(argv[i], "--account") == 0) {
+			buf_puts(&list, argv[++i]);
+			buf_putc(&list, ',');
+		} else if (strcmp(argv[i], "--operator") == 0)
+			user = argv[++i];
+		else
+			usage();
+	}
+	if (!apikey_name_ok(name)) {
+		warnx("apikey add: a key's name has 1 to 100 characters and "
+		    "no control characters");
+		goto out;
+	}
+	if (mask == 0) {
+		warnx("apikey add: give at least one --scope");
+		goto out;
+	}
+	if ((n = apikey_ids_literal(buf_str(&list), &ids)) == -1) {
+		warnx("apikey add: --account takes account numbers, separated "
+		    "by commas (at most %d in all)", APIKEY_IDS_MAX);
+		goto out;
+	}
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL ||
+	    apikey_operator(db, user, op, &adm) == -1)
+		goto out;
+	if (n > 0) {
+		p[0] = buf_str(&ids);
+		p[1] = op;
+		p[2] = adm;
+		if ((res = db_exec(db, STMT_APIKEY_ACCOUNTS_VISIBLE, p)) ==
+		    NULL) {
+			warnx("apikey add: database error");
+			goto out;
+		}
+		if (db_get_int64(res, 0, 0, &seen) == -1 || seen != n) {
+			PQclear(res);
+			warnx("apikey add: an --account is not the operator's "
+			    "(or does not exist); the key was not made");
+			goto out;
+		}
+		PQclear(res);
+	}
+	buf_putc(&scopes, '{');
+	apikey_scopes_write(&scopes, mask, ",");
+	buf_putc(&scopes, '}');
+	(void)apikey_new(key, prefix, hash);
+	p[0] = op;
+	p[1] = name;
+	p[2] = prefix;
+	p[3] = hash;
+	p[4] = buf_str(&scopes);
+	p[5] = n > 0 ? buf_str(&ids) : NULL;
+	if ((res = db_exec(db, STMT_APIKEY_INSERT, p)) == NULL) {
+		warnx("apikey add: database error (%s); the key was not made",
+		    db_sqlstate(db));
+		goto out;
+	}
+	printf("id %s prefix %s\n%s\n", PQgetvalue(res, 0, 0), prefix, key);
+	fprintf(stderr, "wadeskctl: the key is shown this once; only its "
+	    "hash is kept\n");
+	PQclear(res);
+	rc = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	buf_free(&list);
+	buf_free(&ids);
+	buf_free(&scopes);
+	db_close(db);
+	return rc;
+}
+
+/*
+ * "apikey list [--operator USER]": one line per key, oldest first, tab
+ * separated: id, operator, prefix, scopes, accounts ("all" or
+ * "3,7"), created, last used ("never"), live/revoked, name.  Never the
+ * key (it is not kept).  0 or -1 (printed).
+ */
+static int
+cmd_apikey_list(const char *url, int argc, char *argv[])
+{
+	struct db	*db;
+	PGresult	*res;
+	const char	*p[1] = { NULL };
+	int		 i, j;
+
+	if (argc == 2 && strcmp(argv[0], "--operator") == 0)
+		p[0] = argv[1];
+	else if (argc != 0)
+		usage();
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+		return -1;
+	if ((res = db_exec(db, STMT_APIKEY_LIST, p)) == NULL) {
+		warnx("apikey list: database error");
+		db_close(db);
+		return -1;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		for (j = 0; j < PQnfields(res); j++)
+			printf("%s%c", PQgetvalue(res, i, j),
+			    j + 1 < PQnfields(res) ? '\t' : '\n');
+	PQclear(res);
+	db_close(db);
+	return 0;
+}
+
+/* "apikey revoke ID": at once, for any operator's live key. */
+static int
+cmd_apikey_revoke(const char *url, const char *id)
+{
+	struct db	*db;
+	PGresult	*res;
+	const char	*p[1];
+	char		*end;
+	int		 rc = -1;
+
+	if (strtoll(id, &end, 10) <= 0 || *end != '\0')
+		usage();
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+		return -1;
+	p[0] = id;
+	if ((res = db_exec(db, STMT_APIKEY_REVOKE, p)) == NULL)
+		warnx("apikey revoke: database error");
+	else if (PQntuples(res) != 1)
+		warnx("apikey revoke: no live key %s (wadeskctl apikey list "
+		    "shows them)", id);
+	else {
+		printf("revoked %s prefix %s (operator %s, %s)\n", id,
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 2));
+		rc = 0;
+	}
+	PQclear(res);
+	db_close(db);
+	return rc;
+}
+
+static int
+cmd_apikey(const char *url, int argc, char *argv[])
+{
+
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return cmd_apikey_add(url, argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return cmd_apikey_list(url, argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[0], "revoke") == 0)
+		return cmd_apikey_revoke(url, argv[1]);
+	usage();
+	return -1;
+}
+
 /*
  * Write a new 32-byte crypto_secretbox key to "path" with mode 0600,
  * refusing to overwrite an existing file.
@@ -447,6 +764,8 @@ main(int argc, char *argv[])
 	else if (strcmp(argv[1], "daemon") == 0 && argc == 4 &&
 	    strcmp(argv[2], "drain") == 0)
 		rc = cmd_daemon_drain(conf.database_url, argv[3]);
+	else if (strcmp(argv[1], "apikey") == 0)
+		rc = cmd_apikey(conf.database_url, argc - 2, argv + 2);
 	else
 		usage();
 	conf_free(&conf);

@@ -14,6 +14,7 @@
  *                function: (session facts, event) -> plan
  *   session.c    per-account sessions: wa_client callbacks, applying
  *                plans (database writes, client calls), timers
+ *   messages.c   received texts, the last N per chat (sql/015)
  *   groups.c     issue 10: the account's groups table from the
  *                client's groups and group_change reports, and the
  *                sync_groups command
@@ -194,8 +195,9 @@ struct	session {
 						   (unix s), 0: none */
 	uint64_t		 frame_due_ms;	/* next last_frame_at write
 						   allowed (mono) */
-	int64_t			 lease_gen;	/* accounts.lease_generation
-						   we hold (issue 12) */
+	int64_t			 lease_gen;	/* lease_generation we hold
+						   (account_leases, issue
+						   12) */
 	uint64_t		 lease_ms;	/* when the lease was last
 						   confirmed: claim or renew
 						   sent (mono) */
@@ -207,7 +209,8 @@ struct	session {
 	uint64_t		 groups_due_ms;	/* give up on it then (mono) */
 	int			 fenced;	/* a fenced Signal store write
 						   found the lease lost: the
-						   tick closes the session */
+						   next tick closes the session
+						   (next_timer_ms set to 0) */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -233,6 +236,8 @@ struct	daemon {
 	int			 stopping;
 	int64_t			 instance;	/* daemon_instances.id, or 0 */
 	uint8_t			*cred_key;	/* sodium_malloc, 32 bytes */
+	uint8_t			*proxy_sk;	/* sodium_malloc: proxy.c */
+	uint8_t			 proxy_pk[32];	/* published in proxy_keys */
 	uint8_t			 root_key[WA_ROOT_KEY_LEN];
 	int			 has_root_key;
 	unsigned int		 time_scale;	/* WADESKD_TIME_SCALE (tests) */
@@ -259,6 +264,8 @@ struct	daemon {
 	uint64_t		 next_start_ms;	/* stagger cursor (mono) */
 	int			 fleet_live;	/* live daemons taking work */
 	int			 fleet_total;	/* accounts needing a daemon */
+	int			 fleet_share;	/* our fair share of them
+						   (policy_fair_share()) */
 	int			 owned;		/* sessions we hold */
 	int			 draining;	/* SIGTERM or wadeskctl drain */
 	int			 drained;	/* drain finished: exit */
@@ -325,6 +332,8 @@ enum	dstmt {
 	DS_GROUP_DELETE,
 	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
 	DS_MESSAGES_TRIM,
+	DS_PROXY_KEY_PUT,
+	DS_ACCOUNT_PROXY_GET,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -338,6 +347,13 @@ int		 db_frames_write(struct db *db, const char *ids,
 		    const char *times, const char *owner, const char *gens);
 int		 db_fence_begin(struct db *db, int64_t id, int64_t owner,
 		    int64_t gen);
+
+/* proxy.c: the account's proxy URL, sealed by the pages. */
+int		 proxy_key_init(struct daemon *d);
+void		 proxy_key_free(struct daemon *d);
+int		 proxy_key_publish(struct daemon *d);
+int		 proxy_load(struct daemon *d, int64_t id, char **url);
+void		 proxy_url_free(char *url);
 
 /* creds.c */
 int		 creds_key_load(struct daemon *d, const char *path);
@@ -387,6 +403,8 @@ void		 policy_decide(const struct sess_facts *f,
 		    const struct sess_input *in, struct sess_plan *p);
 uint64_t	 policy_backoff_ms(int attempt, int min_ms, int max_ms,
 		    uint32_t rnd);
+int		 policy_fair_share(int total, const int *caps, int n,
+		    int own);
 const char	*policy_state_name(enum sess_state st);
 const char	*policy_close_reason(enum wa_reason reason);
 

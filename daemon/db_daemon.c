@@ -14,10 +14,10 @@
 #include "daemon.h"
 #include "log.h"
 
-/* No daemon holds the row's lease (issue 12). */
-#define	LEASE_FREE(a) \
-	"(" a ".owner_daemon IS NULL OR " a ".lease_until IS NULL OR " \
-	a ".lease_until <= now())"
+/* No daemon holds lease row "l" (account_leases, issue 12). */
+#define	LEASE_FREE(l) \
+	"(" l ".owner_daemon IS NULL OR " l ".lease_until IS NULL OR " \
+	l ".lease_until <= now())"
 
 /* Command q is claimed by a daemon whose heartbeat is younger than
  * "secs" seconds. */
@@ -88,9 +88,10 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "WITH s AS (UPDATE accounts a SET status = 'unpaired', "
 	  "qr_code = NULL, qr_expires_at = NULL, pair_code = NULL, "
 	  "pair_deadline = NULL, disconnect_reason = CASE WHEN "
-	  "a.owner_daemon IS NOT NULL THEN 'daemon_lost' ELSE "
-	  "'daemon_restarted' END "
-	  "WHERE a.status = 'pending' AND " LEASE_FREE("a") " AND "
+	  "l.owner_daemon IS NOT NULL THEN 'daemon_lost' ELSE "
+	  "'daemon_restarted' END FROM account_leases l "
+	  "WHERE l.account_id = a.id AND a.status = 'pending' AND "
+	  LEASE_FREE("l") " AND "
 	  "NOT EXISTS (SELECT 1 FROM "
 	  "commands c WHERE c.account_id = a.id AND c.done_at IS NULL AND "
 	  "c.type IN ('pair', 'pair_code')) RETURNING a.id, "
@@ -107,8 +108,9 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "UPDATE commands c SET claimed_at = now(), claimed_by = $1 "
 	  "FROM (SELECT q.id FROM commands q WHERE q.done_at IS NULL AND "
 	  "(q.claimed_at IS NULL OR q.claimed_by IS DISTINCT FROM $1) AND "
-	  "(EXISTS (SELECT 1 FROM accounts a WHERE a.id = q.account_id AND "
-	  "a.owner_daemon = $1 AND a.lease_until > now()) OR "
+	  "(EXISTS (SELECT 1 FROM account_leases l WHERE "
+	  "l.account_id = q.account_id AND "
+	  "l.owner_daemon = $1 AND l.lease_until > now()) OR "
 	  "(q.account_id IS NULL AND (q.claimed_at IS NULL OR "
 	  "(q.claimed_at < now() - make_interval(secs => $2::int) AND "
 	  "NOT " LIVE_CLAIM("q", "$2") ")))) "
@@ -215,12 +217,12 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9):
 	 * its lease ran out; not those handed over on purpose. */
 	{ "sweep_live", 0,
-	  "UPDATE accounts SET status = 'disconnected', "
+	  "UPDATE accounts a SET status = 'disconnected', "
 	  "disconnect_reason = 'daemon_restarted', "
-	  "last_disconnected_at = now() "
-	  "WHERE status IN ('connected', 'connecting') AND "
-	  LEASE_FREE("accounts") " AND NOT (owner_daemon IS NULL AND "
-	  "disconnect_reason = 'handover')" },
+	  "last_disconnected_at = now() FROM account_leases l "
+	  "WHERE l.account_id = a.id AND a.status IN ('connected', "
+	  "'connecting') AND " LEASE_FREE("l") " AND NOT "
+	  "(l.owner_daemon IS NULL AND a.disconnect_reason = 'handover')" },
 	/* DS_FRAMES_WRITE: last_frame_at of many connected rows at once
 	 * (ids $1, unix seconds $2, lease generations $4, in the same
 	 * order; fenced: only rows daemon $3 still holds); never backwards,
@@ -229,10 +231,10 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "UPDATE accounts a SET last_frame_at = "
 	  "greatest(a.last_frame_at, to_timestamp(u.t)) "
 	  "FROM unnest($1::bigint[], $2::bigint[], $4::bigint[]) "
-	  "AS u(id, t, g) "
+	  "AS u(id, t, g), account_leases l "
 	  "WHERE a.id = u.id AND a.status = 'connected' AND "
-	  "a.owner_daemon = $3 AND a.lease_generation = u.g AND "
-	  "a.lease_until > now()" },
+	  "l.account_id = a.id AND l.owner_daemon = $3 AND "
+	  "l.lease_generation = u.g AND l.lease_until > now()" },
 	/* DS_ACCOUNT_LID: the LID the server gave ($2, "U:D@lid") and
 	 * the LID user $3 <-> phone $4 mapping (whatsmeow
 	 * StoreLIDPNMapping); sql/005. */
@@ -286,50 +288,57 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	 * holds, $2 s more, in one statement; the rows answered are the
 	 * leases we have (any other is lost). */
 	{ "lease_renew", 2,
-	  "UPDATE accounts SET lease_until = now() + "
+	  "UPDATE account_leases SET lease_until = now() + "
 	  "make_interval(secs => $2::int) WHERE owner_daemon = $1 AND "
-	  "lease_until > now() RETURNING id, lease_generation" },
+	  "lease_until > now() RETURNING account_id, lease_generation" },
 	/* DS_LEASE_FLEET: live daemons that take accounts (heartbeat
 	 * younger than $2 s, WADESK_DAEMON_DEAD_S; not draining, some
-	 * capacity) and accounts
-	 * that are held or need holding ($1: us, for NEEDS_OWNER). */
+	 * capacity), accounts that are held or need holding ($1: us, for
+	 * NEEDS_OWNER), and the live daemons' capacities ("5000,100"). */
 	{ "lease_fleet", 2,
 	  "SELECT (SELECT count(*) FROM daemon_instances i WHERE "
 	  "i.heartbeat_at > now() - make_interval(secs => $2::int) AND "
 	  "NOT i.draining AND i.capacity > 0)::int, "
-	  "(SELECT count(*) FROM accounts a WHERE "
-	  "(a.owner_daemon IS NOT NULL AND a.lease_until > now()) OR "
-	  NEEDS_OWNER("a", "$2") ")::int" },
+	  "(SELECT count(*) FROM accounts a JOIN account_leases l ON "
+	  "l.account_id = a.id WHERE "
+	  "(l.owner_daemon IS NOT NULL AND l.lease_until > now()) OR "
+	  NEEDS_OWNER("a", "$2") ")::int, "
+	  "(SELECT string_agg(i.capacity::text, ',') FROM daemon_instances i "
+	  "WHERE i.heartbeat_at > now() - make_interval(secs => $2::int) AND "
+	  "NOT i.draining AND i.capacity > 0)" },
 	/* DS_LEASE_CLAIM: up to $3 accounts that need a daemon and that
 	 * nobody holds (free, or the lease ran out), those with commands
 	 * first, for $2 s ($4: WADESK_DAEMON_DEAD_S, the heartbeat age of
 	 * a dead claimant); each claim is a takeover: generation + 1.
 	 * Answers id, generation and the previous owner (NULL: none). */
 	{ "lease_claim", 4,
-	  "UPDATE accounts a SET owner_daemon = $1, lease_until = now() + "
-	  "make_interval(secs => $2::int), lease_generation = "
-	  "a.lease_generation + 1 FROM (SELECT c.id, c.owner_daemon AS prev "
-	  "FROM accounts c WHERE " LEASE_FREE("c") " AND "
+	  "UPDATE account_leases l SET owner_daemon = $1, lease_until = "
+	  "now() + make_interval(secs => $2::int), lease_generation = "
+	  "l.lease_generation + 1 FROM (SELECT c.id, cl.owner_daemon AS prev "
+	  "FROM account_leases cl JOIN accounts c ON c.id = cl.account_id "
+	  "WHERE " LEASE_FREE("cl") " AND "
 	  NEEDS_OWNER("c", "$4") " ORDER BY " OPEN_CMD("c", "$4")
-	  " DESC, c.created_at, c.id LIMIT $3 FOR UPDATE OF c SKIP LOCKED) t "
-	  "WHERE a.id = t.id RETURNING a.id, a.lease_generation, t.prev" },
+	  " DESC, c.created_at, c.id LIMIT $3 FOR UPDATE OF cl SKIP LOCKED) t "
+	  "WHERE l.account_id = t.id RETURNING l.account_id, "
+	  "l.lease_generation, t.prev" },
 	/* DS_LEASE_FENCE: the first statement of every write transaction
-	 * for account $1: locks the row if daemon $2 still holds lease
-	 * generation $3, else answers no row (the lease is lost). */
+	 * for account $1: locks its lease row (a claim waits for our
+	 * commit) if daemon $2 still holds lease generation $3, else
+	 * answers no row (the lease is lost). */
 	{ "lease_fence", 3,
-	  "SELECT 1 FROM accounts WHERE id = $1 AND owner_daemon = $2 AND "
-	  "lease_generation = $3 AND lease_until > now() "
-	  "FOR NO KEY UPDATE" },
+	  "SELECT 1 FROM account_leases WHERE account_id = $1 AND "
+	  "owner_daemon = $2 AND lease_generation = $3 AND "
+	  "lease_until > now() FOR NO KEY UPDATE" },
 	/* DS_LEASE_RELEASE: give account $1 up (generation $3 of daemon
 	 * $2) and wake the other daemons to claim it. */
 	{ "lease_release", 3,
-	  "WITH r AS (UPDATE accounts SET owner_daemon = NULL, "
-	  "lease_until = NULL WHERE id = $1 AND owner_daemon = $2 AND "
-	  "lease_generation = $3 RETURNING id) "
+	  "WITH r AS (UPDATE account_leases SET owner_daemon = NULL, "
+	  "lease_until = NULL WHERE account_id = $1 AND owner_daemon = $2 "
+	  "AND lease_generation = $3 RETURNING account_id) "
 	  "SELECT pg_notify('wadesk_commands', '') FROM r" },
 	/* DS_LEASE_RELEASE_ALL: clean exit, after the rows are written. */
 	{ "lease_release_all", 1,
-	  "UPDATE accounts SET owner_daemon = NULL, lease_until = NULL "
+	  "UPDATE account_leases SET owner_daemon = NULL, lease_until = NULL "
 	  "WHERE owner_daemon = $1" },
 	/* DS_ACCOUNT_HANDOVER: a session handed to another daemon (drain,
 	 * fair share): a connected row shows connecting until the next
@@ -347,7 +356,7 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_INSTANCE_REAP: a sibling whose process is gone: its leases
 	 * end now and its row goes. */
 	{ "instance_reap", 1,
-	  "WITH a AS (UPDATE accounts SET lease_until = now() WHERE "
+	  "WITH a AS (UPDATE account_leases SET lease_until = now() WHERE "
 	  "owner_daemon = $1 AND lease_until > now()) "
 	  "DELETE FROM daemon_instances WHERE id = $1" },
 	/* DS_COMMANDS_UNCLAIM: our open claims on accounts $2 (an array)
@@ -402,6 +411,18 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE "
 	  "account_id = $1 AND chat_jid = $2 ORDER BY sent_at DESC, id DESC "
 	  "OFFSET $3::int)" },
+	/* DS_PROXY_KEY_PUT: the key proxy URLs are sealed to (sql/017,
+	 * daemon/proxy.c). */
+	{ "proxy_key_put", 1,
+	  "INSERT INTO proxy_keys (id, public_key) VALUES (1, $1::bytea) "
+	  "ON CONFLICT (id) DO UPDATE SET public_key = EXCLUDED.public_key, "
+	  "updated_at = now() WHERE proxy_keys.public_key <> "
+	  "EXCLUDED.public_key" },
+	/* DS_ACCOUNT_PROXY_GET: account $1's sealed proxy URL and the key
+	 * it was sealed to (both NULL: direct). */
+	{ "account_proxy_get", 1,
+	  "SELECT proxy_sealed, proxy_public_key FROM accounts "
+	  "WHERE id = $1" },
 };
 
 /*

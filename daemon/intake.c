@@ -159,6 +159,9 @@ intake_connect(lws_sorted_usec_list_t *sul)
 	log_info("database connected");
 	if (heartbeat(d) == -1)
 		log_warnx("%s: heartbeat failed; tick() retries", __func__);
+	if (proxy_key_publish(d) == -1)
+		log_warnx("%s: the proxy key is not published; the pages "
+		    "cannot set proxies until the next connect", __func__);
 	d->next_beat_ms = mono_ms64() + DAEMON_HEARTBEAT_MS;
 	if (!d->swept && sweep(d) == -1)
 		log_warnx("%s: start-up sweep failed; retried", __func__);

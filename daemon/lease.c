@@ -1,7 +1,8 @@
 /*
- * Issue 12: several wadeskd share the accounts through leases in the
- * accounts rows (sql/008), coordinated by the PostgreSQL they already
- * use.  The rules:
+ * Issue 12: several wadeskd share the accounts through leases, one
+ * row per account in account_leases (sql/014; sql/008 had them in the
+ * accounts rows), coordinated by the PostgreSQL they already use.  The
+ * rules:
  *
  *   - An account is run by the daemon whose lease on it holds
  *     (owner_daemon, lease_until > now() on the database clock).  A
@@ -20,9 +21,11 @@
  *     nothing, and closes the session as soon as a fence refuses it.
  *   - Accounts that need a daemon (rule 9's auto-connect set, and any
  *     with an open command) and that nobody holds are claimed with FOR
- *     UPDATE SKIP LOCKED, up to WADESK_MAX_SESSIONS and the fair share
- *     ceil(accounts / live daemons); a daemon over its share hands one
- *     idle connected session over at a time, never one mid-pairing.
+ *     UPDATE SKIP LOCKED, up to the fair share (policy_fair_share():
+ *     ceil(accounts / live daemons) with equal WADESK_MAX_SESSIONS,
+ *     the rest of a small daemon's part spread over the others); a
+ *     daemon over its share hands one idle connected session over at
+ *     a time, never one mid-pairing.
  *   - A drain (SIGTERM with other daemons alive, or wadeskctl daemon
  *     drain ID) hands every session over one at a time: close the
  *     socket, one step later write the handover and release the lease
@@ -236,10 +239,36 @@ unclaim(struct daemon *d, const char *ids)
 }
 
 /*
+ * Our fair share from the fleet's capacities "caps" ("5000,100": the
+ * live daemons', as DS_LEASE_FLEET lists them; NULL or empty: ours
+ * alone) for "total" accounts.
+ */
+static int
+fair_share(const struct daemon *d, const char *caps, int total)
+{
+	int		 c[256], n = 0;
+	long		 v;
+	char		*end;
+	const char	*p = caps;
+
+	while (p != NULL && *p != '\0' && n < (int)(sizeof(c) / sizeof(c[0]))) {
+		v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		c[n++] = v < 0 ? 0 : v > 1000000 ? 1000000 : (int)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (n == 0)
+		c[n++] = d->conf.max_sessions;
+	return policy_fair_share(total, c, n, d->conf.max_sessions);
+}
+
+/*
  * One claim round: settle what dead daemons left (rule 9's sweeps,
  * lease-aware), read the fleet (live daemons, accounts needing one),
- * then claim up to our fair share and WADESK_MAX_SESSIONS, at most
- * DAEMON_LEASE_BATCH at a time.  A draining daemon claims nothing.
+ * then claim up to our fair share (fair_share(), within
+ * WADESK_MAX_SESSIONS), at most DAEMON_LEASE_BATCH at a time.  A
+ * draining daemon claims nothing.
  * Returns the number claimed, or -1 on a database error (logged).
  */
 int
@@ -272,17 +301,16 @@ lease_claim(struct daemon *d)
 		PQclear(res);
 		return -1;
 	}
-	PQclear(res);
 	d->fleet_live = live;
 	d->fleet_total = total;
+	d->fleet_share = share = fair_share(d, PQgetisnull(res, 0, 2) ?
+	    NULL : PQgetvalue(res, 0, 2), total);
+	PQclear(res);
 	d->owned = owned_count(d);
 	if (d->draining)
 		return 0;
 	if (live < 1)
 		live = 1;	/* our own heartbeat is not in yet */
-	share = total / live + (total % live != 0);
-	if (share > d->conf.max_sessions)
-		share = d->conf.max_sessions;
 	want = share - d->owned;
 	if (want <= 0)
 		return 0;
@@ -462,9 +490,8 @@ lease_release_all(struct daemon *d)
 static int
 share_now(const struct daemon *d)
 {
-	int	 live = d->fleet_live > 0 ? d->fleet_live : 1;
 
-	return d->fleet_total / live + (d->fleet_total % live != 0);
+	return d->fleet_share;
 }
 
 /*

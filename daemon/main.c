@@ -144,6 +144,8 @@ main(int argc, char *argv[])
 	if (creds_key_load(&d, d.conf.cred_key_file) == -1)
 		errx(1, "%s: cannot load the credentials key "
 		    "(wadeskctl keygen)", d.conf.cred_key_file);
+	if (proxy_key_init(&d) == -1)
+		errx(1, "cannot derive the proxy key");
 	lws_set_log_level(LLL_ERR | (d.conf.log_level >= LOG_LEVEL_DEBUG ?
 	    LLL_WARN : 0), lws_log_emit);
 
@@ -187,6 +189,7 @@ main(int argc, char *argv[])
 	ev_loop_destroy(d.loop);
 	session_free_all(&d);
 	creds_key_free(&d);
+	proxy_key_free(&d);
 	conf_free(&d.conf);
 	log_info("stopped");
 	return 0;

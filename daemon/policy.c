@@ -73,9 +73,60 @@ policy_close_reason(enum wa_reason reason)
 		return "connect_failed";
 	case WA_REASON_CONNECTION_LOST:
 		return "connection_lost";
+	case WA_REASON_PROXY_REFUSED:
+		return "proxy_refused";
+	case WA_REASON_PROXY_UNREACHABLE:
+		return "proxy_unreachable";
+	case WA_REASON_PROXY_UNSUPPORTED:
+		return "proxy_unsupported";
+	case WA_REASON_PROXY_UNREADABLE:
+		return "proxy_unreadable";
 	default:
 		return "unknown_error";
 	}
+}
+
+/*
+ * Issue 12: a daemon's fair share of "total" accounts when the live
+ * daemons that take accounts have the capacities caps[0..n-1]
+ * (WADESK_MAX_SESSIONS each; ours, "own", among them): the level L
+ * that fills the fleet evenly, each daemon holding min(its capacity,
+ * L), with L the smallest that places every account (or the largest
+ * capacity when the fleet cannot hold them all); our share is
+ * min(own, L).  With equal capacities that is ceil(total / n); a
+ * daemon with a small WADESK_MAX_SESSIONS leaves its rest to the
+ * others instead of to nobody.  n == 0 (our heartbeat not in yet):
+ * min(own, total).
+ */
+int
+policy_fair_share(int total, const int *caps, int n, int own)
+{
+	int64_t	 sum;
+	int	 lo, hi, mid, i, top = 0;
+
+	if (total <= 0)
+		return 0;
+	if (n <= 0)
+		return own < total ? own : total;
+	for (i = 0; i < n; i++)
+		if (caps[i] > top)
+			top = caps[i];
+	/* The smallest L in [ceil(total / n), top] with sum >= total. */
+	lo = total / n + (total % n != 0);
+	if (lo > top)
+		lo = top;
+	hi = top;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		sum = 0;
+		for (i = 0; i < n; i++)
+			sum += caps[i] < mid ? caps[i] : mid;
+		if (sum >= total)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return own < lo ? own : lo;
 }
 
 /*
@@ -367,8 +418,11 @@ closed_unasked(const struct sess_facts *f, const struct sess_input *in,
 	case WA_REASON_REPLACED:
 	case WA_REASON_OUTDATED:
 	case WA_REASON_BAD_CERT:
+	case WA_REASON_PROXY_UNSUPPORTED:
+	case WA_REASON_PROXY_UNREADABLE:
 		/* Retrying cannot help: another client took over, the
-		 * version must change, or the root key is wrong. */
+		 * version must change, the root key is wrong, or the
+		 * proxy setting must change. */
 		p->write_row = 1;
 		p->status = STATUS_DISCONNECTED;
 		p->reason = why;

@@ -602,9 +602,10 @@ static const struct wa_callbacks	callbacks = {
 	.identity_changed = cb_identity_changed,
 };
 
-/* A new client in a new slot (new generation).  NULL on error. */
+/* A new client in a new slot (new generation), connecting through
+ * "proxy" (a URL, NULL: directly).  NULL on error. */
 static struct wa_client *
-slot_new(struct session *s)
+slot_new(struct session *s, const char *proxy)
 {
 	struct wa_config	 cfg;
 	struct sess_slot	*sl;
@@ -617,6 +618,7 @@ slot_new(struct session *s)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.lws = s->d->ctx;
 	cfg.url = s->d->conf.wa_url;
+	cfg.proxy = proxy;
 	cfg.root_key = s->d->has_root_key ? s->d->root_key : NULL;
 	/* The phone lists the device by DeviceProps.os; the pairing code's
 	 * display must be "Browser (OS)" (whatsmeow pair-code.go). */
@@ -649,17 +651,35 @@ slot_new(struct session *s)
 	return sl->c;
 }
 
-/* Start what the plan says.  0, or -1 if the attempt could not start. */
+/*
+ * Start what the plan says, through the account's proxy if it has one
+ * (proxy.c; a setting that cannot be opened never falls back to a
+ * direct connection).  0, or -1 if the attempt could not start, with
+ * "*why" the reason to report.
+ */
 static int
-start(struct session *s, enum sess_start how)
+start(struct session *s, enum sess_start how, enum wa_reason *why)
 {
 	struct wa_client	*c;
 	struct waversion	 v;
 	uint8_t			*creds = NULL;
+	char			*proxy = NULL;
 	size_t			 len = 0;
 	int			 rc = -1;
 
-	if ((c = slot_new(s)) == NULL)
+	*why = WA_REASON_CONNECT_FAILED;
+	switch (proxy_load(s->d, s->id, &proxy)) {
+	case -2:
+		*why = WA_REASON_PROXY_UNREADABLE;
+		return -1;
+	case -1:
+		return -1;
+	default:
+		break;
+	}
+	c = slot_new(s, proxy);
+	proxy_url_free(proxy);
+	if (c == NULL)
 		return -1;
 	/* Read at every connect, so a new WADESK_WA_VERSION_FILE needs
 	 * no restart (lib/waversion.h). */
@@ -1016,6 +1036,7 @@ session_event_apply(struct session *s, const struct sess_input *in,
 	struct sess_plan	 p;
 	enum sess_state		 was = s->f.state;
 	enum sess_op		 op;
+	enum wa_reason		 why;
 
 	if (x == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -1075,12 +1096,13 @@ session_event_apply(struct session *s, const struct sess_input *in,
 		    s->d->conf.backoff_max_ms, randombytes_random());
 		s->attempt++;
 	}
-	if (p.start != SSTART_NONE && !s->gone && start(s, p.start) == -1) {
+	if (p.start != SSTART_NONE && !s->gone &&
+	    start(s, p.start, &why) == -1) {
 		struct sess_input	 fail;
 
 		/* Treat as a connection that failed at once. */
 		in_init(&fail, SEV_CLOSED, s->f.gen);
-		fail.reason = WA_REASON_CONNECT_FAILED;
+		fail.reason = why;
 		session_event(s, &fail, NULL);
 		return;
 	}

@@ -89,6 +89,8 @@ static const struct conf_key	conf_keys[] = {
 	    "86400", 1, 30 * 86400 },
 	{ "WADESK_WEBHOOK_TIMEOUT_MS", CONF_INT, OFF(webhook_timeout_ms),
 	    "10000", 100, 120000 },
+	{ "WADESK_WEBHOOK_RETENTION_S", CONF_INT, OFF(webhook_retention_s),
+	    "604800", 0, 3650 * 86400 },
 	{ "WADESK_LEASE_SECONDS", CONF_INT, OFF(lease_s), "30", 3, 3600 },
 	{ "WADESK_MAX_SESSIONS", CONF_INT, OFF(max_sessions), "10000",
 	    1, 1000000 },

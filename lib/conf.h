@@ -44,6 +44,7 @@ struct	conf {
 	int		 webhook_max_ms;  /* retry delay cap, ms */
 	int		 webhook_window_s; /* retry window, then dead, s */
 	int		 webhook_timeout_ms; /* one POST's time limit, ms */
+	int		 webhook_retention_s; /* delivered/dead kept, s; 0: ever */
 	int		 lease_s;	/* account lease of a daemon, s */
 	int		 max_sessions;	/* accounts one daemon owns at most */
 	int		 messages_keep;	/* received texts kept per chat */

@@ -68,6 +68,21 @@ static const struct reason	reasons[] = {
 	{ "restart_required", "WhatsApp asked the client to reconnect, as "
 	    "it does right after pairing",
 	    "Nothing to do: the session daemon reconnects at once." },
+	/* The account's proxy (issue 13; daemon/wa/conn.c, daemon/proxy.c). */
+	{ "proxy_refused", "Proxy refused the connection",
+	    "Check the proxy's user name and password and that it allows "
+	    "connections to WhatsApp (port 443), then press Reconnect." },
+	{ "proxy_unreachable", "Could not reach the proxy",
+	    "Check the proxy's address and port and that it is running, or "
+	    "set another proxy on the account page, then press Reconnect." },
+	{ "proxy_unsupported", "This build cannot use SOCKS5 proxies (its "
+	    "libwebsockets has no SOCKS5 support)",
+	    "Set an http:// proxy on the account page, or build wadeskd "
+	    "against a libwebsockets with LWS_WITH_SOCKS5." },
+	{ "proxy_unreadable", "The account's proxy setting cannot be opened "
+	    "with this session daemon's credentials key",
+	    "Set the proxy again on the account page (the key file changed "
+	    "since it was saved)." },
 	/* The daemon's own reasons (policy.c plans, the start-up sweeps). */
 	{ "daemon_stopped", "The session daemon was stopped",
 	    "Start wadeskd again; accounts with auto-connect reconnect by "
@@ -144,6 +159,7 @@ static const struct event_kind	kinds[] = {
 	{ "delete_requested", "Delete requested" },
 	{ "renamed", "Renamed" },
 	{ "auto_connect_changed", "Auto-connect changed" },
+	{ "proxy_changed", "Proxy changed" },
 	/* The session daemon's (daemon/policy.c, daemon/session.c). */
 	{ "pair_timeout", "Pairing ended" },
 	{ "qr_rotated", "New QR code" },
@@ -175,6 +191,10 @@ static const struct event_kind	kinds[] = {
 	{ "groups_sync_requested", "Groups sync requested" },
 	{ "send_test_requested", "Test message queued" },
 	{ "identity_changed", "A contact's security code changed" },
+	{ "proxy_refused", "Proxy refused the connection" },
+	{ "proxy_unreachable", "Proxy unreachable" },
+	{ "proxy_unsupported", "Proxy not supported" },
+	{ "proxy_unreadable", "Proxy setting unreadable" },
 };
 
 /*

@@ -59,4 +59,28 @@ const struct db_stmt	hook_stmts[HS__MAX] = {
 	    "now()) * 1000)::bigint FROM webhook_deliveries d "
 	    "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
 	    "WHERE d.state = 'pending' AND e.enabled AND " CHAIN_HEAD("d") },
+	/*
+	 * Housekeeping (sql/017): up to $2 deliveries that were delivered
+	 * or dead more than $1 seconds ago, with their attempts (cascade);
+	 * pending ones are never touched.  SKIP LOCKED: a row a page or
+	 * another sender holds waits for the next round.
+	 */
+	[HS_PURGE_DELIVERIES] = { "purge_deliveries", 2,
+	    "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM "
+	    "webhook_deliveries WHERE state IN ('delivered', 'dead') AND "
+	    "done_at < now() - make_interval(secs => $1::int) "
+	    "ORDER BY done_at LIMIT $2::int FOR UPDATE SKIP LOCKED)" },
+	/*
+	 * Then up to $2 outbox rows older than $1 seconds that no delivery
+	 * refers to any more.  sql/017 makes the reference RESTRICT: a
+	 * Redeliver racing this statement makes it fail (and the next
+	 * round retries) rather than cascade its new delivery away.  (No
+	 * row locks here: the role may not UPDATE the outbox.)
+	 */
+	[HS_PURGE_EVENTS] = { "purge_events", 2,
+	    "DELETE FROM webhook_events WHERE id IN (SELECT v.id FROM "
+	    "webhook_events v WHERE v.created_at < now() - "
+	    "make_interval(secs => $1::int) AND NOT EXISTS (SELECT 1 FROM "
+	    "webhook_deliveries d WHERE d.event_id = v.id) "
+	    "ORDER BY v.id LIMIT $2::int)" },
 };

@@ -33,6 +33,7 @@
 #define	HOOK_SECRET_MAX		64	/* bytes, with the NUL */
 #define	HOOK_ERR_MAX		256	/* an error sentence, with the NUL */
 #define	HOOK_BATCH		128	/* deliveries claimed at once */
+#define	HOOK_PURGE_BATCH	1000	/* rows one purge statement deletes */
 
 struct	hook_policy {
 	int64_t	 base_ms;	/* delay after the first failure */
@@ -87,6 +88,8 @@ enum	hook_stmt {
 	HS_CLAIM,
 	HS_RECORD,
 	HS_NEXT_DUE,
+	HS_PURGE_DELIVERIES,
+	HS_PURGE_EVENTS,
 	HS__MAX
 };
 extern const struct db_stmt	hook_stmts[HS__MAX];

@@ -29,6 +29,8 @@
 #define	WAIT_MIN_MS	20	/* shortest sleep when nothing was claimed */
 #define	WAIT_MAX_MS	60000	/* longest sleep without a wake-up */
 #define	RETRY_DB_MS	1000	/* between attempts to reach the database */
+#define	PURGE_EVERY_MS	60000	/* housekeeping at most this often... */
+#define	PURGE_ROUNDS	10	/* ...deleting at most this many batches */
 #define	STR(x)		#x
 #define	XSTR(x)		STR(x)
 
@@ -36,6 +38,7 @@ struct	sender {
 	struct conf		 conf;
 	struct hook_policy	 pol;
 	struct db		*db;
+	int64_t			 purged_at;	/* monotonic ms of the last purge */
 	unsigned char		 sk[crypto_box_SECRETKEYBYTES];
 	unsigned char		 pk[crypto_box_PUBLICKEYBYTES];
 };
@@ -273,19 +276,113 @@ wait_notify(struct sender *s, int ms)
 	return 0;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run purge statement "stmt" in rounds of HOOK_PURGE_BATCH rows, at
+ * most PURGE_ROUNDS of them.  Returns the rows deleted, or -1. */
+static int64_t
+purge_rounds(struct sender *s, enum hook_stmt stmt, const char *ret)
+{
+	PGresult	*res;
+	const char	*p[2] = { ret, XSTR(HOOK_PURGE_BATCH) };
+	int64_t		 total = 0, n;
+	int		 i;
+
+	for (i = 0; i < PURGE_ROUNDS && !quit; i++) {
+		if ((res = db_exec(s->db, stmt, p)) == NULL)
+			return -1;
+		n = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+		total += n;
+		if (n < HOOK_PURGE_BATCH)
+			break;
+	}
+	return total;
+}
+
+/* How often purge() runs: PURGE_EVERY_MS, or half the retention when
+ * that is shorter, but not more often than once a second. */
+static int64_t
+purge_every_ms(const struct sender *s)
+{
+	int64_t	 every = (int64_t)s->conf.webhook_retention_s * 500;
+
+	if (every > PURGE_EVERY_MS)
+		every = PURGE_EVERY_MS;
+	return every < 1000 ? 1000 : every;
+}
+
+/* Milliseconds until purge() is due, to cap an idle wait ("ms"). */
+static int
+purge_cap(const struct sender *s, int ms)
+{
+	int64_t	 due;
+
+	if (s->conf.webhook_retention_s == 0)
+		return ms;
+	due = s->purged_at + purge_every_ms(s) - mono_ms();
+	if (due < WAIT_MIN_MS)
+		due = WAIT_MIN_MS;
+	return due < ms ? (int)due : ms;
+}
+
+/*
+ * Housekeeping: delete what was delivered or dead more than
+ * WADESK_WEBHOOK_RETENTION_S ago (with its attempts), then the outbox
+ * rows nothing refers to any more; pending deliveries are never
+ * touched.  At most every PURGE_EVERY_MS (or half the retention, when
+ * that is shorter, with a floor of a second); 0 keeps everything.
+ * Each statement is its own transaction, in batches, so deliveries
+ * are never held up for long.  A failure is logged and retried at the
+ * next round: nothing depends on it.
+ */
+static void
+purge(struct sender *s)
+{
+	char		 ret[16];
+	int64_t		 now = mono_ms(), every, nd, ne;
+
+	if (s->conf.webhook_retention_s == 0)
+		return;
+	every = purge_every_ms(s);
+	if (s->purged_at != 0 && now - s->purged_at < every)
+		return;
+	s->purged_at = now;
+	snprintf(ret, sizeof(ret), "%d", s->conf.webhook_retention_s);
+	if ((nd = purge_rounds(s, HS_PURGE_DELIVERIES, ret)) == -1 ||
+	    (ne = purge_rounds(s, HS_PURGE_EVENTS, ret)) == -1) {
+		log_warnx("housekeeping: old deliveries could not be purged "
+		    "(%s); trying again in %" PRId64 " s", db_sqlstate(s->db),
+		    every / 1000);
+		return;
+	}
+	if (nd > 0 || ne > 0)
+		log_info("housekeeping: purged %" PRId64 " deliveries and %"
+		    PRId64 " events done more than %d s ago", nd, ne,
+		    s->conf.webhook_retention_s);
+}
+
 static void
 run(struct sender *s)
 {
 	int	 n, ms;
 
 	while (!quit) {
+		purge(s);
 		if ((n = batch(s)) > 0) {
 			/* Busy: the table is the truth, wake-ups are moot. */
 			notifies_drop(s);
 			continue;
 		}
 		if (n == 0 && (ms = next_wait(s)) >= 0 &&
-		    wait_notify(s, ms) == 0)
+		    wait_notify(s, purge_cap(s, ms)) == 0)
 			continue;
 		if (quit)
 			break;
@@ -326,9 +423,11 @@ main(int argc, char *argv[])
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("starting (retries from %d ms, doubling to %d ms, for %d s)",
-	    s.conf.webhook_base_ms, s.conf.webhook_max_ms,
-	    s.conf.webhook_window_s);
+	log_info("starting (retries from %d ms, doubling to %d ms, for %d s; "
+	    "done deliveries kept %d s%s)", s.conf.webhook_base_ms,
+	    s.conf.webhook_max_ms, s.conf.webhook_window_s,
+	    s.conf.webhook_retention_s, s.conf.webhook_retention_s == 0 ?
+	    ", that is for ever" : "");
 	if (db_reach(&s) == 0)
 		run(&s);
 	db_close(s.db);

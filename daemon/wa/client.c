@@ -33,6 +33,10 @@ static const char *const reason_names[WA_REASON__MAX] = {
 	"connect_failed",	/* WA_REASON_CONNECT_FAILED */
 	"connection_lost",	/* WA_REASON_CONNECTION_LOST */
 	"unknown",		/* WA_REASON_UNKNOWN */
+	"proxy_refused",	/* WA_REASON_PROXY_REFUSED */
+	"proxy_unreachable",	/* WA_REASON_PROXY_UNREACHABLE */
+	"proxy_unsupported",	/* WA_REASON_PROXY_UNSUPPORTED */
+	"proxy_unreadable",	/* WA_REASON_PROXY_UNREADABLE */
 };
 
 static const char *const state_names[WA_STATE__MAX] = {
@@ -48,6 +52,7 @@ static void	client_destroy(struct wa_client *);
 static void	on_open(void *);
 static void	on_end(void *, enum wa_conn_end, const char *);
 static void	cause_set(struct wa_client *, enum wa_conn_end, const char *);
+static enum wa_reason end_reason(enum wa_conn_end);
 
 static const struct wa_conn_cbs	 client_conn_cbs = {
 	on_open, cl_on_frame, on_end
@@ -429,12 +434,14 @@ cl_conn_start(lws_sorted_usec_list_t *sul)
 	struct wa_client	*c = lws_container_of(sul, struct wa_client,
 				    sul_open);
 	struct wa_conn_cfg	 cfg;
+	enum wa_conn_end	 fail;
 	char			 err[CAUSE_LEN];
 
 	cl_enter(c);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.lws = c->lws;
 	cfg.url = c->url;
+	cfg.proxy = c->proxy;
 	cfg.origin = c->origin;
 	cfg.insecure = c->insecure;
 	cfg.max_frame = WA_FRAME_RX_MAX_DEFAULT;
@@ -447,11 +454,13 @@ cl_conn_start(lws_sorted_usec_list_t *sul)
 	cfg.err = err;
 	cfg.errlen = sizeof(err);
 	err[0] = '\0';
+	fail = WA_CONN_END_CONNECT_FAILED;
+	cfg.fail = &fail;
 	c->conn = wa_conn_open(&cfg, &client_conn_cbs, c);
 	if (c->conn == NULL) {
-		cause_set(c, WA_CONN_END_CONNECT_FAILED, err[0] != '\0' ? err :
+		cause_set(c, fail, err[0] != '\0' ? err :
 		    "could not start the connection");
-		cl_client_end(c, WA_REASON_CONNECT_FAILED, 0, 0, 0);
+		cl_client_end(c, end_reason(fail), 0, 0, 0);
 	}
 	else
 		lws_sul_schedule(c->lws, 0, &c->sul_hs, hs_timeout,
@@ -508,6 +517,7 @@ cause_set(struct wa_client *c, enum wa_conn_end why, const char *detail)
 	if (detail == NULL)
 		detail = "";
 	if (why != WA_CONN_END_CONNECT_FAILED) {
+		/* conn.c words proxy failures for the operator itself. */
 		snprintf(c->end_cause, sizeof(c->end_cause), "%s", detail);
 		return;
 	}
@@ -543,6 +553,23 @@ cause_set(struct wa_client *c, enum wa_conn_end why, const char *detail)
 		snprintf(c->end_cause, sizeof(c->end_cause), "%s", detail);
 }
 
+/* The client's reason for a connection that could not be made. */
+static enum wa_reason
+end_reason(enum wa_conn_end why)
+{
+
+	switch (why) {
+	case WA_CONN_END_PROXY_REFUSED:
+		return WA_REASON_PROXY_REFUSED;
+	case WA_CONN_END_PROXY_UNREACHABLE:
+		return WA_REASON_PROXY_UNREACHABLE;
+	case WA_CONN_END_PROXY_UNSUPPORTED:
+		return WA_REASON_PROXY_UNSUPPORTED;
+	default:
+		return WA_REASON_CONNECT_FAILED;
+	}
+}
+
 /* conn.c: the connection ended under us. */
 static void
 on_end(void *arg, enum wa_conn_end why, const char *detail)
@@ -559,8 +586,11 @@ on_end(void *arg, enum wa_conn_end why, const char *detail)
 		cl_conn_reset(c);
 		c->mode = MODE_LOGIN;
 		lws_sul_schedule(c->lws, 0, &c->sul_open, cl_conn_start, 1);
-	} else if (why == WA_CONN_END_CONNECT_FAILED)
-		cl_client_end(c, WA_REASON_CONNECT_FAILED, 0, 0, 0);
+	} else if (why == WA_CONN_END_CONNECT_FAILED ||
+	    why == WA_CONN_END_PROXY_REFUSED ||
+	    why == WA_CONN_END_PROXY_UNREACHABLE ||
+	    why == WA_CONN_END_PROXY_UNSUPPORTED)
+		cl_client_end(c, end_reason(why), 0, 0, 0);
 	else if (why == WA_CONN_END_FRAMING)
 		cl_client_end(c, WA_REASON_PROTOCOL, 0, 0, 0);
 	else if (c->logout_sent)
@@ -803,6 +833,8 @@ wa_client_new(const struct wa_config *cfg)
 	c = xcalloc(1, sizeof(*c));
 	c->lws = cfg->lws;
 	c->url = xstrdup(url);
+	c->proxy = cfg->proxy != NULL && *cfg->proxy != '\0' ?
+	    xstrdup(cfg->proxy) : NULL;
 	c->origin = xstrdup(cfg->origin != NULL ? cfg->origin :
 	    WA_DEFAULT_ORIGIN);
 	c->version = xstrdup(cfg->version != NULL ? cfg->version :
@@ -846,6 +878,10 @@ client_destroy(struct wa_client *c)
 	attempt_reset(c);
 	lws_sul_cancel(&c->sul_end);
 	free(c->url);
+	if (c->proxy != NULL) {
+		explicit_bzero(c->proxy, strlen(c->proxy));
+		free(c->proxy);
+	}
 	free(c->origin);
 	free(c->version);
 	free(c->version_source);

@@ -88,6 +88,7 @@ struct	wa_client {
 	/* Configuration (copied from struct wa_config). */
 	struct lws_context	*lws;		/* borrowed */
 	char			*url;
+	char			*proxy;		/* NULL: direct; wiped on free */
 	char			*origin;
 	char			*version;	/* "2.3000.N" */
 	char			*version_source; /* "built-in", ... */

@@ -43,6 +43,7 @@ struct	src {
 					   or sender_pn/participant_pn of a
 					   LID-addressed one (events) */
 	int		 group, from_me;
+	int		 hist_sync;	/* answer with the hist_sync receipt */
 };
 
 /* One stanza's libsignal state, released at its end. */
@@ -424,7 +425,7 @@ proto_receipt(struct wa_client *c, const char *id, const char *type)
 /* One decrypted, unpadded plaintext: decode and act.  0, or -1 when
  * it is not a waE2E.Message (the ack then says 491). */
 static int
-plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
+plain_handle(struct wa_client *c, struct sig *g, struct src *s,
     const signal_protocol_address *a, const struct wa_node *n,
     const uint8_t *p, size_t len)
 {
@@ -439,7 +440,7 @@ plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
 	if (m.skdm_len > 0)
 		skdm_handle(c, g, s, a, &m);
 	if (m.protocol == WA_PROTO_HISTORY_SYNC && s->from_me)
-		proto_receipt(c, s->id, "hist_sync");
+		s->hist_sync = 1;	/* sent after the commit */
 	else if (m.protocol == WA_PROTO_APP_STATE_KEY_SHARE)
 		cl_wlog(c, LOG_LEVEL_DEBUG, "app-state key share ignored (no "
 		    "app state kept)");
@@ -468,7 +469,7 @@ plain_handle(struct wa_client *c, struct sig *g, const struct src *s,
  */
 static int
 encs_handle(struct wa_client *c, struct sig *g, const struct wa_node *n,
-    const struct src *s, int *seen, struct wa_node **retry)
+    struct src *s, int *seen, struct wa_node **retry)
 {
 	signal_protocol_address	 a;
 	const struct wa_node	*e;
@@ -629,8 +630,12 @@ cl_message(struct wa_client *c, const struct wa_node *n)
 			cl_ack_send(c, n, NACK_UNRECOGNIZED);
 		else if (rc == -1)
 			cl_ack_send(c, n, NACK_PROTOBUF);
-		else
-			receipt_send(c, n, &s);
+		else {
+			if (s.hist_sync)
+				proto_receipt(c, s.id, "hist_sync");
+			if (!c->free_pending && c->conn != NULL)
+				receipt_send(c, n, &s);
+		}
 	}
 	wa_node_free(retry);
 	free(s.chat);

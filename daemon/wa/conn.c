@@ -24,11 +24,13 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <sodium.h>
 
 #include "buf.h"
 #include "conn.h"
 #include "frame.h"
 #include "log.h"
+#include "proxyurl.h"
 #include "xalloc.h"
 
 #define	WA_VHOST_NAME		"wa-md"
@@ -54,8 +56,10 @@ struct	wa_conn {
 	int			 in_open;	/* inside wa_conn_open() */
 	int			 dead;		/* lws ended it in open */
 	char			*origin;	/* Origin header value */
-	char			*host;		/* for a failure's cause */
+	char			*host;		/* for a failure's cause: the
+						   server's, or the proxy's */
 	int			 port;
+	int			 proxied;	/* through an account's proxy */
 	int			 tls_unverified; /* OpenSSL refused the
 						   server's certificate */
 };
@@ -109,23 +113,96 @@ wa_conn_url_check(const char *url)
 	return rc;
 }
 
-/* The vhost our connections live on, created on first use. */
+/*
+ * lws 4.1 keeps the pointer it is given as a vhost's name (it does not
+ * copy it; an early version of this file lost a stack buffer that
+ * way), so the names of proxy vhosts live here, one allocation each
+ * for the life of the process (with probe_cause()'s memory, the only
+ * state this file keeps between connections).  One lws service thread,
+ * as everywhere in this file.
+ */
+struct	vh_name {
+	struct vh_name	*next;
+	char		 name[32];
+};
+static struct vh_name	*vh_names;
+
+static const char *
+vh_name_keep(const char *name)
+{
+	struct vh_name	*n;
+
+	for (n = vh_names; n != NULL; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return n->name;
+	n = xcalloc(1, sizeof(*n));
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->next = vh_names;
+	vh_names = n;
+	return n->name;
+}
+
+/*
+ * The vhost our connections live on, created on first use.  lws 4.1
+ * keeps the proxy in the vhost (lws_set_proxy(), lws_set_socks();
+ * lib/core-net/client.c), so each distinct proxy ("lws", the
+ * "[user:pass@]host:port" form of lib/proxyurl.h, NULL: none) gets a
+ * vhost of its own, named by a hash of that form so the password is
+ * not in the name; it lives as long as the context.  "*unsupported"
+ * is set for a SOCKS5 proxy when lws was built without
+ * LWS_WITH_SOCKS5 (Debian's 4.1.6 is).  A vhost lws refuses the proxy
+ * for is destroyed at once: none may ever carry an account directly.
+ */
 static struct lws_vhost *
-conn_vhost(struct lws_context *ctx)
+conn_vhost(struct lws_context *ctx, const struct proxy_url *pu,
+    const char *lws, int *unsupported)
 {
 	struct lws_context_creation_info	 info;
 	struct lws_vhost			*vh;
+	unsigned char				 h[8];
+	char					 name[32], hex[17];
 
-	if ((vh = lws_get_vhost_by_name(ctx, WA_VHOST_NAME)) != NULL)
+	*unsupported = 0;
+	if (pu == NULL)
+		snprintf(name, sizeof(name), "%s", WA_VHOST_NAME);
+	else {
+#if !defined(LWS_WITH_SOCKS5)
+		if (pu->kind == PROXY_SOCKS5) {
+			*unsupported = 1;
+			return NULL;
+		}
+#endif
+		crypto_generichash(h, sizeof(h), (const unsigned char *)lws,
+		    strlen(lws), NULL, 0);
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		snprintf(name, sizeof(name), "%s-p%c-%s", WA_VHOST_NAME,
+		    pu->kind == PROXY_HTTP ? 'h' : 's', hex);
+	}
+	if ((vh = lws_get_vhost_by_name(ctx, name)) != NULL)
 		return vh;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = wa_protocols;
-	info.vhost_name = WA_VHOST_NAME;
+	info.vhost_name = pu == NULL ? WA_VHOST_NAME : vh_name_keep(name);
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	if ((vh = lws_create_vhost(ctx, &info)) == NULL)
-		log_warnx("%s: cannot create the %s vhost", __func__,
-		    WA_VHOST_NAME);
+	if ((vh = lws_create_vhost(ctx, &info)) == NULL) {
+		log_warnx("%s: cannot create the %s vhost", __func__, name);
+		return NULL;
+	}
+	if (pu != NULL && pu->kind == PROXY_HTTP &&
+	    lws_set_proxy(vh, lws) != 0) {
+		log_warnx("%s: lws refused the proxy setting", __func__);
+		lws_vhost_destroy(vh);
+		return NULL;
+	}
+#if defined(LWS_WITH_SOCKS5)
+	if (pu != NULL && pu->kind == PROXY_SOCKS5 &&
+	    lws_set_socks(vh, lws) != 0) {
+		log_warnx("%s: lws refused the SOCKS5 setting", __func__);
+		lws_vhost_destroy(vh);
+		return NULL;
+	}
+#endif
 	return vh;
 }
 
@@ -340,6 +417,43 @@ out:
 }
 
 /*
+ * A connection through a proxy failed with lws' words "lws_words":
+ * when they are about the proxy, report the end as a proxy failure,
+ * worded for the operator, and return 1; else 0 (the server's own
+ * failure, seen through the tunnel).  lws 4.1.6 words a CONNECT that
+ * is not answered "HTTP/1.x 200 " as "proxy not h1", a proxy that hangs
+ * up or fails a read or write as "proxy conn dead", "proxy read err",
+ * "proxy write failed" (lib/roles/http/client/client-http.c and
+ * client-handshake.c), and a proxy it cannot reach like any peer.
+ */
+static int
+proxy_failure(struct wa_conn *c, struct lws *wsi, const char *lws_words)
+{
+	char	 detail[256], why[64];
+
+	if (strcmp(lws_words, "proxy not h1") == 0)
+		snprintf(detail, sizeof(detail), "the proxy %.80s:%d refused the "
+		    "CONNECT (no 200 answer: wrong credentials, or the "
+		    "destination is not allowed)", c->host, c->port);
+	else if (strncmp(lws_words, "proxy", 5) == 0)
+		snprintf(detail, sizeof(detail), "the proxy %.80s:%d hung up "
+		    "during the CONNECT (%.40s)", c->host, c->port, lws_words);
+	else if (strcmp(lws_words, "Unable to connect") == 0 ||
+	    strstr(lws_words, "getaddrinfo") != NULL ||
+	    strcmp(lws_words, "connect error") == 0) {
+		probe_cause(c, why, sizeof(why));
+		snprintf(detail, sizeof(detail), "cannot connect to the proxy "
+		    "%.80s:%d%s%s", c->host, c->port, why[0] != '\0' ? ": " : "",
+		    why);
+		conn_gone(wsi, c, WA_CONN_END_PROXY_UNREACHABLE, detail);
+		return 1;
+	} else
+		return 0;
+	conn_gone(wsi, c, WA_CONN_END_PROXY_REFUSED, detail);
+	return 1;
+}
+
+/*
  * The lws callback for our protocol.  Finds the connection through the
  * wsi's opaque user data; a NULL there means the owner is gone and the
  * wsi is only being closed.
@@ -375,6 +489,8 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		else if ((status = lws_http_client_http_response(wsi)) != 0)
 			snprintf(detail, sizeof(detail), "HTTP %u on upgrade",
 			    status);
+		else if (c->proxied && proxy_failure(c, wsi, detail))
+			return 0;
 		else if (strcmp(detail, "Unable to connect") == 0) {
 			probe_cause(c, why, sizeof(why));
 			if (why[0] != '\0')
@@ -438,6 +554,19 @@ open_cause(const char *host, char *err, size_t errlen)
 	freeaddrinfo(ai);
 }
 
+/* wa_conn_open() gives up before connecting: say why in "cfg". */
+static void
+open_fail(const struct wa_conn_cfg *cfg, enum wa_conn_end why,
+    const char *words)
+{
+
+	if (cfg->fail != NULL)
+		*cfg->fail = why;
+	if (cfg->err != NULL && cfg->errlen > 0)
+		snprintf(cfg->err, cfg->errlen, "%s", words);
+	log_warnx("%s: %s", __func__, words);
+}
+
 /*
  * Open a WebSocket client connection to cfg->url on cfg->lws.  Returns
  * the connection (owned by the caller until wa_conn_close() or on_end),
@@ -449,18 +578,41 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
     void *arg)
 {
 	struct lws_client_connect_info	 i;
+	struct proxy_url		 pu;
 	struct wa_conn			*c;
 	struct lws			*wsi;
 	struct lws_vhost		*vh;
+	struct buf			 lws;
 	char				*u = NULL, *path = NULL;
-	const char			*prot, *ads, *p;
-	int				 port;
+	const char			*prot, *ads, *p, *why;
+	int				 port, unsupported, proxied = 0;
 
 	if (wa_conn_url_check(cfg->url) == -1)
 		return NULL;
-	if ((vh = conn_vhost(cfg->lws)) == NULL)
+	buf_init(&lws);
+	if (cfg->proxy != NULL) {
+		if (proxyurl_parse(cfg->proxy, &pu, &why) == -1) {
+			open_fail(cfg, WA_CONN_END_PROXY_UNREACHABLE,
+			    "the proxy setting is not a valid proxy URL");
+			return NULL;
+		}
+		proxyurl_lws(&pu, &lws);
+		proxied = 1;
+	}
+	vh = conn_vhost(cfg->lws, proxied ? &pu : NULL, buf_str(&lws),
+	    &unsupported);
+	sodium_memzero(lws.data, lws.cap);
+	buf_free(&lws);
+	if (vh == NULL) {
+		if (unsupported)
+			open_fail(cfg, WA_CONN_END_PROXY_UNSUPPORTED, "this "
+			    "libwebsockets was built without SOCKS5 support");
+		if (proxied)
+			proxyurl_wipe(&pu);
 		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
+	c->proxied = proxied;
 	c->cbs = *cbs;
 	c->arg = arg;
 	if (cfg->origin != NULL && *cfg->origin != '\0') {
@@ -477,8 +629,15 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	u = xstrdup(cfg->url);
 	if (lws_parse_uri(u, &prot, &ads, &port, &p) != 0)
 		goto fail;	/* checked above; cannot happen */
-	c->host = xstrdup(ads);
-	c->port = port;
+	if (proxied) {
+		/* A failure before the tunnel is the proxy's. */
+		c->host = xstrdup(pu.host);
+		c->port = pu.port;
+		proxyurl_wipe(&pu);
+	} else {
+		c->host = xstrdup(ads);
+		c->port = port;
+	}
 	path = xasprintf("/%s", p);
 	memset(&i, 0, sizeof(i));
 	i.context = cfg->lws;
@@ -501,7 +660,9 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	wsi = lws_client_connect_via_info(&i);
 	c->in_open = 0;
 	if (wsi == NULL || c->dead) {
-		open_cause(ads, cfg->err, cfg->errlen);
+		open_cause(c->host, cfg->err, cfg->errlen);
+		if (c->proxied && cfg->fail != NULL)
+			*cfg->fail = WA_CONN_END_PROXY_UNREACHABLE;
 		log_warnx("%s: cannot connect to %s:%d%s%s", __func__, ads,
 		    port, cfg->err != NULL ? ": " : "",
 		    cfg->err != NULL ? cfg->err : "");

@@ -19,6 +19,10 @@ enum	wa_conn_end {
 	WA_CONN_END_CONNECT_FAILED,	/* DNS, TCP, TLS, HTTP upgrade */
 	WA_CONN_END_LOST,		/* peer closed or socket error */
 	WA_CONN_END_FRAMING,		/* oversized or broken frame */
+	WA_CONN_END_PROXY_REFUSED,	/* the proxy refused the CONNECT or
+					   hung up on it */
+	WA_CONN_END_PROXY_UNREACHABLE,	/* no connection to the proxy */
+	WA_CONN_END_PROXY_UNSUPPORTED,	/* socks5 without lws support */
 	WA_CONN_END__MAX
 };
 
@@ -38,6 +42,8 @@ struct	wa_conn_cbs {
 struct	wa_conn_cfg {
 	struct lws_context	*lws;		/* borrowed, required */
 	const char		*url;		/* ws:// or wss:// */
+	const char		*proxy;		/* NULL, or an account's proxy
+						   URL (lib/proxyurl.h) */
 	const char		*origin;	/* Origin header value */
 	int			 insecure;	/* 1: accept any TLS cert */
 	size_t			 max_frame;	/* inbound frame limit */
@@ -45,6 +51,8 @@ struct	wa_conn_cfg {
 						   ("getaddrinfo failed: ..."),
 						   or NULL */
 	size_t			 errlen;	/* bytes at err */
+	enum wa_conn_end	*fail;		/* when open returns NULL: the
+						   kind of failure, or NULL */
 };
 
 int		 wa_conn_url_check(const char *url);

@@ -118,6 +118,16 @@ enum	wa_reason {
 	WA_REASON_CONNECT_FAILED,	/* DNS, TCP, TLS or HTTP upgrade */
 	WA_REASON_CONNECTION_LOST,	/* socket closed without a reason */
 	WA_REASON_UNKNOWN,		/* stream:error/failure not known */
+	WA_REASON_PROXY_REFUSED,	/* the proxy did not answer the
+					   CONNECT with 200 (auth, policy),
+					   or hung up on it */
+	WA_REASON_PROXY_UNREACHABLE,	/* no TCP connection to the proxy
+					   (refused, name lookup, route) */
+	WA_REASON_PROXY_UNSUPPORTED,	/* socks5:// with an lws built
+					   without LWS_WITH_SOCKS5 */
+	WA_REASON_PROXY_UNREADABLE,	/* the daemon could not open the
+					   sealed setting (never sent by
+					   the client itself) */
 	WA_REASON__MAX
 };
 
@@ -225,7 +235,8 @@ struct	wa_store {
 	 * <message> with BEGIN and COMMIT: the get/put/del calls and the
 	 * callbacks' own writes between them (message, prekeys_new,
 	 * creds_changed, identity_changed) are to be kept together or not
-	 * at all, and no answer goes out before COMMIT returned 0.  BEGIN
+	 * at all, and nothing is sent between them (no answer goes out
+	 * before COMMIT returned 0; no close callback runs inside).  BEGIN
 	 * -1: the stanza is left unanswered (the server delivers it
 	 * again); COMMIT -1: the store undid everything since BEGIN, and
 	 * the stanza is left unanswered likewise.  0 or -1. */
@@ -346,6 +357,11 @@ struct	wa_config {
 						   GLOBAL_INIT for wss:// */
 	const char			*url;	/* ws:// or wss://; default
 						   WA_DEFAULT_URL */
+	const char			*proxy;	/* NULL: direct; else
+						   "http://[user:pass@]host:port"
+						   (HTTP CONNECT) or "socks5://.."
+						   (lib/proxyurl.h), copied and
+						   wiped on free */
 	const char			*origin; /* Origin header; default
 						   WA_DEFAULT_ORIGIN */
 	const uint8_t			*root_key; /* 32-byte X25519 root of

@@ -58,14 +58,15 @@ function env() {
 	};
 }
 
-/* Start daemon "name"; resolves once its heartbeat row is there. */
-async function start(name) {
+/* Start daemon "name" (with "extra" environment); resolves once its
+ * heartbeat row is there. */
+async function start(name, extra = {}) {
 	const log = `${VAR}/log/wadeskd.${name}.${++nlog}.log`;
 	const fd = fs.openSync(log, 'a');
 	if (IS_ROOT)
 		fs.chownSync(log, Number(execFileSync('id', ['-u', 'wadesk'])),
 		    Number(execFileSync('id', ['-g', 'wadesk'])));
-	const e = env();
+	const e = Object.assign(env(), extra);
 	const args = Object.entries(e).map(([k, v]) => `${k}=${v}`);
 	const child = IS_ROOT ?
 	    spawn('setpriv', ['--reuid=wadesk', '--regid=wadesk',
@@ -98,7 +99,7 @@ async function stop(name, sig = 'SIGTERM', ms = 60000) {
 /* Accounts per owner (daemon_instances.id -> count). */
 async function owners() {
 	const r = await db.query('SELECT owner_daemon AS o, count(*)::int ' +
-	    'AS n FROM accounts WHERE owner_daemon IS NOT NULL AND ' +
+	    'AS n FROM account_leases WHERE owner_daemon IS NOT NULL AND ' +
 	    'lease_until > now() GROUP BY 1');
 	const m = {};
 	for (const x of r.rows)
@@ -211,7 +212,7 @@ const checks = [
 		const r = await stop('a');
 		assert.equal(r.code, 0, JSON.stringify(r));
 		const held = await db.query('SELECT count(*)::int AS n FROM ' +
-		    'accounts WHERE owner_daemon IS NOT NULL');
+		    'accounts JOIN account_leases ON account_id = id WHERE owner_daemon IS NOT NULL');
 		assert.equal(held.rows[0].n, 0, 'leases left after a clean stop');
 		st.qr = await qrVersions();
 		st.replaced = await replaced();
@@ -224,7 +225,7 @@ const checks = [
 			const o = await owners();
 			return ids.every((i) => o[i] === N / 3) &&
 			    await connected(st.ids) === N;
-		}, 60000, `${N} connected, ${N / 3} on each daemon`);
+		}, 120000, `${N} connected, ${N / 3} on each daemon`);
 		console.log(`# fair split and all connected in ` +
 		    `${Date.now() - t0} ms`);
 		await sameQr(st.qr);
@@ -246,14 +247,14 @@ const checks = [
 		await db.query("INSERT INTO commands (account_id, type) " +
 		    "VALUES ($1, 'pair')", [pid]);
 		const pw = await until(async () => (await db.query('SELECT ' +
-		    'owner_daemon FROM accounts WHERE id = $1 AND qr_code IS ' +
+		    'owner_daemon FROM accounts JOIN account_leases ON account_id = id WHERE id = $1 AND qr_code IS ' +
 		    'NOT NULL', [pid])).rows[0], 20000, 'the QR of a pairing ' +
 		    'window');
 		const victim = Object.keys(daemons).find((n) =>
 		    daemons[n].id === Number(pw.owner_daemon));
 		assert.ok(victim, `pairing window on daemon ${pw.owner_daemon}`);
 		const c = daemons[victim];
-		const mine = (await db.query('SELECT id FROM accounts WHERE ' +
+		const mine = (await db.query('SELECT id FROM accounts JOIN account_leases ON account_id = id WHERE ' +
 		    'owner_daemon = $1 AND id <> $2 ORDER BY id', [c.id, pid]))
 		    .rows.map((x) => Number(x.id));
 		assert.equal(mine.length, N / 3);
@@ -273,7 +274,7 @@ const checks = [
 		const rest = mine.slice(1);
 		await until(async () => {
 			const x = await db.query("SELECT count(*)::int AS n FROM " +
-			    "accounts WHERE id = ANY ($1) AND status = " +
+			    "accounts JOIN account_leases ON account_id = id WHERE id = ANY ($1) AND status = " +
 			    "'connected' AND owner_daemon <> $2 AND " +
 			    'lease_until > now()', [rest, c.id]);
 			return x.rows[0].n === rest.length;
@@ -321,7 +322,7 @@ const checks = [
 	['fleet-new-daemon-gets-its-share-by-handover', async () => {
 		const d = await start('d');
 		const t0 = Date.now();
-		await until(async () => balanced(st.live), 60000,
+		await until(async () => balanced(st.live), 120000,
 		    'a fair share handed to the new daemon');
 		console.log(`# ${N / 3} sessions handed to a new daemon one at ` +
 		    `a time in ${Date.now() - t0} ms`);
@@ -330,14 +331,18 @@ const checks = [
 	}],
 	['fleet-sigstop-past-lease-fenced', async () => {
 		const b = daemons.b;
-		const mine = (await db.query('SELECT id FROM accounts WHERE ' +
+		const mine = (await db.query('SELECT id FROM accounts JOIN account_leases ON account_id = id WHERE ' +
 		    "owner_daemon = $1 AND status = 'connected'",
 		    [b.id])).rows.map((x) => Number(x.id));
 		assert.ok(mine.length > 0);
+		/* Its sessions still logging in have sockets open too. */
+		const held = (await db.query('SELECT count(*)::int AS n FROM ' +
+		    'account_leases WHERE owner_daemon = $1 AND lease_until > ' +
+		    'now()', [b.id])).rows[0].n;
 		b.child.kill('SIGSTOP');
 		try {
 			await until(async () => (await db.query("SELECT count(*)" +
-			    "::int AS n FROM accounts WHERE id = ANY ($1) AND " +
+			    "::int AS n FROM accounts JOIN account_leases ON account_id = id WHERE id = ANY ($1) AND " +
 			    "status = 'connected' AND owner_daemon <> $2 AND " +
 			    'lease_until > now()', [mine, b.id])).rows[0].n ===
 			    mine.length, (LEASE_S + 30) * 1000,
@@ -347,11 +352,12 @@ const checks = [
 		}
 		const tc = new Date();
 		/* The server replaced each of the paused daemon's sockets
-		 * (it could not close them): one per account, no more. */
+		 * (it could not close them): one per account it held, no
+		 * more. */
 		const rep = (await wasim('/state')).body.replaced;
 		const during = rep.length - st.replaced;
-		assert.ok(during <= mine.length, `${during} replaced logins ` +
-		    `for ${mine.length} accounts`);
+		assert.ok(during <= held, `${during} replaced logins for ` +
+		    `${held} accounts held`);
 		await until(async () => logHas(b, /lease \d+ lost/) >=
 		    mine.length, 10000, 'the woken daemon closing its sessions');
 		await sleep(1500);
@@ -373,13 +379,13 @@ const checks = [
 		    'the daemon closed them and wrote nothing');
 		st.replaced = rep.length;
 		/* Back among the live, it gets a share again. */
-		await until(async () => balanced(st.live), 60000,
+		await until(async () => balanced(st.live), 120000,
 		    'the woken daemon back to its share');
 		assert.equal(await replaced(), st.replaced, 'replaced logins');
 	}],
 	['fleet-postgres-restart-three-daemons', async () => {
 		const before = (await db.query('SELECT id, owner_daemon, ' +
-		    'lease_generation FROM accounts WHERE owner_daemon IS NOT ' +
+		    'lease_generation FROM accounts JOIN account_leases ON account_id = id WHERE owner_daemon IS NOT ' +
 		    'NULL AND lease_until > now() ORDER BY id')).rows;
 		const e = Object.assign({}, process.env);
 		execFileSync('scripts/pg.sh', ['stop'], { env: e });
@@ -390,7 +396,7 @@ const checks = [
 		db.on('error', () => {});
 		await sleep(LEASE_S * 1000 / 2);
 		const after = (await db.query('SELECT id, owner_daemon, ' +
-		    'lease_generation FROM accounts WHERE owner_daemon IS NOT ' +
+		    'lease_generation FROM accounts JOIN account_leases ON account_id = id WHERE owner_daemon IS NOT ' +
 		    'NULL AND lease_until > now() ORDER BY id')).rows;
 		assert.deepEqual(after, before, 'leases moved across a short ' +
 		    'database restart');
@@ -428,6 +434,29 @@ const checks = [
 		    st.live.length && (await owners())[daemons.b.id] >=
 		    N - 1, 30000, 'every account on the last daemon');
 		await sameQr(st.qr);
+		assert.equal(await replaced(), st.replaced, 'replaced logins');
+	}],
+	['fleet-small-capacity-daemon-leaves-no-account-behind', async () => {
+		/* A daemon with a small WADESK_MAX_SESSIONS takes that many;
+		 * the fair share puts the rest on the other daemon instead
+		 * of releasing accounts nobody then takes. */
+		const b = daemons.b;
+		const total = Object.values(await owners()).reduce((x, y) =>
+		    x + y, 0);
+		const e = await start('e', { WADESK_MAX_SESSIONS: '20' });
+		await until(async () => (await owners())[e.id] === 20 &&
+		    await connected(st.live) === st.live.length, 60000,
+		    '20 accounts on the small daemon, all connected');
+		await sleep(3000);
+		const o = await owners();
+		assert.equal(o[e.id], 20);
+		assert.equal(o[b.id], total - 20, JSON.stringify(o));
+		assert.equal(await connected(st.live), st.live.length);
+		const r = await stop('e', 'SIGTERM');
+		assert.equal(r.code, 0, JSON.stringify(r));
+		await until(async () => await connected(st.live) ===
+		    st.live.length && (await owners())[b.id] === total, 30000,
+		    'every account back on the last daemon');
 		assert.equal(await replaced(), st.replaced, 'replaced logins');
 	}],
 ];

@@ -504,7 +504,11 @@ const checks = [
 		try {
 			const a = await post('/send', { from: ALICE, whisper: true,
 			    text: 'fail me' });
-			await sleep(1500);
+			/* handled (not merely not yet arrived): the daemon says so */
+			await until(() => fs.readFileSync(daemon.log, 'utf8')
+			    .includes(`message ${a.id} from ${ALICE_JID}: its ` +
+			    'Signal state was not stored'), 8000, 'the rollback');
+			await sleep(300);
 			assert.deepEqual(await receipts(a.id), [],
 			    'answered though nothing was stored');
 			assert.deepEqual((await db.query(q, [st.id])).rows, before,

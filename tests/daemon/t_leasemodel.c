@@ -114,9 +114,9 @@ static const struct mutant mutants[] = {
 	{ "fence-without-expiry", DS_LEASE_FENCE,
 	  " AND lease_until > now()", "", 4, 5 },
 	{ "claim-takes-live-lease", DS_LEASE_CLAIM,
-	  "c.lease_until <= now())", "true)", 4, 5 },
+	  "cl.lease_until <= now())", "true)", 4, 5 },
 	{ "claim-keeps-generation", DS_LEASE_CLAIM,
-	  "a.lease_generation + 1", "a.lease_generation", 4, 5 },
+	  "l.lease_generation + 1", "l.lease_generation", 4, 5 },
 	{ "renew-any-owner", DS_LEASE_RENEW,
 	  "WHERE owner_daemon = $1 AND", "WHERE $1::bigint IS NOT NULL AND",
 	  4, 5 },
@@ -230,8 +230,9 @@ reset(int nd)
 	snprintf(a1, sizeof(a1), "%" PRId64, acc[1]);
 	p[0] = a0;
 	p[1] = a1;
-	if ((r = q("UPDATE accounts SET owner_daemon = NULL, lease_until = "
-	    "NULL, lease_generation = 0, push_name = NULL WHERE id IN "
+	if ((r = q("WITH w AS (UPDATE accounts SET push_name = NULL WHERE "
+	    "id IN ($1, $2)) UPDATE account_leases SET owner_daemon = NULL, "
+	    "lease_until = NULL, lease_generation = 0 WHERE account_id IN "
 	    "($1, $2)", 2, p)) == NULL)
 		return 0;
 	PQclear(r);
@@ -361,8 +362,9 @@ write_one(int d, int k, int64_t gen)
 	p[0] = sid;
 	/* The oracle: the row as it is (nothing runs in between). */
 	if ((r = q("SELECT coalesce(owner_daemon, 0), lease_generation, "
-	    "coalesce(lease_until > leasemodel.now(), false) FROM accounts "
-	    "WHERE id = $1", 1, p)) == NULL || PQntuples(r) != 1) {
+	    "coalesce(lease_until > leasemodel.now(), false) FROM "
+	    "account_leases WHERE account_id = $1", 1, p)) == NULL ||
+	    PQntuples(r) != 1) {
 		PQclear(r);
 		return -1;
 	}

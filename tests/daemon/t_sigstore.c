@@ -297,9 +297,10 @@ lease_set(int64_t gen, int secs)
 {
 	char	 q[256];
 
-	snprintf(q, sizeof(q), "UPDATE accounts SET owner_daemon = %" PRId64
-	    ", lease_generation = %" PRId64 ", lease_until = now() + "
-	    "make_interval(secs => %d) WHERE id = %" PRId64, d.instance, gen,
+	snprintf(q, sizeof(q), "UPDATE account_leases SET owner_daemon = %"
+	    PRId64 ", lease_generation = %" PRId64 ", lease_until = now() + "
+	    "make_interval(secs => %d) WHERE account_id = %" PRId64,
+	    d.instance, gen,
 	    secs, bob_id);
 	return sql_ok(q);
 }

@@ -1592,11 +1592,13 @@ check('integ-fleet-daemons-visible', async () => {
 	    'pid, capacity, draining, heartbeat_at) VALUES (\'fleet"b\', 202, ' +
 	    "100, true, now() - interval '2 s') RETURNING id")).id);
 	const held = Number((await one('INSERT INTO accounts (operator_id, ' +
-	    "label, owner_daemon, lease_until) VALUES ($1, 'held', $2, " +
-	    "now() + interval '1 min') RETURNING id", [admId, d1])).id);
+	    "label) VALUES ($1, 'held') RETURNING id", [admId])).id);
 	const lapsed = Number((await one('INSERT INTO accounts (operator_id, ' +
-	    "label, owner_daemon, lease_until) VALUES ($1, 'lapsed', $2, " +
-	    "now() - interval '1 s') RETURNING id", [admId, d2])).id);
+	    "label) VALUES ($1, 'lapsed') RETURNING id", [admId])).id);
+	await q('UPDATE account_leases SET owner_daemon = $2, lease_until = ' +
+	    "now() + interval '1 min' WHERE account_id = $1", [held, d1]);
+	await q('UPDATE account_leases SET owner_daemon = $2, lease_until = ' +
+	    "now() - interval '1 s' WHERE account_id = $1", [lapsed, d2]);
 	try {
 		let r = await adm.get('/');
 		assert.equal(r.status, 200);

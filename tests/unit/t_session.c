@@ -521,6 +521,34 @@ rule9_shutdown_marks_rows(void)
 }
 
 /*
+ * Issue 12: the fair share fills the fleet evenly within each daemon's
+ * WADESK_MAX_SESSIONS: equal capacities give ceil(total / n); a small
+ * daemon's rest goes to the others, so every account has a place while
+ * the fleet can hold them; beyond that each daemon is full.
+ */
+static int
+fair_share_within_capacities(void)
+{
+	static const int	 eq[3] = { 10000, 10000, 10000 };
+	static const int	 mixed[2] = { 10000, 1000 };
+	static const int	 small[3] = { 100, 50, 10 };
+
+	return T_INTEQ(policy_fair_share(300, eq, 3, 10000), 100) &&
+	    T_INTEQ(policy_fair_share(301, eq, 3, 10000), 101) &&
+	    T_INTEQ(policy_fair_share(2500, mixed, 2, 10000), 1500) &&
+	    T_INTEQ(policy_fair_share(2500, mixed, 2, 1000), 1000) &&
+	    T_INTEQ(policy_fair_share(1500, mixed, 2, 1000), 750) &&
+	    T_INTEQ(policy_fair_share(90, small, 3, 10), 10) &&
+	    T_INTEQ(policy_fair_share(90, small, 3, 50), 40) &&
+	    T_INTEQ(policy_fair_share(90, small, 3, 100), 40) &&
+	    T_INTEQ(policy_fair_share(500, small, 3, 100), 100) &&
+	    T_INTEQ(policy_fair_share(500, small, 3, 50), 50) &&
+	    T_INTEQ(policy_fair_share(0, eq, 3, 10000), 0) &&
+	    T_INTEQ(policy_fair_share(40, NULL, 0, 30), 30) &&
+	    T_INTEQ(policy_fair_share(20, NULL, 0, 30), 20);
+}
+
+/*
  * db_daemon.c's table: each entry sits at its enum index (checked by
  * name) and declares as many parameters as its SQL uses ($1..$n).
  */
@@ -576,6 +604,8 @@ stmt_table_matches_enum(void)
 		{ DS_GROUP_DELETE, "group_delete" },
 		{ DS_MESSAGE_PUT, "message_put" },
 		{ DS_MESSAGES_TRIM, "messages_trim" },
+		{ DS_PROXY_KEY_PUT, "proxy_key_put" },
+		{ DS_ACCOUNT_PROXY_GET, "account_proxy_get" },
 	};
 	const char	*p;
 	size_t		 i;
@@ -632,6 +662,7 @@ main(void)
 		T_CASE(banned_keeps_creds),
 		T_CASE(rule9_startup_autoconnect),
 		T_CASE(rule9_shutdown_marks_rows),
+		T_CASE(fair_share_within_capacities),
 		T_CASE(stmt_table_matches_enum),
 	};
 

@@ -478,6 +478,36 @@ answers_only_after_commit(void)
 	return ok;
 }
 
+/* message.go decryptMessages' nacks: a plaintext that is not a
+ * protobuf gets ack error 491 (no receipt, no delivery); a stanza
+ * without any <enc> gets 488. */
+static int
+nacks_491_and_488(void)
+{
+	struct wa_node	*n, *a;
+	int		 ok;
+
+	if (!setup())
+		return 0;
+	h_feed(stanza("pkmsg", -1));
+	h_feed(stanza("not-protobuf", -1));
+	a = h_last();
+	ok = T_INTEQ(H.nsent, 2) && T_INTEQ(H.nevents, 1) &&
+	    T_STREQ(a->tag, "ack") && T_STREQ(wa_node_attr(a, "error"), "491") &&
+	    T_STREQ(wa_node_attr(a, "id"), "3AVECNOTPB");
+	n = wa_node_new("message");
+	wa_node_set_attr(n, "from", "15550111@s.whatsapp.net");
+	wa_node_set_attr(n, "id", "3ANOENC");
+	wa_node_set_attr(n, "t", "1700000000");
+	wa_node_set_bytes(wa_node_add_child(n, "plaintext"), "x", 1);
+	h_feed(n);
+	a = h_last();
+	ok = ok && T_INTEQ(H.nsent, 3) && T_STREQ(a->tag, "ack") &&
+	    T_STREQ(wa_node_attr(a, "error"), "488");
+	teardown();
+	return ok;
+}
+
 /* A <message> while pairing (credentials not paired yet): ack 487,
  * nothing else (the source was never parsed). */
 static int
@@ -538,6 +568,7 @@ main(void)
 		T_CASE(skmsg_without_sender_key_retries_with_keys),
 		T_CASE(own_phone_protocol_messages),
 		T_CASE(answers_only_after_commit),
+		T_CASE(nacks_491_and_488),
 		T_CASE(message_while_pairing_is_refused),
 		T_CASE(unavailable_is_acked),
 	};

@@ -178,10 +178,12 @@ function webhookdPid() {
 	    'utf8'));
 }
 
-/* scripts/stack.sh start again: only what is missing is started. */
-function stackStart() {
+/* scripts/stack.sh start again: only what is missing is started
+ * ("extra": settings for what it starts). */
+function stackStart(extra = {}) {
 	const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'stack.sh'),
-	    'start'], { encoding: 'utf8', env: process.env });
+	    'start'], { encoding: 'utf8', env: Object.assign({}, process.env,
+	    extra) });
 	assert.equal(r.status, 0, `stack.sh start: ${r.stdout}${r.stderr}`);
 }
 
@@ -613,6 +615,96 @@ check('hook-throughput', async () => {
 		assert.deepEqual(tos, ['unpaired', ...seq], `order of ${acc}`);
 	}
 	assert.ok(got.every((g) => g.sigOk));
+});
+
+/* Stop the stack's sender with SIGTERM and wait until it is gone. */
+async function senderStop() {
+	const pid = webhookdPid();
+	process.kill(pid, 'SIGTERM');
+	await until(() => { try { process.kill(pid, 0); return false; }
+	    catch (e) { return true; } }, 10000, 'the sender gone');
+}
+
+/*
+ * Housekeeping (WADESK_WEBHOOK_RETENTION_S, sql/017): with the default
+ * week nothing the earlier checks left is purged; a sender started
+ * with 2 s purges every delivered or dead delivery older than that,
+ * with its attempts, and the outbox rows nothing refers to, but never
+ * a pending delivery or its event; a fresh delivery stays for the
+ * retention, then goes.
+ */
+check('hook-purge-after-retention', async () => {
+	const n = async (sql, p) => Number((await db.query(sql, p)).rows[0].n);
+	const DONE = "SELECT count(*) AS n FROM webhook_deliveries WHERE " +
+	    "state <> 'pending'";
+	const acc = await addAccount(alice, 'Purge');
+	const ep = await addEndpoint(alice, '/ok/purge', ['account.status']);
+	await setStatus(acc, 'pending');
+	const [d0] = await allDone(ep.id, 1);
+	/* A pending delivery (of a disabled endpoint, for the oldest
+	 * event, due in an hour) that must outlive any retention. */
+	const keep = await addEndpoint(alice, '/ok/keep', ['account.status']);
+	await db.query('UPDATE webhook_endpoints SET enabled = false WHERE ' +
+	    'id = $1', [keep.id]);
+	const pend = (await db.query('INSERT INTO webhook_deliveries ' +
+	    '(endpoint_id, event_id, account_id, next_attempt_at) SELECT $1, ' +
+	    "v.id, v.account_id, now() + interval '1 hour' FROM " +
+	    'webhook_events v ORDER BY v.id LIMIT 1 RETURNING id, event_id',
+	    [keep.id])).rows[0];
+	/* Older than the 2 s to come, kept under the default week. */
+	await sleep(2500);
+	assert.equal(await n('SELECT count(*) AS n FROM webhook_deliveries ' +
+	    'WHERE id = $1', [d0.id]), 1, 'purged with the default retention');
+	assert.ok(await n(DONE) > 0);
+
+	await senderStop();
+	stackStart({ WADESK_WEBHOOK_RETENTION_S: '2' });
+	try {
+		await until(async () => await n(DONE) === 0, 15000,
+		    'the old deliveries purged');
+		assert.equal(await n('SELECT count(*) AS n FROM webhook_attempts'),
+		    await n('SELECT count(*) AS n FROM webhook_attempts a JOIN ' +
+		    "webhook_deliveries d ON d.id = a.delivery_id WHERE d.state " +
+		    "= 'pending'"), 'attempts of purged deliveries kept');
+		await until(async () => await n('SELECT count(*) AS n FROM ' +
+		    'webhook_events v WHERE NOT EXISTS (SELECT 1 FROM ' +
+		    'webhook_deliveries d WHERE d.event_id = v.id)') === 0, 10000,
+		    'the orphaned events purged');
+		assert.equal(await n("SELECT count(*) AS n FROM webhook_deliveries " +
+		    "WHERE id = $1 AND state = 'pending'", [pend.id]), 1,
+		    'a pending delivery was purged');
+		assert.equal(await n('SELECT count(*) AS n FROM webhook_events ' +
+		    'WHERE id = $1', [pend.event_id]), 1, 'its event was purged');
+
+		/* A new delivery: kept for the retention, then purged. */
+		assert.equal(await n('SELECT count(*) AS n FROM ' +
+		    'webhook_deliveries WHERE id = $1', [d0.id]), 0);
+		await setStatus(acc, 'connecting');
+		const [d] = await allDone(ep.id, 1);
+		assert.equal(d.state, 'delivered');
+		assert.notEqual(d.id, d0.id);
+		const doneAt = d.done_at.getTime();
+		const dbNow = async () => (await db.query('SELECT now() AS t'))
+		    .rows[0].t.getTime();
+		const ev = (await db.query('SELECT event_id FROM ' +
+		    'webhook_deliveries WHERE id = $1', [d.id])).rows[0].event_id;
+		await until(async () => await n('SELECT count(*) AS n FROM ' +
+		    'webhook_deliveries WHERE id = $1', [d.id]) === 0, 10000,
+		    'the new delivery purged');
+		assert.ok(await dbNow() - doneAt >= 2000,
+		    'purged before the retention was over');
+		await until(async () => await n('SELECT count(*) AS n FROM ' +
+		    'webhook_events WHERE id = $1', [ev]) === 0, 10000,
+		    'its event purged');
+		assert.equal(recv.on('/ok/purge').length, 2);
+		const log = fs.readFileSync(path.join(VAR, 'log',
+		    'wadesk-webhookd.log'), 'utf8');
+		assert.match(log, /done deliveries kept 2 s/);
+		assert.match(log, /housekeeping: purged \d+ deliveries and \d+ events/);
+	} finally {
+		await senderStop();
+		stackStart();
+	}
 });
 
 async function main() {

@@ -18,6 +18,7 @@
  *   4. msg: "whisper now", after Alice's pending pre-key is dropped as
  *      if Bob had answered (libsignal session_cipher does so on her
  *      first decrypt), so it is a plain WhisperMessage on the same chain;
+ *   4b. msg "not-protobuf": padded bytes that are no waE2E.Message;
  *   5. skmsg: "second group", the next sender-key iteration;
  *   6. pkmsg "reinstalled": Alice with a new identity key (a new
  *      install), on Bob's signed pre-key alone;
@@ -119,6 +120,14 @@ for (const [k, v] of Object.entries(a.data.session || {})) {
 	a.data.session[k] = rec.serialize();
 }
 await dm('msg', { extendedTextMessage: { text: 'whisper now' } }, 'whisper now');
+
+/* A plaintext that is not a waE2E.Message (wire type 7), padded. */
+{
+	const e = await repo.encryptMessage({ jid: BOB, data: Buffer.concat([
+	    Buffer.from([0xff, 0xff, 0xff, 0x07]), Buffer.alloc(3, 3)]) });
+	out.push({ name: 'not-protobuf', from: ALICE, id: '3AVECNOTPB',
+	    enc: [{ type: e.type, hex: hex(e.ciphertext) }], text: null });
+}
 
 const g2 = await repo.encryptGroupMessage({ group: GROUP, meId: ALICE,
     data: encodeWAMessage({ conversation: 'second group' }) });

@@ -1,0 +1,407 @@
+'use strict';
+/*
+ * A proxy per account (issue 13), run by tests/daemon/proxy.sh (which
+ * is tests/daemon/run.sh with this file): the real wadeskd against
+ * tests/wasim through a tiny HTTP CONNECT proxy on loopback (below,
+ * Node's http 'connect' event) that checks Proxy-Authorization and
+ * records every tunnel.  An account set to use it on its page pairs,
+ * logs in and reconnects through it (the proxy saw each connection,
+ * to wasim's address, with the right credentials); a wrong password
+ * (407), a dead proxy and an unopenable setting each leave the row
+ * with their reason and the page with its sentence; the password is
+ * never stored or shown in the clear; wss:// works inside the tunnel
+ * (a TLS front before wasim, the test CA trusted); socks5:// stops with
+ * its sentence on this libwebsockets.  Environment as daemon.test.js.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const { spawn, execFileSync } = require('node:child_process');
+const { Browser, VAR, dbConnect, sleep, until, runChecks } =
+    require('../integration/lib.js');
+
+const MODE = process.env.WA_MODE;
+const CONTROL = process.env.WASIM_CONTROL;
+const IS_ROOT = process.getuid() === 0;
+const USER = 'alice';
+const PASS = 'pr0xy s3cret@x';	/* a blank and an '@': encoded in the URL */
+
+let db;
+let adm;
+let daemon = null;
+let nlog = 0;
+let proxy;
+
+/* ---- the proxy ---- */
+
+class ConnectProxy {
+	constructor() {
+		this.tunnels = [];	/* { target, auth, at } */
+		this.srv = http.createServer((req, res) => {
+			res.writeHead(405);
+			res.end();
+		});
+		this.srv.on('connect', (req, sock, head) => this.onConnect(req,
+		    sock, head));
+		this.socks = new Set();
+	}
+
+	start() {
+		return new Promise((ok) => this.srv.listen(0, '127.0.0.1', () => {
+			this.port = this.srv.address().port;
+			ok();
+		}));
+	}
+
+	onConnect(req, sock, head) {
+		this.socks.add(sock);
+		sock.on('close', () => this.socks.delete(sock));
+		const auth = req.headers['proxy-authorization'] || '';
+		const m = /^basic (.+)$/i.exec(auth);
+		const cred = m ? Buffer.from(m[1], 'base64').toString() : null;
+		const t = { target: req.url, cred, at: Date.now(), ok: false };
+		this.tunnels.push(t);
+		if (cred !== `${USER}:${PASS}`) {
+			sock.end('HTTP/1.1 407 Proxy Authentication Required\r\n' +
+			    'Proxy-Authenticate: Basic realm="t"\r\n' +
+			    'Content-Length: 0\r\n\r\n');
+			return;
+		}
+		const [host, port] = req.url.split(':');
+		const up = net.connect(Number(port), host, () => {
+			t.ok = true;
+			sock.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+			if (head.length > 0)
+				up.write(head);
+			up.pipe(sock);
+			sock.pipe(up);
+		});
+		this.socks.add(up);
+		up.on('close', () => this.socks.delete(up));
+		up.on('error', () => sock.destroy());
+		sock.on('error', () => up.destroy());
+	}
+
+	stop() {
+		for (const s of this.socks)
+			s.destroy();
+		this.srv.close();
+	}
+}
+
+/* ---- the WhatsApp side and the daemon (as in daemon.test.js) ---- */
+
+async function wasim(pathname, body) {
+	const r = await fetch(CONTROL + pathname, body === undefined ?
+	    {} : { method: 'POST', body: JSON.stringify(body),
+	    headers: { 'content-type': 'application/json' } });
+	return { status: r.status, body: await r.json() };
+}
+
+function daemonEnv(extra = {}) {
+	return Object.assign({
+		PATH: process.env.PATH,
+		WADESK_DATABASE_URL:
+		    `host=${VAR}/run dbname=wadesk user=wadesk_daemon`,
+		WADESK_CRED_KEY_FILE: `${VAR}/cred.key`,
+		WADESK_PAIR_WINDOW_S: '10',
+		WADESK_BACKOFF_MIN_MS: '200',
+		WADESK_BACKOFF_MAX_MS: '1000',
+		WADESK_STAGGER_MS: '20',
+		WADESK_DAEMON_DEAD_S: '2',
+		WADESK_LOG_LEVEL: 'info',
+		WADESK_WA_URL: process.env.WASIM_URL,
+		WADESK_WA_ROOT_KEY: process.env.WASIM_ROOT_KEY,
+		WADESKD_TIME_SCALE: '20',
+		ASAN_OPTIONS: 'detect_leaks=1',
+	}, extra);
+}
+
+async function daemonStart(extra = {}) {
+	const log = `${VAR}/log/wadeskd.proxy.${++nlog}.log`;
+	const fd = fs.openSync(log, 'a');
+	if (IS_ROOT)
+		fs.chownSync(log, Number(execFileSync('id', ['-u', 'wadesk'])),
+		    Number(execFileSync('id', ['-g', 'wadesk'])));
+	const env = daemonEnv(extra);
+	const args = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+	const child = IS_ROOT ?
+	    spawn('setpriv', ['--reuid=wadesk', '--regid=wadesk',
+	    '--init-groups', 'env', '-i', ...args, process.env.DAEMON_BIN],
+	    { stdio: ['ignore', fd, fd] }) :
+	    spawn(process.env.DAEMON_BIN, [], { env, stdio: ['ignore', fd, fd] });
+	fs.closeSync(fd);
+	const exited = new Promise((res) => child.on('exit',
+	    (code, sig) => res({ code, sig })));
+	daemon = { child, log, exited };
+	await until(async () => (await db.query(
+	    'SELECT 1 FROM daemon_instances WHERE pid = $1',
+	    [child.pid])).rowCount === 1, 8000, 'daemon heartbeat row');
+	return daemon;
+}
+
+async function daemonStop(sig = 'SIGTERM') {
+	const d = daemon;
+	daemon = null;
+	d.child.kill(sig);
+	return Promise.race([d.exited, sleep(10000).then(() => ({
+	    code: 'timeout' }))]);
+}
+
+async function row(id) {
+	return (await db.query('SELECT * FROM accounts WHERE id = $1',
+	    [id])).rows[0];
+}
+
+async function waitRow(id, pred, ms, what) {
+	let last;
+	try {
+		return await until(async () => {
+			last = await row(id);
+			return last !== undefined && pred(last) ? last : null;
+		}, ms, what);
+	} catch (e) {
+		throw new Error(`${e.message}; row: ${JSON.stringify(last)}`);
+	}
+}
+
+async function createAccount(label) {
+	const r = await adm.postc('/accounts', { label });
+	assert.equal(r.status, 303, `create ${label}: ${r.status}`);
+	return Number(/^\/accounts\/(\d+)/.exec(r.location)[1]);
+}
+
+async function action(id, name, form = {}) {
+	const r = await adm.postc(`/accounts/${id}/${name}`, form);
+	assert.equal(r.status, 303, `${name} on ${id}: ${r.status} ${r.text}`);
+	return r;
+}
+
+function proxyUrl(pass, port = proxy.port) {
+	return `http://${USER}:${encodeURIComponent(pass)}@127.0.0.1:${port}`;
+}
+
+/* The account page shows the reason's sentence for "code". */
+async function pageSays(id, words) {
+	const page = await adm.get(`/accounts/${id}`);
+	assert.equal(page.status, 200);
+	assert.ok(page.text.includes(words), `the page lacks "${words}"`);
+	return page.text;
+}
+
+const st = {};
+const wasimHostPort = () => new URL(process.env.WASIM_URL).host;
+
+const checks = [
+	['proxy-setup', async () => {
+		assert.equal(MODE, 'wasim', 'the proxy needs the real client ' +
+		    'and tests/wasim (build wadeskd)');
+		db = await dbConnect();
+		db.on('error', () => {});
+		adm = new Browser('admin');
+		await adm.signIn('admin', process.env.WADESK_ADMIN_PASSWORD);
+		proxy = new ConnectProxy();
+		await proxy.start();
+		st.id = await createAccount('Behind a proxy');
+		/* No daemon has published its key yet: a sentence, no row. */
+		await db.query('DELETE FROM proxy_keys');
+		const r = await adm.postc(`/accounts/${st.id}/proxy`,
+		    { proxy_url: proxyUrl(PASS) });
+		assert.equal(r.status, 422);
+		assert.match(r.text, /start wadeskd once/);
+		await daemonStart();
+		await until(async () => (await db.query('SELECT 1 FROM ' +
+		    'proxy_keys')).rowCount === 1, 5000, 'the proxy key');
+	}],
+	['proxy-set-sealed-shown-without-password', async () => {
+		for (const bad of ['ftp://x:1', 'http://127.0.0.1', 'http://h:99999'])
+			assert.equal((await adm.postc(`/accounts/${st.id}/proxy`,
+			    { proxy_url: bad })).status, 422, bad);
+		const r = await action(st.id, 'proxy', { proxy_url:
+		    proxyUrl(PASS) });
+		assert.equal(r.location, `/accounts/${st.id}?notice=proxy`);
+		const a = await row(st.id);
+		assert.equal(a.proxy_display, `http://${USER}@127.0.0.1:` +
+		    `${proxy.port}`);
+		const url = proxyUrl(PASS);
+		assert.equal(a.proxy_sealed.length, Buffer.byteLength(url) + 48,
+		    'crypto_box_seal: 32-byte key and 16-byte MAC');
+		assert.ok(!a.proxy_sealed.includes(Buffer.from('s3cret')),
+		    'the password is in the sealed bytes');
+		const key = (await db.query('SELECT public_key FROM ' +
+		    'proxy_keys')).rows[0].public_key;
+		assert.ok(a.proxy_public_key.equals(key));
+		const page = await pageSays(st.id, `http://${USER}@127.0.0.1:` +
+		    `${proxy.port}`);
+		assert.ok(!page.includes('s3cret'), 'the password is shown');
+		const ev = (await db.query("SELECT detail FROM account_events " +
+		    "WHERE account_id = $1 AND kind = 'proxy_changed'",
+		    [st.id])).rows;
+		assert.equal(ev.length, 1);
+		assert.ok(!JSON.stringify(ev).includes('s3cret'));
+	}],
+	['proxy-pair-and-login-through-it', async () => {
+		const n0 = proxy.tunnels.length;
+		await action(st.id, 'pair');
+		const r = await waitRow(st.id, (a) => a.qr_code !== null, 5000,
+		    'a QR through the proxy');
+		const t = proxy.tunnels.slice(n0);
+		assert.ok(t.length >= 1 && t.every((x) => x.ok), JSON.stringify(t));
+		assert.equal(t[0].target, wasimHostPort());
+		assert.equal(t[0].cred, `${USER}:${PASS}`);
+		const s = await wasim('/scan', { qr: r.qr_code,
+		    phone: '15550177' });
+		assert.equal(s.status, 200, JSON.stringify(s.body));
+		await waitRow(st.id, (a) => a.status === 'connected', 5000,
+		    'connected through the proxy');
+		/* After the scan, the 515 and the login: a second tunnel. */
+		assert.ok(proxy.tunnels.length >= n0 + 2,
+		    `tunnels: ${proxy.tunnels.length - n0}`);
+		/* Disconnect and reconnect: the login goes through it too. */
+		await action(st.id, 'disconnect');
+		await waitRow(st.id, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		const n1 = proxy.tunnels.length;
+		await action(st.id, 'reconnect');
+		await waitRow(st.id, (a) => a.status === 'connected', 5000,
+		    'reconnected through the proxy');
+		assert.equal(proxy.tunnels.length, n1 + 1);
+		assert.ok(proxy.tunnels[n1].ok);
+	}],
+	['proxy-wrong-password-refused-sentence', async () => {
+		await action(st.id, 'disconnect');
+		await waitRow(st.id, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		await action(st.id, 'proxy', { proxy_url: proxyUrl('wrong') });
+		const n = proxy.tunnels.length;
+		await action(st.id, 'reconnect');
+		const a = await waitRow(st.id, (x) => x.disconnect_reason ===
+		    'proxy_refused', 5000, 'proxy_refused');
+		assert.equal(a.status, 'disconnected');
+		assert.ok(proxy.tunnels.length > n && !proxy.tunnels[n].ok);
+		assert.equal(proxy.tunnels[n].cred, `${USER}:wrong`);
+		await pageSays(st.id, 'Proxy refused the connection');
+		const e = (await db.query("SELECT detail FROM account_events " +
+		    "WHERE account_id = $1 AND kind = 'proxy_refused' ORDER BY " +
+		    'id DESC LIMIT 1', [st.id])).rows[0];
+		assert.ok(e, 'no proxy_refused event');
+		assert.match(JSON.stringify(e.detail), /refused the CONNECT/);
+		/* Fixed on the page: the back-off retries get through. */
+		await action(st.id, 'proxy', { proxy_url: proxyUrl(PASS) });
+		await waitRow(st.id, (x) => x.status === 'connected', 8000,
+		    'connected again after the fix');
+	}],
+	['proxy-dead-unreachable-sentence', async () => {
+		const srv = net.createServer();
+		await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+		const dead = srv.address().port;
+		await new Promise((res) => srv.close(res));
+		const id = await createAccount('Dead proxy');
+		await action(id, 'proxy', { proxy_url: proxyUrl(PASS, dead) });
+		await action(id, 'pair');
+		const a = await waitRow(id, (x) => x.status === 'unpaired' &&
+		    x.disconnect_reason === 'proxy_unreachable', 5000,
+		    'proxy_unreachable');
+		assert.equal(a.qr_code, null, 'a QR without the proxy');
+		await pageSays(id, 'Could not reach the proxy');
+		const e = (await db.query("SELECT detail FROM account_events " +
+		    "WHERE account_id = $1 AND detail->>'cause' IS NOT NULL " +
+		    'ORDER BY id DESC LIMIT 1', [id])).rows[0];
+		assert.match(e.detail.cause, /cannot connect to the proxy 127\.0\.0\.1:\d+: Connection refused/);
+		/* Never direct: wasim saw no connection for this account. */
+		st.dead = id;
+	}],
+	['proxy-unreadable-never-direct', async () => {
+		/* Sealed to another key (a new credentials key file, say):
+		 * the daemon refuses to connect rather than go direct. */
+		await db.query("UPDATE accounts SET proxy_public_key = " +
+		    "'\\x" + '00'.repeat(32) + "' WHERE id = $1", [st.dead]);
+		await action(st.dead, 'pair');
+		await waitRow(st.dead, (x) => x.disconnect_reason ===
+		    'proxy_unreadable', 5000, 'proxy_unreadable');
+		await pageSays(st.dead, 'Set the proxy again');
+		/* Clearing the proxy connects directly again. */
+		await action(st.dead, 'proxy', { proxy_url: '' });
+		const a = await row(st.dead);
+		assert.equal(a.proxy_sealed, null);
+		assert.equal(a.proxy_display, null);
+		await pageSays(st.dead, 'none (direct connection)');
+		const n = proxy.tunnels.length;
+		await action(st.dead, 'pair');
+		await waitRow(st.dead, (x) => x.qr_code !== null, 5000,
+		    'a direct QR');
+		assert.equal(proxy.tunnels.length, n, 'went through the proxy');
+		await action(st.dead, 'cancel-pair');
+	}],
+	['proxy-wss-tls-inside-the-tunnel', async () => {
+		/* WhatsApp is wss://: TLS must run inside the CONNECT tunnel,
+		 * verified as always.  A TLS front with a test CA before
+		 * wasim (tests/daemon/bench_tls.sh); the daemon restarted on
+		 * it logs the account in again, through the proxy. */
+		const dir = `${VAR}/tlsfront`;
+		const sh = spawn('bash', ['-c', 'source tests/daemon/bench_tls.sh ' +
+		    '&& tls_front_start "$0" "$1" && echo "front $TLS_URL ' +
+		    '$TLS_CA $TLS_PID" && wait "$TLS_PID"', dir,
+		    process.env.WASIM_URL], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let outText = '';
+		sh.stdout.on('data', (d) => { outText += d; });
+		const m = await until(() => /^front (\S+) (\S+) (\d+)$/m.exec(outText),
+		    15000, `the TLS front (${outText})`);
+		st.tlsPid = Number(m[3]);
+		try {
+			await daemonStop('SIGTERM');
+			await waitRow(st.id, (a) => a.status === 'disconnected', 5000,
+			    'disconnected by the stop');
+			const n = proxy.tunnels.length;
+			await daemonStart({ WADESK_WA_URL: m[1], SSL_CERT_FILE: m[2] });
+			await waitRow(st.id, (a) => a.status === 'connected', 10000,
+			    'logged in over wss through the proxy');
+			const t = proxy.tunnels.slice(n);
+			assert.ok(t.length >= 1 && t.every((x) => x.ok),
+			    JSON.stringify(t));
+			assert.equal(t[0].target, new URL(m[1]).host,
+			    'the tunnel went to the TLS front');
+			/* Offline before the front goes, so no retries follow. */
+			await action(st.id, 'disconnect');
+			await waitRow(st.id, (a) => a.status === 'disconnected',
+			    5000, 'disconnected');
+		} finally {
+			process.kill(st.tlsPid, 'SIGTERM');
+		}
+	}],
+	['proxy-socks5-without-lws-support-sentence', async () => {
+		/* Debian 12's libwebsockets 4.1.6 has no LWS_WITH_SOCKS5: a
+		 * socks5:// account stops with its sentence, never direct. */
+		const cfg = fs.readFileSync('/usr/include/lws_config.h', 'utf8');
+		assert.ok(!/^#define LWS_WITH_SOCKS5\b/m.test(cfg), 'this ' +
+		    'libwebsockets has SOCKS5: test a login through a SOCKS5 ' +
+		    'proxy here instead');
+		const id = await createAccount('SOCKS5');
+		await action(id, 'proxy', { proxy_url:
+		    `socks5://u:p@127.0.0.1:${proxy.port}` });
+		const n = proxy.tunnels.length;
+		await action(id, 'pair');
+		const a = await waitRow(id, (x) => x.status === 'unpaired' &&
+		    x.disconnect_reason === 'proxy_unsupported', 5000,
+		    'proxy_unsupported');
+		assert.equal(a.qr_code, null, 'a QR without the proxy');
+		assert.equal(proxy.tunnels.length, n);
+		await pageSays(id, 'This build cannot use SOCKS5 proxies');
+	}],
+];
+
+(async () => {
+	let failed;
+	try {
+		failed = await runChecks(checks, process.argv[2]);
+	} finally {
+		if (daemon !== null)
+			await daemonStop('SIGTERM');
+		if (proxy)
+			proxy.stop();
+		if (db)
+			await db.end().catch(() => {});
+	}
+	process.exit(failed === 0 ? 0 : 1);
+})();

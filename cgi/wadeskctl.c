@@ -15,6 +15,9 @@
  *                                         a new API key, printed once
  *   wadeskctl apikey list [--operator USER]
  *   wadeskctl apikey revoke ID
+ *   wadeskctl send ACCOUNT TO TEXT [--id CLIENT_ID] [--timeout S]
+ *                                         queue a send_text command, wait
+ *                                         for its result and print it
  *
  * Passwords are read from the first line of standard input (with a
  * prompt and no echo when it is a terminal).  It connects with
@@ -42,6 +45,7 @@
 #include "db.h"
 #include "log.h"
 #include "pw.h"
+#include "reason.h"
 #include "waversion.h"
 #include "xalloc.h"
 
@@ -58,6 +62,10 @@ enum	stmt {
 	STMT_APIKEY_INSERT,
 	STMT_APIKEY_LIST,
 	STMT_APIKEY_REVOKE,
+	STMT_SEND_ACCOUNT,
+	STMT_SEND_INSERT,
+	STMT_SEND_EXISTING,
+	STMT_SEND_RESULT,
 	STMT__MAX
 };
 
@@ -121,6 +129,26 @@ static const struct db_stmt	ctl_stmts[STMT__MAX] = {
 	  "UPDATE api_keys k SET revoked_at = now() FROM operators o "
 	  "WHERE k.id = $1::bigint AND k.revoked_at IS NULL "
 	  "AND o.id = k.operator_id RETURNING k.prefix, o.username, k.name" },
+	/* STMT_SEND_ACCOUNT: an account by id, label or phone. */
+	{ "send_account", 1,
+	  "SELECT id FROM accounts WHERE deleted_at IS NULL AND "
+	  "(id::text = $1 OR label = $1 OR phone_number = $1) LIMIT 2" },
+	/* STMT_SEND_INSERT: issue 9 (sql/013); a client id already used
+	 * for this account inserts nothing. */
+	{ "send_insert", 4,
+	  "INSERT INTO commands (account_id, type, payload, client_id) "
+	  "VALUES ($1::bigint, 'send_text', jsonb_build_object('to', "
+	  "$2::text, 'text', $3::text), $4) "
+	  "ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL "
+	  "DO NOTHING RETURNING id" },
+	/* STMT_SEND_EXISTING: the command that took the client id. */
+	{ "send_existing", 2,
+	  "SELECT id FROM commands WHERE account_id = $1::bigint AND "
+	  "client_id = $2" },
+	/* STMT_SEND_RESULT */
+	{ "send_result", 1,
+	  "SELECT done_at IS NOT NULL, result, error, error_code, message_id "
+	  "FROM commands WHERE id = $1::bigint" },
 };
 
 static void
@@ -138,7 +166,9 @@ usage(void)
 	    "       wadeskctl apikey add NAME --scope S[,S...] "
 	    "[--account ID...] [--operator USER]\n"
 	    "       wadeskctl apikey list [--operator USER]\n"
-	    "       wadeskctl apikey revoke ID\n");
+	    "       wadeskctl apikey revoke ID\n"
+	    "       wadeskctl send ACCOUNT TO TEXT [--id CLIENT_ID] "
+	    "[--timeout SECONDS]\n");
 	exit(2);
 }
 
@@ -691,6 +721,145 @@ cmd_apikey(const char *url, int argc, char *argv[])
 	return -1;
 }
 
+/* The one account named by "who" (id, label or phone) into id; 0 or -1
+ * (printed). */
+static int
+send_account(struct db *db, const char *who, char id[24])
+{
+	PGresult	*res;
+	const char	*p[1];
+	int		 rc = -1;
+
+	p[0] = who;
+	if ((res = db_exec(db, STMT_SEND_ACCOUNT, p)) == NULL)
+		warnx("send: database error");
+	else if (PQntuples(res) == 0)
+		warnx("send: no account \"%s\" (give its id, label or phone "
+		    "number as the dashboard shows it)", who);
+	else if (PQntuples(res) > 1)
+		warnx("send: \"%s\" names more than one account; give its id",
+		    who);
+	else {
+		snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Print the result of a finished command row; 0 sent, -1 not. */
+static int
+send_print(PGresult *res, const char *cmd)
+{
+	struct buf	 b;
+	int		 sent;
+
+	sent = !PQgetisnull(res, 0, 1) &&
+	    strcmp(PQgetvalue(res, 0, 1), "sent") == 0;
+	if (sent) {
+		printf("sent: message %s (command %s)\n",
+		    PQgetvalue(res, 0, 4), cmd);
+		return 0;
+	}
+	buf_init(&b);
+	reason_write(&b, PQgetisnull(res, 0, 2) ? NULL :
+	    PQgetvalue(res, 0, 2), NULL);
+	printf("not sent: %s", buf_str(&b));
+	if (!PQgetisnull(res, 0, 3))
+		printf(" (WhatsApp error %s)", PQgetvalue(res, 0, 3));
+	printf(" (command %s)\n", cmd);
+	buf_free(&b);
+	return -1;
+}
+
+/*
+ * Issue 9: queue send_text for ACCOUNT (id, label or phone) to TO
+ * (phone number or JID) with TEXT, then wait up to "timeout" seconds
+ * for the daemon's result and print it.  With a client id the command
+ * is idempotent: a second call with the same id waits for (and prints)
+ * the first one's result instead of sending again.  0 sent, -1 not
+ * sent or no result in time (printed).
+ */
+static int
+cmd_send(const char *url, int argc, char *argv[])
+{
+	struct db	*db;
+	PGresult	*res;
+	const char	*p[4], *client = NULL;
+	char		 acct[24], cmd[24] = "", *end;
+	long		 timeout = 90, waited;
+	int		 i, rc = -1;
+
+	if (argc < 3)
+		usage();
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--id") == 0 && i + 1 < argc)
+			client = argv[++i];
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			timeout = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || timeout < 1 || timeout > 3600)
+				usage();
+		} else
+			usage();
+	}
+	if (*argv[1] == '\0' || *argv[2] == '\0') {
+		warnx("send: empty recipient or text");
+		return -1;
+	}
+	if ((db = db_open(url, ctl_stmts, STMT__MAX)) == NULL)
+		return -1;
+	if (send_account(db, argv[0], acct) == -1)
+		goto out;
+	p[0] = acct;
+	p[1] = argv[1];
+	p[2] = argv[2];
+	p[3] = client;
+	if ((res = db_exec(db, STMT_SEND_INSERT, p)) == NULL) {
+		warnx("send: the command could not be queued (database "
+		    "error)");
+		goto out;
+	}
+	if (PQntuples(res) == 1)
+		snprintf(cmd, sizeof(cmd), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (cmd[0] == '\0') {
+		p[1] = client;
+		if ((res = db_exec(db, STMT_SEND_EXISTING, p)) != NULL &&
+		    PQntuples(res) == 1)
+			snprintf(cmd, sizeof(cmd), "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		if (cmd[0] == '\0') {
+			warnx("send: client id %s is taken but its command "
+			    "is gone", client);
+			goto out;
+		}
+		fprintf(stderr, "wadeskctl: client id %s was queued before "
+		    "as command %s: not sending again, waiting for its "
+		    "result\n", client, cmd);
+	}
+	p[0] = cmd;
+	for (waited = 0; waited < timeout * 5; waited++) {
+		if ((res = db_exec(db, STMT_SEND_RESULT, p)) == NULL) {
+			warnx("send: lost the database while waiting; command "
+			    "%s stays queued", cmd);
+			goto out;
+		}
+		if (PQntuples(res) == 1 && db_get_bool(res, 0, 0) == 1) {
+			rc = send_print(res, cmd);
+			PQclear(res);
+			goto out;
+		}
+		PQclear(res);
+		usleep(200000);
+	}
+	printf("no result yet: command %s is still queued or in flight "
+	    "after %ld s (is wadeskd running and the account connected?)\n",
+	    cmd, timeout);
+out:
+	db_close(db);
+	return rc;
+}
+
 /*
  * Write a new 32-byte crypto_secretbox key to "path" with mode 0600,
  * refusing to overwrite an existing file.
@@ -766,6 +935,8 @@ main(int argc, char *argv[])
 		rc = cmd_daemon_drain(conf.database_url, argv[3]);
 	else if (strcmp(argv[1], "apikey") == 0)
 		rc = cmd_apikey(conf.database_url, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "send") == 0)
+		rc = cmd_send(conf.database_url, argc - 2, argv + 2);
 	else
 		usage();
 	conf_free(&conf);

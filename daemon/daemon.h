@@ -18,6 +18,8 @@
  *   groups.c     issue 10: the account's groups table from the
  *                client's groups and group_change reports, and the
  *                sync_groups command
+ *   send.c       issue 9: send_text command rows, their results and the
+ *                account's restriction state
  */
 #ifndef WADESK_DAEMON_H
 #define WADESK_DAEMON_H
@@ -210,7 +212,7 @@ struct	session {
 	int			 fenced;	/* a fenced Signal store write
 						   found the lease lost: the
 						   next tick closes the session
-						   (next_timer_ms set to 0) */
+						   (d->any_fenced) */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -275,6 +277,11 @@ struct	daemon {
 	int64_t			 takeovers;	/* claims of another daemon's
 						   expired lease, since start */
 	int64_t			 lease_losses;	/* leases found lost */
+	struct send_job		*sends;		/* send_text in flight or
+						   with a result not yet
+						   written (send.c) */
+	uint64_t		 next_unrestrict_ms; /* expired restrictions
+						   cleared (send.c, mono) */
 };
 
 /* intake.c */
@@ -330,6 +337,11 @@ enum	dstmt {
 	DS_GROUPS_UPSERT,
 	DS_GROUP_CHANGE,
 	DS_GROUP_DELETE,
+	DS_SEND_LOAD,
+	DS_SEND_ID,
+	DS_SEND_DONE,
+	DS_SEND_RESTRICT,
+	DS_SEND_RESTRICT_DUE,
 	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
 	DS_MESSAGES_TRIM,
 	DS_PROXY_KEY_PUT,
@@ -372,6 +384,15 @@ int		 creds_store(struct daemon *d, int64_t id, const uint8_t *plain,
 int		 creds_load(struct daemon *d, int64_t id, uint8_t **plain,
 		    size_t *len);
 
+/* send.c */
+struct send_job;
+void		 send_command(struct daemon *d, int64_t cmd, int64_t account);
+void		 send_tick(struct daemon *d);
+void		 send_free_all(struct daemon *d);
+void		 send_cb_sent(struct wa_client *c, void *user,
+		    const struct wa_sent *r);
+void		 send_cb_restriction(struct wa_client *c, void *user,
+		    int active, time_t until, const char *kind);
 /* messages.c */
 int		 messages_store(struct daemon *d, int64_t id,
 		    const struct wa_message *m);

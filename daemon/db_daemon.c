@@ -396,6 +396,37 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_GROUP_DELETE: we left or were removed, or the group is gone. */
 	{ "group_delete", 2,
 	  "DELETE FROM groups WHERE account_id = $1 AND jid = $2" },
+	/* DS_SEND_LOAD: what a send_text command asks (sql/013). */
+	{ "send_load", 1,
+	  "SELECT payload->>'to', payload->>'text', message_id "
+	  "FROM commands WHERE id = $1 AND done_at IS NULL" },
+	/* DS_SEND_ID: the message id, kept before the first send so that a
+	 * re-claimed command resends under the same id (sql/013). */
+	{ "send_id", 2,
+	  "UPDATE commands SET message_id = $2 WHERE id = $1 AND "
+	  "done_at IS NULL AND message_id IS NULL" },
+	/* DS_SEND_DONE: the result of a send_text: result, error (a
+	 * lib/reason.c code), the server's error code. */
+	{ "send_done", 4,
+	  "UPDATE commands SET done_at = now(), result = $2, error = $3, "
+	  "error_code = $4::integer WHERE id = $1 AND done_at IS NULL" },
+	/* DS_SEND_RESTRICT: account $1 restricted ($2) until unix $3 (0:
+	 * no end given) for reason $4; $2 false clears a set state. */
+	{ "send_restrict", 4,
+	  "UPDATE accounts SET restricted = $2::boolean, "
+	  "restricted_until = CASE WHEN $2::boolean AND $3::bigint > 0 "
+	  "THEN to_timestamp($3::bigint) END, "
+	  "restricted_reason = CASE WHEN $2::boolean THEN $4::text END "
+	  "WHERE id = $1 AND (restricted OR $2::boolean)" },
+	/* DS_SEND_RESTRICT_DUE: restrictions whose end has passed, on the
+	 * accounts daemon $1 holds (sql/013: cleared once restricted_until
+	 * has passed); the ids, for the log. */
+	{ "send_restrict_due", 1,
+	  "UPDATE accounts SET restricted = false, restricted_until = NULL, "
+	  "restricted_reason = NULL WHERE restricted AND "
+	  "restricted_until < now() AND id IN (SELECT l.account_id FROM "
+	  "account_leases l WHERE l.owner_daemon = $1 AND "
+	  "l.lease_until > now()) RETURNING id" },
 	/* DS_MESSAGE_PUT: a received text (sql/015): account $1, chat $2,
 	 * sender $3, message id $4, text $5, push name $6 (NULL), direction
 	 * $7 ('in'/'out'), <message t> $8 (unix s; 0: now).  A redelivery

@@ -277,6 +277,12 @@ intake_run_pending(struct daemon *d)
 			(void)groups_command(d, c[i].id, c[i].account);
 			continue;
 		}
+		if (c[i].type != NULL && strcmp(c[i].type, "send_text") == 0) {
+			log_info("command %" PRId64 ": send_text account %"
+			    PRId64, c[i].id, c[i].account);
+			send_command(d, c[i].id, c[i].account);	/* send.c */
+			continue;
+		}
 		if (c[i].type == NULL || cmd_event(c[i].type, &ev) == -1) {
 			(void)db_command_done(d->db, c[i].id, NULL,
 			    "unknown command");

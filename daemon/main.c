@@ -73,6 +73,7 @@ tick(lws_sorted_usec_list_t *sul)
 	intake_tick(d);
 	lease_tick(d);
 	session_tick(d);
+	send_tick(d);
 	lws_sul_schedule(d->ctx, 0, &d->tick, tick, DAEMON_TICK_US);
 }
 
@@ -187,6 +188,7 @@ main(int argc, char *argv[])
 	lws_sul_cancel(&d.pg_sul);
 	lws_context_destroy(d.ctx);	/* closes adopted fds and sockets */
 	ev_loop_destroy(d.loop);
+	send_free_all(&d);
 	session_free_all(&d);
 	creds_key_free(&d);
 	proxy_key_free(&d);

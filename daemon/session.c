@@ -598,6 +598,8 @@ static const struct wa_callbacks	callbacks = {
 	.offline = cb_offline,
 	.groups = groups_cb_list,		/* groups.c */
 	.group_change = groups_cb_change,
+	.sent = send_cb_sent,			/* send.c */
+	.restriction = send_cb_restriction,
 	.message = cb_message,
 	.identity_changed = cb_identity_changed,
 };

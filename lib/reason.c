@@ -145,6 +145,42 @@ static const struct reason	reasons[] = {
 	    "time",
 	    "Press Sync now again; if it keeps failing, reconnect the "
 	    "account." },
+	/* send_text results (daemon/send.c, issue 9). */
+	{ "send_not_connected", "The account is not connected, so the "
+	    "message was not sent",
+	    "Reconnect the account (wadeskctl or the Reconnect button), "
+	    "wait until it shows connected, then send again." },
+	{ "send_unconfirmed", "The connection ended after the message went "
+	    "out but before WhatsApp confirmed it, so it may or may not have "
+	    "been delivered",
+	    "Check the chat on the phone before sending it again." },
+	{ "send_timeout", "WhatsApp did not answer the send within a minute",
+	    "Check the account's connection, then send again; the message "
+	    "may have arrived." },
+	{ "send_no_device", "WhatsApp lists no device for this number, so "
+	    "there was nobody to encrypt the message for",
+	    "Check the number (international format, no leading 0): it may "
+	    "not be on WhatsApp." },
+	{ "send_failed", "The message could not be encrypted",
+	    "Try again; if it happens again, report it with the session "
+	    "daemon's log." },
+	{ "send_query_failed", "WhatsApp refused a lookup the send needed "
+	    "(devices, keys or group members)",
+	    "Check the recipient (a group must include this account), then "
+	    "send again." },
+	{ "send_restricted", "WhatsApp refused the message because this "
+	    "account is restricted from sending (error 463, reach-out "
+	    "timelock)",
+	    "Wait until the restriction ends (the account page shows when, "
+	    "if WhatsApp said); the account stays connected meanwhile." },
+	{ "send_refused", "WhatsApp refused the message",
+	    "Check the recipient and the text; 479 usually means the number "
+	    "is not on WhatsApp, 421 that the server wants it sent again "
+	    "later." },
+	{ "send_bad_request", "The send command has no usable recipient or "
+	    "text",
+	    "Give a phone number in international format (or a group JID) "
+	    "and a non-empty text." },
 };
 
 static const struct event_kind	kinds[] = {
@@ -190,6 +226,9 @@ static const struct event_kind	kinds[] = {
 	{ "groups_synced", "Groups synced" },
 	{ "groups_sync_requested", "Groups sync requested" },
 	{ "send_test_requested", "Test message queued" },
+	/* Sending (daemon/send.c). */
+	{ "restricted", "Sending restricted by WhatsApp" },
+	{ "unrestricted", "Sending allowed again" },
 	{ "identity_changed", "A contact's security code changed" },
 	{ "proxy_refused", "Proxy refused the connection" },
 	{ "proxy_unreachable", "Proxy unreachable" },

@@ -24,11 +24,11 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c daemon/wa/frame.c \
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_frame 10'
 
 # The client library: frame + conn + client, and what they stand on.
-WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib \
+WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib json-c \
 		   libsignal-protocol-c
 WA_CLIENT_PARTS	:= $(addprefix $(BUILD)/daemon/wa/,client.o client_pair.o \
 		   client_login.o client_iq.o client_ka.o client_msg.o \
-		   client_groups.o)
+		   client_groups.o client_send.o usync.o)
 WA_CLIENT_SRCS	:= $(patsubst $(BUILD)/%.o,%.c,$(WA_CLIENT_PARTS))
 WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
 		   $(WA_CLIENT_PARTS)

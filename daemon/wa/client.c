@@ -288,6 +288,7 @@ cl_conn_reset(struct wa_client *c)
 {
 
 	timers_cancel(c);
+	cl_send_conn_reset(c);
 	wa_conn_close(c->conn);
 	c->conn = NULL;
 	wa_handshake_clear(&c->hs);
@@ -877,6 +878,7 @@ client_destroy(struct wa_client *c)
 
 	attempt_reset(c);
 	lws_sul_cancel(&c->sul_end);
+	cl_send_destroy(c);
 	free(c->url);
 	if (c->proxy != NULL) {
 		explicit_bzero(c->proxy, strlen(c->proxy));

@@ -175,6 +175,12 @@ struct	wa_client {
 	int			 end_logged_out; /* also report logged_out */
 	char			 end_cause[CAUSE_LEN]; /* wa_client_end_cause */
 
+	/* Sending (client_send.c). */
+	struct wa_send		*sends;		/* pending sends, a list */
+	int			 nsends;	/* how many */
+	struct wa_devcache	*devcache;	/* device lists, or NULL */
+	lws_sorted_usec_list_t	 sul_send;	/* report finished sends */
+
 	int			 depth;		/* nesting of our callbacks */
 	int			 free_pending;	/* wa_client_free() deferred */
 
@@ -248,6 +254,13 @@ void	 cl_message(struct wa_client *c, const struct wa_node *n);
 /* client_groups.c */
 void	 cl_groups_answer(struct wa_client *c, const struct wa_node *n);
 void	 cl_group_notification(struct wa_client *c, const struct wa_node *n);
+/* client_send.c */
+int	 cl_send_iq_answer(struct wa_client *c, const struct wa_node *n);
+void	 cl_send_ack(struct wa_client *c, const struct wa_node *n);
+void	 cl_send_notification(struct wa_client *c, const struct wa_node *n);
+void	 cl_send_retry(struct wa_client *c, const struct wa_node *n);
+void	 cl_send_conn_reset(struct wa_client *c);
+void	 cl_send_destroy(struct wa_client *c);
 
 /* client_ka.c */
 void	 cl_ka_schedule(struct wa_client *c);

@@ -70,6 +70,8 @@ iq_answer(struct wa_client *c, const struct wa_node *n)
 		    from != NULL ? from : "(nobody)");
 		return;
 	}
+	if (cl_send_iq_answer(c, n))
+		return;		/* a usync, key or group query of a send */
 	if (answers(c->ka_iq, id))
 		cl_ka_pong(c);
 	else if (answers(c->active_iq, id)) {
@@ -145,11 +147,20 @@ cl_node_handle(struct wa_client *c, struct wa_node *n)
 			cl_prekey_notification(c, n);
 		else if (cl_attr_is(n, "type", "w:gp2") && c->conn != NULL)
 			cl_group_notification(c, n);
+		else if (c->conn != NULL)
+			cl_send_notification(c, n);	/* devices, mex */
 	} else if (strcmp(n->tag, "ib") == 0)
 		cl_ib_handle(c, n);
 	else if (strcmp(n->tag, "message") == 0)
 		cl_message(c, n);
-	else if (strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
+	else if (strcmp(n->tag, "ack") == 0)
+		cl_send_ack(c, n);
+	else if (strcmp(n->tag, "receipt") == 0 &&
+	    cl_attr_is(n, "type", "retry")) {
+		cl_send_retry(c, n);	/* our message, again (client_send.c) */
+		if (c->conn != NULL)
+			cl_ack_send(c, n, 0);
+	} else if (strcmp(n->tag, "receipt") == 0 || strcmp(n->tag, "call") == 0 ||
 	    strcmp(n->tag, "status") == 0 || strcmp(n->tag, "appdata") == 0)
 		cl_ack_send(c, n, 0);
 }

@@ -168,8 +168,9 @@ wa_groups_query(void)
 }
 
 int
-wa_group_parse(const struct wa_node *group, const struct wa_group_self *self,
-    struct wa_group *g, char *err, size_t errsz)
+wa_group_node_parse(const struct wa_node *group,
+    const struct wa_group_self *self, struct wa_group *g, char *err,
+    size_t errsz)
 {
 	const struct wa_node	*ch;
 	const char		*v;
@@ -236,7 +237,7 @@ wa_groups_parse(const struct wa_node *iq, const struct wa_group_self *self,
 		    groups->nchildren : WA_GROUPS_MAX, sizeof(*v));
 	for (i = 0; groups->content == WA_CONTENT_CHILDREN &&
 	    i < groups->nchildren; i++) {
-		if (wa_group_parse(groups->children[i], self, &g, NULL,
+		if (wa_group_node_parse(groups->children[i], self, &g, NULL,
 		    0) == -1) {
 			skip++;
 			continue;
@@ -315,7 +316,7 @@ wa_group_notification_parse(const struct wa_node *n,
 	if (n->nchildren == 1 && strcmp(n->children[0]->tag, "create") == 0) {
 		c = n->children[0];
 		if ((grp = wa_node_child(c, "group")) == NULL ||
-		    wa_group_parse(grp, self, &ch->group, err, errsz) == -1) {
+		    wa_group_node_parse(grp, self, &ch->group, err, errsz) == -1) {
 			seterr(err, errsz, "<create> without a valid <group>");
 			return -1;
 		}

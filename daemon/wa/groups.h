@@ -108,7 +108,7 @@ int		 wa_groups_parse(const struct wa_node *iq,
  * <create> notification) into *g.  Returns 0, or -1 with a reason in
  * err when its id is missing or not a group id.  "self" as above.
  */
-int		 wa_group_parse(const struct wa_node *group,
+int		 wa_group_node_parse(const struct wa_node *group,
 		    const struct wa_group_self *self, struct wa_group *g,
 		    char *err, size_t errsz)
 		    __attribute__((warn_unused_result));

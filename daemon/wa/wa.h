@@ -265,6 +265,45 @@ struct	wa_message {
 };
 
 /*
+ * How one wa_client_send_text() ended (the sent callback).  code is 0
+ * when the server acked the message without error, a positive server
+ * error code from <ack error> (whatsmeow send.go SendMessage: 463
+ * restricted / reach-out timelock, 479 and 421 among others), or one
+ * of the negative WA_SEND_E* values for a failure on our side.
+ */
+enum	wa_send_err {
+	WA_SEND_OK		= 0,
+	WA_SEND_ENOTCONN	= -1,	/* the connection ended first; the
+					   stanza may or may not have gone
+					   out (sent_out says) */
+	WA_SEND_ETIMEDOUT	= -2,	/* no answer within the timeout */
+	WA_SEND_ENODEVICE	= -3,	/* the recipient has no device we
+					   could encrypt for (not on
+					   WhatsApp, or every key fetch
+					   failed) */
+	WA_SEND_ESIGNAL		= -4,	/* libsignal or the store failed */
+	WA_SEND_EQUERY		= -5	/* a usync, key or group query was
+					   refused or malformed */
+};
+
+struct	wa_sent {
+	void		*tag;		/* as given to wa_client_send_text */
+	const char	*id;		/* the message id */
+	const char	*to;		/* the chat JID it was for */
+	int		 code;		/* see enum wa_send_err */
+	int		 sent_out;	/* 1: the <message> went out */
+	time_t		 t;		/* <ack t>, 0 if none */
+	const char	*detail;	/* what went wrong, a phrase for
+					   logs, "" when code is 0 */
+	int		 devices;	/* devices encrypted for */
+	int		 prekey_msgs;	/* of which pkmsg (new sessions) */
+	long long	 out_us;	/* from the call to the <message>
+					   written: queries, encryption and
+					   the write; 0 when it never went */
+	long long	 total_us;	/* from the call to this report */
+};
+
+/*
  * The callback table.  Any member may be NULL.  "c" is the client and
  * "user" the pointer given in struct wa_config.  Callbacks may call any
  * wa_client_* function on their own client, including wa_client_free()
@@ -335,6 +374,20 @@ struct	wa_callbacks {
 	 * out already. */
 	void	(*group_change)(struct wa_client *c, void *user,
 		    const struct wa_group_change *ch);
+	/* A wa_client_send_text() ended (client_send.c): exactly once per
+	 * accepted send, from the event loop, never from inside the call.
+	 * Borrowed for the duration of the callback. */
+	void	(*sent)(struct wa_client *c, void *user,
+		    const struct wa_sent *r);
+	/* The server said the account is (active 1) or is no longer
+	 * (active 0) under a send restriction: a 463 ack (until 0: no end
+	 * given), or the reach-out timelock notification (whatsmeow
+	 * notification.go handleMexNotification,
+	 * xwa2_notify_account_reachout_timelock: is_active,
+	 * time_enforcement_ends, enforcement_type).  "kind" is the
+	 * enforcement type or "463"; borrowed. */
+	void	(*restriction)(struct wa_client *c, void *user, int active,
+		    time_t until, const char *kind);
 	/* A contact's device came with a new identity key (a pkmsg that
 	 * libsignal refused as untrusted): its old identity and session
 	 * were dropped and the message decrypted under the new key
@@ -539,5 +592,25 @@ const char	*wa_client_end_cause(const struct wa_client *c);
  * the daemon's disconnect_reason column. */
 const char	*wa_reason_name(enum wa_reason reason);
 const char	*wa_state_name(enum wa_state state);
+
+/*
+ * Send "text" (UTF-8, 1..65536 bytes) to "to": phone digits ("+" and
+ * spaces allowed, they are dropped), a user JID "<digits>@s.whatsapp.net"
+ * or a group JID "<id>@g.us" (client_send.c; whatsmeow send.go
+ * SendMessage, sendDM and sendGroup; Baileys Socket/messages-send.ts
+ * relayMessage).  "id" is the message id to use (1..63 printable
+ * characters, kept by the caller so that a retried send reuses it and
+ * receivers de-duplicate), or NULL for a fresh one (wa_msg_id).
+ * "tag" is handed back in struct wa_sent.  Returns 0 and later exactly
+ * one sent callback, or -1 (logged; no callback) when the client is not
+ * connected, the arguments are unusable or too many sends are pending.
+ */
+int		 wa_client_send_text(struct wa_client *c, const char *to,
+		    const char *text, const char *id, void *tag)
+		    __attribute__((warn_unused_result));
+
+/* Forget the cached device lists (tests, and the device notification
+ * path); the next send asks the server again. */
+void		 wa_client_devices_forget(struct wa_client *c);
 
 #endif /* !WADESK_WA_H */

@@ -28,6 +28,7 @@
 
 #include <libwebsockets.h>
 
+#include "msg.h"
 #include "wa.h"
 
 struct	wa_client {
@@ -536,4 +537,21 @@ wa_client_groups_sync(struct wa_client *c)
 {
 
 	return -1;
+}
+
+/* The fake has no Signal layer: every send is refused (issue 9). */
+int
+wa_client_send_text(struct wa_client *c, const char *to, const char *text,
+    const char *id, void *tag)
+{
+
+	return -1;
+}
+
+/* A fixed-shape id, so send.c links without daemon/wa/msg.c. */
+void
+wa_msg_id(char out[WA_MSG_ID_LEN], const char *own_user, time_t now)
+{
+
+	snprintf(out, WA_MSG_ID_LEN, "3EB0%018llX", (unsigned long long)now);
 }

@@ -15,5 +15,8 @@ if [ ! -x "$BUILD/daemon/wadeskd" ] ||
 	    "need the real client and tests/wasim; skipped"
 	exit 0
 fi
-export BUILD DAEMON_TEST_JS=tests/daemon/fleet.test.js
+# About 2.5 minutes here, most of it pairing the 300 accounts; a
+# loaded machine may need more than run.sh's default 300 s.
+export BUILD DAEMON_TEST_JS=tests/daemon/fleet.test.js \
+    DAEMON_TEST_TIMEOUT_S=${DAEMON_TEST_TIMEOUT_S:-600}
 exec tests/daemon/run.sh "$@"

@@ -105,6 +105,7 @@ if [ "$mode" = wasim ]; then
 	node tests/wasim/server.js --listen 127.0.0.1:0 --control 127.0.0.1:0 \
 	    --time-scale 20 >"$VAR/wasim.ready" 2>"$VAR/log/wasim.log" &
 	wasim_pid=$!
+	export WASIM_PID=$wasim_pid	# tests that pause it (send.test.js)
 	for _ in $(seq 100); do
 		grep -q '^wasim: ready' "$VAR/wasim.ready" && break
 		sleep 0.1
@@ -121,7 +122,16 @@ if [ "$mode" = wasim ]; then
 	fi
 fi
 
+# The checks' time limit (DAEMON_TEST_TIMEOUT_S, default 300 s): a run
+# cut off there fails with a line that says so, not silently.
+limit=${DAEMON_TEST_TIMEOUT_S:-300}
 set -o pipefail
-timeout --kill-after=5 300 node "${DAEMON_TEST_JS:-tests/daemon/daemon.test.js}" \
-    "$@" 2>&1 |
-    tee -a "$out" || rc=1
+timeout --kill-after=5 "$limit" node \
+    "${DAEMON_TEST_JS:-tests/daemon/daemon.test.js}" "$@" 2>&1 |
+    tee -a "$out"
+st=$?
+if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
+	say "FAIL daemon-tests-time-limit (stopped after $limit s;" \
+	    "DAEMON_TEST_TIMEOUT_S raises it)"
+fi
+[ "$st" -eq 0 ] || rc=1

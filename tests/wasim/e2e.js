@@ -342,9 +342,37 @@ export class E2E {
 			if (!Number.isInteger(until) || until <= 0)
 				throw new H(400, 'until must be unix seconds');
 		}
-		for (const p of phones)
+		for (const p of phones) {
 			p.restricted = name === 'restrict' ? { until, since: nowS() } : null;
+			this.timelockNotify(p, name === 'restrict', until);
+		}
 		return { phones: phones.map(p => p.number), until };
+	}
+
+	/*
+	 * The reach-out timelock as the server announces it to the
+	 * account's logged-in companions: <notification type="mex"><update
+	 * op_name>JSON</update> with data.xwa2_notify_account_reachout_
+	 * timelock {is_active, time_enforcement_ends (unix s, a string),
+	 * enforcement_type} (whatsmeow notification.go handleMexNotification,
+	 * events.NotifyAccountReachoutTimelock).
+	 */
+	timelockNotify(p, active, until) {
+		const data = { data: { xwa2_notify_account_reachout_timelock: {
+		    is_active: active, enforcement_type: 'DEFAULT' } } };
+		if (active && until)
+			data.data.xwa2_notify_account_reachout_timelock
+			    .time_enforcement_ends = String(until);
+		for (const c of this.sim.conns.values()) {
+			if (!c.live || c.phase !== 'logged-in' || !c.jid ||
+			    jidSplit(c.jid).user !== p.number)
+				continue;
+			this.sim.sendTracked(c, { tag: 'notification', attrs: {
+			    from: SERVER, type: 'mex', id: messageId(),
+			    t: String(nowS()) }, content: [{ tag: 'update',
+			    attrs: { op_name: 'NotificationUserReachoutTimelockUpdate' },
+			    content: Buffer.from(JSON.stringify(data)) }] });
+		}
 	}
 
 	normJid(jid) {
@@ -383,19 +411,38 @@ export class E2E {
 			c.name = body.name;
 		if (body.receipts !== undefined)
 			c.receipts = !!body.receipts;
+		const changes = [];
 		/* reset: [device, ...] get a new Signal identity (a reinstall:
 		 * the next message is a pkmsg under a changed identity key). */
 		const reset = body.reset === undefined ? [] : body.reset;
 		if (!Array.isArray(reset) || reset.some(d => !devs.includes(d)))
 			throw new this.sim.HttpError(400, 'reset must list devices of the contact');
 		for (const d of [...c.devices.keys()])
-			if (!devs.includes(d) || reset.includes(d))
+			if (!devs.includes(d) || reset.includes(d)) {
 				c.devices.delete(d);
+				changes.push({ tag: 'remove', attrs: {}, content: [{ tag:
+				    'device', attrs: { jid: devJid(number, d, SERVER) } }] });
+			}
 		for (const d of devs)
-			if (!c.devices.has(d))
+			if (!c.devices.has(d)) {
 				c.devices.set(d, new SigDevice({
 				    pn: devJid(number, d, SERVER),
 				    lid: devJid(c.lidUser, d, 'lid'), owner: c }));
+				changes.push({ tag: 'add', attrs: {}, content: [{ tag:
+				    'device', attrs: { jid: devJid(number, d, SERVER) } }] });
+			}
+		/* An existing contact's device list changed: the server tells
+		 * the companions (whatsmeow notification.go
+		 * handleDeviceNotification: <notification type="devices"
+		 * from=user><add|remove><device jid/>). */
+		if (changes.length && c.announced)
+			for (const conn of this.sim.conns.values())
+				if (conn.live && conn.phase === 'logged-in')
+					this.sim.sendTracked(conn, { tag: 'notification',
+					    attrs: { from: c.jid, type: 'devices',
+					    id: messageId(), t: String(nowS()) },
+					    content: changes });
+		c.announced = true;
 		return this.contactInfo(c);
 	}
 

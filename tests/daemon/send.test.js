@@ -1,0 +1,598 @@
+'use strict';
+/*
+ * Issue 9, sending text, end to end (run by tests/daemon/send.sh on the
+ * stack of tests/daemon/run.sh): a real wadeskd paired with tests/wasim,
+ * `wadeskctl send` to simulated contacts whose devices are Baileys'
+ * own Signal code; wasim decrypts each <enc> at the device it is for and
+ * records the plaintext (/received), so every check reads what the
+ * other side really got.  Covers: every contact device and our own
+ * phone (DeviceSentMessage), pkmsg then msg, server errors, 463
+ * restriction with its end time (session stays connected), client-id
+ * idempotency, not connected, a dead database mid-send (sent once),
+ * and a group with sender keys (SKDM pairwise, then one skmsg).
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { spawn, execFileSync } = require('node:child_process');
+const { Browser, VAR, dbConnect, ctl, sleep, until, runChecks } =
+    require('../integration/lib.js');
+
+const CONTROL = process.env.WASIM_CONTROL;
+const IS_ROOT = process.getuid() === 0;
+
+let db;
+let adm;
+let daemon = null;
+let nlog = 0;
+const st = {};
+
+async function ownerConnect() {
+	const c = await dbConnect();
+	c.on('error', () => {});
+	return c;
+}
+
+async function wasim(pathname, body) {
+	const r = await fetch(CONTROL + pathname, body === undefined ?
+	    {} : { method: 'POST', body: JSON.stringify(body),
+	    headers: { 'content-type': 'application/json' } });
+	return { status: r.status, body: await r.json() };
+}
+
+function daemonEnv() {
+	return {
+		PATH: process.env.PATH,
+		WADESK_DATABASE_URL:
+		    `host=${VAR}/run dbname=wadesk user=wadesk_daemon`,
+		WADESK_CRED_KEY_FILE: `${VAR}/cred.key`,
+		WADESK_BACKOFF_MIN_MS: '200',
+		WADESK_BACKOFF_MAX_MS: '1000',
+		WADESK_STAGGER_MS: '20',
+		WADESK_LOG_LEVEL: 'info',
+		ASAN_OPTIONS: 'detect_leaks=1',
+		WADESK_WA_URL: process.env.WASIM_URL,
+		WADESK_WA_ROOT_KEY: process.env.WASIM_ROOT_KEY,
+		WADESKD_TIME_SCALE: '20',
+	};
+}
+
+async function daemonStart() {
+	const log = `${VAR}/log/wadeskd.send.${++nlog}.log`;
+	const fd = fs.openSync(log, 'a');
+	if (IS_ROOT)
+		fs.chownSync(log, Number(execFileSync('id', ['-u', 'wadesk'])),
+		    Number(execFileSync('id', ['-g', 'wadesk'])));
+	const env = daemonEnv();
+	const args = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+	const child = IS_ROOT ?
+	    spawn('setpriv', ['--reuid=wadesk', '--regid=wadesk',
+	    '--init-groups', 'env', '-i', ...args, process.env.DAEMON_BIN],
+	    { stdio: ['ignore', fd, fd] }) :
+	    spawn(process.env.DAEMON_BIN, [], { env, stdio: ['ignore', fd, fd] });
+	fs.closeSync(fd);
+	const exited = new Promise((res) => child.on('exit',
+	    (code, sig) => res({ code, sig })));
+	daemon = { child, log, exited };
+	await until(async () => (await db.query(
+	    'SELECT 1 FROM daemon_instances WHERE pid = $1',
+	    [child.pid])).rowCount === 1, 8000, 'daemon heartbeat row');
+}
+
+async function daemonStop() {
+	const d = daemon;
+	daemon = null;
+	d.child.kill('SIGTERM');
+	return Promise.race([d.exited, sleep(10000).then(() => ({
+	    code: 'timeout' }))]);
+}
+
+async function row(id) {
+	return (await db.query('SELECT * FROM accounts WHERE id = $1',
+	    [id])).rows[0];
+}
+
+async function waitRow(id, pred, ms, what) {
+	let last;
+	try {
+		return await until(async () => {
+			last = await row(id);
+			return last !== undefined && pred(last) ? last : null;
+		}, ms, what);
+	} catch (e) {
+		throw new Error(`${e.message}; row: ${JSON.stringify(last)}`);
+	}
+}
+
+async function post(pathname, form = {}) {
+	let r;
+	for (let i = 0; i < 50; i++) {
+		r = await adm.postc(pathname, form);
+		if (r.status !== 503)
+			break;
+		await sleep(100);
+	}
+	assert.equal(r.status, 303, `${pathname}: ${r.status} ${r.text}`);
+	return r;
+}
+
+/* `wadeskctl send`: {status, out, id} (id: the message id printed). */
+function send(to, text, extra = []) {
+	const r = ctl(['send', String(st.acct), to, text, '--timeout', '30',
+	    ...extra]);
+	const m = /^sent: message (\S+) /.exec(r.stdout);
+	return { status: r.status, out: r.stdout + r.stderr,
+	    id: m ? m[1] : null };
+}
+
+/* wasim's records of our message "id". */
+async function received(id) {
+	const r = await wasim(`/received?account=${st.phone}&id=${id}`);
+	assert.equal(r.status, 200);
+	return Array.isArray(r.body) ? r.body : r.body.received || [];
+}
+
+/* The one record of id, with a delivery per device. */
+async function one(id) {
+	const recs = await until(async () => {
+		const x = await received(id);
+		return x.length > 0 ? x : null;
+	}, 3000, `wasim's record of ${id}`);
+	assert.equal(recs.length, 1, `records of ${id}: ${JSON.stringify(recs)}`);
+	return recs[0];
+}
+
+function byTo(rec) {
+	const m = {};
+	for (const d of rec.deliveries)
+		m[d.to] = d;
+	return m;
+}
+
+const checks = [
+	['send-setup-pair-and-contacts', async () => {
+		db = await ownerConnect();
+		adm = new Browser('admin');
+		await adm.signIn('admin', process.env.WADESK_ADMIN_PASSWORD);
+		await daemonStart();
+		const r = await post('/accounts', { label: 'Sender' });
+		st.acct = Number(/^\/accounts\/(\d+)/.exec(r.location)[1]);
+		st.phone = '15557770001';
+		await post(`/accounts/${st.acct}/pair`);
+		const q = await waitRow(st.acct, (a) => a.qr_code !== null, 5000,
+		    'QR');
+		const s = await wasim('/scan', { qr: q.qr_code, phone: st.phone });
+		assert.equal(s.status, 200, JSON.stringify(s.body));
+		await waitRow(st.acct, (a) => a.status === 'connected', 8000,
+		    'connected');
+		st.contact = '15557770100';
+		const c = await wasim('/contact', { phone: st.contact,
+		    devices: [0, 1, 2] });
+		assert.equal(c.status, 200, JSON.stringify(c.body));
+	}],
+	['send-text-decrypts-at-every-contact-device-and-own-phone', async () => {
+		const text = 'Hello from wadesk \u2713 \u{1F600}';
+		const r = send(st.contact, text);
+		assert.equal(r.status, 0, r.out);
+		assert.match(r.id, /^3EB0[0-9A-F]{18}$/);
+		const rec = await one(r.id);
+		assert.equal(rec.ok, true, JSON.stringify(rec));
+		assert.equal(rec.to, `${st.contact}@s.whatsapp.net`);
+		const d = byTo(rec);
+		for (const jid of [`${st.contact}@s.whatsapp.net`,
+		    `${st.contact}:1@s.whatsapp.net`,
+		    `${st.contact}:2@s.whatsapp.net`]) {
+			assert.ok(d[jid], `no delivery to ${jid}: ` +
+			    JSON.stringify(rec.deliveries));
+			assert.equal(d[jid].ok, true, JSON.stringify(d[jid]));
+			assert.equal(d[jid].text, text);
+			assert.equal(d[jid].type, 'pkmsg');
+			assert.ok(!d[jid].destination);
+		}
+		/* our own phone: the DeviceSentMessage for the chat */
+		const own = d[`${st.phone}@s.whatsapp.net`];
+		assert.ok(own, `no delivery to our phone: ${JSON.stringify(rec)}`);
+		assert.equal(own.ok, true, JSON.stringify(own));
+		assert.equal(own.own, true);
+		assert.equal(own.text, text);
+		assert.equal(own.destination, `${st.contact}@s.whatsapp.net`);
+		assert.equal(rec.deliveries.length, 4,
+		    JSON.stringify(rec.deliveries));
+		const cmd = (await db.query('SELECT result, error, error_code, ' +
+		    "message_id FROM commands WHERE type = 'send_text' AND " +
+		    'message_id = $1', [r.id])).rows;
+		assert.equal(cmd.length, 1);
+		assert.equal(cmd[0].result, 'sent');
+		assert.equal(cmd[0].error, null);
+		/* the server acked it without a phash dispute */
+		const acks = (await wasim(`/acks?id=${r.id}`)).body;
+		const list = Array.isArray(acks) ? acks : acks.acks || [];
+		assert.ok(list.some((a) => a.id === r.id && !a.error &&
+		    !a.phash), JSON.stringify(list));
+	}],
+	['send-second-text-reuses-sessions-then-msg-after-replies', async () => {
+		/* Signal keeps the pre-key header (pkmsg) on a new session
+		 * until the peer answers on it (libsignal's unacknowledged
+		 * pre-key message; whatsmeow and Baileys alike): the second
+		 * send reuses the sessions without fetching keys again... */
+		const fetches = async () => (await wasim('/keyFetches')).body
+		    .keyFetches.filter((f) => f.by && f.by.startsWith(
+		    `${st.phone}:`)).length;
+		const before = await fetches();
+		assert.ok(before >= 4, `key fetches so far: ${before}`);
+		const r = send(`+${st.contact}`, 'second one');
+		assert.equal(r.status, 0, r.out);
+		const rec = await one(r.id);
+		assert.equal(rec.deliveries.length, 4);
+		for (const d of rec.deliveries) {
+			assert.equal(d.ok, true, JSON.stringify(d));
+			assert.equal(d.text, 'second one');
+		}
+		assert.equal(await fetches(), before, 'keys fetched again');
+		/* ...and once every device has answered (the contact's three
+		 * and our phone, as a DeviceSentMessage), it is plain msg. */
+		for (const device of [0, 1, 2]) {
+			const x = await wasim('/send', { from: st.contact, device,
+			    text: `reply from ${device}` });
+			assert.equal(x.status, 200, JSON.stringify(x.body));
+		}
+		const y = await wasim('/send', { self: true, account: st.phone,
+		    chat: `${st.contact}@s.whatsapp.net`, text: 'from my phone' });
+		assert.equal(y.status, 200, JSON.stringify(y.body));
+		await sleep(500);
+		const t = send(st.contact, 'third one');
+		assert.equal(t.status, 0, t.out);
+		const rec3 = await one(t.id);
+		assert.equal(rec3.deliveries.length, 4);
+		for (const d of rec3.deliveries) {
+			assert.equal(d.ok, true, JSON.stringify(d));
+			assert.equal(d.type, 'msg', JSON.stringify(d));
+			assert.equal(d.text, 'third one');
+		}
+		assert.equal(await fetches(), before, 'keys fetched again');
+	}],
+	['send-new-device-after-devices-notification', async () => {
+		/* The contact links a fourth device: wasim's devices
+		 * notification drops our cached list, the next send asks
+		 * usync again and reaches the new device with a pkmsg. */
+		const c = await wasim('/contact', { phone: st.contact,
+		    devices: [0, 1, 2, 3] });
+		assert.equal(c.status, 200, JSON.stringify(c.body));
+		await sleep(300);
+		const r = send(st.contact, 'four devices now');
+		assert.equal(r.status, 0, r.out);
+		const d = byTo(await one(r.id));
+		const nd = d[`${st.contact}:3@s.whatsapp.net`];
+		assert.ok(nd, `new device missed: ${JSON.stringify(d)}`);
+		assert.equal(nd.ok, true, JSON.stringify(nd));
+		assert.equal(nd.type, 'pkmsg');
+		assert.equal(nd.text, 'four devices now');
+		assert.equal(Object.keys(d).length, 5);
+		/* and a removed device is no longer addressed */
+		assert.equal((await wasim('/contact', { phone: st.contact,
+		    devices: [0, 1, 2] })).status, 200);
+		await sleep(300);
+		const r2 = send(st.contact, 'three again');
+		assert.equal(r2.status, 0, r2.out);
+		const d2 = byTo(await one(r2.id));
+		assert.equal(Object.keys(d2).length, 4, JSON.stringify(d2));
+		assert.ok(!d2[`${st.contact}:3@s.whatsapp.net`]);
+	}],
+	['send-server-error-reported-with-its-code', async () => {
+		const e = await wasim('/send-error', { jid:
+		    `${st.phone}@s.whatsapp.net`, code: 479 });
+		assert.equal(e.status, 200, JSON.stringify(e.body));
+		const r = send(st.contact, 'refused one');
+		assert.equal(r.status, 1, r.out);
+		assert.match(r.out, /^not sent: WhatsApp refused the message/);
+		assert.match(r.out, /WhatsApp error 479/);
+		const c = (await db.query("SELECT error, error_code FROM commands " +
+		    "WHERE type = 'send_text' ORDER BY id DESC LIMIT 1")).rows[0];
+		assert.equal(c.error_code, 479);
+		assert.match(c.error, /^send_refused/);
+		/* and the next one goes through */
+		assert.equal(send(st.contact, 'after the error').status, 0);
+	}],
+	['send-restricted-463-sets-state-with-end-stays-connected', async () => {
+		const until = Math.floor(Date.now() / 1000) + 3600;
+		const e = await wasim('/restrict', { jid:
+		    `${st.phone}@s.whatsapp.net`, until });
+		assert.equal(e.status, 200, JSON.stringify(e.body));
+		const r = send(st.contact, 'while restricted');
+		assert.equal(r.status, 1, r.out);
+		assert.match(r.out, /restricted from sending/);
+		assert.match(r.out, /WhatsApp error 463/);
+		const a = await waitRow(st.acct, (x) => x.restricted === true &&
+		    x.restricted_until !== null, 3000, 'restricted with its end');
+		assert.equal(Math.floor(a.restricted_until.getTime() / 1000),
+		    until);
+		assert.equal(a.status, 'connected');
+		assert.ok((await db.query("SELECT 1 FROM account_events WHERE " +
+		    "account_id = $1 AND kind = 'restricted'", [st.acct]))
+		    .rowCount >= 1, 'no restricted event');
+		/* lifted: the next send is accepted and clears the state */
+		assert.equal((await wasim('/unrestrict', { jid:
+		    `${st.phone}@s.whatsapp.net` })).status, 200);
+		const ok = send(st.contact, 'after the restriction');
+		assert.equal(ok.status, 0, ok.out);
+		const b = await waitRow(st.acct, (x) => x.restricted === false,
+		    3000, 'restriction cleared');
+		assert.equal(b.restricted_until, null);
+	}],
+	['send-restriction-cleared-when-its-end-passes', async () => {
+		/* WhatsApp announced an end: once it has passed, the daemon
+		 * clears the state by itself (no send needed). */
+		const until = Math.floor(Date.now() / 1000) + 2;
+		assert.equal((await wasim('/restrict', { jid:
+		    `${st.phone}@s.whatsapp.net`, until })).status, 200);
+		await waitRow(st.acct, (x) => x.restricted === true, 3000,
+		    'restricted');
+		const b = await waitRow(st.acct, (x) => x.restricted === false,
+		    12000, 'cleared after its end');
+		assert.equal(b.restricted_until, null);
+		assert.equal(b.status, 'connected');
+		/* wasim still refuses until its own clock says so */
+		await sleep(500);
+		assert.equal(send(st.contact, 'after the end').status, 0);
+	}],
+	['send-duplicate-client-id-is-sent-once', async () => {
+		const a = send(st.contact, 'only once', ['--id', 'order-42']);
+		assert.equal(a.status, 0, a.out);
+		const b = send(st.contact, 'only once', ['--id', 'order-42']);
+		assert.equal(b.status, 0, b.out);
+		assert.match(b.out, /was queued before as command/);
+		assert.equal(b.id, a.id);
+		await sleep(300);
+		assert.equal((await received(a.id)).length, 1);
+		const n = (await db.query("SELECT count(*)::int AS n FROM commands " +
+		    "WHERE client_id = 'order-42'")).rows[0].n;
+		assert.equal(n, 1);
+	}],
+	['send-five-at-once-to-a-new-contact', async () => {
+		/* Five rows in one statement, to a contact with no session
+		 * yet: the sends run one after another up to their stanza
+		 * (whatsmeow's send lock), so each device's keys are fetched
+		 * once and every message opens. */
+		st.c3 = '15557770300';
+		assert.equal((await wasim('/contact', { phone: st.c3,
+		    devices: [0, 1] })).status, 200);
+		const ids = (await db.query("INSERT INTO commands (account_id, " +
+		    "type, payload) SELECT $1, 'send_text', jsonb_build_object(" +
+		    "'to', $2::text, 'text', 'burst ' || i) FROM " +
+		    'generate_series(1, 5) i RETURNING id', [st.acct, st.c3]))
+		    .rows.map((x) => x.id);
+		const rows = await until(async () => {
+			const x = (await db.query('SELECT id, done_at, result, ' +
+			    'payload->>\'text\' AS text, message_id FROM commands ' +
+			    'WHERE id = ANY ($1) ORDER BY id', [ids])).rows;
+			return x.every((r) => r.done_at !== null) ? x : null;
+		}, 15000, 'five results');
+		for (const r of rows) {
+			assert.equal(r.result, 'sent', JSON.stringify(r));
+			const rec = await one(r.message_id);
+			assert.equal(rec.deliveries.length, 3, JSON.stringify(rec));
+			assert.ok(rec.deliveries.every((d) => d.ok &&
+			    d.text === r.text), JSON.stringify(rec));
+		}
+		const f = (await wasim('/keyFetches')).body.keyFetches.filter((x) =>
+		    x.jid && x.jid.startsWith(st.c3));
+		assert.equal(f.length, 2, JSON.stringify(f));
+	}],
+	['send-retry-receipt-resends-on-the-new-keys', async () => {
+		/* A contact's device is re-created (new identity, no session
+		 * with us): our msg does not open there, it asks for a retry
+		 * (count 1 without keys: we resend on our session, still no
+		 * good; count 2 with its keys: a new session, a pkmsg, and
+		 * the text arrives). */
+		st.c4 = '15557770400';
+		assert.equal((await wasim('/contact', { phone: st.c4,
+		    devices: [0, 1] })).status, 200);
+		const a = send(st.c4, 'before the reset');
+		assert.equal(a.status, 0, a.out);
+		assert.equal((await wasim('/contact', { phone: st.c4,
+		    devices: [0] })).status, 200);
+		assert.equal((await wasim('/contact', { phone: st.c4,
+		    devices: [0, 1] })).status, 200);
+		await sleep(300);
+		const r = send(st.c4, 'after the reset');
+		assert.equal(r.status, 0, r.out);
+		const dev1 = `${st.c4}:1@s.whatsapp.net`;
+		const got = await until(async () => {
+			const recs = await received(r.id);
+			const d = recs.flatMap((x) => x.deliveries).find((x) =>
+			    x.to === dev1 && x.ok);
+			return d || null;
+		}, 5000, 'the retried copy opened at the new device');
+		assert.equal(got.text, 'after the reset');
+		assert.equal(got.type, 'pkmsg');
+		assert.equal(got.count, 2);
+		/* the new identity is recorded, as on the receiving side */
+		assert.ok((await db.query("SELECT 1 FROM account_events WHERE " +
+		    "account_id = $1 AND kind = 'identity_changed' AND " +
+		    "detail->>'jid' = $2", [st.acct, dev1])).rowCount >= 1,
+		    'no identity_changed event');
+		const rc = (await wasim(`/receipts?account=${st.phone}&id=${r.id}`))
+		    .body;
+		assert.ok(rc.ok);
+	}],
+	['send-unknown-number-refused', async () => {
+		const r = send('15559999999', 'nobody');
+		assert.equal(r.status, 1, r.out);
+		assert.match(r.out, /^not sent: /);
+	}],
+	['send-dead-database-mid-send-sends-once', async () => {
+		/* Hold the server so the stanza is in flight while PostgreSQL
+		 * goes away: the ack then comes with no database to write the
+		 * result to; it is written after the restart, and nothing is
+		 * sent a second time. */
+		const pid = Number(process.env.WASIM_PID);
+		assert.ok(pid > 0, 'WASIM_PID not set');
+		process.kill(pid, 'SIGSTOP');
+		let cmd;
+		try {
+			cmd = (await db.query("INSERT INTO commands (account_id, " +
+			    "type, payload) VALUES ($1, 'send_text', " +
+			    "jsonb_build_object('to', $2::text, 'text', " +
+			    "'through the outage')) RETURNING id",
+			    [st.acct, st.contact])).rows[0].id;
+			await until(async () => (await db.query('SELECT message_id ' +
+			    'FROM commands WHERE id = $1', [cmd])).rows[0]
+			    .message_id, 5000, 'message id stored (claimed)');
+			await sleep(200);
+			execFileSync('scripts/pg.sh', ['stop'],
+			    { env: Object.assign({}, process.env) });
+		} finally {
+			process.kill(pid, 'SIGCONT');
+		}
+		await sleep(1500);
+		execFileSync('scripts/pg.sh', ['start'],
+		    { env: Object.assign({}, process.env) });
+		await db.end().catch(() => {});
+		db = await ownerConnect();
+		const c = await until(async () => {
+			const x = (await db.query('SELECT done_at, result, ' +
+			    'message_id FROM commands WHERE id = $1', [cmd])).rows[0];
+			return x.done_at !== null ? x : null;
+		}, 15000, 'result written after the restart');
+		assert.equal(c.result, 'sent');
+		await sleep(1000);
+		const recs = await received(c.message_id);
+		assert.equal(recs.length, 1, `sent ${recs.length} times`);
+		assert.equal(recs[0].deliveries.filter((d) => d.ok).length, 4);
+	}],
+	['send-kill9-before-ack-resends-under-the-same-id', async () => {
+		/* The daemon dies after the message went out, before the ack:
+		 * the next daemon claims the command again and resends it
+		 * under the stored message id (so receivers de-duplicate),
+		 * with fresh ratchet steps that still decrypt everywhere. */
+		await waitRow(st.acct, (a) => a.status === 'connected', 10000,
+		    'connected');
+		const pid = Number(process.env.WASIM_PID);
+		process.kill(pid, 'SIGSTOP');
+		let cmd, mid;
+		try {
+			cmd = (await db.query("INSERT INTO commands (account_id, " +
+			    "type, payload) VALUES ($1, 'send_text', " +
+			    "jsonb_build_object('to', $2::text, 'text', " +
+			    "'across a crash')) RETURNING id",
+			    [st.acct, st.contact])).rows[0].id;
+			mid = await until(async () => (await db.query('SELECT ' +
+			    'message_id FROM commands WHERE id = $1', [cmd])).rows[0]
+			    .message_id, 5000, 'message id stored');
+			await sleep(200);
+			daemon.child.kill('SIGKILL');
+			await daemon.exited;
+			daemon = null;
+		} finally {
+			process.kill(pid, 'SIGCONT');
+		}
+		await daemonStart();
+		const c = await until(async () => {
+			const x = (await db.query('SELECT done_at, result, ' +
+			    'message_id FROM commands WHERE id = $1', [cmd])).rows[0];
+			return x.done_at !== null ? x : null;
+		}, 20000, 'the command finished by the next daemon');
+		assert.equal(c.result, 'sent');
+		assert.equal(c.message_id, mid);
+		const recs = await received(mid);
+		assert.equal(recs.length, 2, JSON.stringify(recs));
+		for (const r of recs) {
+			assert.equal(r.deliveries.length, 4);
+			assert.ok(r.deliveries.every((d) => d.ok &&
+			    d.text === 'across a crash'), JSON.stringify(r));
+		}
+	}],
+	['send-group-skdm-pairwise-then-one-skmsg', async () => {
+		st.c2 = '15557770200';
+		assert.equal((await wasim('/contact', { phone: st.c2,
+		    devices: [0, 1] })).status, 200);
+		const g = await wasim('/group', { subject: 'Team', members:
+		    [st.phone, st.contact, st.c2] });
+		assert.equal(g.status, 200, JSON.stringify(g.body));
+		st.group = g.body.jid;
+		const sim = [`${st.contact}@s.whatsapp.net`,
+		    `${st.contact}:1@s.whatsapp.net`,
+		    `${st.contact}:2@s.whatsapp.net`,
+		    `${st.c2}@s.whatsapp.net`, `${st.c2}:1@s.whatsapp.net`,
+		    `${st.phone}@s.whatsapp.net`];
+		const r = send(st.group, 'hello team');
+		assert.equal(r.status, 0, r.out);
+		const rec = await one(r.id);
+		assert.equal(rec.ok, true, JSON.stringify(rec));
+		const pair = rec.deliveries.filter((d) => d.type !== 'skmsg');
+		const sk = rec.deliveries.filter((d) => d.type === 'skmsg');
+		/* the sender key, pairwise, to every device (ours too) */
+		assert.deepEqual(pair.map((d) => d.to).sort(), [...sim].sort(),
+		    JSON.stringify(pair));
+		for (const d of pair) {
+			assert.equal(d.ok, true, JSON.stringify(d));
+			assert.equal(d.skdm, st.group, JSON.stringify(d));
+			assert.equal(d.text, null);
+		}
+		/* one skmsg, opened at every member device with that key */
+		assert.deepEqual(sk.map((d) => d.to).sort(), [...sim].sort(),
+		    JSON.stringify(sk));
+		for (const d of sk) {
+			assert.equal(d.ok, true, JSON.stringify(d));
+			assert.equal(d.text, 'hello team');
+		}
+		const acks = (await wasim(`/acks?id=${r.id}`)).body.acks;
+		assert.ok(acks.some((a) => !a.error && !a.phash),
+		    `phash disputed: ${JSON.stringify(acks)}`);
+		/* the next message: no distribution, the skmsg alone */
+		const r2 = send(st.group, 'second to the team');
+		assert.equal(r2.status, 0, r2.out);
+		const rec2 = await one(r2.id);
+		assert.equal(rec2.deliveries.filter((d) => d.type !== 'skmsg')
+		    .length, 0, JSON.stringify(rec2.deliveries));
+		assert.deepEqual(rec2.deliveries.map((d) => [d.ok, d.text]),
+		    sk.map(() => [true, 'second to the team']));
+	}],
+	['send-lid-group-by-lid-devices', async () => {
+		/* A group addressed by LID: the devices, sessions and <to jid>
+		 * are the LIDs', and the participant hash is the server's. */
+		const g = await wasim('/group', { subject: 'LID team', lid: true,
+		    members: [st.phone, st.contact, st.c2] });
+		assert.equal(g.status, 200, JSON.stringify(g.body));
+		const r = send(g.body.jid, 'hello lid team');
+		assert.equal(r.status, 0, r.out);
+		const rec = await one(r.id);
+		const pair = rec.deliveries.filter((d) => d.type !== 'skmsg');
+		const sk = rec.deliveries.filter((d) => d.type === 'skmsg');
+		assert.equal(pair.length, 6, JSON.stringify(rec.deliveries));
+		assert.ok(pair.every((d) => d.ok && /@lid$/.test(d.to) &&
+		    d.skdm === g.body.jid), JSON.stringify(pair));
+		assert.equal(sk.length, 6, JSON.stringify(sk));
+		assert.ok(sk.every((d) => d.ok && d.text === 'hello lid team'),
+		    JSON.stringify(sk));
+		const acks = (await wasim(`/acks?id=${r.id}`)).body.acks;
+		assert.ok(acks.some((a) => !a.error && !a.phash),
+		    `phash disputed: ${JSON.stringify(acks)}`);
+	}],
+	['send-not-connected-is-a-sentence', async () => {
+		await waitRow(st.acct, (a) => a.status === 'connected', 10000,
+		    'connected again');
+		await post(`/accounts/${st.acct}/disconnect`);
+		await waitRow(st.acct, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		const r = send(st.contact, 'nobody home');
+		assert.equal(r.status, 1, r.out);
+		assert.match(r.out, /^not sent: The account is not connected, so /);
+		assert.match(r.out, /Reconnect the account/);
+		await post(`/accounts/${st.acct}/reconnect`);
+		await waitRow(st.acct, (a) => a.status === 'connected', 8000,
+		    'reconnected');
+	}],
+];
+
+(async () => {
+	let failed;
+	try {
+		failed = await runChecks(checks, process.argv[2]);
+	} finally {
+		if (daemon !== null)
+			await daemonStop();
+		if (db)
+			await db.end().catch(() => {});
+	}
+	process.exit(failed === 0 ? 0 : 1);
+})();

@@ -21,6 +21,7 @@ struct qrpng_cache;
 struct pg_result;
 
 #define	REQ_BODY_MAX	(16 * 1024)	/* bytes; nginx refuses more too */
+#define	REQ_SEND_BODY_MAX (256 * 1024)	/* a send-test form (req_form_max) */
 #define	REQ_FIELDS_MAX	64		/* form, query or cookie pairs */
 #define	PAGE_SIZE	50		/* accounts per list page */
 #define	TOKEN_HEX	64		/* 32 random bytes, hex */
@@ -71,6 +72,12 @@ struct pg_result;
 	X(APIKEY_ROW, "apikey_row.html") \
 	X(APIKEY_NEW, "apikey_new.html") \
 	X(APIKEY_REVOKE, "apikey_revoke.html") \
+	X(GROUPS, "groups.html") X(GROUP_ROW, "group_row.html") \
+	X(GROUP_SEND, "group_send.html") \
+	X(GROUP_SEND_OFF, "group_send_off.html") \
+	X(GROUP_NOTE, "group_note.html") X(GROUP_LINK, "group_link.html") \
+	X(GROUP_ADMIN, "group_admin.html") \
+	X(GROUP_RESTRICTED, "group_restricted.html") \
 	X(DAEMON_ROW, "daemon_row.html") \
 	X(OPENAPI, "openapi.json")
 
@@ -114,6 +121,9 @@ enum	tmplid {
 	X(OPTIONS, "options") \
 	X(NAME, "name") X(PREFIX, "prefix") X(SCOPES, "scopes") \
 	X(ACCOUNTS, "accounts") X(LAST_USED, "last_used") X(KEY, "key") \
+	X(SUBJECT, "subject") X(PARTICIPANTS, "participants") \
+	X(ADMIN, "admin") X(SYNCED, "synced") X(QUERY, "query") \
+	X(CLIENT_ID, "client_id") X(SEND, "send") X(EMPTY, "empty") \
 	X(OWNER, "owner") X(DAEMONS, "daemons") X(HOST, "host") \
 	X(PID, "pid") X(SESSIONS, "sessions") X(CAPACITY, "capacity") \
 	X(PROXY, "proxy")
@@ -209,6 +219,7 @@ void		 req_init(struct req *r, struct worker *w);
 int		 req_from_params(struct req *r, char *const *envp,
 		    req_read_fn rd, void *ctx, const char **why);
 const char	*req_param(char *const *envp, const char *name);
+size_t		 req_form_max(const char *path);
 void		 req_reset(struct req *r);
 int		 req_decode_pairs(struct kvlist *l, const char *s, size_t len,
 		    int sep);
@@ -285,6 +296,7 @@ int		 auth_bearer_ok(const struct req *r, const char *key);
 void		 metrics_count(const char *route, int code);
 void		 metrics_write(struct buf *out);
 void		 metrics_write_outdated(struct req *r);
+void		 metrics_write_sends(struct req *r);
 void		 metrics_write_daemons(struct req *r);
 
 /* present.c */
@@ -372,6 +384,10 @@ void		 page_webhook_redeliver(struct req *r);
 void		 page_apikeys_list(struct req *r);
 void		 page_apikeys_create(struct req *r);
 void		 page_apikey_revoke(struct req *r);
+void		 page_groups_list(struct req *r);
+void		 page_groups_sync(struct req *r);
+void		 page_groups_send(struct req *r);
+void		 page_groups_send_status(struct req *r);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);

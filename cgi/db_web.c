@@ -12,6 +12,27 @@
 	"a.deleted_at IS NULL AND (a.operator_id = " op " OR " adm "::boolean)"
 
 /*
+ * A group's newest send_text command (the send-test column): id,
+ * state ('none', 'sending', 'sent', 'failed', 'timeout': not done 60 s
+ * after it was queued), message_id, done time, error, error_code, the
+ * text sent, the account's restriction end, and when it was queued.
+ */
+#define	GROUP_SEND_COLS \
+	"s.id, CASE WHEN s.id IS NULL THEN 'none' " \
+	"WHEN s.error IS NOT NULL THEN 'failed' " \
+	"WHEN s.done_at IS NOT NULL THEN 'sent' " \
+	"WHEN s.created_at < now() - interval '60 seconds' THEN 'timeout' " \
+	"ELSE 'sending' END, s.message_id, iso(s.done_at), s.error, " \
+	"s.error_code, s.payload->>'text', iso(s.restricted_until), " \
+	"iso(s.created_at)"
+#define	GROUP_SEND_JOIN(acct, jid) \
+	"LEFT JOIN LATERAL (SELECT c.id, c.error, c.done_at, c.message_id, " \
+	"c.error_code, c.payload, c.created_at, x.restricted_until " \
+	"FROM commands c JOIN accounts x ON x.id = c.account_id " \
+	"WHERE c.account_id = " acct " AND c.type = 'send_text' AND " \
+	"c.payload->>'to' = " jid " ORDER BY c.id DESC LIMIT 1) s ON true"
+
+/*
  * A live web session ($1 token hash, $2 idle seconds) and its enabled
  * operator: the five columns auth_session_load_with() reads first.
  */
@@ -80,7 +101,11 @@
 	"(SELECT i.pid FROM account_leases l JOIN daemon_instances i " \
 	"ON i.id = l.owner_daemon WHERE l.account_id = a.id AND " \
 	"l.lease_until > now()), " \
-	"a.proxy_display"
+	"a.proxy_display, " \
+	"(SELECT count(*) FROM groups g WHERE g.account_id = a.id), " \
+	"iso(a.groups_synced_at), a.restricted AND " \
+	"(a.restricted_until IS NULL OR a.restricted_until > now()), " \
+	"iso(a.restricted_until)"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \
@@ -458,6 +483,71 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_APIKEY_ACCOUNTS_VISIBLE] = { "apikey_accounts_visible", 3,
 	    "SELECT count(*) FROM accounts a WHERE a.id = ANY($1::bigint[]) "
 	    "AND " VISIBLE("$2", "$3") },
+	/*
+	 * Issue 10 (cgi/page_groups.c).  The account behind a groups page
+	 * ($1 id, $2/$3 visibility): id, label, status, when its groups
+	 * were last fetched, how many it has, and the restriction (sql/013)
+	 * in force now: restricted (true only while it lasts), until,
+	 * reason.
+	 */
+	[WS_GROUPS_ACCOUNT] = { "groups_account", 3,
+	    "SELECT a.id, a.label, a.status, iso(a.groups_synced_at), "
+	    "(SELECT count(*) FROM groups g WHERE g.account_id = a.id), "
+	    "a.restricted AND (a.restricted_until IS NULL OR "
+	    "a.restricted_until > now()), iso(a.restricted_until), "
+	    "a.restricted_reason, s.sent, s.failed, iso(s.last_ack) "
+	    "FROM accounts a, LATERAL (SELECT count(*) FILTER (WHERE "
+	    "c.done_at IS NOT NULL AND c.error IS NULL) AS sent, "
+	    "count(*) FILTER (WHERE c.error IS NOT NULL) AS failed, "
+	    "max(c.done_at) FILTER (WHERE c.error IS NULL) AS last_ack "
+	    "FROM commands c WHERE c.account_id = a.id AND "
+	    "c.type = 'send_text') s "
+	    "WHERE a.id = $1 AND " VISIBLE("$2", "$3") },
+	/* One page of the account's groups ($1; $2 limit, $3 offset) in
+	 * name order with the total (column 6) and each group's newest
+	 * send_text command (GROUP_SEND_COLS, columns 7-). */
+	[WS_GROUPS_LIST] = { "groups_list", 3,
+	    "SELECT p.*, " GROUP_SEND_COLS " FROM (SELECT g.jid, g.subject, "
+	    "g.participants, g.is_admin, g.announce, iso(g.synced_at), "
+	    "count(*) OVER () FROM groups g WHERE g.account_id = $1 "
+	    "ORDER BY lower(g.subject), g.jid LIMIT $2 OFFSET $3) p "
+	    GROUP_SEND_JOIN("$1", "p.jid") " ORDER BY lower(p.subject), p.jid" },
+	/* The same, only groups whose subject contains $4 (any case). */
+	[WS_GROUPS_LIST_FILTER] = { "groups_list_filter", 4,
+	    "SELECT p.*, " GROUP_SEND_COLS " FROM (SELECT g.jid, g.subject, "
+	    "g.participants, g.is_admin, g.announce, iso(g.synced_at), "
+	    "count(*) OVER () FROM groups g WHERE g.account_id = $1 AND "
+	    "strpos(lower(g.subject), lower($4)) > 0 "
+	    "ORDER BY lower(g.subject), g.jid LIMIT $2 OFFSET $3) p "
+	    GROUP_SEND_JOIN("$1", "p.jid") " ORDER BY lower(p.subject), p.jid" },
+	/* Group $2 of account $1 (visibility checked before). */
+	[WS_GROUP_GET] = { "group_get", 2,
+	    "SELECT g.jid, g.subject, g.announce AND NOT g.is_admin "
+	    "FROM groups g WHERE g.account_id = $1 AND g.jid = $2" },
+	/* A send-test: a send_text command for account $1 (payload $2,
+	 * operator $3, idempotency key $4); with $5 it is born done with
+	 * that error (the page already knows it cannot be sent).  A
+	 * repeated client_id inserts nothing and answers no row. */
+	[WS_GROUP_SEND_INSERT] = { "group_send_insert", 5,
+	    "INSERT INTO commands (account_id, type, payload, created_by, "
+	    "client_id, done_at, error) VALUES ($1, 'send_text', $2::jsonb, "
+	    "$3, $4, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, $5) "
+	    "ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL "
+	    "DO NOTHING RETURNING id" },
+	/* /metrics: send_text commands acked, refused, waiting, and the
+	 * seconds since the newest ack (NULL: none yet). */
+	[WS_SEND_METRICS] = { "send_metrics", 0,
+	    "SELECT count(*) FILTER (WHERE done_at IS NOT NULL AND "
+	    "error IS NULL), count(*) FILTER (WHERE error IS NOT NULL), "
+	    "count(*) FILTER (WHERE done_at IS NULL), "
+	    "extract(epoch FROM now() - max(done_at) FILTER (WHERE "
+	    "error IS NULL))::bigint FROM commands WHERE type = 'send_text'" },
+	/* The newest send_text of account $1 to group $2, visible to
+	 * $3/$4 (GROUP_SEND_COLS, columns 0-; none: no row). */
+	[WS_GROUP_SEND_LATEST] = { "group_send_latest", 4,
+	    "SELECT " GROUP_SEND_COLS " FROM accounts a "
+	    GROUP_SEND_JOIN("a.id", "$2::text") " WHERE a.id = $1 AND "
+	    VISIBLE("$3", "$4") },
 	/*
 	 * Issue 12: the session daemons as the dashboard, /health/deep
 	 * and /metrics list them: id, host, pid, accounts whose lease it

@@ -73,6 +73,41 @@ metrics_write(struct buf *out)
 }
 
 /*
+ * Append the send-test and send_text ledger figures to r's body
+ * (issue 10, from the command rows of sql/013): wadesk_sends_total by
+ * result (sent: acked by WhatsApp; failed: refused or failed, with a
+ * reason), wadesk_sends_pending (not done yet) and
+ * wadesk_send_last_ack_age_seconds (-1: none yet).  Left out when the
+ * database does not answer.
+ */
+void
+metrics_write_sends(struct req *r)
+{
+	PGresult	*res;
+
+	if (r->w->db == NULL ||
+	    (res = db_exec(r->w->db, WS_SEND_METRICS, NULL)) == NULL)
+		return;
+	if (PQntuples(res) == 1)
+		buf_printf(&r->body, "# HELP wadesk_sends_total Messages "
+		    "sent through send_text commands, by result.\n"
+		    "# TYPE wadesk_sends_total counter\n"
+		    "wadesk_sends_total{result=\"sent\"} %s\n"
+		    "wadesk_sends_total{result=\"failed\"} %s\n"
+		    "# HELP wadesk_sends_pending send_text commands not done "
+		    "yet.\n# TYPE wadesk_sends_pending gauge\n"
+		    "wadesk_sends_pending %s\n"
+		    "# HELP wadesk_send_last_ack_age_seconds Seconds since "
+		    "WhatsApp last acked a sent message (-1: never).\n"
+		    "# TYPE wadesk_send_last_ack_age_seconds gauge\n"
+		    "wadesk_send_last_ack_age_seconds %s\n",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 2), PQgetisnull(res, 0, 3) ? "-1" :
+		    PQgetvalue(res, 0, 3));
+	PQclear(res);
+}
+
+/*
  * Append the wadesk_client_outdated gauge to r's body: the number of
  * accounts whose latest state is "client outdated" (WhatsApp refused
  * the client version, failure 405), so an alert can fire on > 0.  When

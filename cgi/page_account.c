@@ -46,7 +46,8 @@ enum	acol {
 	AC_LAST_DISCONNECTED, AC_REASON, AC_CREATED, AC_UPDATED,
 	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
 	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID,
-	AC_PROXY
+	AC_PROXY, AC_GROUPS, AC_GROUPS_SYNCED, AC_RESTRICTED,
+	AC_RESTRICTED_UNTIL	/* issue 10 */
 };
 
 struct	action {
@@ -282,9 +283,20 @@ older_key(struct tout *o, enum tkey key, void *arg)
 }
 
 static int
+restricted_key(struct tout *o, enum tkey key, void *arg)
+{
+
+	if (key != TKEY_MESSAGE)
+		return -1;
+	tmpl_text(o, arg);
+	return 0;
+}
+
+static int
 account_key(struct tout *o, enum tkey key, void *arg)
 {
 	struct page		*pg = arg;
+	struct buf		 b;
 	const char		*v;
 	size_t			 i;
 	int			 n;
@@ -333,6 +345,26 @@ account_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_REASON:
 		reason_show(o, pg);
 		return 0;
+	case TKEY_DISABLED:
+		/* WhatsApp's send restriction (sql/013), its own badge. */
+		if (!db_get_bool(pg->res, 0, AC_RESTRICTED))
+			return 0;
+		buf_init(&b);
+		buf_puts(&b, "Restricted");
+		if ((v = col(pg, AC_RESTRICTED_UNTIL)) != NULL)
+			buf_printf(&b, " until %s", v);
+		n = tmpl_partial(o, TMPL_GROUP_RESTRICTED, restricted_key,
+		    (void *)buf_str(&b));
+		buf_free(&b);
+		return n;
+	case TKEY_COUNT:
+		/* The groups (issue 10, cgi/page_groups.c). */
+		if (col(pg, AC_GROUPS_SYNCED) == NULL) {
+			tmpl_text(o, "not fetched yet");
+			return 0;
+		}
+		tmpl_textf(o, "%s, synced ", col(pg, AC_GROUPS));
+		return present_time(o, col(pg, AC_GROUPS_SYNCED));
 	case TKEY_OWNER:
 		/* Issue 12: the daemon whose lease on the account holds. */
 		if (col(pg, AC_OWNER) == NULL)

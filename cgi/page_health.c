@@ -303,6 +303,7 @@ page_metrics(struct req *r)
 	    "answered.\n# TYPE wadesk_database_up gauge\n");
 	buf_printf(&r->body, "wadesk_database_up %d\n", h.db_ok);
 	metrics_write_outdated(r);
+	metrics_write_sends(r);
 	metrics_write_daemons(r);
 	metrics_write(&r->body);
 	qrmemo_metrics_write(&r->body);

@@ -227,16 +227,38 @@ req_param(char *const *envp, const char *name)
 }
 
 /*
+ * The largest urlencoded form body for "path", in bytes: a send-test
+ * (POST /accounts/{id}/groups/send, cgi/page_groups.c) carries a text
+ * of up to 65,536 bytes, percent-encoded up to three times that, so it
+ * may have REQ_SEND_BODY_MAX; every other form REQ_BODY_MAX.  The path
+ * must match exactly ({id} digits without a leading zero).
+ */
+size_t
+req_form_max(const char *path)
+{
+	static const char	 pre[] = "/accounts/", suf[] = "/groups/send";
+	size_t			 n;
+
+	if (strncmp(path, pre, sizeof(pre) - 1) != 0)
+		return REQ_BODY_MAX;
+	path += sizeof(pre) - 1;
+	n = strspn(path, "0123456789");
+	if (n == 0 || n > 19 || path[0] == '0' || strcmp(path + n, suf) != 0)
+		return REQ_BODY_MAX;
+	return REQ_SEND_BODY_MAX;
+}
+
+/*
  * Read the body through "rd" (which may return it in pieces of any
  * size) into "out": exactly "want" bytes when "want" is not
- * (size_t)-1, else up to end of stream.  Reads at most REQ_BODY_MAX + 1
+ * (size_t)-1, else up to end of stream.  Reads at most max + 1
  * bytes.  Returns 0, or -1 on a read error or a short body.
  */
 static int
-body_read(struct buf *out, size_t want, req_read_fn rd, void *ctx)
+body_read(struct buf *out, size_t want, size_t max, req_read_fn rd, void *ctx)
 {
 	char	 piece[4096];
-	size_t	 cap = want == (size_t)-1 ? REQ_BODY_MAX + 1 : want;
+	size_t	 cap = want == (size_t)-1 ? max + 1 : want;
 	int	 n, ask;
 
 	while (out->len < cap) {
@@ -280,7 +302,7 @@ api_body(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
 	}
 	if (len == 0)
 		return 0;
-	if (body_read(&r->raw, len, rd, ctx) == -1)
+	if (body_read(&r->raw, len, REQ_BODY_MAX, rd, ctx) == -1)
 		r->bad_input = 1;
 	else if (r->raw.len > REQ_BODY_MAX)
 		r->raw_too_large = 1;
@@ -310,6 +332,7 @@ req_from_params(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
 	size_t		 len = (size_t)-1;
 	unsigned long	 n;
 	struct buf	 body;
+	size_t		 max;
 	int		 rc = 0;
 
 	r->method = req_method_parse(req_param(envp, "REQUEST_METHOD"));
@@ -339,6 +362,7 @@ req_from_params(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
 		return 0;
 	if (strncmp(r->path, API_PREFIX, strlen(API_PREFIX)) == 0)
 		return api_body(r, envp, rd, ctx, why);
+	max = req_form_max(r->path);
 	if ((cl = req_param(envp, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
 		errno = 0;
 		n = strtoul(cl, &end, 10);
@@ -346,7 +370,7 @@ req_from_params(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
 			*why = "Bad Content-Length.";
 			return 400;
 		}
-		if (n > REQ_BODY_MAX) {
+		if (n > max) {
 			*why = "The form is too large.";
 			return 413;
 		}
@@ -355,9 +379,9 @@ req_from_params(struct req *r, char *const *envp, req_read_fn rd, void *ctx,
 	if (len == 0)
 		return 0;
 	buf_init(&body);
-	if (body_read(&body, len, rd, ctx) == -1)
+	if (body_read(&body, len, max, rd, ctx) == -1)
 		r->bad_input = 1;
-	else if (body.len > REQ_BODY_MAX) {
+	else if (body.len > max) {
 		*why = "The form is too large.";
 		rc = 413;
 	} else if (body.len > 0) {

@@ -51,6 +51,12 @@ static const struct route	routes[] = {
 	{ METHOD_POST, "/accounts/{id}/rename", page_account_action, AC },
 	{ METHOD_POST, "/accounts/{id}/auto-connect", page_account_action, AC },
 	{ METHOD_POST, "/accounts/{id}/proxy", page_account_action, AC },
+	/* Groups and send-test (page_groups.c, issue 10). */
+	{ METHOD_GET, "/accounts/{id}/groups", page_groups_list, A },
+	{ METHOD_POST, "/accounts/{id}/groups/sync", page_groups_sync, AC },
+	{ METHOD_POST, "/accounts/{id}/groups/send", page_groups_send, AC },
+	{ METHOD_GET, "/accounts/{id}/groups/send.json",
+	    page_groups_send_status, A },
 	{ METHOD_GET, "/settings/operators", page_operators_list, ADM },
 	{ METHOD_POST, "/settings/operators", page_operators_add, ADMC },
 	{ METHOD_POST, "/settings/operators/{id}/password",

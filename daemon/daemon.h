@@ -15,6 +15,9 @@
  *   session.c    per-account sessions: wa_client callbacks, applying
  *                plans (database writes, client calls), timers
  *   messages.c   received texts, the last N per chat (sql/015)
+ *   groups.c     issue 10: the account's groups table from the
+ *                client's groups and group_change reports, and the
+ *                sync_groups command
  *   send.c       issue 9: send_text command rows, their results and the
  *                account's restriction state
  */
@@ -202,6 +205,10 @@ struct	session {
 						   sent (mono) */
 	int			 handover;	/* closed for a handover; the
 						   lease is released next */
+	int64_t			 groups_cmd;	/* sync_groups command
+						   waiting for the answer, 0:
+						   none (groups.c) */
+	uint64_t		 groups_due_ms;	/* give up on it then (mono) */
 	int			 fenced;	/* a fenced Signal store write
 						   found the lease lost: the
 						   next tick closes the session
@@ -326,6 +333,10 @@ enum	dstmt {
 	DS_INSTANCE_SIBLINGS,
 	DS_INSTANCE_REAP,
 	DS_COMMANDS_UNCLAIM,
+	DS_GROUPS_REPLACE,
+	DS_GROUPS_UPSERT,
+	DS_GROUP_CHANGE,
+	DS_GROUP_DELETE,
 	DS_SEND_LOAD,
 	DS_SEND_ID,
 	DS_SEND_DONE,
@@ -396,6 +407,17 @@ int		 lease_claim(struct daemon *d);
 void		 lease_tick(struct daemon *d);
 void		 lease_drain_start(struct daemon *d);
 void		 lease_release_all(struct daemon *d);
+
+/* groups.c (issue 10) */
+struct wa_group;
+struct wa_group_change;
+void		 groups_login(struct session *s, struct wa_client *c);
+void		 groups_cb_list(struct wa_client *c, void *user,
+		    const struct wa_group *g, size_t n, int error);
+void		 groups_cb_change(struct wa_client *c, void *user,
+		    const struct wa_group_change *ch);
+int		 groups_command(struct daemon *d, int64_t cmd, int64_t id);
+void		 groups_tick(struct session *s, uint64_t now);
 
 /* policy.c */
 void		 policy_decide(const struct sess_facts *f,

@@ -47,6 +47,22 @@
 	"AND q.done_at IS NULL AND (q.claimed_by IS NULL OR " \
 	"q.claimed_by = $1 OR NOT " LIVE_CLAIM("q", secs) "))"
 
+/* The rows of a JSON array of groups (daemon/groups.c groups_json),
+ * with their position as ord. */
+#define	GROUPS_RECORDSET(j) \
+	"ROWS FROM (jsonb_to_recordset(" j "::jsonb) AS (jid text, " \
+	"subject text, participants integer, is_admin boolean, " \
+	"announce boolean, locked boolean)) WITH ORDINALITY AS x(jid, " \
+	"subject, participants, is_admin, announce, locked, ord)"
+#define	GROUPS_UPSERT(a) \
+	"INSERT INTO groups (account_id, jid, subject, participants, " \
+	"is_admin, announce, locked, synced_at) SELECT " a ", g.jid, " \
+	"g.subject, g.participants, g.is_admin, g.announce, g.locked, now() " \
+	"FROM g ON CONFLICT (account_id, jid) DO UPDATE SET " \
+	"subject = EXCLUDED.subject, participants = EXCLUDED.participants, " \
+	"is_admin = EXCLUDED.is_admin, announce = EXCLUDED.announce, " \
+	"locked = EXCLUDED.locked, synced_at = EXCLUDED.synced_at"
+
 const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_INSTANCE_INSERT: host $1, pid $2, host key $3, capacity $4. */
 	{ "instance_insert", 4,
@@ -187,11 +203,15 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "VALUES ($1, $2::bytea, $3::bytea) ON CONFLICT (account_id) DO "
 	  "UPDATE SET nonce = EXCLUDED.nonce, sealed = EXCLUDED.sealed, "
 	  "updated_at = now()" },
-	/* DS_CREDS_DELETE */
+	/* DS_CREDS_DELETE: the keys and everything learnt through them;
+	 * the groups (issue 10) belonged to the device that is gone. */
 	{ "creds_delete", 1,
 	  "WITH p AS (DELETE FROM account_prekeys WHERE account_id = $1), "
 	  "u AS (DELETE FROM account_prekeys_used WHERE account_id = $1), "
 	  "g AS (DELETE FROM signal_store WHERE account_id = $1), "
+	  "r AS (DELETE FROM groups WHERE account_id = $1), "
+	  "t AS (UPDATE accounts SET groups_synced_at = NULL WHERE id = $1 "
+	  "AND groups_synced_at IS NOT NULL), "
 	  "m AS (DELETE FROM messages WHERE account_id = $1) "
 	  "DELETE FROM account_credentials WHERE account_id = $1" },
 	/* DS_SWEEP_LIVE: rows a killed daemon left connected (rule 9):
@@ -345,6 +365,37 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "UPDATE commands SET claimed_at = NULL, claimed_by = NULL WHERE "
 	  "claimed_by = $1 AND done_at IS NULL AND "
 	  "account_id = ANY ($2::bigint[])" },
+	/* DS_GROUPS_REPLACE (issue 10, daemon/groups.c): the account's
+	 * groups are exactly those in $2, a JSON array of {jid, subject,
+	 * participants, is_admin, announce, locked} (one jid once: the
+	 * last wins, as in wa_groups_parse); the others go.  Answers
+	 * nothing; also stamps accounts.groups_synced_at. */
+	{ "groups_replace", 2,
+	  "WITH g AS (SELECT DISTINCT ON (x.jid) x.* FROM "
+	  GROUPS_RECORDSET("$2") " ORDER BY x.jid, x.ord DESC), "
+	  "d AS (DELETE FROM groups o WHERE o.account_id = $1 AND NOT EXISTS "
+	  "(SELECT 1 FROM g WHERE g.jid = o.jid)), "
+	  "s AS (UPDATE accounts SET groups_synced_at = now() WHERE id = $1) "
+	  GROUPS_UPSERT("$1") },
+	/* DS_GROUPS_UPSERT: add or refresh the groups in $2 (as above),
+	 * keeping the others (a <create> notification). */
+	{ "groups_upsert", 2,
+	  "WITH g AS (SELECT DISTINCT ON (x.jid) x.* FROM "
+	  GROUPS_RECORDSET("$2") " ORDER BY x.jid, x.ord DESC) "
+	  GROUPS_UPSERT("$1") },
+	/* DS_GROUP_CHANGE: a w:gp2 change of group $2: subject $3 (NULL:
+	 * unchanged), $4 members added, $5 removed, admin $6, announce
+	 * $7, locked $8 (-1 unchanged, 0, 1).  Answers the row if any. */
+	{ "group_change", 8,
+	  "UPDATE groups SET subject = coalesce($3::text, subject), "
+	  "participants = greatest(0, participants + $4::int - $5::int), "
+	  "is_admin = CASE $6::int WHEN -1 THEN is_admin ELSE $6::int = 1 END, "
+	  "announce = CASE $7::int WHEN -1 THEN announce ELSE $7::int = 1 END, "
+	  "locked = CASE $8::int WHEN -1 THEN locked ELSE $8::int = 1 END, "
+	  "synced_at = now() WHERE account_id = $1 AND jid = $2 RETURNING jid" },
+	/* DS_GROUP_DELETE: we left or were removed, or the group is gone. */
+	{ "group_delete", 2,
+	  "DELETE FROM groups WHERE account_id = $1 AND jid = $2" },
 	/* DS_SEND_LOAD: what a send_text command asks (sql/013). */
 	{ "send_load", 1,
 	  "SELECT payload->>'to', payload->>'text', message_id "

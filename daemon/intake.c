@@ -270,6 +270,13 @@ intake_run_pending(struct daemon *d)
 			    "account deleted");
 			continue;
 		}
+		if (c[i].type != NULL && strcmp(c[i].type, "sync_groups") == 0) {
+			/* Issue 10: not a lifecycle event (groups.c). */
+			log_info("command %" PRId64 ": sync_groups account %"
+			    PRId64, c[i].id, c[i].account);
+			(void)groups_command(d, c[i].id, c[i].account);
+			continue;
+		}
 		if (c[i].type != NULL && strcmp(c[i].type, "send_text") == 0) {
 			log_info("command %" PRId64 ": send_text account %"
 			    PRId64, c[i].id, c[i].account);

@@ -406,6 +406,8 @@ cb_connected(struct wa_client *c, void *user, const struct wa_connected *ci)
 	memset(&x, 0, sizeof(x));
 	x.conn = ci;
 	session_event(s, &in, &x);
+	if ((s = slot_session(user)) != NULL)
+		groups_login(s, c);	/* issue 10: after every login */
 }
 
 /*
@@ -594,6 +596,8 @@ static const struct wa_callbacks	callbacks = {
 	.closed = cb_closed,
 	.prekeys_new = cb_prekeys_new,
 	.offline = cb_offline,
+	.groups = groups_cb_list,		/* groups.c */
+	.group_change = groups_cb_change,
 	.sent = send_cb_sent,			/* send.c */
 	.restriction = send_cb_restriction,
 	.message = cb_message,
@@ -995,7 +999,16 @@ session_due(const struct session *s)
 static void
 timer_arm(struct session *s)
 {
-	uint64_t	 t = session_due(s);
+	uint64_t	 t = session_due(s), g;
+
+	/* Issue 10: a sync_groups command waiting for its answer ends at
+	 * groups_due_ms, or at once when the session is not connected
+	 * (groups_tick()). */
+	if (s->groups_cmd != 0 && !s->gone) {
+		g = s->f.state == SESS_CONNECTED ? s->groups_due_ms : 0;
+		if (g < t)
+			t = g;
+	}
 
 	if (t < s->d->next_timer_ms)
 		s->d->next_timer_ms = t;
@@ -1276,6 +1289,7 @@ session_tick(struct daemon *d)
 			for (s = d->sessions; s != NULL; s = s->next)
 				if (!s->gone) {
 					session_timers(s, now);
+					groups_tick(s, now);
 					timer_arm(s);
 				}
 		}

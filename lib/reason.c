@@ -130,6 +130,21 @@ static const struct reason	reasons[] = {
 	{ "superseded by a later command", "A later command replaced this "
 	    "one",
 	    "Nothing to do." },
+	/* sync_groups command errors (daemon/groups.c, issue 10). */
+	{ "groups_not_connected", "The account is not connected, so its "
+	    "groups could not be fetched",
+	    "Pair or reconnect it first, then press Sync now again." },
+	{ "groups_refused", "WhatsApp refused to list this account's groups",
+	    "Try Sync now again in a minute; if it keeps failing, reconnect "
+	    "the account." },
+	/* send_text born done by the groups page (cgi/page_groups.c). */
+	{ "send_test_not_connected",
+	    "Account not connected \u2014 pair it first",
+	    "Pair or reconnect the account, then send the test again." },
+	{ "groups_timeout", "WhatsApp did not answer the groups query in "
+	    "time",
+	    "Press Sync now again; if it keeps failing, reconnect the "
+	    "account." },
 	/* send_text results (daemon/send.c, issue 9). */
 	{ "send_not_connected", "The account is not connected, so the "
 	    "message was not sent",
@@ -206,6 +221,11 @@ static const struct event_kind	kinds[] = {
 	{ "stopped", "Connection stopped" },
 	{ "restart_required", "Reconnecting" },
 	{ "qr_timeout", "Pairing ended" },
+	/* Groups and send-test (issue 10: daemon/groups.c,
+	 * cgi/page_groups.c). */
+	{ "groups_synced", "Groups synced" },
+	{ "groups_sync_requested", "Groups sync requested" },
+	{ "send_test_requested", "Test message queued" },
 	/* Sending (daemon/send.c). */
 	{ "restricted", "Sending restricted by WhatsApp" },
 	{ "unrestricted", "Sending allowed again" },

@@ -20,7 +20,7 @@ RECV_CLIENT_OBJS := $(addprefix $(BUILD)/daemon/wa/,frame.o client.o \
 		   client_pair.o client_login.o client_iq.o client_ka.o \
 		   client_msg.o noise.o cert.o payload.o pair.o paircode.o \
 		   keys.o crypto.o binary.o jid.o wheel.o msg.o \
-		   signal_crypto.o signal_store.o) \
+		   signal_crypto.o signal_store.o client_groups.o groups.o) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o \
 		   $(BUILD)/gen/wa-e2e.pb-c.o
 RECV_CLIENT_PKGS := libwebsockets libsodium libcrypto libprotobuf-c zlib \
@@ -40,7 +40,8 @@ $(BUILD)/tests/wa/t_recv: $(BUILD)/tests/wa/t_recv.o \
 RECV_FUZZ_SRCS	:= $(addprefix daemon/wa/,client.c client_pair.c \
 		   client_login.c client_iq.c client_ka.c frame.c noise.c \
 		   cert.c payload.c pair.c paircode.c keys.c crypto.c binary.c \
-		   jid.c wheel.c msg.c signal_crypto.c signal_store.c) \
+		   jid.c wheel.c msg.c signal_crypto.c signal_store.c \
+		   client_groups.c groups.c) \
 		   $(BUILD)/gen/wa_tokens.c $(BUILD)/gen/wa-md.pb-c.c \
 		   $(BUILD)/gen/wa-e2e.pb-c.c lib/buf.c lib/log.c \
 		   lib/waversion.c lib/xalloc.c

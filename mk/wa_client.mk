@@ -28,7 +28,7 @@ WA_CLIENT_PKGS	:= libwebsockets libsodium libcrypto libprotobuf-c zlib json-c \
 		   libsignal-protocol-c
 WA_CLIENT_PARTS	:= $(addprefix $(BUILD)/daemon/wa/,client.o client_pair.o \
 		   client_login.o client_iq.o client_ka.o client_msg.o \
-		   client_send.o usync.o)
+		   client_groups.o client_send.o usync.o)
 WA_CLIENT_SRCS	:= $(patsubst $(BUILD)/%.o,%.c,$(WA_CLIENT_PARTS))
 WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
 		   $(WA_CLIENT_PARTS)
@@ -37,7 +37,7 @@ WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
 WA_CLIENT_ALL	:= $(WA_CLIENT_OBJS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
 		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o msg.o \
-		   signal_crypto.o signal_store.o) \
+		   signal_crypto.o signal_store.o groups.o) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o \
 		   $(BUILD)/gen/wa-e2e.pb-c.o
 $(WA_CLIENT_OBJS) $(BUILD)/daemon/wa/wheel.o: CPPFLAGS += -Idaemon/wa \
@@ -72,7 +72,7 @@ $(WA_BENCH_CONNS): $(BUILD)/tests/wa/bench_conns.o $(WA_CLIENT_ALL) \
 WA_CLIENT_TEST_OBJS := $(WA_FRAME_OBJS) $(WA_CLIENT_PARTS) \
 		   $(addprefix $(BUILD)/daemon/wa/,noise.o cert.o payload.o \
 		   pair.o paircode.o keys.o crypto.o binary.o jid.o wheel.o msg.o \
-		   signal_crypto.o signal_store.o) \
+		   signal_crypto.o signal_store.o groups.o) \
 		   $(BUILD)/gen/wa_tokens.o $(BUILD)/gen/wa-md.pb-c.o \
 		   $(BUILD)/gen/wa-e2e.pb-c.o
 UNIT_TESTS	+= $(BUILD)/tests/wa/t_client
@@ -89,7 +89,7 @@ $(BUILD)/fuzz/fuzz_client: tests/wa/fuzz_client.c tests/wa/client_harness.h \
     $(WA_CLIENT_SRCS) daemon/wa/client_int.h daemon/wa/frame.c \
     $(addprefix daemon/wa/,noise.c cert.c payload.c pair.c paircode.c \
     keys.c crypto.c binary.c jid.c wheel.c msg.c signal_crypto.c \
-    signal_store.c) $(BUILD)/gen/wa_tokens.c \
+    signal_store.c groups.c) $(BUILD)/gen/wa_tokens.c \
     $(BUILD)/gen/wa-md.pb-c.c $(BUILD)/gen/wa-md.pb-c.h \
     $(BUILD)/gen/wa-e2e.pb-c.c $(BUILD)/gen/wa-e2e.pb-c.h \
     lib/buf.c lib/log.c lib/waversion.c lib/xalloc.c

@@ -301,7 +301,7 @@ cl_conn_reset(struct wa_client *c)
 	cl_refs_free(c);
 	c->paired_now = 0;
 	c->active_iq[0] = c->ka_iq[0] = c->logout_iq[0] = '\0';
-	c->prekey_iq[0] = '\0';
+	c->prekey_iq[0] = c->groups_iq[0] = '\0';
 	c->pk_phase = PK_NONE;
 	c->pk_first = c->pk_n = 0;
 	c->pk_last_upload = 0;

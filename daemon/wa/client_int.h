@@ -10,6 +10,7 @@
  *	client_iq.c	dispatch of server nodes: IQs, acks
  *	client_ka.c	keepalive and logout
  *	client_msg.c	<message>: Signal decryption, receipts, retries
+ *	client_groups.c	the participating-groups query, w:gp2
  *
  * Functions named cl_* are used by more than one part (and by the
  * in-process tests in tests/wa); everything else stays static in its
@@ -160,6 +161,8 @@ struct	wa_client {
 	long long		 time_offset_ms; /* server - our clock
 						   (<success t>) */
 	char			 logout_iq[IQ_ID_LEN];
+	char			 groups_iq[IQ_ID_LEN]; /* participating
+						   query (client_groups.c) */
 	int			 logout_wanted;	/* logout after success */
 	int			 logout_sent;
 	char			*push_name;	/* <success display_name> */
@@ -248,6 +251,9 @@ void	 cl_ack_send(struct wa_client *c, const struct wa_node *n, int error);
 /* client_msg.c */
 void	 cl_message(struct wa_client *c, const struct wa_node *n);
 
+/* client_groups.c */
+void	 cl_groups_answer(struct wa_client *c, const struct wa_node *n);
+void	 cl_group_notification(struct wa_client *c, const struct wa_node *n);
 /* client_send.c */
 int	 cl_send_iq_answer(struct wa_client *c, const struct wa_node *n);
 void	 cl_send_ack(struct wa_client *c, const struct wa_node *n);

@@ -60,7 +60,11 @@ iq_answer(struct wa_client *c, const struct wa_node *n)
 
 	if (id == NULL)
 		return;
-	if (!cl_from_server(n)) {
+	/* The groups query goes to "@g.us" and is answered from there
+	 * (whatsmeow sendIQ: the answer comes from the JID asked). */
+	if (!cl_from_server(n) && !(answers(c->groups_iq, id) &&
+	    from != NULL && (strcmp(from, "@g.us") == 0 ||
+	    strcmp(from, "g.us") == 0))) {
 		cl_wlog(c, LOG_LEVEL_WARN, "refusing IQ %s answer %.40s from "
 		    "%.60s, not the server", wa_node_attr(n, "type"), id,
 		    from != NULL ? from : "(nobody)");
@@ -81,6 +85,8 @@ iq_answer(struct wa_client *c, const struct wa_node *n)
 		cl_prekey_answer(c, n);
 	else if (answers(c->logout_iq, id))
 		cl_logout_answer(c, n);
+	else if (answers(c->groups_iq, id))
+		cl_groups_answer(c, n);
 }
 
 /*
@@ -139,6 +145,8 @@ cl_node_handle(struct wa_client *c, struct wa_node *n)
 			cl_code_primary_hello(c, n);
 		else if (cl_attr_is(n, "type", "encrypt") && c->conn != NULL)
 			cl_prekey_notification(c, n);
+		else if (cl_attr_is(n, "type", "w:gp2") && c->conn != NULL)
+			cl_group_notification(c, n);
 		else if (c->conn != NULL)
 			cl_send_notification(c, n);	/* devices, mex */
 	} else if (strcmp(n->tag, "ib") == 0)

@@ -59,6 +59,8 @@
 
 struct lws_context;
 struct wa_client;
+struct wa_group;		/* groups.h */
+struct wa_group_change;		/* groups.h */
 
 /* The real endpoint and origin (spec 1.1, whatsmeow socket.URL). */
 #define	WA_DEFAULT_URL		"wss://web.whatsapp.com/ws/chat"
@@ -359,6 +361,19 @@ struct	wa_callbacks {
 	 * after the callback returns (client_msg.c). */
 	void	(*message)(struct wa_client *c, void *user,
 		    const struct wa_message *m);
+	/* The answer to wa_client_groups_sync(): with error 0 the
+	 * account's groups g[0..n-1] (groups.h, borrowed, clean; n may
+	 * be 0: no groups); else g is NULL and error is the IQ's error
+	 * code (whatsmeow ErrIQ*: 401, 404, 500, ...) or -1 for an
+	 * answer that did not parse.  Not reported when the connection
+	 * ends first. */
+	void	(*groups)(struct wa_client *c, void *user,
+		    const struct wa_group *g, size_t n, int error);
+	/* A w:gp2 notification changed one group (groups.h; borrowed),
+	 * whatsmeow events.GroupInfo / JoinedGroup.  The ack has gone
+	 * out already. */
+	void	(*group_change)(struct wa_client *c, void *user,
+		    const struct wa_group_change *ch);
 	/* A wa_client_send_text() ended (client_send.c): exactly once per
 	 * accepted send, from the event loop, never from inside the call.
 	 * Borrowed for the duration of the callback. */
@@ -510,6 +525,18 @@ void		 wa_client_stop(struct wa_client *c, int intentional);
  * caller can only wipe the credentials.
  */
 int		 wa_client_logout(struct wa_client *c)
+		    __attribute__((warn_unused_result));
+
+/*
+ * Ask the server for the groups the account takes part in (iq
+ * xmlns="w:g2" type="get" to="@g.us" <participating>, whatsmeow
+ * group.go GetJoinedGroups, Baileys groupFetchAllParticipating); the
+ * answer comes through the groups callback.  A call while one is
+ * outstanding sends a new query and the older one's answer is dropped
+ * (so an answer the server never sends cannot block later ones).
+ * Returns 0, or -1 (nothing sent) when not connected.
+ */
+int		 wa_client_groups_sync(struct wa_client *c)
 		    __attribute__((warn_unused_result));
 
 /* Current state; see enum wa_state. */

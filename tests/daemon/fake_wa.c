@@ -530,6 +530,15 @@ wa_client_end_cause(const struct wa_client *c)
 	return "";
 }
 
+/* The scripted stand-in has no groups to list: the daemon treats the
+ * query as not sent (a sync_groups command ends "not connected"). */
+int
+wa_client_groups_sync(struct wa_client *c)
+{
+
+	return -1;
+}
+
 /* The fake has no Signal layer: every send is refused (issue 9). */
 int
 wa_client_send_text(struct wa_client *c, const char *to, const char *text,

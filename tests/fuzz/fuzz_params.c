@@ -80,11 +80,11 @@ env_get(char *const *env, const char *name)
 
 /*
  * CONTENT_LENGTH as req.c must read it: -1 for not a decimal number or
- * one that overflows unsigned long (400), -2 for more than
- * REQ_BODY_MAX (413), else the length.
+ * one that overflows unsigned long (400), -2 for more than "max"
+ * (413), else the length.
  */
 static long long
-content_length(const char *cl)
+content_length(const char *cl, size_t max)
 {
 	static const char	 ulmax[] = "18446744073709551615";
 	size_t			 sig;
@@ -101,7 +101,28 @@ content_length(const char *cl)
 	if (sig > 18)
 		return -2;
 	v = strtoull(cl, NULL, 10);
-	return v > REQ_BODY_MAX ? -2 : (long long)v;
+	return v > max ? -2 : (long long)v;
+}
+
+/*
+ * The form limit for "path", read independently of req.c: only
+ * "/accounts/<digits, no leading 0>/groups/send" may carry
+ * REQ_SEND_BODY_MAX (a send-test of 65,536 bytes, percent-encoded).
+ */
+static size_t
+form_max(const char *path)
+{
+	const char	*p = path + strlen("/accounts/");
+	size_t		 i;
+
+	if (strncmp(path, "/accounts/", strlen("/accounts/")) != 0 ||
+	    *p < '1' || *p > '9')
+		return REQ_BODY_MAX;
+	for (i = 0; p[i] >= '0' && p[i] <= '9'; i++)
+		;
+	if (i > 19 || strcmp(p + i, "/groups/send") != 0)
+		return REQ_BODY_MAX;
+	return REQ_SEND_BODY_MAX;
 }
 
 int
@@ -162,7 +183,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&want, 0, sizeof(want));
 	avail = b.len;
 	if ((cl = env_get(env, "CONTENT_LENGTH")) != NULL && cl[0] != '\0')
-		len = content_length(cl);
+		len = content_length(cl, strncmp(r.path, API_PREFIX,
+		    strlen(API_PREFIX)) == 0 ? REQ_BODY_MAX : form_max(r.path));
 	if (strncmp(r.path, API_PREFIX, strlen(API_PREFIX)) == 0) {
 		/* An API body is kept raw for cgi/api.c, never decoded. */
 		WF_ASSERT(r.form.n == 0);
@@ -198,7 +220,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (len == 0)
 		want_rc = 0;
 	else {
-		cap = len > 0 ? (size_t)len : REQ_BODY_MAX + 1;
+		cap = len > 0 ? (size_t)len : form_max(r.path) + 1;
 		failed = b.fail_at < (cap < avail ? cap : avail);
 		if (failed || (len > 0 && avail < cap)) {
 			want_bad = 1;
@@ -206,7 +228,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			WF_ASSERT(r.form.n == 0);
 			goto out;
 		}
-		if (len < 0 && avail > REQ_BODY_MAX)
+		if (len < 0 && avail > form_max(r.path))
 			want_rc = 413;
 		else if (len > 0 || avail > 0) {
 			v = env_get(env, "CONTENT_TYPE");

@@ -3,7 +3,8 @@
 # tests.  Starts a private stack (PostgreSQL, wadesk.fcgi, nginx) with
 # scripts/stack.sh in a fresh temporary WADESK_VAR on a free loopback
 # port, using the binaries in $BUILD (default build/san), runs
-# web.test.js, qrmemo.test.js, api.test.js and failures.test.js (one "ok NAME" /
+# web.test.js, qrmemo.test.js, api.test.js, failures.test.js and
+# groups.test.js (one "ok NAME" /
 # "FAIL NAME" line per check; FILTER runs only the checks whose name
 # contains it), always stops the stack and
 # removes the folder, and fails if any log holds an AddressSanitizer,
@@ -128,3 +129,6 @@ WADESK_URL=$url timeout --kill-after=5 120 \
 # the same stack.
 WADESK_URL=$url timeout --kill-after=5 120 \
     node tests/integration/failures.test.js "$@" 2>&1 | tee -a "$out" || rc=1
+# Groups and send-test (issue 10), on the same stack.
+WADESK_URL=$url timeout --kill-after=5 120 \
+    node tests/integration/groups.test.js "$@" 2>&1 | tee -a "$out" || rc=1

@@ -311,7 +311,7 @@ scan_reason_values(const char *text, struct codeset *set)
 
 static const char *const daemon_files[] = {
 	"daemon/policy.c", "daemon/session.c", "daemon/intake.c",
-	"daemon/db_daemon.c", "daemon/main.c",
+	"daemon/db_daemon.c", "daemon/main.c", "daemon/groups.c",
 };
 
 /* The daemon's own literals; 0 ok, -1 a file is missing. */
@@ -349,7 +349,7 @@ collect_web(struct codeset *set)
 {
 	static const char *const files[] = { "cgi/page_account.c",
 	    "cgi/page_accounts.c", "cgi/page_operators.c",
-	    "cgi/page_login.c", "cgi/wadeskctl.c" };
+	    "cgi/page_login.c", "cgi/wadeskctl.c", "cgi/page_groups.c" };
 	char		*t;
 	size_t		 i;
 

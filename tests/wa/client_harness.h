@@ -12,6 +12,8 @@
 #ifndef WADESK_WA_CLIENT_HARNESS_H
 #define WADESK_WA_CLIENT_HARNESS_H
 
+#include "groups.h"
+
 #define	H_MAX_SENT	64	/* frames remembered */
 #define	H_MAX_EVENTS	64	/* events remembered */
 
@@ -187,6 +189,24 @@ h_creds_changed(struct wa_client *c, void *u, const uint8_t *b, size_t n)
 	H.creds_changes++;
 }
 
+/* groups.h: the groups answer and w:gp2 changes, as events. */
+static void
+h_groups(struct wa_client *c, void *u, const struct wa_group *g, size_t n,
+    int error)
+{
+
+	h_event("groups %zu %d %s%s", n, error, n > 0 ? g[0].jid : "-",
+	    n > 0 && g[0].is_admin ? " admin" : "");
+}
+
+static void
+h_group_change(struct wa_client *c, void *u, const struct wa_group_change *ch)
+{
+
+	h_event("group_change %s subject=%s", ch->jid,
+	    ch->has_subject ? ch->subject : "-");
+}
+
 static void
 h_message(struct wa_client *c, void *u, const struct wa_message *m)
 {
@@ -205,6 +225,8 @@ h_identity_changed(struct wa_client *c, void *u, const char *jid)
 static const struct wa_callbacks	 h_cbs = {
 	.message = h_message,
 	.identity_changed = h_identity_changed,
+	.groups = h_groups,
+	.group_change = h_group_change,
 	.qr = h_qr,
 	.pair_code = h_pair_code,
 	.paired = h_paired,

@@ -945,6 +945,81 @@ version_resolution(void)
 	return ok;
 }
 
+/*
+ * The groups query (wa_client_groups_sync: whatsmeow GetJoinedGroups
+ * shape), its answer from the group server "@g.us" (and not from a
+ * contact), a stale answer ignored, a w:gp2 notification acked and
+ * reported; refused while idle.
+ */
+static int
+groups_query(void)
+{
+	struct wa_node	*n, *res, *g, *p;
+	char		 id[IQ_ID_LEN];
+	int		 ok;
+
+	ok = T_INTEQ(h_setup(1), 0) && login_connected() &&
+	    T_INTEQ(wa_client_groups_sync(H.c), 0);
+	n = h_last();
+	ok = ok && T_TRUE(n != NULL && strcmp(n->tag, "iq") == 0) &&
+	    T_STREQ(wa_node_attr(n, "xmlns"), "w:g2") &&
+	    T_STREQ(wa_node_attr(n, "type"), "get") &&
+	    T_STREQ(wa_node_attr(n, "to"), "@g.us") &&
+	    T_TRUE((p = wa_node_child(n, "participating")) != NULL &&
+	    wa_node_child(p, "participants") != NULL &&
+	    wa_node_child(p, "description") != NULL);
+	if (!ok) {
+		h_teardown();
+		return 0;
+	}
+	snprintf(id, sizeof(id), "%s", wa_node_attr(n, "id"));
+	/* From a contact: refused, nothing reported. */
+	res = mk("iq", "type=result", "from=15550009999@s.whatsapp.net", NULL);
+	wa_node_set_attr(res, "id", id);
+	(void)wa_node_add_child(res, "groups");
+	h_feed(res);
+	ok = T_TRUE(!h_has("groups "));
+	/* From the group server: one group, we are its admin. */
+	res = mk("iq", "type=result", "from=@g.us", NULL);
+	wa_node_set_attr(res, "id", id);
+	g = wa_node_add_child(wa_node_add_child(res, "groups"), "group");
+	wa_node_set_attr(g, "id", "120363001");
+	wa_node_set_attr(g, "subject", "Team");
+	p = wa_node_add_child(g, "participant");
+	wa_node_set_attr(p, "jid", "15551234567@s.whatsapp.net");
+	wa_node_set_attr(p, "type", "admin");
+	h_feed(res);
+	ok = ok && T_TRUE(h_has("groups 1 0 120363001@g.us admin"));
+	/* The same id again: no second report. */
+	H.nevents = 0;
+	res = mk("iq", "type=result", "from=@g.us", NULL);
+	wa_node_set_attr(res, "id", id);
+	(void)wa_node_add_child(res, "groups");
+	h_feed(res);
+	ok = ok && T_TRUE(!h_has("groups "));
+	/* An error answer to a new query. */
+	ok = ok && T_INTEQ(wa_client_groups_sync(H.c), 0);
+	res = mk("iq", "type=error", "from=@g.us", NULL);
+	wa_node_set_attr(res, "id", wa_node_attr(h_last(), "id"));
+	wa_node_set_attr(wa_node_add_child(res, "error"), "code", "500");
+	h_feed(res);
+	ok = ok && T_TRUE(h_has("groups 0 500 -"));
+	/* w:gp2: acked, then reported. */
+	n = mk("notification", "id=G1", "from=120363001@g.us", "type=w:gp2",
+	    "participant=15550009999@s.whatsapp.net", "t=1", NULL);
+	wa_node_set_attr(wa_node_add_child(n, "subject"), "subject", "New");
+	h_feed(n);
+	ok = ok && T_TRUE(sent_tag("ack") != NULL) &&
+	    T_STREQ(wa_node_attr(sent_tag("ack"), "id"), "G1") &&
+	    T_STREQ(wa_node_attr(sent_tag("ack"), "type"), "w:gp2") &&
+	    T_TRUE(h_has("group_change 120363001@g.us subject=New"));
+	wa_client_stop(H.c, 1);
+	h_run(50);
+	ok = ok && T_INTEQ(wa_client_groups_sync(H.c), -1);
+	h_teardown();
+	return ok;
+}
+
 int
 main(void)
 {
@@ -955,6 +1030,7 @@ main(void)
 		T_CASE(keepalive),
 		T_CASE(last_frame),
 		T_CASE(ack_notification),
+		T_CASE(groups_query),
 		T_CASE(pair_device_rotation),
 		T_CASE(pair_success_refused),
 		T_CASE(hostile_frames),

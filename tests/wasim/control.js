@@ -229,6 +229,12 @@ export function controlHandler(sim) {
 				    ...await sim.e2e.serial('send', () => sim.e2e.send(body), true) });
 			if (path === '/group')
 				return sendJson(res, 200, { ok: true, ...sim.e2e.addGroup(body) });
+			if (path === '/group-update')
+				return sendJson(res, 200, { ok: true,
+				    ...sim.e2e.updateGroup(body) });
+			if (path === '/groups-query')
+				return sendJson(res, 200, { ok: true,
+				    ...sim.e2e.groupsQueryFault(body) });
 			if (path === '/restrict' || path === '/unrestrict' ||
 			    path === '/send-error')
 				return sendJson(res, 200, { ok: true,

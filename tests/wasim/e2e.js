@@ -1272,7 +1272,16 @@ export class E2E {
 
 	/* ---- groups ---------------------------------------------------- */
 
-	/* POST /group {jid?, subject?, members: [contact numbers]}. */
+	/*
+	 * POST /group {jid?, subject?, members: [numbers], admins?: [numbers],
+	 * announce?, locked?, description?}: members are contacts or
+	 * simulated accounts' phones (an account in members takes part in
+	 * the group: it is listed by the participating query).  The first
+	 * member is the creator and superadmin; admins are type="admin".
+	 * A group added while an account member is connected is announced
+	 * to it with <notification type=w:gp2><create><group/></create>
+	 * (whatsmeow parseGroupCreate), as the server does on creation.
+	 */
 	addGroup(body) {
 		const H = this.sim.HttpError;
 		const jid = body.jid || `120363${randomInt(100000000, 999999999)}${randomInt(100000, 999999)}@g.us`;
@@ -1280,14 +1289,76 @@ export class E2E {
 			throw new H(400, 'group jid must be digits@g.us');
 		if (!Array.isArray(body.members) || !body.members.length)
 			throw new H(400, 'members must be a list of contact numbers');
-		const members = body.members.map(m => this.sim.normalizeNumber(m));
-		for (const m of members)
+		const members = this.memberList(body.members);
+		const admins = body.admins === undefined ? [] :
+		    this.memberList(body.admins);
+		for (const a of admins)
+			if (!members.includes(a))
+				throw new H(400, `admin ${a} is not a member`);
+		if (body.subject !== undefined && typeof body.subject !== 'string')
+			throw new H(400, 'subject must be a string');
+		const g = { jid, subject: body.subject || 'wasim group', members,
+		    admins, announce: !!body.announce, locked: !!body.locked,
+		    description: typeof body.description === 'string' ?
+		    body.description : null, lid: !!body.lid, creation: nowS(),
+		    subjectTime: nowS() };
+		const existed = this.groups.has(jid);
+		this.groups.set(jid, g);
+		if (!existed && body.announceCreate !== false)
+			this.notifyGroup(g, g.members, [{ tag: 'create',
+			    attrs: { type: 'new', reason: 'create' },
+			    content: [this.groupNode(g)] }], members[0]);
+		return { jid, subject: g.subject, members };
+	}
+
+	memberList(list) {
+		const H = this.sim.HttpError;
+		if (!Array.isArray(list))
+			throw new H(400, 'members/admins must be lists of numbers');
+		const out = list.map(m => this.sim.normalizeNumber(m));
+		for (const m of out)
 			if (!this.contacts.has(m) && !this.sim.phones.has(m))
 				throw new H(404, `member ${m} is neither a contact nor an account`);
-		const g = { jid, subject: body.subject || 'wasim group', members,
-		    lid: !!body.lid, creation: nowS() };
-		this.groups.set(jid, g);
-		return { jid, subject: g.subject, members };
+		return out;
+	}
+
+	/* <participant jid type?> of member m (whatsmeow parseParticipant:
+	 * a LID participant carries phone_number, a phone one lid). */
+	participantNode(g, m) {
+		const u = this.resolveUser(m, SERVER);
+		const jid = g.lid ? `${u.owner.lidUser}@lid` : `${m}@${SERVER}`;
+		const attrs = { jid };
+		if (g.lid)
+			attrs.phone_number = `${m}@${SERVER}`;
+		else
+			attrs.lid = `${u.owner.lidUser}@lid`;
+		if (m === g.members[0])
+			attrs.type = 'superadmin';
+		else if (g.admins && g.admins.includes(m))
+			attrs.type = 'admin';
+		return { tag: 'participant', attrs };
+	}
+
+	/* A <group> as the participating query and <create> carry it
+	 * (whatsmeow parseGroupNode). */
+	groupNode(g) {
+		const content = g.members.map(m => this.participantNode(g, m));
+		if (g.description !== null && g.description !== undefined)
+			content.push({ tag: 'description', attrs: { id: 'd1',
+			    t: String(g.creation) }, content: [{ tag: 'body',
+			    attrs: {}, content: Buffer.from(g.description) }] });
+		if (g.announce)
+			content.push({ tag: 'announcement', attrs: {} });
+		if (g.locked)
+			content.push({ tag: 'locked', attrs: {} });
+		return { tag: 'group', attrs: {
+		    id: g.jid.replace(/@g\.us$/, ''), subject: g.subject,
+		    s_t: String(g.subjectTime || g.creation),
+		    s_o: `${g.members[0]}@${SERVER}`,
+		    creation: String(g.creation),
+		    creator: `${g.members[0]}@${SERVER}`,
+		    size: String(g.members.length),
+		    addressing_mode: g.lid ? 'lid' : 'pn' }, content };
 	}
 
 	/* iq xmlns=w:g2 type=get to=<group> <query/>: group metadata
@@ -1296,21 +1367,155 @@ export class E2E {
 		const g = this.groups.get(iq.attrs.to);
 		if (!g)
 			return this.sim.iqError(conn, iq, 404, 'item-not-found');
-		const parts = g.members.map(m => {
-			const u = this.resolveUser(m, SERVER);
-			const jid = g.lid ? `${u.owner.lidUser}@lid` : `${m}@${SERVER}`;
-			const attrs = { jid };
-			if (g.lid)
-				attrs.phone_number = `${m}@${SERVER}`;
+		const node = this.groupNode(g);
+		/* The metadata answer carries participants only. */
+		node.content = node.content.filter(c => c.tag === 'participant');
+		delete node.attrs.size;
+		this.sim.iqResult(conn, iq, [node]);
+	}
+
+	/*
+	 * iq xmlns=w:g2 type=get to=@g.us <participating><participants/>
+	 * <description/></participating> (whatsmeow GetJoinedGroups,
+	 * Baileys groupFetchAllParticipating): every group the connection's
+	 * account is a member of, answered from the group server "@g.us".
+	 * POST /groups-query {error: code, count?} makes the next queries
+	 * (count, default 1) fail with that IQ error; {silent: true} leaves
+	 * them unanswered.
+	 */
+	onParticipatingIq(conn, iq) {
+		this.participatingQueries = (this.participatingQueries || 0) + 1;
+		const f = this.participatingFault;
+		if (f && f.count !== 0) {
+			if (f.count > 0 && --f.count === 0)
+				this.participatingFault = null;
+			if (f.silent)
+				return;
+			return conn.send({ tag: 'iq', attrs: { from: '@g.us',
+			    type: 'error', id: iq.attrs.id }, content: [{
+			    tag: 'error', attrs: { code: String(f.error),
+			    text: 'simulated' } }] });
+		}
+		const me = jidSplit(conn.jid).user;
+		const mine = [...this.groups.values()].filter(g =>
+		    g.members.includes(me));
+		conn.send({ tag: 'iq', attrs: { from: '@g.us', type: 'result',
+		    id: iq.attrs.id }, content: [{ tag: 'groups', attrs: {},
+		    content: mine.map(g => this.groupNode(g)) }] });
+	}
+
+	/*
+	 * <notification type=w:gp2 from=group participant=actor> with
+	 * "content" to every live companion connection of the accounts
+	 * among "members" (whatsmeow handleGroupNotification /
+	 * parseGroupChange; Baileys messages-recv handleGroupNotification).
+	 */
+	notifyGroup(g, members, content, actor) {
+		for (const m of new Set(members)) {
+			if (!this.sim.phones.has(m))
+				continue;
+			for (const c of this.sim.targets(`${m}@${SERVER}`)) {
+				if (c.phase !== 'logged-in')
+					continue;
+				this.sim.sendTracked(c, { tag: 'notification', attrs: {
+				    from: g.jid, type: 'w:gp2',
+				    id: String(randomInt(1e9, 2 ** 31)),
+				    t: String(nowS()),
+				    participant: `${actor || g.members[0]}@${SERVER}`,
+				    notify: 'wasim' }, content });
+			}
+		}
+	}
+
+	/*
+	 * POST /group-update {jid, by?, subject?, add?: [numbers],
+	 * remove?: [numbers], promote?, demote?, announce?: bool,
+	 * locked?: bool, delete?: true}: change the group as its members'
+	 * phones would and notify the accounts concerned with one w:gp2
+	 * notification (removed members get it too, as on the real
+	 * server, so a companion learns it was removed).
+	 */
+	updateGroup(body) {
+		const H = this.sim.HttpError;
+		const g = this.groups.get(body.jid);
+		if (!g)
+			throw new H(404, `no group ${body.jid}`);
+		const by = body.by ? this.sim.normalizeNumber(body.by) : g.members[0];
+		const content = [];
+		const notified = new Set(g.members);
+		const plist = (g2, list) => list.map(m => ({ tag: 'participant',
+		    attrs: this.participantNode(g2, m).attrs }));
+		if (body.subject !== undefined) {
+			if (typeof body.subject !== 'string' || !body.subject)
+				throw new H(400, 'subject must be a non-empty string');
+			g.subject = body.subject;
+			g.subjectTime = nowS();
+			content.push({ tag: 'subject', attrs: { subject: g.subject,
+			    s_t: String(g.subjectTime), s_o: `${by}@${SERVER}` } });
+		}
+		if (body.add !== undefined) {
+			const add = this.memberList(body.add).filter(m =>
+			    !g.members.includes(m));
+			g.members.push(...add);
+			for (const m of add)
+				notified.add(m);
+			if (add.length)
+				content.push({ tag: 'add', attrs: { reason: 'invite' },
+				    content: plist(g, add) });
+		}
+		if (body.remove !== undefined) {
+			const rem = this.memberList(body.remove).filter(m =>
+			    g.members.includes(m));
+			if (rem.length)
+				content.push({ tag: 'remove', attrs: {},
+				    content: plist(g, rem) });
+			g.members = g.members.filter(m => !rem.includes(m));
+			g.admins = g.admins.filter(m => !rem.includes(m));
+		}
+		for (const k of ['promote', 'demote']) {
+			if (body[k] === undefined)
+				continue;
+			const list = this.memberList(body[k]).filter(m =>
+			    g.members.includes(m));
+			if (k === 'promote')
+				g.admins.push(...list.filter(m => !g.admins.includes(m)));
 			else
-				attrs.lid = `${u.owner.lidUser}@lid`;
-			return { tag: 'participant', attrs };
-		});
-		this.sim.iqResult(conn, iq, [{ tag: 'group', attrs: {
-		    id: g.jid.replace(/@g\.us$/, ''), subject: g.subject,
-		    s_t: String(g.creation), s_o: `${g.members[0]}@${SERVER}`,
-		    creation: String(g.creation), creator: `${g.members[0]}@${SERVER}`,
-		    addressing_mode: g.lid ? 'lid' : 'pn' }, content: parts }]);
+				g.admins = g.admins.filter(m => !list.includes(m));
+			if (list.length)
+				content.push({ tag: k, attrs: {}, content: plist(g, list) });
+		}
+		if (body.announce !== undefined) {
+			g.announce = !!body.announce;
+			content.push({ tag: g.announce ? 'announcement' :
+			    'not_announcement', attrs: { v_id: String(nowS()) } });
+		}
+		if (body.locked !== undefined) {
+			g.locked = !!body.locked;
+			content.push({ tag: g.locked ? 'locked' : 'unlocked', attrs: {} });
+		}
+		if (body.delete) {
+			this.groups.delete(g.jid);
+			content.push({ tag: 'delete', attrs: { reason: 'delete' } });
+		}
+		if (!content.length)
+			throw new H(400, 'nothing to change');
+		this.notifyGroup(g, [...notified], content, by);
+		return { jid: g.jid, subject: g.subject, members: g.members,
+		    deleted: !!body.delete };
+	}
+
+	groupsQueryFault(body) {
+		const H = this.sim.HttpError;
+		if (body.silent) {
+			this.participatingFault = { silent: true,
+			    count: body.count === undefined ? 1 : body.count };
+			return { fault: this.participatingFault };
+		}
+		if (!Number.isInteger(body.error) || body.error < 400)
+			throw new H(400, 'error must be an IQ error code');
+		this.participatingFault = { error: body.error,
+		    count: body.count === undefined ? 1 : body.count };
+		return { fault: this.participatingFault };
 	}
 
 	/* ---- state ----------------------------------------------------- */
@@ -1324,6 +1529,7 @@ export class E2E {
 		return {
 			contacts: [...this.contacts.values()].map(c => this.contactInfo(c)),
 			groups: [...this.groups.values()],
+			participatingQueries: this.participatingQueries || 0,
 			keyFetches: this.keyFetches.slice(-100),
 			sent: this.sent.slice(-100)
 		};

@@ -1190,6 +1190,9 @@ export class Simulator {
 		if (xmlns === 'w:g2' && type === 'get' && first &&
 		    first.tag === 'query')
 			return this.e2e.onGroupIq(conn, iq);
+		if (xmlns === 'w:g2' && type === 'get' && first &&
+		    first.tag === 'participating' && iq.attrs.to === '@g.us')
+			return this.e2e.onParticipatingIq(conn, iq);
 		if (xmlns === 'md' && type === 'set' && first &&
 		    first.tag === 'remove-companion-device')
 			return this.onRemoveCompanion(conn, iq, first);

@@ -12,141 +12,33 @@
  * and a group with sender keys (SKDM pairwise, then one skmsg).
  */
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const { spawn, execFileSync } = require('node:child_process');
-const { Browser, VAR, dbConnect, ctl, sleep, until, runChecks } =
+const { execFileSync } = require('node:child_process');
+const { Browser, sleep, until, runChecks } =
     require('../integration/lib.js');
 
-const CONTROL = process.env.WASIM_CONTROL;
-const IS_ROOT = process.getuid() === 0;
+const lib = require('./send_lib.js');
+const { ownerConnect, wasim, byTo } = lib;
 
 let db;
 let adm;
 let daemon = null;
-let nlog = 0;
 const st = {};
 
-async function ownerConnect() {
-	const c = await dbConnect();
-	c.on('error', () => {});
-	return c;
-}
-
-async function wasim(pathname, body) {
-	const r = await fetch(CONTROL + pathname, body === undefined ?
-	    {} : { method: 'POST', body: JSON.stringify(body),
-	    headers: { 'content-type': 'application/json' } });
-	return { status: r.status, body: await r.json() };
-}
-
-function daemonEnv() {
-	return {
-		PATH: process.env.PATH,
-		WADESK_DATABASE_URL:
-		    `host=${VAR}/run dbname=wadesk user=wadesk_daemon`,
-		WADESK_CRED_KEY_FILE: `${VAR}/cred.key`,
-		WADESK_BACKOFF_MIN_MS: '200',
-		WADESK_BACKOFF_MAX_MS: '1000',
-		WADESK_STAGGER_MS: '20',
-		WADESK_LOG_LEVEL: 'info',
-		ASAN_OPTIONS: 'detect_leaks=1',
-		WADESK_WA_URL: process.env.WASIM_URL,
-		WADESK_WA_ROOT_KEY: process.env.WASIM_ROOT_KEY,
-		WADESKD_TIME_SCALE: '20',
-	};
-}
-
 async function daemonStart() {
-	const log = `${VAR}/log/wadeskd.send.${++nlog}.log`;
-	const fd = fs.openSync(log, 'a');
-	if (IS_ROOT)
-		fs.chownSync(log, Number(execFileSync('id', ['-u', 'wadesk'])),
-		    Number(execFileSync('id', ['-g', 'wadesk'])));
-	const env = daemonEnv();
-	const args = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-	const child = IS_ROOT ?
-	    spawn('setpriv', ['--reuid=wadesk', '--regid=wadesk',
-	    '--init-groups', 'env', '-i', ...args, process.env.DAEMON_BIN],
-	    { stdio: ['ignore', fd, fd] }) :
-	    spawn(process.env.DAEMON_BIN, [], { env, stdio: ['ignore', fd, fd] });
-	fs.closeSync(fd);
-	const exited = new Promise((res) => child.on('exit',
-	    (code, sig) => res({ code, sig })));
-	daemon = { child, log, exited };
-	await until(async () => (await db.query(
-	    'SELECT 1 FROM daemon_instances WHERE pid = $1',
-	    [child.pid])).rowCount === 1, 8000, 'daemon heartbeat row');
+	daemon = await lib.daemonStart(db, '20');
 }
 
 async function daemonStop() {
 	const d = daemon;
 	daemon = null;
-	d.child.kill('SIGTERM');
-	return Promise.race([d.exited, sleep(10000).then(() => ({
-	    code: 'timeout' }))]);
+	return lib.daemonStop(d);
 }
 
-async function row(id) {
-	return (await db.query('SELECT * FROM accounts WHERE id = $1',
-	    [id])).rows[0];
-}
-
-async function waitRow(id, pred, ms, what) {
-	let last;
-	try {
-		return await until(async () => {
-			last = await row(id);
-			return last !== undefined && pred(last) ? last : null;
-		}, ms, what);
-	} catch (e) {
-		throw new Error(`${e.message}; row: ${JSON.stringify(last)}`);
-	}
-}
-
-async function post(pathname, form = {}) {
-	let r;
-	for (let i = 0; i < 50; i++) {
-		r = await adm.postc(pathname, form);
-		if (r.status !== 503)
-			break;
-		await sleep(100);
-	}
-	assert.equal(r.status, 303, `${pathname}: ${r.status} ${r.text}`);
-	return r;
-}
-
-/* `wadeskctl send`: {status, out, id} (id: the message id printed). */
-function send(to, text, extra = []) {
-	const r = ctl(['send', String(st.acct), to, text, '--timeout', '30',
-	    ...extra]);
-	const m = /^sent: message (\S+) /.exec(r.stdout);
-	return { status: r.status, out: r.stdout + r.stderr,
-	    id: m ? m[1] : null };
-}
-
-/* wasim's records of our message "id". */
-async function received(id) {
-	const r = await wasim(`/received?account=${st.phone}&id=${id}`);
-	assert.equal(r.status, 200);
-	return Array.isArray(r.body) ? r.body : r.body.received || [];
-}
-
-/* The one record of id, with a delivery per device. */
-async function one(id) {
-	const recs = await until(async () => {
-		const x = await received(id);
-		return x.length > 0 ? x : null;
-	}, 3000, `wasim's record of ${id}`);
-	assert.equal(recs.length, 1, `records of ${id}: ${JSON.stringify(recs)}`);
-	return recs[0];
-}
-
-function byTo(rec) {
-	const m = {};
-	for (const d of rec.deliveries)
-		m[d.to] = d;
-	return m;
-}
+const waitRow = (id, pred, ms, what) => lib.waitRow(db, id, pred, ms, what);
+const post = (pathname, form) => lib.post(adm, pathname, form);
+const send = (to, text, extra) => lib.send(st, to, text, extra);
+const received = (id) => lib.received(st, id);
+const one = (id) => lib.one(st, id);
 
 const checks = [
 	['send-setup-pair-and-contacts', async () => {

@@ -9,42 +9,8 @@
 # interleaving of the scenarios' claim/renew/write/tick steps over the
 # daemon's real statements, then each mutant, which must be caught.
 # Prints "ok NAME" / "FAIL NAME".
-set -u
-cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
-export BUILD=${BUILD:-build/san}
-for b in cgi/wadeskctl tests/daemon/t_leasemodel; do
-	if [ ! -x "$BUILD/$b" ]; then
-		echo "FAIL leasemodel-setup (no $BUILD/$b)"
-		exit 1
-	fi
-done
-VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-leasemodel.XXXXXX")
-chmod 755 "$VAR"
-export WADESK_VAR=$VAR
-. scripts/env.sh
-cleanup() {
-	"$ROOT/scripts/pg.sh" stop >/dev/null 2>&1 || true
-	[ -n "${WADESK_KEEP_VAR:-}" ] || rm -rf "$VAR"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL $1"
-	[ -f "$VAR/log/postgres.log" ] && tail -n 20 "$VAR/log/postgres.log"
-	exit 1
-}
-"$ROOT/scripts/pg.sh" start >"$VAR/pg-start.log" 2>&1 || fail leasemodel-setup
-open_path "$ROOT"
-ctl() {
-	as_user env WADESK_DATABASE_URL="$(db_url "$RUN_USER")" \
-	    "$ROOT/$BUILD/cgi/wadeskctl" "$@"
-}
-ctl migrate "$ROOT/sql" >"$VAR/migrate.log" 2>&1 || {
-	cat "$VAR/migrate.log"; fail leasemodel-migrate; }
-psql_as() {
-	as_user "$PGBIN/psql" -h "$PGSOCK" -d "$PGDB" -U "$1" -v ON_ERROR_STOP=1 \
-	    -tAqc "SET search_path = wadesk; $2"
-}
+PG_ONLY_NAME=leasemodel PG_ONLY_BIN=tests/daemon/t_leasemodel
+. "$(dirname "$0")/pg_only.sh"
 ids=$(psql_as "$RUN_USER" "
 CREATE SCHEMA leasemodel;
 CREATE TABLE leasemodel.clock (base timestamptz NOT NULL,

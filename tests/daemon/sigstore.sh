@@ -5,43 +5,9 @@
 # migrate, makes a key file and one account, then runs
 # $BUILD/tests/daemon/t_sigstore as the daemon role, and checks that
 # the web role cannot read the tables.  Prints "ok NAME" / "FAIL NAME".
-set -u
-cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
-export BUILD=${BUILD:-build/san}
-for b in cgi/wadeskctl tests/daemon/t_sigstore; do
-	if [ ! -x "$BUILD/$b" ]; then
-		echo "FAIL sigstore-setup (no $BUILD/$b)"
-		exit 1
-	fi
-done
-VAR=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-sigstore.XXXXXX")
-chmod 755 "$VAR"
-export WADESK_VAR=$VAR
-. scripts/env.sh
-cleanup() {
-	"$ROOT/scripts/pg.sh" stop >/dev/null 2>&1 || true
-	[ -n "${WADESK_KEEP_VAR:-}" ] || rm -rf "$VAR"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL $1"
-	[ -f "$VAR/log/postgres.log" ] && tail -n 20 "$VAR/log/postgres.log"
-	exit 1
-}
-"$ROOT/scripts/pg.sh" start >"$VAR/pg-start.log" 2>&1 || fail sigstore-setup
-open_path "$ROOT"
-ctl() {
-	as_user env WADESK_DATABASE_URL="$(db_url "$RUN_USER")" \
-	    "$ROOT/$BUILD/cgi/wadeskctl" "$@"
-}
-ctl migrate "$ROOT/sql" >"$VAR/migrate.log" 2>&1 || {
-	cat "$VAR/migrate.log"; fail sigstore-migrate; }
+PG_ONLY_NAME=sigstore PG_ONLY_BIN=tests/daemon/t_sigstore
+. "$(dirname "$0")/pg_only.sh"
 ctl keygen "$VAR/cred.key" >/dev/null || fail sigstore-keygen
-psql_as() {
-	as_user "$PGBIN/psql" -h "$PGSOCK" -d "$PGDB" -U "$1" -v ON_ERROR_STOP=1 \
-	    -tAqc "SET search_path = wadesk; $2"
-}
 acct=$(psql_as "$RUN_USER" "INSERT INTO operators (username, password_hash,
     role) VALUES ('op', 'x', 'admin') RETURNING id" |
     { read -r op; psql_as "$RUN_USER" "INSERT INTO accounts (operator_id,

@@ -423,8 +423,8 @@ parse_alone(const char *ct, const char *body, size_t len)
 static void
 proxy_alone(const char *body, size_t len)
 {
-	struct proxy_url	 p, q;
-	struct buf		 d, l;
+	struct proxy_url	 p, q, r;
+	struct buf		 d, e, l;
 	const char		*why;
 	char			*s;
 
@@ -446,9 +446,20 @@ proxy_alone(const char *body, size_t len)
 	WF_ASSERT(q.kind == p.kind && q.port == p.port &&
 	    strcmp(q.host, p.host) == 0 && q.has_auth == p.has_auth &&
 	    strcmp(q.user, p.user) == 0 && q.pass[0] == '\0');
-	WF_ASSERT(p.pass[0] == '\0' || strstr(buf_str(&d), p.pass) == NULL ||
-	    strstr(p.user, p.pass) != NULL || strstr(p.host, p.pass) != NULL ||
-	    strlen(p.pass) < 4);
+	/*
+	 * The display does not depend on the password at all: the same
+	 * proxy with the password wiped displays byte for byte the same.
+	 * (A substring test misfires when a password happens to equal
+	 * part of the scheme, user, host or port.)
+	 */
+	r = p;
+	memset(r.pass, 'x', sizeof(r.pass) - 1);
+	r.pass[sizeof(r.pass) - 1] = '\0';
+	buf_init(&e);
+	proxyurl_display(&r, &e);
+	WF_ASSERT(strcmp(buf_str(&d), buf_str(&e)) == 0);
+	buf_free(&e);
+	proxyurl_wipe(&r);
 	WF_ASSERT((strchr(buf_str(&l), '@') != NULL) == (p.has_auth != 0));
 	buf_free(&d);
 	buf_free(&l);

@@ -583,11 +583,15 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "finished_at = CASE WHEN $4::boolean THEN now() END, "
 	  "sent = (SELECT count(*) FROM reminder_run_targets t WHERE "
 	  "t.run_id = $1 AND t.status = 'sent') WHERE id = $1" },
-	/* DS_REM_PAUSE: a window closed mid-run: reminder $1 waits for
-	 * the operator (next_fire_at kept). */
-	{ "rem_pause", 1,
-	  "UPDATE reminders SET status = 'paused', updated_at = now() "
-	  "WHERE id = $1 AND status = 'active'" },
+	/* DS_REM_PAUSE: a window closed mid-run $2: reminder $1 waits for
+	 * the operator, next_fire_at kept (one that had ended with this
+	 * occurrence keeps the run's, as the CHECK wants one; lifting it
+	 * ends it again). */
+	{ "rem_pause", 2,
+	  "UPDATE reminders SET status = 'paused', next_fire_at = "
+	  "coalesce(next_fire_at, (SELECT x.scheduled_for FROM reminder_runs x "
+	  "WHERE x.id = $2)), updated_at = now() "
+	  "WHERE id = $1 AND status IN ('active', 'ended')" },
 	/* DS_REM_GET: reminder $1's zone, first fire, rule, wall_now(). */
 	{ "rem_get", 1,
 	  "SELECT timezone, floor(extract(epoch FROM first_fire_at))::bigint, "

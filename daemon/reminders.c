@@ -300,10 +300,11 @@ fire_one(struct daemon *d, PGresult *res, int i)
 			when(tz, next, buf, sizeof(buf));
 			snprintf(nx, sizeof(nx), "the next one is on %s", buf);
 		}
-		summary = xasprintf("%s%d occurrence%s from %s on %s missed: "
+		summary = xasprintf("%s%d occurrence%s (the first on %s) %s "
+		    "missed: "
 		    "no daemon ran the account then, and the reminder was "
-		    "%d s or more late when one found it due, so nothing was "
-		    "sent; %s.", more ? "More than " : "", missed,
+		    "more than %d s late when one found it due, so nothing "
+		    "was sent; %s.", more ? "More than " : "", missed,
 		    missed == 1 ? "" : "s", at, missed == 1 && !more ? "was" :
 		    "were", d->conf.reminder_grace_s, nx);
 		rc = run_insert(d, id, account, "missed", summary, "skipped",
@@ -505,6 +506,7 @@ run_pause(struct session *s, int64_t reminder, int64_t run, const char *tz,
 	rc = db_exec_cmd(d->db, DS_REM_RUN_END, p);
 	free(summary);
 	p[0] = i64(srem, reminder);
+	p[1] = sid;
 	if (rc == -1 || db_exec_cmd(d->db, DS_REM_PAUSE, p) == -1 ||
 	    run_event(d, s->id, reminder, run, status, c[C_SENT],
 	    c[C_TOTAL]) == -1 || db_tx_commit(d->db) == -1) {

@@ -36,7 +36,7 @@ all:
 # lib/: shared by every program; defined here so fragments can use it.
 LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB_PKGS	:= libpq json-c libsodium
+LIB_PKGS	:= libpq json-c libsodium libical
 $(LIB_OBJS): CPPFLAGS += $(call pc_cflags,$(LIB_PKGS))
 
 include $(sort $(wildcard mk/*.mk))

@@ -41,6 +41,13 @@ $(LIB_OBJS): CPPFLAGS += $(call pc_cflags,$(LIB_PKGS))
 
 include $(sort $(wildcard mk/*.mk))
 
+# lib/recur.o (libical) is in $(LIB_OBJS), so every program that links
+# them needs libical, also those whose fragment names its own package
+# list (appended here, after the fragments; recipes expand late).
+WEB_PKGS	+= libical
+DAEMON_PKGS	+= libical
+HOOK_PKGS	+= libical
+
 all: $(PROGS)
 tests: $(UNIT_TESTS)
 

@@ -269,6 +269,33 @@ const checks = [
 		assert.equal((await runs(rem.id)).length, 1);
 		await delivered(groups, texts);
 	}],
+	/* The run's end is the webhook event reminder.run, for an
+	 * endpoint that wants it. */
+	['reminders-run-end-is-a-webhook-event', async () => {
+		await q('INSERT INTO webhook_endpoints (operator_id, url, events, ' +
+		    'secret_sealed, public_key, secret_hint, enabled) VALUES ($1, ' +
+		    '\'http://127.0.0.1:9/hook\', ARRAY[\'reminder.run\'], ' +
+		    '\'\\x00\'::bytea, decode(repeat(\'00\', 32), \'hex\'), ' +
+		    '\'abcd\', true)', [st.op]);
+		const t = text('hook');
+		const rem = await reminder({ name: 'Hook', groups:
+		    [st.groups[0]], texts: [t] });
+		const x = await waitRuns(rem.id, (r) => r.length === 1 &&
+		    r[0].status !== 'running', 10000, 'run ended');
+		const ev = await q('SELECT payload FROM webhook_events WHERE ' +
+		    'kind = \'reminder.run\' AND account_id = $1 ORDER BY id',
+		    [st.acct]);
+		assert.equal(ev.length, 1, JSON.stringify(ev));
+		const p = ev[0].payload;
+		assert.equal(p.run, Number(x[0].id));
+		assert.equal(p.reminder, rem.id);
+		assert.equal(p.status, 'success');
+		assert.equal(p.sent, 1);
+		assert.equal(p.total, 1);
+		assert.equal(p.account.id, st.acct);
+		assert.ok(p.at, JSON.stringify(p));
+		await q('UPDATE webhook_endpoints SET enabled = false');
+	}],
 	/* Weekly: a run per occurrence as the clock reaches it. */
 	['reminders-recurring-fires-each-occurrence', async () => {
 		const groups = st.groups.slice(3, 5);

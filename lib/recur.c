@@ -28,9 +28,10 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <libical/ical.h>
 
@@ -366,6 +367,33 @@ by_set(const short *a)
 }
 
 /*
+ * 1 if "r" combines parts RFC 5545 (3.3.10) forbids together; libical
+ * would walk every day up to its year limit on some of them (a daily
+ * 1MO) before answering nothing.
+ */
+static int
+rule_rfc_bad(const struct icalrecurrencetype *r)
+{
+	int	 i;
+
+	if (r->freq != ICAL_MONTHLY_RECURRENCE &&
+	    r->freq != ICAL_YEARLY_RECURRENCE)
+		for (i = 0; i < ICAL_BY_DAY_SIZE &&
+		    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+			if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
+				return 1;
+	if (r->freq != ICAL_YEARLY_RECURRENCE && by_set(r->by_week_no))
+		return 1;
+	if ((r->freq == ICAL_DAILY_RECURRENCE ||
+	    r->freq == ICAL_WEEKLY_RECURRENCE ||
+	    r->freq == ICAL_MONTHLY_RECURRENCE) && by_set(r->by_year_day))
+		return 1;
+	if (r->freq == ICAL_WEEKLY_RECURRENCE && by_set(r->by_month_day))
+		return 1;
+	return 0;
+}
+
+/*
  * "rrule" (non-empty, optional "RRULE:") into *ru, UNTIL resolved in
  * zone "z".  Refuses what libical refuses, sub-daily frequencies
  * (libical can spin for minutes on an impossible SECONDLY rule, and
@@ -404,6 +432,13 @@ rule_load(icaltimezone *z, const char *rrule, struct rule *ru,
 	    ru->r.freq != ICAL_YEARLY_RECURRENCE) {
 		*why = "The rule repeats more often than daily; reminders "
 		    "repeat daily, weekly, monthly or yearly.";
+		return -1;
+	}
+	if (rule_rfc_bad(&ru->r)) {
+		*why = "The rule breaks RFC 5545: a numbered weekday (such "
+		    "as 1MO) needs FREQ=MONTHLY or YEARLY, BYWEEKNO needs "
+		    "YEARLY, BYYEARDAY is not for daily, weekly or monthly "
+		    "rules, and BYMONTHDAY not for weekly ones.";
 		return -1;
 	}
 	ru->has_until = 0;
@@ -473,8 +508,8 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 	struct icaltimetype	 dt, c;
 	struct rule		 ru;
 	struct lt		 l0, l;
-	int64_t			 u, prev = 0;
-	int			 k = 0, scanned, have_prev = 0;
+	int64_t			 u, prev;
+	int			 k = 0, scanned;
 
 	if (n < 0 || (n > 0 && out == NULL)) {
 		*why = "Internal error: a negative count of occurrences.";
@@ -507,6 +542,7 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 	dt.second = l0.s;
 	dt.is_date = 0;
 	dt.zone = NULL;
+	prev = first - 1;
 	icalerror_clear_errno();
 	if ((it = icalrecur_iterator_new(ru.r, dt)) == NULL)
 		return 0;	/* libical found no instance at all */
@@ -527,10 +563,11 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 		u = naive(&l) == naive(&l0) ? first : local_utc(z, &l);
 		if (ru.has_until && u > ru.until)
 			break;
-		/* Two local times in a DST gap can meet at one instant. */
-		if (have_prev && u <= prev)
+		/* Two local times in a DST gap can meet at one instant,
+		   and a local time in a fall-back overlap can map before
+		   a first fire that is the later of the two. */
+		if (u <= prev)
 			continue;
-		have_prev = 1;
 		prev = u;
 		if (u > after)
 			out[k++] = u;

@@ -259,7 +259,7 @@ utc_to_local(void)
 	    T_STREQ(s, "2026-12-05T09:00") &&
 	    T_INTEQ(recur_utc_to_local(NYC, 1796457600, s, sizeof(s)), 0) &&
 	    T_STREQ(s, "2026-12-05T03:00") &&
-	    T_INTEQ(recur_utc_to_local("UTC", 0, s, sizeof(s)), -1) &&
+	    T_INTEQ(recur_utc_to_local("UTC", -31536000, s, sizeof(s)), -1) &&
 	    T_INTEQ(recur_utc_to_local(BER, 1796457600, s, 16), -1) &&
 	    T_STREQ(loc(BER, 2847769200), "2060-03-29T09:00") &&
 	    T_STREQ(loc(NYC, 4000000000), "2096-10-02T03:06");
@@ -386,6 +386,9 @@ monthly_31(void)
 	    "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=31", NULL, 4),
 	    "2026-01-31T08:30 2026-03-31T08:30 2026-05-31T08:30 "
 	    "2026-07-31T08:30") &&
+	    /* Monthday 0 (the first fire's day) skips the same way. */
+	    T_STREQ(occ("UTC", "2026-01-31T08:30", "FREQ=MONTHLY", NULL, 3),
+	    "2026-01-31T08:30 2026-03-31T08:30 2026-05-31T08:30") &&
 	    T_STREQ(occ("UTC", "2026-04-15T08:30",
 	    "FREQ=MONTHLY;BYMONTHDAY=31", NULL, 2),
 	    "2026-05-31T08:30 2026-07-31T08:30") &&
@@ -505,7 +508,7 @@ never_fires(void)
 		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31",
 		"FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30",
 		"FREQ=DAILY;BYMONTH=4,6;BYMONTHDAY=31",
-		"FREQ=WEEKLY;BYMONTH=11;BYMONTHDAY=-31",
+		"FREQ=MONTHLY;BYMONTH=11;BYMONTHDAY=-31",
 		"FREQ=DAILY;UNTIL=20261201T000000Z",
 	};
 	const char	*why;
@@ -538,6 +541,35 @@ subdaily_refused(void)
 	    T_TRUE(strstr(why, "daily") != NULL) &&
 	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=HOURLY", 0, &t, 1,
 	    &why), -1) && T_TRUE(now_s() - t0 < 0.05);
+}
+
+/* What RFC 5545 forbids is refused at once (libical would walk years). */
+static int
+rfc_refused(void)
+{
+	static const char *const rules[] = {
+		"FREQ=DAILY;BYDAY=1MO", "FREQ=WEEKLY;BYDAY=-1FR",
+		"FREQ=MONTHLY;BYWEEKNO=3", "FREQ=DAILY;BYYEARDAY=60",
+		"FREQ=WEEKLY;BYMONTHDAY=3",
+	};
+	const char	*why;
+	int64_t		 t;
+	double		 t0;
+	size_t		 i;
+
+	for (i = 0; i < T_NCASES(rules); i++) {
+		why = NULL;
+		t0 = now_s();
+		if (!T_INTEQ(recur_next(BER, 1796457600, rules[i], 0, &t, 1,
+		    &why), -1) || !T_TRUE(starts(why, "The rule breaks RFC")) ||
+		    !T_TRUE(now_s() - t0 < 0.05)) {
+			fprintf(stderr, "rule %s\n", rules[i]);
+			return 0;
+		}
+	}
+	return T_STREQ(occ("UTC", "2026-01-01T09:00",
+	    "FREQ=MONTHLY;BYDAY=-1FR;COUNT=2", NULL, 5),
+	    "2026-01-30T09:00 2026-02-27T09:00");
 }
 
 /* A rare but real rule is found within the bound. */
@@ -906,6 +938,7 @@ main(void)
 		T_CASE(next_args),
 		T_CASE(never_fires),
 		T_CASE(subdaily_refused),
+		T_CASE(rfc_refused),
 		T_CASE(rare_rule),
 		T_CASE(validate),
 		T_CASE(build_rules),

@@ -23,8 +23,11 @@
  * and COUNT counts instances only.  This keeps "never fires" true to
  * the rule: a rule with no instance answers 0 occurrences.
  *
- * libical keeps its zones in a process-wide cache and is not thread
- * safe; wadesk's programs are single-threaded.
+ * libical keeps its zones in a process-wide cache that it fills and
+ * extends on demand; the FastCGI program's worker threads share it, so
+ * every public function runs under one mutex (the end of the file).
+ * The functions ending in _u are the same without it, for calls from
+ * inside.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,11 +35,15 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <pthread.h>
 
 #include <libical/ical.h>
 
 #include "buf.h"
 #include "recur.h"
+
+static int	recur_rule_parse_u(const char *, const char *,
+		    struct recur_controls *, const char **);
 
 /* Candidates looked at per recur_next() call, at most. */
 #define	RECUR_SCAN_MAX	100000
@@ -306,16 +313,16 @@ t_in_range(int64_t t)
 	    t < days_from_civil(YEAR_MAX, 12, 31) * 86400;
 }
 
-int
-recur_zone_valid(const char *tz)
+static int
+recur_zone_valid_u(const char *tz)
 {
 	const char	*why;
 
 	return zone_get(tz, &why) != NULL;
 }
 
-int
-recur_local_to_utc(const char *tz, const char *local, int64_t *out,
+static int
+recur_local_to_utc_u(const char *tz, const char *local, int64_t *out,
     const char **why)
 {
 	icaltimezone	*z;
@@ -329,8 +336,8 @@ recur_local_to_utc(const char *tz, const char *local, int64_t *out,
 	return 0;
 }
 
-int
-recur_utc_to_local(const char *tz, int64_t t, char *out, size_t outsz)
+static int
+recur_utc_to_local_u(const char *tz, int64_t t, char *out, size_t outsz)
 {
 	icaltimezone	*z;
 	const char	*why;
@@ -499,8 +506,8 @@ rule_impossible(const struct icalrecurrencetype *r)
 	return 1;
 }
 
-int
-recur_next(const char *tz, int64_t first, const char *rrule,
+static int
+recur_next_u(const char *tz, int64_t first, const char *rrule,
     int64_t after, int64_t *out, int n, const char **why)
 {
 	icaltimezone		*z;
@@ -576,8 +583,8 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 	return k;
 }
 
-int
-recur_validate(const char *tz, int64_t first, const char *rrule,
+static int
+recur_validate_u(const char *tz, int64_t first, const char *rrule,
     const char **why)
 {
 	struct recur_controls	 c;
@@ -592,9 +599,9 @@ recur_validate(const char *tz, int64_t first, const char *rrule,
 	}
 	if (rrule == NULL || rrule[0] == '\0')
 		return 0;
-	if (recur_rule_parse(rrule, tz, &c, why) == -1)
+	if (recur_rule_parse_u(rrule, tz, &c, why) == -1)
 		return -1;
-	if ((n = recur_next(tz, first, rrule, first - 1, &t, 1, why)) == -1)
+	if ((n = recur_next_u(tz, first, rrule, first - 1, &t, 1, why)) == -1)
 		return -1;
 	if (n == 0) {
 		*why = "The rule never fires: no date matches it on or "
@@ -604,8 +611,8 @@ recur_validate(const char *tz, int64_t first, const char *rrule,
 	return 0;
 }
 
-int
-recur_window_end(const char *tz, int64_t at, int hour, int64_t *out,
+static int
+recur_window_end_u(const char *tz, int64_t at, int hour, int64_t *out,
     const char **why)
 {
 	icaltimezone	*z;
@@ -657,8 +664,8 @@ first_local(const char *tz, int64_t first, icaltimezone **zp,
 	return 0;
 }
 
-int
-recur_rule_build(const struct recur_controls *c, const char *tz,
+static int
+recur_rule_build_u(const struct recur_controls *c, const char *tz,
     int64_t first, char *out, const char **why)
 {
 	struct icalrecurrencetype r;
@@ -803,8 +810,8 @@ by_extra(const struct icalrecurrencetype *r, int keep)
 	return NULL;
 }
 
-int
-recur_rule_parse(const char *rrule, const char *tz, struct recur_controls *c,
+static int
+recur_rule_parse_u(const char *rrule, const char *tz, struct recur_controls *c,
     const char **why)
 {
 	struct rule	 ru;
@@ -910,8 +917,8 @@ refuse:
 	return -1;
 }
 
-int
-recur_summary(const char *tz, int64_t first, const char *rrule,
+static int
+recur_summary_u(const char *tz, int64_t first, const char *rrule,
     struct buf *out, const char **why)
 {
 	struct recur_controls	 c;
@@ -922,7 +929,7 @@ recur_summary(const char *tz, int64_t first, const char *rrule,
 
 	if (first_local(tz, first, &z, &l0, why) == -1)
 		return -1;
-	if (recur_rule_parse(rrule, tz, &c, why) == -1)
+	if (recur_rule_parse_u(rrule, tz, &c, why) == -1)
 		return -1;
 	switch (c.freq) {
 	case RECUR_NONE:
@@ -974,4 +981,90 @@ recur_summary(const char *tz, int64_t first, const char *rrule,
 	} else if (c.end == RECUR_END_UNTIL)
 		buf_printf(out, " until %s", c.until);
 	return 0;
+}
+
+/*
+ * The public functions: each holds recur_lock around its work, as the
+ * FastCGI program calls them from several worker threads and libical's
+ * zone cache (and the expansion of a zone's changes) is shared.
+ */
+static pthread_mutex_t	 recur_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define	LOCKED(call) do {						\
+	int	 rv_;							\
+									\
+	pthread_mutex_lock(&recur_lock);				\
+	rv_ = (call);							\
+	pthread_mutex_unlock(&recur_lock);				\
+	return rv_;							\
+} while (0)
+
+int
+recur_zone_valid(const char *tz)
+{
+
+	LOCKED(recur_zone_valid_u(tz));
+}
+
+int
+recur_local_to_utc(const char *tz, const char *local, int64_t *out,
+    const char **why)
+{
+
+	LOCKED(recur_local_to_utc_u(tz, local, out, why));
+}
+
+int
+recur_utc_to_local(const char *tz, int64_t t, char *out, size_t outsz)
+{
+
+	LOCKED(recur_utc_to_local_u(tz, t, out, outsz));
+}
+
+int
+recur_rule_build(const struct recur_controls *c, const char *tz,
+    int64_t first, char *out, const char **why)
+{
+
+	LOCKED(recur_rule_build_u(c, tz, first, out, why));
+}
+
+int
+recur_rule_parse(const char *rrule, const char *tz, struct recur_controls *c,
+    const char **why)
+{
+
+	LOCKED(recur_rule_parse_u(rrule, tz, c, why));
+}
+
+int
+recur_next(const char *tz, int64_t first, const char *rrule,
+    int64_t after, int64_t *out, int n, const char **why)
+{
+
+	LOCKED(recur_next_u(tz, first, rrule, after, out, n, why));
+}
+
+int
+recur_validate(const char *tz, int64_t first, const char *rrule,
+    const char **why)
+{
+
+	LOCKED(recur_validate_u(tz, first, rrule, why));
+}
+
+int
+recur_summary(const char *tz, int64_t first, const char *rrule,
+    struct buf *out, const char **why)
+{
+
+	LOCKED(recur_summary_u(tz, first, rrule, out, why));
+}
+
+int
+recur_window_end(const char *tz, int64_t at, int hour, int64_t *out,
+    const char **why)
+{
+
+	LOCKED(recur_window_end_u(tz, at, hour, out, why));
 }

@@ -8,6 +8,7 @@
  * checks compare local wall-clock strings, which say what the
  * operator sees.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -909,6 +910,76 @@ window_end_bad(void)
 	    -1) && T_INTEQ(recur_window_end(BER, -5, 18, &e, &why), -1);
 }
 
+/* --- threads (the FastCGI program's workers share libical's cache) --- */
+
+static const char *const tzs[] = {
+	"Asia/Tokyo", "Europe/Paris", "America/Chicago", "Australia/Sydney",
+	"Africa/Cairo", "America/Sao_Paulo", "Asia/Tehran", "Europe/London",
+};
+
+struct	thr {
+	int	 id;
+	int64_t	 got[T_NCASES(tzs)][4];
+	int	 bad;
+};
+
+static void *
+thr_main(void *arg)
+{
+	struct thr	*th = arg;
+	const char	*why;
+	int64_t		 t;
+	size_t		 i, z;
+	int		 r;
+
+	for (r = 0; r < 50; r++)
+		for (i = 0; i < T_NCASES(tzs); i++) {
+			z = (i + (size_t)th->id) % T_NCASES(tzs);
+			if (recur_local_to_utc(tzs[z], "2026-12-05T09:00", &t,
+			    &why) != 0 || recur_next(tzs[z], t,
+			    "FREQ=WEEKLY;BYDAY=MO,TH", t, th->got[z], 4,
+			    &why) != 4)
+				th->bad++;
+		}
+	return NULL;
+}
+
+static int
+threads(void)
+{
+	pthread_t	 tid[4];
+	struct thr	 th[4];
+	const char	*why;
+	int64_t		 t, want[4];
+	size_t		 i, z;
+	int		 j;
+
+	memset(th, 0, sizeof(th));
+	for (i = 0; i < 4; i++) {
+		th[i].id = (int)i;
+		if (pthread_create(&tid[i], NULL, thr_main, &th[i]) != 0)
+			return 0;
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(tid[i], NULL);
+	for (z = 0; z < T_NCASES(tzs); z++) {
+		if (recur_local_to_utc(tzs[z], "2026-12-05T09:00", &t,
+		    &why) != 0 || recur_next(tzs[z], t,
+		    "FREQ=WEEKLY;BYDAY=MO,TH", t, want, 4, &why) != 4)
+			return 0;
+		for (j = 0; j < 4; j++)
+			if (!T_STREQ(loc(tzs[z], want[j]), j % 2 == 0 ?
+			    (j == 0 ? "2026-12-07T09:00" : "2026-12-14T09:00") :
+			    (j == 1 ? "2026-12-10T09:00" : "2026-12-17T09:00")))
+				return 0;
+		for (i = 0; i < 4; i++)
+			if (!T_INTEQ(th[i].bad, 0) ||
+			    !T_MEMEQ(th[i].got[z], want, sizeof(want)))
+				return 0;
+	}
+	return 1;
+}
+
 int
 main(void)
 {
@@ -952,6 +1023,7 @@ main(void)
 		T_CASE(window_end),
 		T_CASE(window_end_dst),
 		T_CASE(window_end_bad),
+		T_CASE(threads),
 	};
 
 	return t_run(cases, T_NCASES(cases));

@@ -565,6 +565,10 @@ recur_next_u(const char *tz, int64_t first, const char *rrule,
 		l.s = c.second;
 		if (l.y > YEAR_MAX)
 			break;
+		/* Far enough before "after" whatever the offset (zones
+		   are within -12 h and +14 h of UTC): skip unconverted. */
+		if (naive(&l) < after - 15 * 3600)
+			continue;
 		/* DTSTART itself: exactly "first" (it may be the later
 		   of two ambiguous local times). */
 		u = naive(&l) == naive(&l0) ? first : local_utc(z, &l);

@@ -567,7 +567,8 @@ recur_next_u(const char *tz, int64_t first, const char *rrule,
 			break;
 		/* Far enough before "after" whatever the offset (zones
 		   are within -12 h and +14 h of UTC): skip unconverted. */
-		if (naive(&l) < after - 15 * 3600)
+		if (after > INT64_MIN + 15 * 3600 &&
+		    naive(&l) < after - 15 * 3600)
 			continue;
 		/* DTSTART itself: exactly "first" (it may be the later
 		   of two ambiguous local times). */

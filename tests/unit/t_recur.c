@@ -502,7 +502,14 @@ next_args(void)
 	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=NEVER", 0, &t, 1, &why),
 	    -1) && T_TRUE(strstr(why, "RRULE") != NULL) &&
 	    T_TRUE(starts(occ(BER, "2026-12-05T09:00", "RRULE:FREQ=DAILY",
-	    NULL, 1), "2026-12-05T09:00"));
+	    NULL, 1), "2026-12-05T09:00")) &&
+	    /* Any "after" at all. */
+	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=DAILY", INT64_MIN, &t,
+	    1, &why), 1) && T_INTEQ(t, 1796457600) &&
+	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=DAILY;COUNT=3",
+	    INT64_MAX, &t, 1, &why), 0) &&
+	    T_INTEQ(recur_next(BER, 1796457600, NULL, INT64_MIN, &t, 1, &why),
+	    1);
 }
 
 /* Rules with no instance answer 0, quickly. */

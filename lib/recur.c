@@ -313,6 +313,7 @@ t_in_range(int64_t t)
 	    t < days_from_civil(YEAR_MAX, 12, 31) * 86400;
 }
 
+/* recur_zone_valid() (recur.h) without the lock. */
 static int
 recur_zone_valid_u(const char *tz)
 {
@@ -321,6 +322,7 @@ recur_zone_valid_u(const char *tz)
 	return zone_get(tz, &why) != NULL;
 }
 
+/* recur_local_to_utc() (recur.h) without the lock. */
 static int
 recur_local_to_utc_u(const char *tz, const char *local, int64_t *out,
     const char **why)
@@ -336,6 +338,7 @@ recur_local_to_utc_u(const char *tz, const char *local, int64_t *out,
 	return 0;
 }
 
+/* recur_utc_to_local() (recur.h) without the lock. */
 static int
 recur_utc_to_local_u(const char *tz, int64_t t, char *out, size_t outsz)
 {
@@ -506,6 +509,7 @@ rule_impossible(const struct icalrecurrencetype *r)
 	return 1;
 }
 
+/* recur_next() (recur.h) without the lock. */
 static int
 recur_next_u(const char *tz, int64_t first, const char *rrule,
     int64_t after, int64_t *out, int n, const char **why)
@@ -588,6 +592,7 @@ recur_next_u(const char *tz, int64_t first, const char *rrule,
 	return k;
 }
 
+/* recur_validate() (recur.h) without the lock. */
 static int
 recur_validate_u(const char *tz, int64_t first, const char *rrule,
     const char **why)
@@ -616,6 +621,7 @@ recur_validate_u(const char *tz, int64_t first, const char *rrule,
 	return 0;
 }
 
+/* recur_window_end() (recur.h) without the lock. */
 static int
 recur_window_end_u(const char *tz, int64_t at, int hour, int64_t *out,
     const char **why)
@@ -669,6 +675,7 @@ first_local(const char *tz, int64_t first, icaltimezone **zp,
 	return 0;
 }
 
+/* recur_rule_build() (recur.h) without the lock. */
 static int
 recur_rule_build_u(const struct recur_controls *c, const char *tz,
     int64_t first, char *out, const char **why)
@@ -815,6 +822,7 @@ by_extra(const struct icalrecurrencetype *r, int keep)
 	return NULL;
 }
 
+/* recur_rule_parse() (recur.h) without the lock. */
 static int
 recur_rule_parse_u(const char *rrule, const char *tz, struct recur_controls *c,
     const char **why)
@@ -922,6 +930,7 @@ refuse:
 	return -1;
 }
 
+/* recur_summary() (recur.h) without the lock. */
 static int
 recur_summary_u(const char *tz, int64_t first, const char *rrule,
     struct buf *out, const char **why)

@@ -61,7 +61,11 @@ int	recur_zone_valid(const char *tz);
 int	recur_local_to_utc(const char *tz, const char *local, int64_t *out,
 	    const char **why);
 
-/* Unix seconds "t" as "YYYY-MM-DDTHH:MM" in zone "tz" (out >= 17). */
+/*
+ * Unix seconds "t" as "YYYY-MM-DDTHH:MM" in zone "tz" (out >= 17).
+ * 0, or -1 (unknown zone, "t" outside the years 1970 to 2500, "out"
+ * too small).
+ */
 int	recur_utc_to_local(const char *tz, int64_t t, char *out,
 	    size_t outsz);
 

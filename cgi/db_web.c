@@ -105,7 +105,7 @@
 	"(SELECT count(*) FROM groups g WHERE g.account_id = a.id), " \
 	"iso(a.groups_synced_at), a.restricted AND " \
 	"(a.restricted_until IS NULL OR a.restricted_until > now()), " \
-	"iso(a.restricted_until)"
+	"iso(a.restricted_until), a.restricted_reason"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \
@@ -548,6 +548,17 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "SELECT " GROUP_SEND_COLS " FROM accounts a "
 	    GROUP_SEND_JOIN("a.id", "$2::text") " WHERE a.id = $1 AND "
 	    VISIBLE("$3", "$4") },
+	/* The newest send_text of account $1 to a phone number (not a
+	 * group; visibility checked before): GROUP_SEND_COLS, then the
+	 * number it went to. */
+	[WS_PHONE_SEND_LATEST] = { "phone_send_latest", 1,
+	    "SELECT " GROUP_SEND_COLS ", s.payload->>'to' FROM "
+	    "(SELECT $1::bigint AS id) a LEFT JOIN LATERAL (SELECT c.id, "
+	    "c.error, c.done_at, c.message_id, c.error_code, c.payload, "
+	    "c.created_at, x.restricted_until FROM commands c JOIN accounts "
+	    "x ON x.id = c.account_id WHERE c.account_id = a.id AND "
+	    "c.type = 'send_text' AND c.payload->>'to' NOT LIKE '%@g.us' "
+	    "ORDER BY c.id DESC LIMIT 1) s ON true" },
 	/*
 	 * Issue 12: the session daemons as the dashboard, /health/deep
 	 * and /metrics list them: id, host, pid, accounts whose lease it

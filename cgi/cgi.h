@@ -77,6 +77,7 @@ struct pg_result;
 	X(GROUP_SEND_OFF, "group_send_off.html") \
 	X(PHONE_SEND, "phone_send.html") \
 	X(PHONE_SEND_FORM, "phone_send_form.html") \
+	X(SEND_STALLED, "send_stalled.html") \
 	X(GROUP_NOTE, "group_note.html") X(GROUP_LINK, "group_link.html") \
 	X(GROUP_ADMIN, "group_admin.html") \
 	X(GROUP_RESTRICTED, "group_restricted.html") \
@@ -398,6 +399,7 @@ int		 send_phone_sending(const struct pg_result *latest);
 int		 send_phone_section(struct tout *o, struct req *r,
 		    const char *account_id, const struct pg_result *latest,
 		    int restricted, const char *until, const char *reason);
+void		 stalled_sentence(struct buf *b, const char *at);
 /* "in" as 7 to 15 E.164 digits into "out" (page_account.c). */
 int		 phone_normalise(const char *in, char *out, size_t outsz);
 void		 page_health(struct req *r);

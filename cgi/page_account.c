@@ -47,7 +47,8 @@ enum	acol {
 	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
 	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID,
 	AC_PROXY, AC_GROUPS, AC_GROUPS_SYNCED, AC_RESTRICTED,
-	AC_RESTRICTED_UNTIL, AC_RESTRICTED_REASON	/* issue 10 */
+	AC_RESTRICTED_UNTIL, AC_RESTRICTED_REASON,	/* issue 10 */
+	AC_SEND_STALLED, AC_SEND_STALLED_AT		/* sql/020 */
 };
 
 struct	action {
@@ -293,6 +294,18 @@ restricted_key(struct tout *o, enum tkey key, void *arg)
 	return 0;
 }
 
+/* group_note.html with id "stalled" and the sentence "arg". */
+static int
+stalled_key(struct tout *o, enum tkey key, void *arg)
+{
+
+	if (key == TKEY_ID) {
+		tmpl_text(o, "stalled");
+		return 0;
+	}
+	return restricted_key(o, key, arg);
+}
+
 static int
 account_key(struct tout *o, enum tkey key, void *arg)
 {
@@ -347,6 +360,11 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		reason_show(o, pg);
 		return 0;
 	case TKEY_DISABLED:
+		/* Sends that stalled (sql/020): a badge that says so. */
+		if (db_get_bool(pg->res, 0, AC_SEND_STALLED) &&
+		    tmpl_partial(o, TMPL_SEND_STALLED, restricted_key,
+		    "Sends stalled") == -1)
+			return -1;
 		/* WhatsApp's send restriction (sql/013), its own badge. */
 		if (!db_get_bool(pg->res, 0, AC_RESTRICTED))
 			return 0;
@@ -378,6 +396,16 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_PAIRING_ENDED:
 		return pairing_ended(o, pg);
+	case TKEY_BANNER:
+		/* Why the badge says "Sends stalled" (sql/020). */
+		if (!db_get_bool(pg->res, 0, AC_SEND_STALLED))
+			return 0;
+		buf_init(&b);
+		stalled_sentence(&b, col(pg, AC_SEND_STALLED_AT));
+		n = tmpl_partial(o, TMPL_GROUP_NOTE, stalled_key,
+		    (void *)buf_str(&b));
+		buf_free(&b);
+		return n;
 	case TKEY_SEND:
 		/* Send-test to a phone number (issue 10, page_groups.c). */
 		return send_phone_section(o, pg->r, col(pg, AC_ID), pg->phone,

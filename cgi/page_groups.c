@@ -37,7 +37,8 @@
 /* Columns of WS_GROUPS_ACCOUNT. */
 enum	gacol {
 	GA_ID, GA_LABEL, GA_STATUS, GA_SYNCED, GA_COUNT, GA_RESTRICTED,
-	GA_UNTIL, GA_REASON, GA_SENT, GA_FAILED, GA_LAST_ACK
+	GA_UNTIL, GA_REASON, GA_SENT, GA_FAILED, GA_LAST_ACK, GA_STALLED,
+	GA_STALLED_AT
 };
 
 /* Columns of a list row: the group, then GROUP_SEND_COLS (db_web.c). */
@@ -182,6 +183,19 @@ note(struct tout *o, struct gpage *pg, const char *id, const char *text)
 
 #define	ADMINS_ONLY	"Only the group's admins may send here (an " \
 			"announcement group)."
+
+/*
+ * The sentence for an account whose sends stalled (sql/020) at "at"
+ * (RFC 3339, may be NULL), into "b".
+ */
+void
+stalled_sentence(struct buf *b, const char *at)
+{
+
+	buf_printf(b, "Sends stalled%s%s: ", at != NULL ? " at " : "",
+	    at != NULL ? at : "");
+	reason_write(b, "send_stalled", "3 sends in a row got no answer");
+}
 
 /* The sentence for a restriction in force (sql/013), into "b". */
 static const char *
@@ -393,6 +407,12 @@ page_key(struct tout *o, enum tkey key, void *arg)
 		if ((t = send_off_reason(pg, &b)) != NULL)
 			rc = note(o, pg, "restricted", t);
 		buf_free(&b);
+		if (rc == 0 && db_get_bool(pg->acct, 0, GA_STALLED)) {
+			buf_init(&b);
+			stalled_sentence(&b, acol(pg, GA_STALLED_AT));
+			rc = note(o, pg, "stalled", buf_str(&b));
+			buf_free(&b);
+		}
 		if (rc == 0 && pg->st != STATUS_CONNECTED && pg->all > 0)
 			rc = note(o, pg, "not-connected", "This account is "
 			    "not connected: the list is as of the last sync, "

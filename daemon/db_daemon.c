@@ -427,6 +427,12 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "restricted_until < now() AND id IN (SELECT l.account_id FROM "
 	  "account_leases l WHERE l.owner_daemon = $1 AND "
 	  "l.lease_until > now()) RETURNING id" },
+	/* DS_SEND_STALL: set ($2 true) or clear the send_stalled flag of
+	 * account $1 (sql/020); a row back only when it changed. */
+	{ "send_stall", 2,
+	  "UPDATE accounts SET send_stalled = $2::boolean, "
+	  "send_stalled_at = CASE WHEN $2::boolean THEN now() END "
+	  "WHERE id = $1 AND send_stalled <> $2::boolean RETURNING id" },
 	/* DS_MESSAGE_PUT: a received text (sql/015): account $1, chat $2,
 	 * sender $3, message id $4, text $5, push name $6 (NULL), direction
 	 * $7 ('in'/'out'), <message t> $8 (unix s; 0: now).  A redelivery

@@ -75,6 +75,9 @@ struct pg_result;
 	X(GROUPS, "groups.html") X(GROUP_ROW, "group_row.html") \
 	X(GROUP_SEND, "group_send.html") \
 	X(GROUP_SEND_OFF, "group_send_off.html") \
+	X(PHONE_SEND, "phone_send.html") \
+	X(PHONE_SEND_FORM, "phone_send_form.html") \
+	X(SEND_STALLED, "send_stalled.html") \
 	X(GROUP_NOTE, "group_note.html") X(GROUP_LINK, "group_link.html") \
 	X(GROUP_ADMIN, "group_admin.html") \
 	X(GROUP_RESTRICTED, "group_restricted.html") \
@@ -388,6 +391,17 @@ void		 page_groups_list(struct req *r);
 void		 page_groups_sync(struct req *r);
 void		 page_groups_send(struct req *r);
 void		 page_groups_send_status(struct req *r);
+void		 page_account_send(struct req *r);
+/* The account page's phone send-test (page_groups.c); struct pg_result
+ * is libpq's PGresult. */
+struct pg_result *send_phone_latest(struct req *r, const char *account_id);
+int		 send_phone_sending(const struct pg_result *latest);
+int		 send_phone_section(struct tout *o, struct req *r,
+		    const char *account_id, const struct pg_result *latest,
+		    int restricted, const char *until, const char *reason);
+void		 stalled_sentence(struct buf *b, const char *at);
+/* "in" as 7 to 15 E.164 digits into "out" (page_account.c). */
+int		 phone_normalise(const char *in, char *out, size_t outsz);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);

@@ -105,7 +105,8 @@
 	"(SELECT count(*) FROM groups g WHERE g.account_id = a.id), " \
 	"iso(a.groups_synced_at), a.restricted AND " \
 	"(a.restricted_until IS NULL OR a.restricted_until > now()), " \
-	"iso(a.restricted_until)"
+	"iso(a.restricted_until), a.restricted_reason, a.send_stalled, " \
+	"iso(a.send_stalled_at)"
 
 /* The list page's columns (cgi/page_accounts.c) and its order. */
 #define	LIST_COLS \
@@ -495,8 +496,8 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "(SELECT count(*) FROM groups g WHERE g.account_id = a.id), "
 	    "a.restricted AND (a.restricted_until IS NULL OR "
 	    "a.restricted_until > now()), iso(a.restricted_until), "
-	    "a.restricted_reason, s.sent, s.failed, iso(s.last_ack) "
-	    "FROM accounts a, LATERAL (SELECT count(*) FILTER (WHERE "
+	    "a.restricted_reason, s.sent, s.failed, iso(s.last_ack), "
+	    "a.send_stalled, iso(a.send_stalled_at) FROM accounts a, LATERAL (SELECT count(*) FILTER (WHERE "
 	    "c.done_at IS NOT NULL AND c.error IS NULL) AS sent, "
 	    "count(*) FILTER (WHERE c.error IS NOT NULL) AS failed, "
 	    "max(c.done_at) FILTER (WHERE c.error IS NULL) AS last_ack "
@@ -534,20 +535,34 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "$3, $4, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, $5) "
 	    "ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL "
 	    "DO NOTHING RETURNING id" },
-	/* /metrics: send_text commands acked, refused, waiting, and the
-	 * seconds since the newest ack (NULL: none yet). */
+	/* /metrics: send_text commands acked, refused, waiting, the
+	 * seconds since the newest ack (NULL: none yet), and the accounts
+	 * whose sends stalled (sql/020). */
 	[WS_SEND_METRICS] = { "send_metrics", 0,
 	    "SELECT count(*) FILTER (WHERE done_at IS NOT NULL AND "
 	    "error IS NULL), count(*) FILTER (WHERE error IS NOT NULL), "
 	    "count(*) FILTER (WHERE done_at IS NULL), "
 	    "extract(epoch FROM now() - max(done_at) FILTER (WHERE "
-	    "error IS NULL))::bigint FROM commands WHERE type = 'send_text'" },
+	    "error IS NULL))::bigint, (SELECT count(*) FROM accounts WHERE "
+	    "send_stalled AND deleted_at IS NULL) FROM commands WHERE "
+	    "type = 'send_text'" },
 	/* The newest send_text of account $1 to group $2, visible to
 	 * $3/$4 (GROUP_SEND_COLS, columns 0-; none: no row). */
 	[WS_GROUP_SEND_LATEST] = { "group_send_latest", 4,
 	    "SELECT " GROUP_SEND_COLS " FROM accounts a "
 	    GROUP_SEND_JOIN("a.id", "$2::text") " WHERE a.id = $1 AND "
 	    VISIBLE("$3", "$4") },
+	/* The newest send_text of account $1 to a phone number (not a
+	 * group; visibility checked before): GROUP_SEND_COLS, then the
+	 * number it went to. */
+	[WS_PHONE_SEND_LATEST] = { "phone_send_latest", 1,
+	    "SELECT " GROUP_SEND_COLS ", s.payload->>'to' FROM "
+	    "(SELECT $1::bigint AS id) a LEFT JOIN LATERAL (SELECT c.id, "
+	    "c.error, c.done_at, c.message_id, c.error_code, c.payload, "
+	    "c.created_at, x.restricted_until FROM commands c JOIN accounts "
+	    "x ON x.id = c.account_id WHERE c.account_id = a.id AND "
+	    "c.type = 'send_text' AND c.payload->>'to' NOT LIKE '%@g.us' "
+	    "ORDER BY c.id DESC LIMIT 1) s ON true" },
 	/*
 	 * Issue 12: the session daemons as the dashboard, /health/deep
 	 * and /metrics list them: id, host, pid, accounts whose lease it

@@ -77,7 +77,8 @@ metrics_write(struct buf *out)
  * (issue 10, from the command rows of sql/013): wadesk_sends_total by
  * result (sent: acked by WhatsApp; failed: refused or failed, with a
  * reason), wadesk_sends_pending (not done yet) and
- * wadesk_send_last_ack_age_seconds (-1: none yet).  Left out when the
+ * wadesk_send_last_ack_age_seconds (-1: none yet), and
+ * wadesk_accounts_send_stalled (issue 10, sql/020).  Left out when the
  * database does not answer.
  */
 void
@@ -100,10 +101,14 @@ metrics_write_sends(struct req *r)
 		    "# HELP wadesk_send_last_ack_age_seconds Seconds since "
 		    "WhatsApp last acked a sent message (-1: never).\n"
 		    "# TYPE wadesk_send_last_ack_age_seconds gauge\n"
-		    "wadesk_send_last_ack_age_seconds %s\n",
+		    "wadesk_send_last_ack_age_seconds %s\n"
+		    "# HELP wadesk_accounts_send_stalled Accounts whose last "
+		    "sends got no answer from WhatsApp (sql/020).\n"
+		    "# TYPE wadesk_accounts_send_stalled gauge\n"
+		    "wadesk_accounts_send_stalled %s\n",
 		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 		    PQgetvalue(res, 0, 2), PQgetisnull(res, 0, 3) ? "-1" :
-		    PQgetvalue(res, 0, 3));
+		    PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
 	PQclear(res);
 }
 

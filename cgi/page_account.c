@@ -47,7 +47,8 @@ enum	acol {
 	AC_LAST_FRAME, AC_REMAINING, AC_QR_N, AC_OPERATOR, AC_FRAME_AGE,
 	AC_LID, AC_OFFLINE_SYNCED, AC_OWNER, AC_OWNER_HOST, AC_OWNER_PID,
 	AC_PROXY, AC_GROUPS, AC_GROUPS_SYNCED, AC_RESTRICTED,
-	AC_RESTRICTED_UNTIL	/* issue 10 */
+	AC_RESTRICTED_UNTIL, AC_RESTRICTED_REASON,	/* issue 10 */
+	AC_SEND_STALLED, AC_SEND_STALLED_AT		/* sql/020 */
 };
 
 struct	action {
@@ -95,6 +96,7 @@ struct	page {
 	const struct action	*act;	/* action being drawn */
 	PGresult		*cmds;	/* WS_COMMANDS_FOR_ACCOUNT */
 	PGresult		*timeline; /* WS_TRANSITIONS_FOR_ACCOUNT */
+	PGresult		*phone;	/* send_phone_latest() */
 	int			 row;
 	const char		*error;	/* form error, or NULL */
 };
@@ -292,6 +294,18 @@ restricted_key(struct tout *o, enum tkey key, void *arg)
 	return 0;
 }
 
+/* group_note.html with id "stalled" and the sentence "arg". */
+static int
+stalled_key(struct tout *o, enum tkey key, void *arg)
+{
+
+	if (key == TKEY_ID) {
+		tmpl_text(o, "stalled");
+		return 0;
+	}
+	return restricted_key(o, key, arg);
+}
+
 static int
 account_key(struct tout *o, enum tkey key, void *arg)
 {
@@ -346,6 +360,11 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		reason_show(o, pg);
 		return 0;
 	case TKEY_DISABLED:
+		/* Sends that stalled (sql/020): a badge that says so. */
+		if (db_get_bool(pg->res, 0, AC_SEND_STALLED) &&
+		    tmpl_partial(o, TMPL_SEND_STALLED, restricted_key,
+		    "Sends stalled") == -1)
+			return -1;
 		/* WhatsApp's send restriction (sql/013), its own badge. */
 		if (!db_get_bool(pg->res, 0, AC_RESTRICTED))
 			return 0;
@@ -377,6 +396,21 @@ account_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_PAIRING_ENDED:
 		return pairing_ended(o, pg);
+	case TKEY_BANNER:
+		/* Why the badge says "Sends stalled" (sql/020). */
+		if (!db_get_bool(pg->res, 0, AC_SEND_STALLED))
+			return 0;
+		buf_init(&b);
+		stalled_sentence(&b, col(pg, AC_SEND_STALLED_AT));
+		n = tmpl_partial(o, TMPL_GROUP_NOTE, stalled_key,
+		    (void *)buf_str(&b));
+		buf_free(&b);
+		return n;
+	case TKEY_SEND:
+		/* Send-test to a phone number (issue 10, page_groups.c). */
+		return send_phone_section(o, pg->r, col(pg, AC_ID), pg->phone,
+		    db_get_bool(pg->res, 0, AC_RESTRICTED),
+		    col(pg, AC_RESTRICTED_UNTIL), col(pg, AC_RESTRICTED_REASON));
 	case TKEY_TIMELINE:
 		return present_timeline(o, pg->timeline, 0, TIMELINE_ROWS);
 	case TKEY_NEXT_PAGE:
@@ -501,9 +535,11 @@ page_account_show(struct req *r)
 	p[1] = TIMELINE_FETCH;
 	p[2] = "0";
 	pg.timeline = db_exec(r->w->db, WS_TRANSITIONS_FOR_ACCOUNT, p);
+	pg.phone = send_phone_latest(r, col(&pg, AC_ID));
 	r->refresh = pg.st == STATUS_PENDING ||
-	    pg.st == STATUS_CONNECTING;
+	    pg.st == STATUS_CONNECTING || send_phone_sending(pg.phone);
 	http_page(r, col(&pg, AC_LABEL), TMPL_ACCOUNT, account_key, &pg);
+	PQclear(pg.phone);
 	PQclear(pg.timeline);
 	PQclear(pg.cmds);
 	PQclear(pg.res);
@@ -686,11 +722,11 @@ page_account_delete_form(struct req *r)
 }
 
 /*
- * A phone number for pair_code: digits only after dropping '+', blanks,
+ * A phone number for pair_code and the send-test: digits only after dropping '+', blanks,
  * '-', '(' and ')'; 7 to 15 digits (E.164).  Writes into "out" (16+
  * bytes) and returns 0, or -1 if malformed.
  */
-static int
+int
 phone_normalise(const char *in, char *out, size_t outsz)
 {
 	size_t	 n = 0;

@@ -37,7 +37,8 @@
 /* Columns of WS_GROUPS_ACCOUNT. */
 enum	gacol {
 	GA_ID, GA_LABEL, GA_STATUS, GA_SYNCED, GA_COUNT, GA_RESTRICTED,
-	GA_UNTIL, GA_REASON, GA_SENT, GA_FAILED, GA_LAST_ACK
+	GA_UNTIL, GA_REASON, GA_SENT, GA_FAILED, GA_LAST_ACK, GA_STALLED,
+	GA_STALLED_AT
 };
 
 /* Columns of a list row: the group, then GROUP_SEND_COLS (db_web.c). */
@@ -183,6 +184,33 @@ note(struct tout *o, struct gpage *pg, const char *id, const char *text)
 #define	ADMINS_ONLY	"Only the group's admins may send here (an " \
 			"announcement group)."
 
+/*
+ * The sentence for an account whose sends stalled (sql/020) at "at"
+ * (RFC 3339, may be NULL), into "b".
+ */
+void
+stalled_sentence(struct buf *b, const char *at)
+{
+
+	buf_printf(b, "Sends stalled%s%s: ", at != NULL ? " at " : "",
+	    at != NULL ? at : "");
+	reason_write(b, "send_stalled", "3 sends in a row got no answer");
+}
+
+/* The sentence for a restriction in force (sql/013), into "b". */
+static const char *
+restricted_sentence(struct buf *b, const char *until, const char *reason)
+{
+
+	buf_puts(b, "WhatsApp restricts this account");
+	if (until != NULL)
+		buf_printf(b, " until %s", until);
+	if (reason != NULL)
+		buf_printf(b, " (%s)", reason);
+	buf_puts(b, "; Send test is off until then.");
+	return buf_str(b);
+}
+
 /* Why a send-test cannot go now, or NULL when it can. */
 static const char *
 send_off_reason(const struct gpage *pg, struct buf *b)
@@ -190,13 +218,7 @@ send_off_reason(const struct gpage *pg, struct buf *b)
 
 	if (!pg->restricted)
 		return NULL;
-	buf_puts(b, "WhatsApp restricts this account");
-	if (acol(pg, GA_UNTIL) != NULL)
-		buf_printf(b, " until %s", acol(pg, GA_UNTIL));
-	if (acol(pg, GA_REASON) != NULL)
-		buf_printf(b, " (%s)", acol(pg, GA_REASON));
-	buf_puts(b, "; Send test is off until then.");
-	return buf_str(b);
+	return restricted_sentence(b, acol(pg, GA_UNTIL), acol(pg, GA_REASON));
 }
 
 /* 1 if list row "i" is an announcement group where we are no admin:
@@ -385,6 +407,12 @@ page_key(struct tout *o, enum tkey key, void *arg)
 		if ((t = send_off_reason(pg, &b)) != NULL)
 			rc = note(o, pg, "restricted", t);
 		buf_free(&b);
+		if (rc == 0 && db_get_bool(pg->acct, 0, GA_STALLED)) {
+			buf_init(&b);
+			stalled_sentence(&b, acol(pg, GA_STALLED_AT));
+			rc = note(o, pg, "stalled", buf_str(&b));
+			buf_free(&b);
+		}
 		if (rc == 0 && pg->st != STATUS_CONNECTED && pg->all > 0)
 			rc = note(o, pg, "not-connected", "This account is "
 			    "not connected: the list is as of the last sync, "
@@ -669,6 +697,63 @@ client_id_valid(const char *s)
 }
 
 /*
+ * Queue a send_text of "text" to "to" (a group JID or phone digits) on
+ * the loaded account with its send_test_requested audit event
+ * ("subject": the group's, NULL for a number), in one transaction.
+ * "cid" (may be NULL) is the form's idempotency key: a form sent again
+ * queues nothing and writes no second event.  An account that is not
+ * connected gets the row born done with send_test_not_connected.
+ * 0 ok, -1 database error (nothing written).
+ */
+static int
+send_queue(struct req *r, const struct gpage *pg, const char *to,
+    const char *subject, const char *text, const char *cid)
+{
+	struct json_object	*pl, *d;
+	PGresult		*ins = NULL;
+	const char		*p[5];
+	char			 op[24], bytes[24];
+	int			 rc = -1;
+
+	pl = json_object_new_object();
+	json_object_object_add(pl, "to", json_object_new_string(to));
+	json_object_object_add(pl, "text", json_object_new_string(text));
+	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
+	p[0] = acol(pg, GA_ID);
+	p[1] = json_object_to_json_string_ext(pl, JSON_C_TO_STRING_PLAIN);
+	p[2] = op;
+	p[3] = cid;
+	p[4] = pg->st == STATUS_CONNECTED ? NULL : "send_test_not_connected";
+	if (db_tx_begin(r->w->db) == 0 &&
+	    (ins = db_exec(r->w->db, WS_GROUP_SEND_INSERT, p)) != NULL) {
+		rc = 0;
+		if (PQntuples(ins) == 1) {
+			/* The audit trail: who sent what where. */
+			snprintf(bytes, sizeof(bytes), "%zu", strlen(text));
+			d = json_object_new_object();
+			json_object_object_add(d, "to",
+			    json_object_new_string(to));
+			if (subject != NULL)
+				json_object_object_add(d, "subject",
+				    json_object_new_string(subject));
+			json_object_object_add(d, "command",
+			    json_object_new_string(PQgetvalue(ins, 0, 0)));
+			json_object_object_add(d, "bytes",
+			    json_object_new_string(bytes));
+			rc = event_insert(r, acol(pg, GA_ID),
+			    "send_test_requested", d);
+		}
+	}
+	if (rc == -1 || db_tx_commit(r->w->db) == -1) {
+		db_tx_rollback(r->w->db);
+		rc = -1;
+	}
+	json_object_put(pl);
+	PQclear(ins);
+	return rc;
+}
+
+/*
  * POST /accounts/{id}/groups/send (jid, text, client_id): queue a
  * send_text command to the group with its audit event and 303 back.
  * 422 for an empty, too long or non-text message or a bad client_id;
@@ -683,11 +768,9 @@ void
 page_groups_send(struct req *r)
 {
 	struct gpage		 pg;
-	struct json_object	*pl, *d;
 	struct buf		 msg;
-	PGresult		*grp = NULL, *ins = NULL;
-	const char		*jid, *text, *cid, *why, *p[5];
-	char			 op[24], bytes[24];
+	PGresult		*grp = NULL;
+	const char		*jid, *text, *cid, *why, *p[2];
 	int			 rc;
 
 	jid = kv_get(&r->form, "jid");
@@ -746,40 +829,7 @@ page_groups_send(struct req *r)
 		PQclear(pg.acct);
 		return;
 	}
-	pl = json_object_new_object();
-	json_object_object_add(pl, "to", json_object_new_string(jid));
-	json_object_object_add(pl, "text", json_object_new_string(text));
-	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
-	p[1] = json_object_to_json_string_ext(pl, JSON_C_TO_STRING_PLAIN);
-	p[2] = op;
-	p[3] = cid;
-	p[4] = pg.st == STATUS_CONNECTED ? NULL : "send_test_not_connected";
-	rc = -1;
-	if (db_tx_begin(r->w->db) == 0 &&
-	    (ins = db_exec(r->w->db, WS_GROUP_SEND_INSERT, p)) != NULL) {
-		rc = 0;
-		if (PQntuples(ins) == 1) {
-			/* The audit trail: who sent what where. */
-			snprintf(bytes, sizeof(bytes), "%zu", strlen(text));
-			d = json_object_new_object();
-			json_object_object_add(d, "to",
-			    json_object_new_string(jid));
-			json_object_object_add(d, "subject",
-			    json_object_new_string(PQgetvalue(grp, 0, 1)));
-			json_object_object_add(d, "command",
-			    json_object_new_string(PQgetvalue(ins, 0, 0)));
-			json_object_object_add(d, "bytes",
-			    json_object_new_string(bytes));
-			rc = event_insert(r, acol(&pg, GA_ID),
-			    "send_test_requested", d);
-		}
-	}
-	if (rc == -1 || db_tx_commit(r->w->db) == -1) {
-		db_tx_rollback(r->w->db);
-		rc = -1;
-	}
-	json_object_put(pl);
-	PQclear(ins);
+	rc = send_queue(r, &pg, jid, PQgetvalue(grp, 0, 1), text, cid);
 	PQclear(grp);
 	PQclear(pg.acct);
 	if (rc == -1) {
@@ -801,7 +851,7 @@ json_str(struct json_object *o, const char *k, const char *v)
  * GET /accounts/{id}/groups/send.json?jid=J: {jid, state ("none",
  * "sending", "sent", "failed", "timeout"), message (the row's
  * sentence), message_id, done_at, command} for the group's newest
- * send-test, what static/groups.js polls while a row is sending.
+ * send-test, what static/wadesk.js polls while a row is sending.
  * 400 without jid; 404 unless the account is visible.
  */
 void
@@ -844,4 +894,192 @@ page_groups_send_status(struct req *r)
 	PQclear(res);
 	(void)http_header(r, "Cache-Control", "no-store");
 	http_json(r, 200, o);
+}
+
+/*
+ * POST /accounts/{id}/send (to, text, client_id): the account page's
+ * send-test to a phone number.  "to" is a number in international
+ * form (phone_normalise(): 7 to 15 digits, '+', blanks, '-' and
+ * parentheses allowed); the command's payload carries the digits,
+ * which the daemon turns into "<digits>@s.whatsapp.net".  422 for a
+ * bad number, message or client_id; 404 unless visible; 409 while
+ * WhatsApp restricts the account; 503.  Then 303 to the account page.
+ */
+void
+page_account_send(struct req *r)
+{
+	struct gpage	 pg;
+	struct buf	 msg, loc;
+	const char	*text, *cid, *why;
+	char		 to[16];
+	int		 rc;
+
+	text = kv_get(&r->form, "text");
+	cid = kv_get(&r->form, "client_id");
+	buf_init(&msg);
+	why = text_problem(text != NULL ? text : "", &msg);
+	if (why == NULL && phone_normalise(kv_get(&r->form, "to"), to,
+	    sizeof(to)) == -1)
+		why = "The phone number is not valid: type it in "
+		    "international form, country code first (7 to 15 "
+		    "digits, e.g. +1 555 0100), then send again.";
+	if (why == NULL && cid != NULL && !client_id_valid(cid))
+		why = "The form's send key is not valid; reload the page and "
+		    "send again.";
+	if (why != NULL) {
+		http_error(r, 422, why);
+		buf_free(&msg);
+		return;
+	}
+	if ((rc = account_load(r, &pg)) == -1) {
+		buf_free(&msg);
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	if (rc == 0) {
+		buf_free(&msg);
+		http_error(r, 404, NULL);
+		return;
+	}
+	if (pg.restricted) {
+		http_error(r, 409, send_off_reason(&pg, &msg));
+		buf_free(&msg);
+		PQclear(pg.acct);
+		return;
+	}
+	buf_free(&msg);
+	rc = send_queue(r, &pg, to, NULL, text, cid);
+	PQclear(pg.acct);
+	if (rc == -1) {
+		http_error(r, 503, "The database is unavailable.");
+		return;
+	}
+	buf_init(&loc);
+	buf_printf(&loc, "/accounts/%" PRId64 "?notice=queued#phone-send",
+	    r->id);
+	http_redirect(r, buf_str(&loc));
+	buf_free(&loc);
+}
+
+/*
+ * The newest send-test of account "account_id" (decimal) to a phone
+ * number, for the account page (WS_PHONE_SEND_LATEST: GROUP_SEND_COLS
+ * and the number; one row, state "none" when there is none); the
+ * caller has checked visibility and PQclear()s it.  NULL on a
+ * database error (the page then shows no state).
+ */
+PGresult *
+send_phone_latest(struct req *r, const char *account_id)
+{
+	const char	*p[1];
+
+	p[0] = account_id;
+	return db_exec(r->w->db, WS_PHONE_SEND_LATEST, p);
+}
+
+/* 1 if "latest" (send_phone_latest(), may be NULL) is still sending. */
+int
+send_phone_sending(const PGresult *latest)
+{
+
+	return latest != NULL && PQntuples(latest) == 1 &&
+	    strcmp(PQgetvalue(latest, 0, GS_STATE), "sending") == 0;
+}
+
+struct	phone_sec {
+	struct req		*r;
+	const char		*id;		/* accounts.id */
+	const PGresult		*latest;	/* may be NULL */
+	const char		*off;		/* why sending is off, or NULL */
+	char			 client_id[TOKEN_HEX + 1];
+};
+
+static const char *
+pcol(const struct phone_sec *ps, int c)
+{
+
+	if (ps->latest == NULL || PQntuples(ps->latest) != 1)
+		return NULL;
+	return lcol(ps->latest, 0, c);
+}
+
+static int
+phone_key(struct tout *o, enum tkey key, void *arg)
+{
+	struct phone_sec	*ps = arg;
+	struct buf		 b;
+	const char		*v;
+
+	switch (key) {
+	case TKEY_ID:
+		tmpl_text(o, ps->id);
+		return 0;
+	case TKEY_CSRF:
+		tmpl_text(o, ps->r->csrf);
+		return 0;
+	case TKEY_CLIENT_ID:
+		auth_hex_token(ps->client_id);
+		tmpl_text(o, ps->client_id);
+		return 0;
+	case TKEY_JID:
+		/* The number the newest send went to: what wadesk.js
+		 * polls send.json with. */
+		tmpl_text(o, (v = pcol(ps, GS_CREATED + 1)) != NULL ? v : "");
+		return 0;
+	case TKEY_PHONE:
+		if ((v = pcol(ps, GS_CREATED + 1)) != NULL &&
+		    strchr(v, '@') == NULL)
+			tmpl_textf(o, "+%s", v);
+		return 0;
+	case TKEY_STATE:
+		tmpl_text(o, (v = pcol(ps, GS_STATE)) != NULL ? v : "none");
+		return 0;
+	case TKEY_MESSAGE:
+		if (ps->latest == NULL || PQntuples(ps->latest) != 1)
+			return 0;
+		buf_init(&b);
+		send_sentence(&b, ps->latest, 0, 0);
+		tmpl_text(o, buf_str(&b));
+		buf_free(&b);
+		return 0;
+	case TKEY_SEND:
+		if (ps->off != NULL)
+			return tmpl_partial(o, TMPL_GROUP_SEND_OFF, phone_key,
+			    ps);
+		return tmpl_partial(o, TMPL_PHONE_SEND_FORM, phone_key, ps);
+	case TKEY_REASON:
+		tmpl_text(o, ps->off);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The account page's "Send a test message" section for account
+ * "account_id": the form (or why it is off: "restricted", with
+ * "until" and "reason" as accounts.restricted_until and
+ * restricted_reason, both may be NULL) and the newest phone
+ * send-test's state sentence from "latest" (send_phone_latest(), may
+ * be NULL).  0, or -1 on a template error.
+ */
+int
+send_phone_section(struct tout *o, struct req *r, const char *account_id,
+    const PGresult *latest, int restricted, const char *until,
+    const char *reason)
+{
+	struct phone_sec	 ps;
+	struct buf		 b;
+	int			 rc;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.r = r;
+	ps.id = account_id;
+	ps.latest = latest;
+	buf_init(&b);
+	if (restricted)
+		ps.off = restricted_sentence(&b, until, reason);
+	rc = tmpl_partial(o, TMPL_PHONE_SEND, phone_key, &ps);
+	buf_free(&b);
+	return rc;
 }

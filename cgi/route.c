@@ -55,6 +55,7 @@ static const struct route	routes[] = {
 	{ METHOD_GET, "/accounts/{id}/groups", page_groups_list, A },
 	{ METHOD_POST, "/accounts/{id}/groups/sync", page_groups_sync, AC },
 	{ METHOD_POST, "/accounts/{id}/groups/send", page_groups_send, AC },
+	{ METHOD_POST, "/accounts/{id}/send", page_account_send, AC },
 	{ METHOD_GET, "/accounts/{id}/groups/send.json",
 	    page_groups_send_status, A },
 	{ METHOD_GET, "/settings/operators", page_operators_list, ADM },

@@ -217,6 +217,11 @@ struct	session {
 						   found the lease lost: the
 						   next tick closes the session
 						   (d->any_fenced) */
+	int			 send_timeouts;	/* sends in a row without an
+						   answer (send.c) */
+	int			 send_stall;	/* accounts.send_stalled as
+						   we last wrote it: 1 set, 0
+						   clear, -1 not known yet */
 	struct session		*next;
 	UT_hash_handle		 hh;		/* in d->by_id while !gone */
 };
@@ -359,6 +364,7 @@ enum	dstmt {
 	DS_SEND_DONE,
 	DS_SEND_RESTRICT,
 	DS_SEND_RESTRICT_DUE,
+	DS_SEND_STALL,
 	DS_MESSAGE_PUT,		/* sql/015 (messages.c) */
 	DS_MESSAGES_TRIM,
 	DS_PROXY_KEY_PUT,

@@ -430,6 +430,12 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "restricted_until < now() AND id IN (SELECT l.account_id FROM "
 	  "account_leases l WHERE l.owner_daemon = $1 AND "
 	  "l.lease_until > now()) RETURNING id" },
+	/* DS_SEND_STALL: set ($2 true) or clear the send_stalled flag of
+	 * account $1 (sql/020); a row back only when it changed. */
+	{ "send_stall", 2,
+	  "UPDATE accounts SET send_stalled = $2::boolean, "
+	  "send_stalled_at = CASE WHEN $2::boolean THEN now() END "
+	  "WHERE id = $1 AND send_stalled <> $2::boolean RETURNING id" },
 	/* DS_MESSAGE_PUT: a received text (sql/015): account $1, chat $2,
 	 * sender $3, message id $4, text $5, push name $6 (NULL), direction
 	 * $7 ('in'/'out'), <message t> $8 (unix s; 0: now).  A redelivery
@@ -527,7 +533,7 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_REM_RUN_STATE: run $1 for its next step: status, reminder,
 	 * account, scheduled (Unix s), zone, window end hour, resumed by
 	 * the operator, wall_now(), the first pending target's jid and
-	 * the operator (of the reminder, else the run). */
+	 * position. */
 	{ "rem_run_state", 1,
 	  "SELECT x.status, x.reminder_id, x.account_id, "
 	  "floor(extract(epoch FROM x.scheduled_for))::bigint, r.timezone, "
@@ -535,9 +541,10 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "c.account_id = x.account_id AND c.type = 'resume_run' AND "
 	  "c.payload->>'run' = x.id::text AND c.result IS NOT NULL), "
 	  "floor(extract(epoch FROM wall_now()))::bigint, t.group_jid, "
-	  "coalesce(r.operator_id, x.operator_id) "
+	  "t.position "
 	  "FROM reminder_runs x LEFT JOIN reminders r ON r.id = x.reminder_id "
-	  "LEFT JOIN LATERAL (SELECT y.group_jid FROM reminder_run_targets y "
+	  "LEFT JOIN LATERAL (SELECT y.group_jid, y.position "
+	  "FROM reminder_run_targets y "
 	  "WHERE y.run_id = x.id AND y.status = 'pending' ORDER BY y.position "
 	  "LIMIT 1) t ON true WHERE x.id = $1" },
 	/* DS_REM_TARGET_MSGS: reminder $1's messages in order, each with
@@ -549,15 +556,15 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	  "c.error, c.message_id FROM reminder_messages m LEFT JOIN commands c "
 	  "ON c.account_id = $2 AND c.client_id = $3::text || m.position "
 	  "WHERE m.reminder_id = $1 ORDER BY m.position" },
-	/* DS_REM_CMD_INSERT: a send_text row for account $1 by operator $2
-	 * to $3 with text $4, client_id $5; a second one with that id is
-	 * not queued (commands_client_id, sql/013). */
-	{ "rem_cmd_insert", 5,
-	  "INSERT INTO commands (account_id, type, payload, client_id, "
-	  "created_by) VALUES ($1, 'send_text', jsonb_build_object('to', "
-	  "$3::text, 'text', $4::text), $5, $2) "
-	  "ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL "
-	  "DO NOTHING" },
+	/* DS_REM_CMD_INSERT: queue message $3 (position) with text $4 to
+	 * the target at position $2 of run $1 as a send_text row, through
+	 * reminder_send_queue() (sql/019: the daemon role may not insert
+	 * commands itself; a repeated call finds the first row): the
+	 * command's id, NULL when the run is not running or the target not
+	 * pending. */
+	{ "rem_cmd_insert", 4,
+	  "SELECT reminder_send_queue($1::bigint, $2::int, $3::int, "
+	  "$4::text)" },
 	/* DS_REM_TARGET_DONE: pending target $2 of run $1 is now $3
 	 * (sent: message id $4, sent_at) with error $5; the run's sent
 	 * count follows. */

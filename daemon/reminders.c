@@ -21,7 +21,8 @@
  *     schedule.
  *  2. Drive.  Each running run of ours: the first pending target (in
  *     position order) gets the reminder's messages in order, each a
- *     send_text row with client_id "reminder:<run>:<jid>:<position>"
+ *     send_text row with client_id "reminder:<run>:<target
+ *     position>:<message position>" (reminder_send_queue(), sql/019)
  *     queued only when the previous one was sent (ON CONFLICT DO
  *     NOTHING: a restart or a kill -9 never queues one twice, and a
  *     queued one is sent once by send.c's idempotency); its result
@@ -568,6 +569,34 @@ target_done(struct session *s, int64_t run, const char *jid,
 	return 0;
 }
 
+/*
+ * Queue one message (p: DS_REM_CMD_INSERT's run, target position,
+ * message position, text) in a fenced transaction.  1 when queued (or
+ * found queued), 0 when reminder_send_queue() refused (the run or the
+ * target changed meanwhile: the next pass reads them again), -1 on an
+ * error or a lost lease.
+ */
+static int
+queue(struct session *s, const char *const *p)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = fence(s)) != 1)
+		return -1;
+	if ((res = db_exec(s->d->db, DS_REM_CMD_INSERT, p)) == NULL) {
+		db_tx_rollback(s->d->db);
+		return -1;
+	}
+	rc = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
+	PQclear(res);
+	if (db_tx_commit(s->d->db) == -1) {
+		db_tx_rollback(s->d->db);
+		return -1;
+	}
+	return rc;
+}
+
 /* What one step found the run's next move to be. */
 enum	step {
 	STEP_WAIT,		/* a message is queued or in flight */
@@ -576,27 +605,28 @@ enum	step {
 };
 
 /*
- * Settle or advance the first pending target "jid" of run "run" (its
- * reminder's messages and their command rows): queue the next
+ * Settle or advance the first pending target "jid" (at position
+ * "tpos") of run "run" (its reminder's messages and their command
+ * rows, reminder:<run>:<tpos>:<message position>): queue the next
  * message, or mark the target sent or failed.  "window_end" (Unix s,
  * 0: none) is checked before the target's first message.  "*queued"
  * is set when a command row went in.
  */
 static enum step
-target_step(struct session *s, int64_t run, int64_t reminder, int64_t op,
+target_step(struct session *s, int64_t run, int64_t reminder, int tpos,
     const char *jid, const char *tz, int64_t window_end, int64_t now,
     int *queued)
 {
 	struct daemon	*d = s->d;
 	PGresult	*res;
 	struct buf	 b;
-	const char	*p[5];
-	char		 srem[24], sacc[24], sop[24], pfx[192], cid[224];
+	const char	*p[4];
+	char		 srem[24], sacc[24], srun[24], stpos[16], pfx[64];
 	char		*mid = NULL;
 	int		 i, n, rc;
 	enum step	 st;
 
-	snprintf(pfx, sizeof(pfx), "reminder:%" PRId64 ":%s:", run, jid);
+	snprintf(pfx, sizeof(pfx), "reminder:%" PRId64 ":%d:", run, tpos);
 	p[0] = i64(srem, reminder);
 	p[1] = i64(sacc, s->id);
 	p[2] = pfx;
@@ -618,19 +648,12 @@ target_step(struct session *s, int64_t run, int64_t reminder, int64_t op,
 				    window_end);
 				return STEP_DONE;
 			}
-			snprintf(cid, sizeof(cid), "%s%s", pfx,
-			    PQgetvalue(res, i, 0));
-			p[0] = sacc;
-			p[1] = op != 0 ? i64(sop, op) : NULL;
-			p[2] = jid;
+			snprintf(stpos, sizeof(stpos), "%d", tpos);
+			p[0] = i64(srun, run);
+			p[1] = stpos;
+			p[2] = PQgetvalue(res, i, 0);
 			p[3] = PQgetvalue(res, i, 1);
-			p[4] = cid;
-			rc = fence(s);
-			if (rc == 1 && (db_exec_cmd(d->db, DS_REM_CMD_INSERT,
-			    p) == -1 || db_tx_commit(d->db) == -1)) {
-				db_tx_rollback(d->db);
-				rc = -1;
-			}
+			rc = queue(s, p);
 			PQclear(res);
 			free(mid);
 			if (rc != 1)
@@ -676,8 +699,8 @@ run_step(struct daemon *d, int64_t run, int64_t account, int *queued)
 	PGresult	*res;
 	const char	*p[1], *q[2], *why;
 	char		 sid[24], *tz = NULL, *jid = NULL;
-	int64_t		 reminder, sched, now, op, end;
-	int		 steps, hour, resumed, rc;
+	int64_t		 reminder, sched, now, end;
+	int		 steps, hour, resumed, tpos, rc;
 	enum step	 st = STEP_AGAIN;
 
 	for (steps = 0; steps < REM_STEPS && st == STEP_AGAIN; steps++) {
@@ -692,11 +715,12 @@ run_step(struct daemon *d, int64_t run, int64_t account, int *queued)
 			PQclear(res);
 			return;
 		}
-		reminder = op = 0;
+		reminder = 0;
+		tpos = -1;
 		if (!PQgetisnull(res, 0, 1))
 			(void)db_get_int64(res, 0, 1, &reminder);
 		if (!PQgetisnull(res, 0, 9))
-			(void)db_get_int64(res, 0, 9, &op);
+			(void)db_get_int(res, 0, 9, &tpos);
 		if (db_get_int64(res, 0, 3, &sched) == -1 ||
 		    db_get_int64(res, 0, 7, &now) == -1) {
 			PQclear(res);
@@ -737,7 +761,7 @@ run_step(struct daemon *d, int64_t run, int64_t account, int *queued)
 				    why != NULL ? why : "bad zone");
 				end = 0;
 			}
-			st = target_step(s, run, reminder, op, jid, tz, end,
+			st = target_step(s, run, reminder, tpos, jid, tz, end,
 			    now, queued);
 		}
 		free(tz);

@@ -34,6 +34,7 @@
 #define	SEND_RESULT_KEEP_MS	600000	/* give up writing after 10 min */
 #define	SEND_WAIT_MS		30000	/* for a session still logging in */
 #define	SEND_UNRESTRICT_MS	5000	/* look for ended restrictions */
+#define	SEND_STALL_AFTER	3	/* sends in a row without an answer */
 
 enum	job_state {
 	JOB_WAITING,		/* the session is not connected yet */
@@ -195,6 +196,86 @@ error_code(const struct wa_sent *r)
 	}
 }
 
+/*
+ * Write the send_stalled flag of "s" (sql/020) as "on", fenced, with
+ * its event (send_stalled with "detail", or send_recovered) when the
+ * row changed.  0 written (or nothing to change), -1 not written (the
+ * lease is gone or the database failed; tried again on the next
+ * result).
+ */
+static int
+stall_write(struct session *s, int on, const char *detail)
+{
+	PGresult	*res;
+	const char	*p[2], *kv[5];
+	char		 sid[24];
+	int		 changed;
+
+	if (lease_begin(s) != 1)
+		return -1;
+	snprintf(sid, sizeof(sid), "%" PRId64, s->id);
+	p[0] = sid;
+	p[1] = on ? "true" : "false";
+	kv[0] = "reason";
+	kv[1] = "send_stalled";
+	kv[2] = "cause";
+	kv[3] = detail;
+	kv[4] = NULL;
+	if ((res = db_exec(s->d->db, DS_SEND_STALL, p)) == NULL) {
+		db_tx_rollback(s->d->db);
+		return -1;
+	}
+	changed = PQntuples(res) == 1;
+	PQclear(res);
+	if ((changed && db_event_insert_kv(s->d->db, s->id, on ?
+	    "send_stalled" : "send_recovered", on ? kv : NULL) == -1) ||
+	    db_tx_commit(s->d->db) == -1) {
+		db_tx_rollback(s->d->db);
+		return -1;
+	}
+	s->send_stall = on;
+	if (changed)
+		log_info("account %" PRId64 ": %s", s->id, on ? "sends "
+		    "stalled" : "sends acknowledged again");
+	return 0;
+}
+
+/*
+ * Send-side health (issue 10): SEND_STALL_AFTER sends in a row that
+ * the server never answered mark the account stalled and drop the
+ * connection as dead, so the session reconnects (the socket may still
+ * carry keepalives while messages go nowhere); an answer of any kind
+ * (ack or refusal) resets the count, and an ack clears the flag.
+ * Results that never reached the server (not connected) count for
+ * nothing.
+ */
+static void
+stall_track(struct session *s, struct wa_client *c, const struct wa_sent *r)
+{
+	char	 why[96];
+
+	if (r->code == WA_SEND_ETIMEDOUT) {
+		if (++s->send_timeouts < SEND_STALL_AFTER)
+			return;
+		s->send_timeouts = 0;
+		snprintf(why, sizeof(why), "%d sends in a row got no answer "
+		    "from WhatsApp", SEND_STALL_AFTER);
+		if (stall_write(s, 1, why) == -1)
+			log_warnx("account %" PRId64 ": send_stalled not "
+			    "written", s->id);
+		log_warnx("account %" PRId64 ": %s; reconnecting", s->id, why);
+		wa_client_drop(c, why);
+		return;
+	}
+	if (r->code < 0)
+		return;
+	s->send_timeouts = 0;
+	if (r->code == WA_SEND_OK && s->send_stall != 0 &&
+	    stall_write(s, 0, NULL) == -1)
+		log_warnx("account %" PRId64 ": send_stalled not cleared",
+		    s->id);
+}
+
 /* wa.h sent: the result, written now or on a later tick. */
 void
 send_cb_sent(struct wa_client *c, void *user, const struct wa_sent *r)
@@ -202,6 +283,8 @@ send_cb_sent(struct wa_client *c, void *user, const struct wa_sent *r)
 	struct sess_slot	*sl = user;
 	struct send_job		*j;
 
+	if (sl != NULL && sl->s != NULL && sl->s->slot == sl)
+		stall_track(sl->s, c, r);
 	if (sl == NULL || sl->s == NULL ||
 	    (j = job_find(sl->s->d, r->tag)) == NULL)
 		return;

@@ -146,6 +146,7 @@ session_adopt(struct daemon *d, int64_t id, int64_t gen)
 	s->f.state = SESS_IDLE;
 	s->lease_gen = gen;
 	s->lease_ms = now;
+	s->send_stall = -1;
 	if (facts_load(s, &deleted) != 1) {
 		free(s->label);
 		free(s);
@@ -644,6 +645,7 @@ slot_new(struct session *s, const char *proxy)
 		    s->d->time_scale;
 		cfg.keepalive_dead_ms = WA_KEEPALIVE_DEAD_MS /
 		    s->d->time_scale;
+		cfg.send_timeout_ms = WA_SEND_TIMEOUT_MS / s->d->time_scale;
 	}
 	if ((sl->c = wa_client_new(&cfg)) == NULL) {
 		free(sl);

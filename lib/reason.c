@@ -157,6 +157,11 @@ static const struct reason	reasons[] = {
 	{ "send_timeout", "WhatsApp did not answer the send within a minute",
 	    "Check the account's connection, then send again; the message "
 	    "may have arrived." },
+	{ "send_stalled", "WhatsApp stopped acknowledging this account's "
+	    "messages",
+	    "The session daemon dropped the connection and reconnected; send "
+	    "a test message to check. If sends keep timing out, press "
+	    "Reconnect, or pair the account again." },
 	{ "send_no_device", "WhatsApp lists no device for this number, so "
 	    "there was nobody to encrypt the message for",
 	    "Check the number (international format, no leading 0): it may "
@@ -229,6 +234,8 @@ static const struct event_kind	kinds[] = {
 	/* Sending (daemon/send.c). */
 	{ "restricted", "Sending restricted by WhatsApp" },
 	{ "unrestricted", "Sending allowed again" },
+	{ "send_stalled", "Sends stalled" },
+	{ "send_recovered", "Sends acknowledged again" },
 	{ "identity_changed", "A contact's security code changed" },
 	{ "proxy_refused", "Proxy refused the connection" },
 	{ "proxy_unreachable", "Proxy unreachable" },

@@ -12,9 +12,10 @@
 --    LOCKED), inserts one run per occurrence (the unique key on
 --    reminder and scheduled_for makes that "ever", across restarts and
 --    daemons), sends each target's messages in order as send_text
---    command rows with client_id "reminder:<run>:<jid>:<position>"
---    (so a run resumed after a crash or kill -9 never queues a message
---    twice: the send path's idempotency, sql/013), writes each target's
+--    command rows queued by reminder_send_queue() (client_id
+--    "reminder:<run>:<target position>:<message position>", so a run
+--    resumed after a crash or kill -9 never queues a message twice: the
+--    send path's idempotency, sql/013), writes each target's
 --    state as it goes, and computes the next occurrence.
 --
 -- Statuses:
@@ -168,9 +169,47 @@ GRANT SELECT ON reminder_targets, reminder_messages TO wadesk_daemon;
 GRANT SELECT, INSERT, UPDATE ON reminder_runs, reminder_run_targets
     TO wadesk_daemon;
 GRANT USAGE ON SEQUENCE reminder_runs_id_seq TO wadesk_daemon;
--- The daemon queues each message of a run as a send_text command row.
-GRANT INSERT ON commands TO wadesk_daemon;
-GRANT USAGE ON SEQUENCE commands_id_seq TO wadesk_daemon;
+-- The daemon queues each message of a run as a send_text command row,
+-- through this function alone: the daemon role still may not insert
+-- commands (sql/001), so it can queue nothing but a message to a
+-- pending target of a running run.  "p_target" and "p_msg" are the
+-- positions of the target and of the message; the command's client_id
+-- is 'reminder:<run>:<target>:<msg>', so a second call (after a
+-- restart or a kill -9) finds the first row instead of queueing the
+-- message twice.  Returns the command's id, or NULL when the run is
+-- not running or the target not pending (nothing written).
+CREATE FUNCTION reminder_send_queue(p_run bigint, p_target integer,
+    p_msg integer, p_text text) RETURNS bigint LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = wadesk, pg_temp AS $$
+DECLARE
+	acct	bigint;
+	op	bigint;
+	jid	text;
+	cid	text := 'reminder:' || p_run || ':' || p_target || ':' || p_msg;
+	cmd	bigint;
+BEGIN
+	SELECT r.account_id, r.operator_id, t.group_jid INTO acct, op, jid
+	    FROM reminder_runs r JOIN reminder_run_targets t ON t.run_id = r.id
+	    WHERE r.id = p_run AND r.status = 'running' AND
+	    t.position = p_target AND t.status = 'pending';
+	IF NOT FOUND OR acct IS NULL THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO commands (account_id, type, payload, created_by, client_id)
+	    VALUES (acct, 'send_text', jsonb_build_object('to', jid,
+	    'text', p_text), op, cid)
+	    ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL
+	    DO NOTHING RETURNING id INTO cmd;
+	IF cmd IS NULL THEN
+		SELECT c.id INTO cmd FROM commands c
+		    WHERE c.account_id = acct AND c.client_id = cid;
+	END IF;
+	RETURN cmd;
+END $$;
+REVOKE ALL ON FUNCTION reminder_send_queue(bigint, integer, integer, text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION reminder_send_queue(bigint, integer, integer, text)
+    TO wadesk_daemon;
 
 -- The webhook event reminder.run (sql/010 lists it; nothing emitted it
 -- until now): the daemon writes an account_events row of kind
@@ -188,3 +227,4 @@ CREATE CONSTRAINT TRIGGER webhook_reminder_run AFTER INSERT ON account_events
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (NEW.kind = 'reminder.run' AND NEW.account_id IS NOT NULL)
     EXECUTE FUNCTION webhook_on_reminder_run();
+REVOKE ALL ON FUNCTION webhook_on_reminder_run() FROM PUBLIC;

@@ -6,8 +6,11 @@
  * the QR image when qr_version changes (no full reload), keep the
  * countdown bar moving, and reload the page when the status, the
  * pairing code or the presence of a QR changes (so a pairing that
- * ended shows its "Pairing ended" notice).  Without JavaScript the
- * page refreshes itself through a <noscript> meta refresh.
+ * ended shows its "Pairing ended" notice).  While a send-test is
+ * sending (a row of the groups page, or the account page's test to a
+ * phone number), poll its state alone and update it in place (issue
+ * 10).  Without JavaScript the page refreshes itself through a
+ * <noscript> meta refresh.
  */
 (function () {
   "use strict";
@@ -84,4 +87,43 @@
   /* Live status on every account page; the countdown only while pairing. */
   setInterval(poll, 2000);
   if (deadline) setInterval(tick, 1000);
+})();
+
+/*
+ * Send-test states (issue 10): poll
+ * /accounts/{id}/groups/send.json?jid=... every second for each target
+ * still sending, so a send to another target never moves this one:
+ * the groups page's rows (tr.group in #groups) and the account page's
+ * phone send-test (#phone-send, jid = the number's digits).
+ */
+(function () {
+  "use strict";
+
+  function watch(id, row) {
+    var jid = row.getAttribute("data-jid");
+    var out = row.querySelector(".send-state");
+    function poll() {
+      fetch("/accounts/" + id + "/groups/send.json?jid=" + encodeURIComponent(jid),
+          { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) {
+          if (!s) return;
+          row.setAttribute("data-state", s.state);
+          if (out) out.textContent = s.message || "";
+          if (s.state === "sending") setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    setTimeout(poll, 1000);
+  }
+
+  var root = document.getElementById("groups");
+  if (root && root.getAttribute("data-id")) {
+    var rows = root.querySelectorAll("tr.group[data-state=sending]");
+    for (var i = 0; i < rows.length; i++)
+      watch(root.getAttribute("data-id"), rows[i]);
+  }
+  var phone = document.getElementById("phone-send");
+  if (phone && phone.getAttribute("data-state") === "sending")
+    watch(phone.getAttribute("data-id"), phone);
 })();

@@ -861,6 +861,8 @@ wa_client_new(const struct wa_config *cfg)
 	    WA_KEEPALIVE_DEAD_MS;
 	c->hs_timeout_ms = cfg->handshake_timeout_ms ?
 	    cfg->handshake_timeout_ms : WA_HANDSHAKE_TIMEOUT_MS;
+	c->send_timeout_ms = cfg->send_timeout_ms ? cfg->send_timeout_ms :
+	    WA_SEND_TIMEOUT_MS;
 	c->qr_first_ms = cfg->qr_first_ms ? cfg->qr_first_ms :
 	    WA_QR_FIRST_MS;
 	c->qr_next_ms = cfg->qr_next_ms ? cfg->qr_next_ms : WA_QR_NEXT_MS;
@@ -960,6 +962,19 @@ wa_client_stop(struct wa_client *c, int intentional)
 	if (c == NULL)
 		return;
 	cl_client_end(c, WA_REASON_STOPPED, 0, intentional ? 1 : 0, 0);
+}
+
+/* Close as dead (WA_REASON_TIMEOUT, unintentional); see wa.h. */
+void
+wa_client_drop(struct wa_client *c, const char *cause)
+{
+
+	if (c == NULL || c->state == WA_STATE_IDLE ||
+	    c->state == WA_STATE_CLOSING)
+		return;
+	cl_client_end(c, WA_REASON_TIMEOUT, 0, 0, 0);
+	snprintf(c->end_cause, sizeof(c->end_cause), "%s",
+	    cause != NULL ? cause : "");
 }
 
 /* Current state. */

@@ -101,6 +101,7 @@ struct	wa_client {
 	unsigned int		 ka_timeout_ms;	/* per ping */
 	unsigned int		 ka_dead_ms;	/* no pong this long: dead */
 	unsigned int		 hs_timeout_ms;	/* to the first node */
+	unsigned int		 send_timeout_ms; /* a send to its ack */
 	unsigned int		 qr_first_ms, qr_next_ms;
 	int			 insecure;	/* accept any TLS cert */
 	void			*user;

@@ -53,7 +53,6 @@
 #include "wasignal.h"
 
 #define	SEND_PENDING_MAX	256	/* sends in flight per client */
-#define	SEND_TIMEOUT_MS		60000	/* whole send, query to ack */
 #define	SEND_TEXT_MAX		65536	/* bytes of text */
 #define	SEND_ID_MAX		64	/* message id, NUL included */
 #define	GROUP_MEMBERS_MAX	1024	/* WhatsApp's group size limit */
@@ -248,8 +247,8 @@ deadline(lws_sorted_usec_list_t *sul)
 {
 	struct wa_send	*s = lws_container_of(sul, struct wa_send, sul);
 
-	finish(s, WA_SEND_ETIMEDOUT, "no answer from the server within %d s",
-	    SEND_TIMEOUT_MS / 1000);
+	finish(s, WA_SEND_ETIMEDOUT, "no answer from the server within %u ms",
+	    s->c->send_timeout_ms);
 }
 
 /* The cached entry of a user JID, or NULL. */
@@ -1124,7 +1123,7 @@ wa_client_send_text(struct wa_client *c, const char *to, const char *text,
 	*pp = s;		/* oldest first: kick() keeps the order */
 	c->nsends++;
 	lws_sul_schedule(c->lws, 0, &s->sul, deadline,
-	    cl_ms(SEND_TIMEOUT_MS));
+	    cl_ms(c->send_timeout_ms));
 	kick(c);
 	return 0;
 }

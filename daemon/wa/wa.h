@@ -83,6 +83,8 @@ struct wa_group_change;		/* groups.h */
 
 /* Handshake response timeout: 20 s in both libraries (spec 1.5). */
 #define	WA_HANDSHAKE_TIMEOUT_MS	20000
+#define	WA_SEND_TIMEOUT_MS	60000	/* a whole send, first query to the
+					   server's ack */
 
 /* QR rotation: ref 1 for 60 s, the others 20 s each (spec 6.4). */
 #define	WA_QR_FIRST_MS		60000
@@ -439,6 +441,9 @@ struct	wa_config {
 	unsigned int			 keepalive_timeout_ms; /* per ping */
 	unsigned int			 keepalive_dead_ms; /* no pong: dead */
 	unsigned int			 handshake_timeout_ms;
+	unsigned int			 send_timeout_ms; /* a send's
+						   answer; default
+						   WA_SEND_TIMEOUT_MS */
 	unsigned int			 qr_first_ms; /* first ref shown */
 	unsigned int			 qr_next_ms; /* every later ref */
 	int				 allow_insecure_tls; /* 1: accept any
@@ -509,6 +514,16 @@ int		 wa_client_start_login(struct wa_client *c,
  * flag (DESIGN.md rule 4).  No-op on an idle client.
  */
 void		 wa_client_stop(struct wa_client *c, int intentional);
+
+/*
+ * Drop the connection as a dead one: the closed event follows from
+ * the event loop with WA_REASON_TIMEOUT, intentional 0, and "cause"
+ * (copied; NULL: none) as wa_client_end_cause(), so the caller's
+ * reconnect policy runs as after a keepalive death.  For a connection
+ * that still answers keepalives but no longer acknowledges messages.
+ * No-op on an idle or closing client.
+ */
+void		 wa_client_drop(struct wa_client *c, const char *cause);
 
 /*
  * Log this device out (spec 8.9: remove-companion-device, reason

@@ -21,6 +21,11 @@
  * simulator no longer lists the device.  Code path: "Pair with code"
  * with the phone number; the page shows the code as ABCD-EFGH;
  * /enter-code; Connected with the phone number; Delete; device gone.
+ * Before the first Delete, the send-test round trip (issue 10): two
+ * contacts and two groups at the simulator, a test to each group from
+ * the groups page and one to a contact's number from the account
+ * page; each reaches Sent \u2713 in place and the simulator decrypts the
+ * exact text at every member's device.
  *
  * One "ok NAME" / "FAIL NAME: why" line per step; after a failure the
  * rest print "FAIL NAME: not reached".  Exit status 1 on any failure.
@@ -42,6 +47,8 @@ const CHROMIUM = process.env.WADESK_CHROMIUM || "/usr/bin/chromium";
 /* The phones: distinct numbers so the two paths never share a device. */
 const PHONE_QR = "15550100";
 const PHONE_CODE = "15550177";
+const ALICE = "15550201";		/* contacts, two devices each */
+const BOB = "15550202";
 const CONNECT_MS = 3000;	/* issue 4: connected within 3 s */
 
 if (!BASE || !PASSWORD || !CONTROL) {
@@ -93,6 +100,24 @@ async function wasim(pathname, body) {
 		j = null;
 	}
 	return { status: r.status, body: j };
+}
+
+/* wasim's one record of a message our account sent with "text". */
+async function receivedText(text) {
+	const t0 = Date.now();
+	for (;;) {
+		const r = await wasim(`/received?account=${PHONE_QR}`);
+		const all = Array.isArray(r.body) ? r.body :
+		    (r.body && r.body.received) || [];
+		const hit = all.filter((x) => x.text === text);
+		if (hit.length === 1)
+			return hit[0];
+		assert(hit.length === 0, `wasim got ${JSON.stringify(text)} ` +
+		    `${hit.length} times`);
+		assert(Date.now() - t0 < 5000, `wasim never got ` +
+		    JSON.stringify(text));
+		await sleep(100);
+	}
 }
 
 /* The linked device JIDs of "phone" per the simulator's GET /state. */
@@ -370,6 +395,86 @@ const steps = [
 	await waitView(p, isConnected(PHONE_QR), CONNECT_MS,
 	    "connected again");
 	await shot("07-connected-again");
+}],
+
+["e2e-group-send-tests-arrive", async () => {
+	/* Issue 10's round trip: two contacts, two groups the account is
+	 * in (wasim announces them: w:gp2 <create>); on the groups page
+	 * a test to each group, the second while the first may still be
+	 * sending; both rows reach Sent \u2713 in place and wasim decrypts
+	 * the exact text at every member's device. */
+	const p = st.page;
+	for (const phone of [ALICE, BOB]) {
+		const r = await wasim("/contact", { phone, devices: [0, 1] });
+		assert(r.status === 200, `/contact ${phone}: HTTP ${r.status}`);
+	}
+	st.groups = [["120363000000101@g.us", "E2E front desk",
+	    [PHONE_QR, ALICE, BOB]], ["120363000000102@g.us", "E2E suppliers",
+	    [PHONE_QR, ALICE]]];
+	for (const [jid, subject, members] of st.groups) {
+		const r = await wasim("/group", { jid, subject, members });
+		assert(r.status === 200, `/group ${jid}: HTTP ${r.status}`);
+	}
+	const url = BASE + `/accounts/${st.id}/groups`;
+	const t0 = Date.now();
+	for (;;) {
+		await p.goto(url);
+		if (await p.$(`tr.group[data-jid="${st.groups[1][0]}"]`) &&
+		    await p.$(`tr.group[data-jid="${st.groups[0][0]}"]`))
+			break;
+		assert(Date.now() - t0 < 8000, "the groups page does not list " +
+		    "the two new groups");
+		await sleep(250);
+	}
+	const texts = {};
+	for (const [jid, subject] of st.groups) {
+		const row = `tr.group[data-jid="${jid}"]`;
+		texts[jid] = `E2E test to ${subject} <&> \u2713`;
+		await p.fill(`${row} input[name=text]`, texts[jid]);
+		await clickNav(p, `${row} button:has-text('Send test')`);
+	}
+	for (const [jid] of st.groups)
+		await p.waitForSelector(`tr.group[data-jid="${jid}"]` +
+		    "[data-state=sent]", { timeout: 15000 });
+	for (const [jid] of st.groups) {
+		const msg = await p.textContent(`tr.group[data-jid="${jid}"] ` +
+		    ".send-state");
+		assert(/^Sent \u2713 message 3EB0[0-9A-F]+ at /.test(msg),
+		    `row ${jid} says ${JSON.stringify(msg)}`);
+	}
+	await shot("08-groups-sent");
+	for (const [jid, , members] of st.groups) {
+		const rec = await receivedText(texts[jid]);
+		assert(rec.to === jid, `wasim got ${texts[jid]} for ${rec.to}`);
+		for (const m of members.filter((x) => x !== PHONE_QR))
+			for (const dev of [`${m}@s.whatsapp.net`,
+			    `${m}:1@s.whatsapp.net`])
+				assert(rec.deliveries.some((d) => d.to === dev &&
+				    d.ok && d.text === texts[jid]),
+				    `${dev} did not decrypt the test to ${jid}: ` +
+				    JSON.stringify(rec.deliveries.map((d) =>
+				    [d.to, d.type, d.ok, d.text])));
+	}
+}],
+
+["e2e-phone-send-test-arrives", async () => {
+	/* The account page's send-test to a phone number. */
+	const p = st.page;
+	await p.goto(BASE + `/accounts/${st.id}`);
+	const text = "E2E direct test \u{1F600}";
+	await p.fill("#phone-send input[name=to]", "+" + ALICE);
+	await p.fill("#phone-send input[name=text]", text);
+	await clickNav(p, "#phone-send button:has-text('Send test')");
+	await p.waitForSelector("#phone-send[data-state=sent]",
+	    { timeout: 15000 });
+	const msg = await p.textContent("#phone-send .send-state");
+	assert(/^Sent \u2713 message 3EB0/.test(msg), `says ${msg}`);
+	const rec = await receivedText(text);
+	assert(rec.to === `${ALICE}@s.whatsapp.net`, `sent to ${rec.to}`);
+	for (const dev of [`${ALICE}@s.whatsapp.net`, `${ALICE}:1@s.whatsapp.net`])
+		assert(rec.deliveries.some((d) => d.to === dev && d.ok &&
+		    d.text === text), `${dev} did not decrypt it`);
+	await shot("08-phone-sent");
 }],
 
 ["e2e-delete-removes-device", async () => {

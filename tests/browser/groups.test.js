@@ -10,7 +10,7 @@
  *   - Groups link on the account page, the rows, the admin badge;
  *   - Send test on row A: back on the page, row A says Sending…; the
  *     daemon acks it and row A turns into Sent ✓ with the message id
- *     in place (static/groups.js polls send.json; no reload);
+ *     in place (static/wadesk.js polls send.json; no reload);
  *   - a second send on row B while A is settled, then B refused
  *     (restricted, 463): B shows the sentence, A never changes;
  *   - HTML typed into the text does not become markup anywhere, and

@@ -445,6 +445,19 @@ wa_client_stop(struct wa_client *c, int intentional)
 	arm(c, 1);
 }
 
+/* As wa.h: closed(WA_REASON_TIMEOUT, intentional 0) from the loop. */
+void
+wa_client_drop(struct wa_client *c, const char *cause)
+{
+
+	if (c->state == WA_STATE_IDLE || c->state == WA_STATE_CLOSING)
+		return;
+	c->intentional = 0;
+	c->close_reason = WA_REASON_TIMEOUT;
+	c->state = WA_STATE_CLOSING;
+	arm(c, 1);
+}
+
 int
 wa_client_logout(struct wa_client *c)
 {

@@ -9,6 +9,7 @@
  * phone (DeviceSentMessage), pkmsg then msg, server errors, 463
  * restriction with its end time (session stays connected), client-id
  * idempotency, not connected, a dead database mid-send (sent once),
+ * three unanswered sends (stalled, reconnected, cleared by an ack),
  * and a group with sender keys (SKDM pairwise, then one skmsg).
  */
 const assert = require('node:assert/strict');
@@ -183,6 +184,63 @@ const checks = [
 		assert.match(c.error, /^send_refused/);
 		/* and the next one goes through */
 		assert.equal(send(st.contact, 'after the error').status, 0);
+	}],
+	['send-three-timeouts-stall-then-reconnect-and-recover', async () => {
+		/* Issue 10's send-side health: three sends in a row that
+		 * WhatsApp never answers (wasim drops them: /send-error code
+		 * 0) mark the account stalled and drop the connection as
+		 * dead; the session reconnects by itself and the next acked
+		 * send clears the flag.  Send timeout: 60 s / time scale. */
+		const ev0 = (await db.query('SELECT coalesce(max(id), 0) AS m ' +
+		    'FROM account_events WHERE account_id = $1', [st.acct]))
+		    .rows[0].m;
+		const e = await wasim('/send-error', { jid:
+		    `${st.phone}@s.whatsapp.net`, code: 0, count: 3 });
+		assert.equal(e.status, 200, JSON.stringify(e.body));
+		for (let i = 1; i <= 3; i++) {
+			const r = send(st.contact, `into the void ${i}`);
+			assert.equal(r.status, 1, r.out);
+			assert.match(r.out, /did not answer the send within a minute/);
+			if (i < 3)
+				assert.equal((await db.query('SELECT send_stalled ' +
+				    'FROM accounts WHERE id = $1', [st.acct])).rows[0]
+				    .send_stalled, false, `stalled after ${i}`);
+		}
+		const a = await waitRow(st.acct, (x) => x.send_stalled === true,
+		    3000, 'send_stalled');
+		assert.ok(a.send_stalled_at !== null);
+		const evs = async () => (await db.query('SELECT kind, detail ' +
+		    'FROM account_events WHERE account_id = $1 AND id > $2 ' +
+		    'ORDER BY id', [st.acct, ev0])).rows;
+		const stalled = (await evs()).filter((x) => x.kind ===
+		    'send_stalled');
+		assert.equal(stalled.length, 1, JSON.stringify(await evs()));
+		assert.deepEqual(stalled[0].detail, { reason: 'send_stalled',
+		    cause: '3 sends in a row got no answer from WhatsApp' });
+		/* the connection was dropped as dead, and came back */
+		await until(async () => (await evs()).some((x) => x.kind ===
+		    'keepalive_timeout' && /3 sends in a row/.test(
+		    JSON.stringify(x.detail))), 5000, 'the drop');
+		await waitRow(st.acct, (x) => x.status === 'connected', 10000,
+		    'reconnected');
+		/* the page says it, the metrics count it */
+		const pg = await adm.get(`/accounts/${st.acct}`);
+		assert.match(pg.text, /id="stalled-badge">Sends stalled</);
+		assert.match(pg.text, /id="stalled" role="status">Sends stalled at \d{4}-[^<]*WhatsApp stopped acknowledging this account&#39;s messages \(3 sends in a row got no answer\)/);
+		assert.match((await new Browser('scraper').get('/metrics')).text,
+		    /\nwadesk_accounts_send_stalled 1\n/);
+		/* an acked send clears it */
+		const ok = await until(async () => {
+			const r = send(st.contact, 'heard again');
+			return r.status === 0 ? r : null;
+		}, 10000, 'a send after the reconnect');
+		assert.match(ok.id, /^3EB0/);
+		const b = await waitRow(st.acct, (x) => x.send_stalled === false,
+		    3000, 'send_stalled cleared');
+		assert.equal(b.send_stalled_at, null);
+		assert.ok((await evs()).some((x) => x.kind === 'send_recovered'));
+		assert.ok(!(await adm.get(`/accounts/${st.acct}`)).text.includes(
+		    'stalled-badge'));
 	}],
 	['send-restricted-463-sets-state-with-end-stays-connected', async () => {
 		const until = Math.floor(Date.now() / 1000) + 3600;

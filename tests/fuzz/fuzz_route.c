@@ -122,7 +122,7 @@ STUB(page_webhook_enable) STUB(page_webhook_delete)
 STUB(page_webhook_redeliver)
 STUB(page_apikeys_list) STUB(page_apikeys_create) STUB(page_apikey_revoke)
 STUB(page_groups_list) STUB(page_groups_sync) STUB(page_groups_send)
-STUB(page_groups_send_status)
+STUB(page_groups_send_status) STUB(page_account_send)
 
 /* The API (cgi/api.c) checks its own keys: a stand-in that records. */
 const char *

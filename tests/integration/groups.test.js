@@ -11,6 +11,8 @@
  * one row's state never moved by another's), and bad input: empty
  * and 65 KB text, a foreign group, another account's group, a
  * replayed form, a forged one, HTML in the text and in subjects.
+ * The account page's send-test to a phone number: the same command
+ * with the number's digits, its states, and its bad input.
  */
 const assert = require('node:assert/strict');
 const { Browser, dbConnect, esc, runChecks } = require('./lib');
@@ -416,6 +418,127 @@ check('groups-send-health-and-metrics', async () => {
 	    m.text.includes(`wadesk_sends_pending ${all.pending}\n`),
 	    m.text.split('\n').filter((l) => l.includes('send')).join('; '));
 	assert.match(m.text, /\nwadesk_send_last_ack_age_seconds \d+\n/);
+});
+
+/* The account page's phone send-test section (page_groups.c). */
+async function phoneSec(b, id) {
+	const r = await b.get(`/accounts/${id}`);
+	assert.equal(r.status, 200, `account page ${id}: ${r.status}`);
+	const i = r.text.indexOf('<section id="phone-send"');
+	assert.ok(i >= 0, 'no phone send-test section');
+	const sec = r.text.slice(i, r.text.indexOf('</section>', i));
+	const f = (n) => {
+		const tag = new RegExp(`<input[^>]* name="${n}"[^>]*>`).exec(sec);
+		const m = tag && / value="([^"]*)"/.exec(tag[0]);
+		return m ? m[1] : null;
+	};
+	return { page: r.text, html: sec,
+	    state: /data-state="([a-z]+)"/.exec(sec)[1],
+	    jid: /data-jid="([^"]*)"/.exec(sec)[1],
+	    client_id: f('client_id'), to: f('to'),
+	    message: (/<p class="send-state"[^>]*>([^<]*)<\/p>/.exec(sec) ||
+	    [])[1] };
+}
+
+async function latestPhoneSend(id) {
+	return (await q("SELECT * FROM commands WHERE account_id = $1 AND " +
+	    "type = 'send_text' AND payload->>'to' NOT LIKE '%@g.us' ORDER " +
+	    'BY id DESC LIMIT 1', [id]))[0];
+}
+
+check('groups-phone-send-test', async () => {
+	const count = async () => (await q("SELECT count(*)::int AS n FROM " +
+	    "commands WHERE type = 'send_text'"))[0].n;
+	await q("UPDATE accounts SET status = 'connected', restricted = " +
+	    'false WHERE id = $1', [st.a]);
+	let s = await phoneSec(op, st.a);
+	assert.equal(s.state, 'none');
+	assert.equal(s.message, '');
+	assert.match(s.client_id, /^[0-9a-f]{64}$/);
+	const url = `/accounts/${st.a}/send`;
+	/* Bad input: nothing queued, a sentence each. */
+	const n0 = await count();
+	for (const to of ['', 'abc', '+1 555', '0155501001', '+1 (555) 0100 ' +
+	    '999 999 999', '+1 555 0100; DROP'])
+		{
+		const r = await op.postc(url, { to, text: 'hi' });
+		assert.equal(r.status, 422, `to ${JSON.stringify(to)}: ${r.status}`);
+		assert.ok(r.text.includes('The phone number is not valid'), to);
+	}
+	let r = await op.postc(url, { to: '+1 555 0100', text: ' ' });
+	assert.equal(r.status, 422);
+	assert.ok(r.text.includes('The test message is empty'));
+	r = await op.post(url, { to: '+1 555 0100', text: 'forged' });
+	assert.equal(r.status, 403, 'no CSRF token');
+	r = await op.postc(`/accounts/${st.foreign}/send`,
+	    { to: '+1 555 0100', text: 'not mine' });
+	assert.equal(r.status, 404, 'another operator\'s account');
+	assert.equal(await count(), n0, 'bad input queued something');
+	/* A good send, sent twice with the same form: one row. */
+	const text = 'Phone <b>test</b> & co';
+	for (let i = 0; i < 2; i++) {
+		r = await op.postc(url, { to: '+1 (555) 010-0199', text,
+		    client_id: s.client_id });
+		assert.equal(r.status, 303, r.text);
+		assert.equal(r.location, `/accounts/${st.a}?notice=queued#phone-send`);
+	}
+	assert.equal(await count(), n0 + 1, 'the replayed form queued again');
+	const c = await latestPhoneSend(st.a);
+	assert.deepEqual(c.payload, { to: '15550100199', text });
+	assert.equal(c.client_id, s.client_id);
+	assert.equal(c.done_at, null);
+	const e = (await q("SELECT detail FROM account_events WHERE " +
+	    "account_id = $1 AND kind = 'send_test_requested' ORDER BY id " +
+	    'DESC LIMIT 1', [st.a]))[0];
+	assert.equal(e.detail.to, '15550100199');
+	assert.equal(e.detail.command, String(c.id));
+	assert.equal(e.detail.subject, undefined);
+	s = await phoneSec(op, st.a);
+	assert.equal(s.state, 'sending');
+	assert.equal(s.message, 'Sending\u2026');
+	assert.equal(s.jid, '15550100199');
+	assert.equal(s.to, '+15550100199', 'the form keeps the last number');
+	assert.ok(s.page.includes('http-equiv="refresh"'), 'no refresh');
+	assert.ok(!s.page.includes('<b>test</b>'), 'text unescaped');
+	const j = JSON.parse((await op.get(`/accounts/${st.a}/groups/send.json` +
+	    '?jid=15550100199')).text);
+	assert.equal(j.state, 'sending');
+	assert.equal(j.command, String(c.id));
+	/* A group send after it does not move the phone's state. */
+	assert.equal((await send(op, st.a, st.ga, 'group meanwhile')).status,
+	    303);
+	await q("UPDATE commands SET claimed_at = now(), done_at = now(), " +
+	    "result = 'sent', message_id = '3EB0PHONE0000000001' WHERE id = $1",
+	    [c.id]);
+	s = await phoneSec(op, st.a);
+	assert.equal(s.state, 'sent');
+	assert.match(s.message, /^Sent \u2713 message 3EB0PHONE0000000001 at \d{4}-/);
+	/* Not connected: recorded done with the reason at once. */
+	await q("UPDATE accounts SET status = 'disconnected' WHERE id = $1",
+	    [st.a]);
+	s = await phoneSec(op, st.a);
+	r = await op.postc(url, { to: '4915112345678', text: 'offline',
+	    client_id: s.client_id });
+	assert.equal(r.status, 303);
+	assert.equal((await latestPhoneSend(st.a)).error,
+	    'send_test_not_connected');
+	s = await phoneSec(op, st.a);
+	assert.equal(s.state, 'failed');
+	assert.match(s.message, /^Account not connected/);
+	/* Restricted: the form is replaced by the reason; POST 409. */
+	await q("UPDATE accounts SET status = 'connected', restricted = " +
+	    "true, restricted_until = now() + interval '1 hour', " +
+	    "restricted_reason = 'reach-out timelock' WHERE id = $1", [st.a]);
+	s = await phoneSec(op, st.a);
+	assert.ok(!s.html.includes('name="text"'), 'Send test still offered');
+	assert.match(s.html, /<button type="button" disabled>Send test<\/button> WhatsApp restricts this account until \d{4}-[^<]* \(reach-out timelock\); Send test is off until then\./);
+	const n1 = await count();
+	r = await op.postc(url, { to: '+1 555 0100', text: 'restricted' });
+	assert.equal(r.status, 409);
+	assert.ok(r.text.includes('Send test is off until then.'));
+	assert.equal(await count(), n1);
+	await q('UPDATE accounts SET restricted = false, restricted_until = ' +
+	    'NULL, restricted_reason = NULL WHERE id = $1', [st.a]);
 });
 
 (async () => {

@@ -316,14 +316,18 @@ export class E2E {
 	 * until `until` (unix seconds; absent = until /unrestrict).
 	 * POST /send-error {jid?, code, count?}: the next `count` (default 1;
 	 * 0 = every) message sends from that device/user (all: no jid) get
-	 * <ack error=code> (e.g. 479 smax-invalid, 421).
+	 * <ack error=code> (e.g. 479 smax-invalid, 421); code 0: no answer
+	 * at all (the message is dropped and never acked, as a server
+	 * that stopped serving a connection).
 	 */
 	control(name, body) {
 		const H = this.sim.HttpError;
 		if (name === 'send-error') {
 			const code = Number(body.code);
-			if (!Number.isInteger(code) || code < 100 || code > 999)
-				throw new H(400, 'code must be a 3-digit number');
+			if (!Number.isInteger(code) || (code !== 0 &&
+			    (code < 100 || code > 999)))
+				throw new H(400, 'code must be a 3-digit number, or 0 ' +
+				    'for no answer');
 			const count = body.count === undefined ? 1 : Number(body.count);
 			if (!Number.isInteger(count) || count < 0)
 				throw new H(400, 'count must be a non-negative integer');
@@ -726,6 +730,12 @@ export class E2E {
 		    phone.restricted.until > nowS()))
 			return fail(463, 'account restricted (/restrict)');
 		const forced = this.takeSendError(conn);
+		if (forced === 0) {
+			rec.ok = false;
+			rec.error = 'dropped: no answer (forced by /send-error code 0)';
+			push(this.received, rec);
+			return;
+		}
 		if (forced)
 			return fail(forced, 'forced by /send-error');
 		const tj = jidSplit(to);

@@ -213,7 +213,8 @@ check('hook-nav-and-empty-page', async () => {
 	assert.equal(r.status, 200);
 	assert.match(r.text, /href="\/settings\/webhooks">Webhooks</);
 	assert.match(r.text, /name="event" value="account\.status"/);
-	assert.match(r.text, /account\.restricted<\/code> \(accepted; not sent yet\)/);
+	assert.match(r.text, /account\.restricted<\/code> WhatsApp restricted sending/);
+	assert.ok(!r.text.includes('not sent yet'), 'a kind still said unsent');
 });
 
 check('hook-signature-event-id-payload', async () => {
@@ -272,6 +273,52 @@ check('hook-signature-event-id-payload', async () => {
 	await db.query('ROLLBACK');
 	await sleep(300);
 	assert.equal((await deliveries(ep.id)).length, 4);
+});
+
+check('hook-restricted-and-message-sent', async () => {
+	/* sql/021: the daemon's restriction events and every send_text
+	 * reaching its end (acked, refused, or born done by a page). */
+	const acc = await addAccount(alice, 'Kinds');
+	const ep = await addEndpoint(alice, '/ok/kinds', ['account.restricted',
+	    'message.sent'], acc);
+	await db.query("INSERT INTO account_events (account_id, kind, detail) " +
+	    "VALUES ($1, 'restricted', '{\"reason\": \"reachout_timelock\", " +
+	    "\"until\": \"1893456000\"}'), ($1, 'unrestricted', '{}')", [acc]);
+	const c1 = (await db.query("INSERT INTO commands (account_id, type, " +
+	    "payload, client_id) VALUES ($1, 'send_text', '{\"to\": " +
+	    "\"15550100\", \"text\": \"hi <b>\"}', 'cid-1') RETURNING id",
+	    [acc])).rows[0].id;
+	await sleep(200);
+	assert.equal((await deliveries(ep.id)).filter((x) => x.kind ===
+	    'message.sent').length, 0, 'queued is not sent');
+	await db.query("UPDATE commands SET claimed_at = now(), done_at = now(), " +
+	    "result = 'sent', message_id = '3EB0AB12' WHERE id = $1", [c1]);
+	await db.query("UPDATE commands SET result = 'sent' WHERE id = $1", [c1]);
+	await db.query("INSERT INTO commands (account_id, type, payload, " +
+	    "done_at, error) VALUES ($1, 'send_text', '{\"to\": " +
+	    "\"120363000000001@g.us\", \"text\": \"offline\"}', now(), " +
+	    "'send_test_not_connected')", [acc]);
+	const d = await allDone(ep.id, 4);
+	await sleep(300);
+	assert.deepEqual((await deliveries(ep.id)).map((x) => x.kind),
+	    ['account.restricted', 'account.restricted', 'message.sent',
+	    'message.sent'], 'one delivery per end, none for a later update');
+	assert.ok(d.every((x) => x.state === 'delivered'));
+	const g = recv.on('/ok/kinds').map((x) => x.json.data);
+	assert.equal(g[0].restricted, true);
+	assert.equal(g[0].reason, 'reachout_timelock');
+	assert.equal(g[0].until, '2030-01-01T00:00:00Z');
+	assert.equal(g[1].restricted, false);
+	assert.equal(g[1].until, null);
+	assert.equal(g[2].command, Number(c1));
+	assert.equal(g[2].status, 'sent');
+	assert.equal(g[2].message_id, '3EB0AB12');
+	assert.equal(g[2].to, '15550100');
+	assert.equal(g[2].text, 'hi <b>');
+	assert.equal(g[2].client_id, 'cid-1');
+	assert.equal(g[3].status, 'failed');
+	assert.equal(g[3].error, 'send_test_not_connected');
+	assert.equal(g[3].to, '120363000000001@g.us');
 });
 
 check('hook-filter-and-account', async () => {

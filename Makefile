@@ -36,10 +36,17 @@ all:
 # lib/: shared by every program; defined here so fragments can use it.
 LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB_PKGS	:= libpq json-c libsodium
+LIB_PKGS	:= libpq json-c libsodium libical
 $(LIB_OBJS): CPPFLAGS += $(call pc_cflags,$(LIB_PKGS))
 
 include $(sort $(wildcard mk/*.mk))
+
+# lib/recur.o (libical) is in $(LIB_OBJS), so every program that links
+# them needs libical, also those whose fragment names its own package
+# list (appended here, after the fragments; recipes expand late).
+WEB_PKGS	+= libical
+DAEMON_PKGS	+= libical
+HOOK_PKGS	+= libical
 
 all: $(PROGS)
 tests: $(UNIT_TESTS)

@@ -12,7 +12,7 @@ $(BUILD)/cgi/wadesk.fcgi: $(CGI_OBJS) $(BUILD)/cgi/qrpng.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(call pc_libs,$(WEB_PKGS))
 
 $(BUILD)/cgi/wadeskctl: $(CTL_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpq libsodium)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(LIB_PKGS))
 
 # Unit tests of the cgi pieces link every cgi object but main.o.
 CGI_TEST_OBJS	:= $(filter-out $(BUILD)/cgi/main.o,$(CGI_OBJS)) \

@@ -11,7 +11,7 @@ pkgs=(
 	postgresql libpq-dev nginx libnginx-mod-stream
 	libfcgi-dev libqrencode-dev libpng-dev libjson-c-dev libsodium-dev
 	libwebsockets-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
-	libsignal-protocol-c-dev uthash-dev
+	libsignal-protocol-c-dev uthash-dev libical-dev tzdata
 	zlib1g-dev libcurl4-openssl-dev
 	zbar-tools qrencode chromium curl wrk nodejs npm procps util-linux
 	openssl ca-certificates

@@ -1234,7 +1234,7 @@ form_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_GROUPS:
 		n = pg->groups != NULL ? PQntuples(pg->groups) : 0;
-		if (n == 0) {
+		if (n == 0 && f->njids == 0) {
 			pg->v_id = "groups-none";
 			pg->v_msg = f->account == 0 ? "Choose an account "
 			    "first." : "This account has no synced groups: "
@@ -1243,6 +1243,25 @@ form_key(struct tout *o, enum tkey key, void *arg)
 			return tmpl_partial(o, TMPL_FIELD_ERROR, small_key,
 			    pg);
 		}
+		/* The chosen ones first, in their sending order, then the
+		 * rest by name: saving the form again keeps the order. */
+		for (i = 0; i < f->njids && rc == 0; i++) {
+			for (k = 0; k < n; k++)
+				if (strcmp(PQgetvalue(pg->groups, k, 0),
+				    f->jids[i]) == 0)
+					break;
+			buf_init(&b);
+			if (k == n)
+				buf_printf(&b, "%s (not one of this account's "
+				    "groups now)", f->jids[i]);
+			else
+				buf_puts(&b, *PQgetvalue(pg->groups, k, 1) !=
+				    '\0' ? PQgetvalue(pg->groups, k, 1) :
+				    f->jids[i]);
+			rc = choice(o, pg, "checkbox", "g", f->jids[i],
+			    buf_str(&b), 1);
+			buf_free(&b);
+		}
 		for (k = 0; k < n && rc == 0; k++) {
 			const char *jid = PQgetvalue(pg->groups, k, 0);
 			const char *subj = PQgetvalue(pg->groups, k, 1);
@@ -1250,8 +1269,10 @@ form_key(struct tout *o, enum tkey key, void *arg)
 			for (i = 0; i < f->njids; i++)
 				if (strcmp(f->jids[i], jid) == 0)
 					break;
+			if (i < f->njids)
+				continue;
 			rc = choice(o, pg, "checkbox", "g", jid,
-			    *subj != '\0' ? subj : jid, i < f->njids);
+			    *subj != '\0' ? subj : jid, 0);
 		}
 		return rc;
 	case TKEY_MESSAGES:

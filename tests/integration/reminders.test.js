@@ -148,17 +148,17 @@ async function addRun(rem, status, targets, opts = {}) {
 	const r = await one('INSERT INTO reminder_runs (reminder_id, ' +
 	    'reminder_name, operator_id, account_id, scheduled_for, status, ' +
 	    'sent, total, finished_at) SELECT id, name, operator_id, ' +
-	    "account_id, now() - $2::interval, $3, $4, $5, CASE WHEN $3 IN " +
-	    "('running') THEN NULL ELSE now() END FROM reminders " +
+	    "account_id, now() - $2::interval, $3::text, $4, $5, CASE WHEN " +
+	    "$3::text = 'running' THEN NULL ELSE now() END FROM reminders " +
 	    'WHERE id = $1 RETURNING id', [rem, opts.ago || '1 hour', status,
 	    targets.filter((t) => t[2] === 'sent').length, targets.length]);
 	let pos = 0;
 	for (const [jid, subject, s, err] of targets)
 		await q('INSERT INTO reminder_run_targets (run_id, group_jid, ' +
 		    'position, group_subject, status, error, sent_at, ' +
-		    "message_id) VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = " +
-		    "'sent' THEN now() END, CASE WHEN $5 = 'sent' THEN " +
-		    "'3EB0' || $3 END)", [r.id, jid, pos++, subject, s,
+		    "message_id) VALUES ($1, $2, $3::int, $4, $5::text, $6, " +
+		    "CASE WHEN $5::text = 'sent' THEN now() END, CASE WHEN " +
+		    "$5::text = 'sent' THEN '3EB0' || $3::int END)", [r.id, jid, pos++, subject, s,
 		    err || null]);
 	return Number(r.id);
 }

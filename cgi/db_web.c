@@ -596,8 +596,8 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	/* Issue 11: the reminder pages (cgi/page_reminders.c). */
 	/* wall_now() (s) and operator $1's zone. */
 	[WS_REM_NOW] = { "rem_now", 1,
-	    "SELECT extract(epoch FROM wall_now())::bigint, (SELECT timezone "
-	    "FROM operators WHERE id = $1)" },
+	    "SELECT floor(extract(epoch FROM wall_now()))::bigint, (SELECT "
+	    "timezone FROM operators WHERE id = $1)" },
 	/*
 	 * The list ($1/$2 visibility, $3 filter: '' all, 'active',
 	 * 'paused', 'ended' (or canceled), 'failed' (the newest run

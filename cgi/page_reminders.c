@@ -25,6 +25,7 @@
  * zone; "now" is the database's wall_now() (sql/019), which tests move.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,108 @@ struct	rpage {
 	const char	*v_type, *v_name, *v_value;
 };
 
+/*
+ * lib/recur.c runs on libical, whose zone cache is process-wide and not
+ * thread safe, and wadesk.fcgi serves from several threads (main.c):
+ * every call into it from the pages goes through these wrappers, one
+ * at a time.
+ */
+static pthread_mutex_t	 recur_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+z_zone_valid(const char *tz)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_zone_valid(tz);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_local_to_utc(const char *tz, const char *local, int64_t *out,
+    const char **why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_local_to_utc(tz, local, out, why);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_utc_to_local(const char *tz, int64_t t, char *out, size_t outsz)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_utc_to_local(tz, t, out, outsz);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_rule_build(const struct recur_controls *c, const char *tz, int64_t first,
+    char *out, const char **why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_rule_build(c, tz, first, out, why);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_rule_parse(const char *rrule, const char *tz, struct recur_controls *c,
+    const char **why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_rule_parse(rrule, tz, c, why);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_next(const char *tz, int64_t first, const char *rrule, int64_t after,
+    int64_t *out, int n, const char **why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_next(tz, first, rrule, after, out, n, why);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_validate(const char *tz, int64_t first, const char *rrule,
+    const char **why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_validate(tz, first, rrule, why);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
+static int
+z_summary(const char *tz, int64_t first, const char *rrule, struct buf *out,
+    const char **why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&recur_lock);
+	rc = recur_summary(tz, first, rrule, out, why);
+	pthread_mutex_unlock(&recur_lock);
+	return rc;
+}
+
 static const char *
 col(const PGresult *res, int row, int c)
 {
@@ -172,9 +275,9 @@ local_text(const char *tz, int64_t t, char *out, size_t outsz)
 {
 	char	 l[LOCAL_MAX], *p;
 
-	if (tz == NULL || recur_utc_to_local(tz, t, l, sizeof(l)) == -1) {
+	if (tz == NULL || z_utc_to_local(tz, t, l, sizeof(l)) == -1) {
 		tz = "UTC";
-		if (recur_utc_to_local(tz, t, l, sizeof(l)) == -1) {
+		if (z_utc_to_local(tz, t, l, sizeof(l)) == -1) {
 			snprintf(out, outsz, "%" PRId64, t);
 			return;
 		}
@@ -190,7 +293,7 @@ summary_text(struct buf *b, const char *tz, int64_t first, const char *rrule)
 {
 	const char	*why = NULL;
 
-	if (recur_summary(tz, first, rrule, b, &why) == -1) {
+	if (z_summary(tz, first, rrule, b, &why) == -1) {
 		buf_reset(b);
 		buf_printf(b, "A rule this page cannot show (%s): %s",
 		    rrule != NULL ? rrule : "", why != NULL ? why : "");
@@ -947,7 +1050,7 @@ form_defaults(struct rform *f, const char *tz, int64_t now)
 	f->freq = RECUR_NONE;
 	f->end = RECUR_END_NEVER;
 	copy(f->interval, sizeof(f->interval), "1");
-	if (recur_utc_to_local(tz, (now / 60 + 1) * 60, l, sizeof(l)) == 0 &&
+	if (z_utc_to_local(tz, (now / 60 + 1) * 60, l, sizeof(l)) == 0 &&
 	    strlen(l) >= 16) {
 		snprintf(f->date, sizeof(f->date), "%.10s", l);
 		snprintf(f->time, sizeof(f->time), "%.5s", l + 11);
@@ -1095,7 +1198,7 @@ form_check(struct rform *f, const PGresult *acct, const PGresult *groups,
 		ferr_set(f, FE_MESSAGES, "Type at least one message; an empty "
 		    "message cannot be sent.");
 	/* Zone and first fire. */
-	zone_ok = text_check(f->tz, 64, 0) == 0 && recur_zone_valid(f->tz);
+	zone_ok = text_check(f->tz, 64, 0) == 0 && z_zone_valid(f->tz);
 	if (!zone_ok)
 		ferr_set(f, FE_TZ, "\"%.64s\" is not a time zone this server "
 		    "knows; use an IANA name such as Europe/Berlin or UTC.",
@@ -1106,7 +1209,7 @@ form_check(struct rform *f, const PGresult *acct, const PGresult *groups,
 		    "(YYYY-MM-DD) and a time (HH:MM).");
 	else if (zone_ok) {
 		snprintf(local, sizeof(local), "%sT%.5s", f->date, f->time);
-		if (recur_local_to_utc(f->tz, local, &f->first, &why) == -1)
+		if (z_local_to_utc(f->tz, local, &f->first, &why) == -1)
 			ferr_set(f, FE_WHEN, "%s", why != NULL ? why :
 			    "The first fire is not a valid local time.");
 		else if (f->first < now && f->first != f->saved_first) {
@@ -1159,18 +1262,18 @@ form_check(struct rform *f, const PGresult *acct, const PGresult *groups,
 		return form_nerrors(f);
 	/* The rule and its occurrences. */
 	f->rule[0] = '\0';
-	if (recur_rule_build(&c, f->tz, f->first, f->rule, &why) == -1) {
+	if (z_rule_build(&c, f->tz, f->first, f->rule, &why) == -1) {
 		ferr_set(f, FE_RULE, "%s", why != NULL ? why :
 		    "The repeat settings do not make a rule.");
 		return form_nerrors(f);
 	}
 	raw = f->rule[0] != '\0' ? f->rule : NULL;
-	if (recur_validate(f->tz, f->first, raw, &why) == -1) {
+	if (z_validate(f->tz, f->first, raw, &why) == -1) {
 		ferr_set(f, FE_RULE, "%s", why != NULL ? why :
 		    "The rule never fires.");
 		return form_nerrors(f);
 	}
-	n = recur_next(f->tz, f->first, raw, now - 1, f->fires, FIRES_SHOWN,
+	n = z_next(f->tz, f->first, raw, now - 1, f->fires, FIRES_SHOWN,
 	    &why);
 	if (n == -1)
 		ferr_set(f, FE_RULE, "%s", why != NULL ? why :
@@ -1455,7 +1558,7 @@ form_from_reminder(struct rpage *pg, struct rform *f)
 	f->account = col64(g, 0, GT_ACCOUNT);
 	f->tz = col(g, 0, GT_TZ);
 	f->first = f->saved_first = col64(g, 0, GT_FIRST);
-	if (recur_utc_to_local(f->tz, f->first, l, sizeof(l)) == 0 &&
+	if (z_utc_to_local(f->tz, f->first, l, sizeof(l)) == 0 &&
 	    strlen(l) >= 16) {
 		snprintf(f->date, sizeof(f->date), "%.10s", l);
 		snprintf(f->time, sizeof(f->time), "%.5s", l + 11);
@@ -1468,7 +1571,7 @@ form_from_reminder(struct rpage *pg, struct rform *f)
 	for (i = 0; i < n && f->nmsgs < MSGS_MAX; i++)
 		f->msgs[f->nmsgs++] = PQgetvalue(pg->msgs, i, 0);
 	memset(&c, 0, sizeof(c));
-	if (recur_rule_parse(col(g, 0, GT_RRULE), f->tz, &c, &why) == -1) {
+	if (z_rule_parse(col(g, 0, GT_RRULE), f->tz, &c, &why) == -1) {
 		ferr_set(f, FE_RULE, "The saved rule %.200s cannot be shown "
 		    "here (%s); saving replaces it with these controls.",
 		    col(g, 0, GT_RRULE), why != NULL ? why : "");
@@ -1975,7 +2078,7 @@ page_reminder_show(struct req *r)
 		if (col(g, 0, GT_NEXT) != NULL &&
 		    col64(g, 0, GT_NEXT) - 1 < after)
 			after = col64(g, 0, GT_NEXT) - 1;
-		n = recur_next(col(g, 0, GT_TZ), col64(g, 0, GT_FIRST),
+		n = z_next(col(g, 0, GT_TZ), col64(g, 0, GT_FIRST),
 		    col(g, 0, GT_RRULE), after, pg.fires, FIRES_SHOWN, &why);
 		pg.nfires = n > 0 ? n : 0;
 	}
@@ -2047,7 +2150,7 @@ page_reminder_action(struct req *r)
 		}
 		notice = "reminder_paused";
 	} else if (strcmp(act, "resume") == 0) {
-		n = recur_next(col(lk, 0, 2), col64(lk, 0, 3), col(lk, 0, 4),
+		n = z_next(col(lk, 0, 2), col64(lk, 0, 3), col(lk, 0, 4),
 		    now - 1, &t, 1, &why);
 		snprintf(next, sizeof(next), "%" PRId64, t);
 		p[1] = n == 1 ? next : NULL;

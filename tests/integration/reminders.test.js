@@ -376,6 +376,10 @@ check('reminders-bad-input-nothing-saved', async () => {
 	const yesterday = await localDate(-1);
 	const tomorrow = await localDate(1);
 	const cases = [
+		/* Day 31 of every 12th month from April: only Aprils. */
+		['a rule that never fires', { freq: 'monthly', interval: '12',
+		    monthday: '31', date: `${Number(tomorrow.slice(0, 4)) + 1}` +
+		    '-04-10' }, 'rule-error', 'never fires'],
 		['unknown zone', { tz: 'Mars/Olympus' }, 'tz-error',
 		    'is not a time zone'],
 		['until before first', { freq: 'daily', end: 'until',

@@ -20,6 +20,9 @@
  *                sync_groups command
  *   send.c       issue 9: send_text command rows, their results and the
  *                account's restriction state
+ *   reminders.c  issue 11: the reminder scheduler (due reminders ->
+ *                runs -> send_text rows, one group at a time) and the
+ *                resume_run and cancel_run commands
  */
 #ifndef WADESK_DAEMON_H
 #define WADESK_DAEMON_H
@@ -282,6 +285,12 @@ struct	daemon {
 						   written (send.c) */
 	uint64_t		 next_unrestrict_ms; /* expired restrictions
 						   cleared (send.c, mono) */
+	lws_sorted_usec_list_t	 rem_sul;	/* a scheduler pass soon
+						   (reminders_kick()) */
+	uint64_t		 rem_due_ms;	/* next scheduler pass
+						   (mono), 0: at once */
+	int			 rem_running;	/* runs we drive, at the last
+						   pass */
 };
 
 /* intake.c */
@@ -346,6 +355,25 @@ enum	dstmt {
 	DS_MESSAGES_TRIM,
 	DS_PROXY_KEY_PUT,
 	DS_ACCOUNT_PROXY_GET,
+	DS_REM_CLAIM,		/* sql/019 (reminders.c) */
+	DS_REM_RUN_INSERT,
+	DS_REM_RUN_TARGETS,
+	DS_REM_ADVANCE,
+	DS_REM_NEXT_DUE,
+	DS_REM_RUNS_OPEN,
+	DS_REM_RUN_STATE,
+	DS_REM_TARGET_MSGS,
+	DS_REM_CMD_INSERT,
+	DS_REM_TARGET_DONE,
+	DS_REM_RUN_COUNTS,
+	DS_REM_RUN_END,
+	DS_REM_PAUSE,
+	DS_REM_GET,
+	DS_REM_LIFT,
+	DS_REM_RUN_LOCK,
+	DS_REM_RUN_RESUME,
+	DS_REM_RUN_SKIP,
+	DS_REM_CMD_RUN,
 	DS__MAX
 };
 extern const struct db_stmt	daemon_stmts[DS__MAX];
@@ -393,6 +421,12 @@ void		 send_cb_sent(struct wa_client *c, void *user,
 		    const struct wa_sent *r);
 void		 send_cb_restriction(struct wa_client *c, void *user,
 		    int active, time_t until, const char *kind);
+/* reminders.c (issue 11) */
+void		 reminders_kick(struct daemon *d);
+void		 reminders_tick(struct daemon *d);
+void		 reminders_command(struct daemon *d, int64_t cmd,
+		    int64_t account, const char *type);
+void		 reminders_stop(struct daemon *d);
 /* messages.c */
 int		 messages_store(struct daemon *d, int64_t id,
 		    const struct wa_message *m);

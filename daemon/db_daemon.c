@@ -396,9 +396,12 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	/* DS_GROUP_DELETE: we left or were removed, or the group is gone. */
 	{ "group_delete", 2,
 	  "DELETE FROM groups WHERE account_id = $1 AND jid = $2" },
-	/* DS_SEND_LOAD: what a send_text command asks (sql/013). */
+	/* DS_SEND_LOAD: what a send_text command asks (sql/013), and
+	 * whether a reminder run queued it (issue 11: its end wakes the
+	 * scheduler, daemon/reminders.c). */
 	{ "send_load", 1,
-	  "SELECT payload->>'to', payload->>'text', message_id "
+	  "SELECT payload->>'to', payload->>'text', message_id, "
+	  "coalesce(client_id LIKE 'reminder:%', false) "
 	  "FROM commands WHERE id = $1 AND done_at IS NULL" },
 	/* DS_SEND_ID: the message id, kept before the first send so that a
 	 * re-claimed command resends under the same id (sql/013). */
@@ -454,6 +457,172 @@ const struct db_stmt	daemon_stmts[DS__MAX] = {
 	{ "account_proxy_get", 1,
 	  "SELECT proxy_sealed, proxy_public_key FROM accounts "
 	  "WHERE id = $1" },
+	/*
+	 * Issue 11, the reminder scheduler (daemon/reminders.c, sql/019).
+	 * Times cross as Unix seconds; "now" is always wall_now().
+	 *
+	 * DS_REM_CLAIM: up to $2 due active reminders of the accounts
+	 * daemon $1 holds, locked (SKIP LOCKED: another daemon's claim
+	 * of the same row skips it; the lease row is locked as
+	 * DS_LEASE_FENCE does): id, account, lease generation, zone,
+	 * first fire, rule, next fire, wall_now(), account status.
+	 */
+	{ "rem_claim", 2,
+	  "SELECT r.id, r.account_id, l.lease_generation, r.timezone, "
+	  "floor(extract(epoch FROM r.first_fire_at))::bigint, r.rrule, "
+	  "floor(extract(epoch FROM r.next_fire_at))::bigint, "
+	  "floor(extract(epoch FROM wall_now()))::bigint, a.status "
+	  "FROM reminders r JOIN account_leases l ON "
+	  "l.account_id = r.account_id JOIN accounts a ON a.id = r.account_id "
+	  "WHERE r.status = 'active' AND r.next_fire_at <= wall_now() AND "
+	  "l.owner_daemon = $1 AND l.lease_until > now() "
+	  "ORDER BY r.next_fire_at LIMIT $2::int "
+	  "FOR UPDATE OF r SKIP LOCKED FOR NO KEY UPDATE OF l SKIP LOCKED" },
+	/* DS_REM_RUN_INSERT: the run of reminder $1's occurrence at its
+	 * next_fire_at, status $2, summary $3 (finished unless running);
+	 * answers id and total, or nothing when that occurrence has a run
+	 * already (ever: reminder_runs_once). */
+	{ "rem_run_insert", 3,
+	  "INSERT INTO reminder_runs (reminder_id, reminder_name, "
+	  "operator_id, account_id, scheduled_for, status, total, "
+	  "error_summary, finished_at) SELECT r.id, r.name, r.operator_id, "
+	  "r.account_id, r.next_fire_at, $2::text, (SELECT count(*) FROM "
+	  "reminder_targets t WHERE t.reminder_id = r.id), $3::text, "
+	  "CASE WHEN $2::text <> 'running' THEN now() END "
+	  "FROM reminders r WHERE r.id = $1 "
+	  "ON CONFLICT (reminder_id, scheduled_for) DO NOTHING "
+	  "RETURNING id, total" },
+	/* DS_REM_RUN_TARGETS: run $1's targets from reminder $2's (account
+	 * $3's group subjects), status $4, error $5. */
+	{ "rem_run_targets", 5,
+	  "INSERT INTO reminder_run_targets (run_id, group_jid, position, "
+	  "group_subject, status, error) SELECT $1, t.group_jid, t.position, "
+	  "coalesce(g.subject, ''), $4::text, $5::text "
+	  "FROM reminder_targets t LEFT JOIN groups g ON g.account_id = $3 "
+	  "AND g.jid = t.group_jid WHERE t.reminder_id = $2" },
+	/* DS_REM_ADVANCE: reminder $1 on to its next fire $2 (Unix s;
+	 * NULL: ended); $3 true when this occurrence fired (not missed). */
+	{ "rem_advance", 3,
+	  "UPDATE reminders SET last_fired_at = CASE WHEN $3::boolean "
+	  "THEN next_fire_at ELSE last_fired_at END, "
+	  "next_fire_at = to_timestamp($2::bigint), "
+	  "status = CASE WHEN $2::bigint IS NULL THEN 'ended' ELSE status END, "
+	  "updated_at = now() WHERE id = $1" },
+	/* DS_REM_NEXT_DUE: ms from wall_now() to the earliest fire of the
+	 * active reminders of the accounts daemon $1 holds (negative: due;
+	 * no row: none).  Walks reminders_due in fire order. */
+	{ "rem_next_due", 1,
+	  "SELECT ceil(extract(epoch FROM (r.next_fire_at - wall_now())) * "
+	  "1000)::bigint FROM reminders r WHERE r.status = 'active' AND "
+	  "EXISTS (SELECT 1 FROM account_leases l WHERE "
+	  "l.account_id = r.account_id AND l.owner_daemon = $1 AND "
+	  "l.lease_until > now()) ORDER BY r.next_fire_at LIMIT 1" },
+	/* DS_REM_RUNS_OPEN: the running runs of the accounts daemon $1
+	 * holds: id, account. */
+	{ "rem_runs_open", 1,
+	  "SELECT x.id, x.account_id FROM reminder_runs x JOIN "
+	  "account_leases l ON l.account_id = x.account_id WHERE "
+	  "x.status = 'running' AND l.owner_daemon = $1 AND "
+	  "l.lease_until > now() ORDER BY x.id" },
+	/* DS_REM_RUN_STATE: run $1 for its next step: status, reminder,
+	 * account, scheduled (Unix s), zone, window end hour, resumed by
+	 * the operator, wall_now(), the first pending target's jid and
+	 * the operator (of the reminder, else the run). */
+	{ "rem_run_state", 1,
+	  "SELECT x.status, x.reminder_id, x.account_id, "
+	  "floor(extract(epoch FROM x.scheduled_for))::bigint, r.timezone, "
+	  "r.window_end_hour, EXISTS (SELECT 1 FROM commands c WHERE "
+	  "c.account_id = x.account_id AND c.type = 'resume_run' AND "
+	  "c.payload->>'run' = x.id::text AND c.result IS NOT NULL), "
+	  "floor(extract(epoch FROM wall_now()))::bigint, t.group_jid, "
+	  "coalesce(r.operator_id, x.operator_id) "
+	  "FROM reminder_runs x LEFT JOIN reminders r ON r.id = x.reminder_id "
+	  "LEFT JOIN LATERAL (SELECT y.group_jid FROM reminder_run_targets y "
+	  "WHERE y.run_id = x.id AND y.status = 'pending' ORDER BY y.position "
+	  "LIMIT 1) t ON true WHERE x.id = $1" },
+	/* DS_REM_TARGET_MSGS: reminder $1's messages in order, each with
+	 * the send_text row of account $2 whose client_id is $3 followed
+	 * by its position, if queued: position, text, command id, done,
+	 * result, error, message id. */
+	{ "rem_target_msgs", 3,
+	  "SELECT m.position, m.text, c.id, c.done_at IS NOT NULL, c.result, "
+	  "c.error, c.message_id FROM reminder_messages m LEFT JOIN commands c "
+	  "ON c.account_id = $2 AND c.client_id = $3::text || m.position "
+	  "WHERE m.reminder_id = $1 ORDER BY m.position" },
+	/* DS_REM_CMD_INSERT: a send_text row for account $1 by operator $2
+	 * to $3 with text $4, client_id $5; a second one with that id is
+	 * not queued (commands_client_id, sql/013). */
+	{ "rem_cmd_insert", 5,
+	  "INSERT INTO commands (account_id, type, payload, client_id, "
+	  "created_by) VALUES ($1, 'send_text', jsonb_build_object('to', "
+	  "$3::text, 'text', $4::text), $5, $2) "
+	  "ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL "
+	  "DO NOTHING" },
+	/* DS_REM_TARGET_DONE: pending target $2 of run $1 is now $3
+	 * (sent: message id $4, sent_at) with error $5; the run's sent
+	 * count follows. */
+	{ "rem_target_done", 5,
+	  "WITH t AS (UPDATE reminder_run_targets SET status = $3::text, "
+	  "message_id = coalesce($4::text, message_id), error = $5::text, "
+	  "sent_at = CASE WHEN $3::text = 'sent' THEN now() END "
+	  "WHERE run_id = $1 AND group_jid = $2 AND status = 'pending' "
+	  "RETURNING status) UPDATE reminder_runs SET sent = sent + "
+	  "(SELECT count(*) FROM t WHERE t.status = 'sent') WHERE id = $1" },
+	/* DS_REM_RUN_COUNTS: run $1's targets by status: sent, failed,
+	 * skipped, pending, total. */
+	{ "rem_run_counts", 1,
+	  "SELECT count(*) FILTER (WHERE status = 'sent'), "
+	  "count(*) FILTER (WHERE status = 'failed'), "
+	  "count(*) FILTER (WHERE status = 'skipped'), "
+	  "count(*) FILTER (WHERE status = 'pending'), count(*) "
+	  "FROM reminder_run_targets WHERE run_id = $1" },
+	/* DS_REM_RUN_END: run $1 to status $2 with summary $3, finished
+	 * ($4 true) or not (paused); sent counted again. */
+	{ "rem_run_end", 4,
+	  "UPDATE reminder_runs SET status = $2::text, error_summary = $3, "
+	  "finished_at = CASE WHEN $4::boolean THEN now() END, "
+	  "sent = (SELECT count(*) FROM reminder_run_targets t WHERE "
+	  "t.run_id = $1 AND t.status = 'sent') WHERE id = $1" },
+	/* DS_REM_PAUSE: a window closed mid-run $2: reminder $1 waits for
+	 * the operator, next_fire_at kept (one that had ended with this
+	 * occurrence keeps the run's, as the CHECK wants one; lifting it
+	 * ends it again). */
+	{ "rem_pause", 2,
+	  "UPDATE reminders SET status = 'paused', next_fire_at = "
+	  "coalesce(next_fire_at, (SELECT x.scheduled_for FROM reminder_runs x "
+	  "WHERE x.id = $2)), updated_at = now() "
+	  "WHERE id = $1 AND status IN ('active', 'ended')" },
+	/* DS_REM_GET: reminder $1's zone, first fire, rule, wall_now(). */
+	{ "rem_get", 1,
+	  "SELECT timezone, floor(extract(epoch FROM first_fire_at))::bigint, "
+	  "rrule, floor(extract(epoch FROM wall_now()))::bigint, status "
+	  "FROM reminders WHERE id = $1" },
+	/* DS_REM_LIFT: a paused reminder $1 active again from its next
+	 * fire $2 (Unix s), or ended (NULL). */
+	{ "rem_lift", 2,
+	  "UPDATE reminders SET status = CASE WHEN $2::bigint IS NULL THEN "
+	  "'ended' ELSE 'active' END, next_fire_at = to_timestamp($2::bigint), "
+	  "updated_at = now() WHERE id = $1 AND status = 'paused'" },
+	/* DS_REM_RUN_LOCK: run $1 for an operator's command, locked:
+	 * status, account, reminder, pending targets. */
+	{ "rem_run_lock", 1,
+	  "SELECT x.status, x.account_id, x.reminder_id, (SELECT count(*) "
+	  "FROM reminder_run_targets t WHERE t.run_id = x.id AND "
+	  "t.status = 'pending') FROM reminder_runs x WHERE x.id = $1 "
+	  "FOR UPDATE" },
+	/* DS_REM_RUN_RESUME: run $1 running again (resume_run). */
+	{ "rem_run_resume", 1,
+	  "UPDATE reminder_runs SET status = 'running', finished_at = NULL, "
+	  "error_summary = NULL WHERE id = $1" },
+	/* DS_REM_RUN_SKIP: run $1's pending targets skipped with error $2. */
+	{ "rem_run_skip", 2,
+	  "UPDATE reminder_run_targets SET status = 'skipped', error = $2 "
+	  "WHERE run_id = $1 AND status = 'pending'" },
+	/* DS_REM_CMD_RUN: the run a resume_run or cancel_run command $1
+	 * names (payload {"run": id}), NULL when it names none. */
+	{ "rem_cmd_run", 1,
+	  "SELECT CASE WHEN payload->>'run' ~ '^[0-9]{1,18}$' THEN "
+	  "(payload->>'run')::bigint END FROM commands WHERE id = $1" },
 };
 
 /*

@@ -33,16 +33,22 @@ static const struct {
 	{ "delete", SEV_CMD_DELETE },
 };
 
-/* Discard queued notifications; return how many there were. */
+/*
+ * Discard queued notifications; return how many were about commands.
+ * One on wadesk_reminders (issue 11) asks the scheduler for a pass.
+ */
 static int
-notifies_drain(PGconn *conn)
+notifies_drain(struct daemon *d, PGconn *conn)
 {
 	PGnotify	*n;
 	int		 count = 0;
 
 	while ((n = PQnotifies(conn)) != NULL) {
+		if (strcmp(n->relname, "wadesk_reminders") == 0)
+			reminders_kick(d);
+		else
+			count++;
 		PQfreemem(n);
-		count++;
 	}
 	return count;
 }
@@ -142,7 +148,8 @@ intake_connect(lws_sorted_usec_list_t *sul)
 	d->db = db_open(d->conf.database_url, daemon_stmts, DS__MAX);
 	if (d->db == NULL)
 		goto retry;
-	if (db_listen(d->db, "wadesk_commands") == -1)
+	if (db_listen(d->db, "wadesk_commands") == -1 ||
+	    db_listen(d->db, "wadesk_reminders") == -1)
 		goto retry;
 	/* lws closes what it adopts, so give it its own descriptor. */
 	if ((fd.filefd = dup(PQsocket(db_conn(d->db)))) == -1) {
@@ -167,6 +174,7 @@ intake_connect(lws_sorted_usec_list_t *sul)
 		log_warnx("%s: start-up sweep failed; retried", __func__);
 	if (intake_run_pending(d) == -1)
 		log_warnx("%s: catch-up failed; tick() retries", __func__);
+	reminders_kick(d);	/* what fell due while we were away */
 	return;
 retry:
 	db_close(d->db);
@@ -283,6 +291,14 @@ intake_run_pending(struct daemon *d)
 			send_command(d, c[i].id, c[i].account);	/* send.c */
 			continue;
 		}
+		if (c[i].type != NULL && (strcmp(c[i].type, "resume_run") ==
+		    0 || strcmp(c[i].type, "cancel_run") == 0)) {
+			/* Issue 11: a reminder run (reminders.c). */
+			log_info("command %" PRId64 ": %s account %" PRId64,
+			    c[i].id, c[i].type, c[i].account);
+			reminders_command(d, c[i].id, c[i].account, c[i].type);
+			continue;
+		}
 		if (c[i].type == NULL || cmd_event(c[i].type, &ev) == -1) {
 			(void)db_command_done(d->db, c[i].id, NULL,
 			    "unknown command");
@@ -325,7 +341,7 @@ intake_tick(struct daemon *d)
 	 * callback sits in libpq's buffer and woke nobody: look each tick.
 	 */
 	if (d->db != NULL && PQconsumeInput(db_conn(d->db)) == 1 &&
-	    notifies_drain(db_conn(d->db)) > 0)
+	    notifies_drain(d, db_conn(d->db)) > 0)
 		d->next_scan_ms = now;
 	if (d->db != NULL && now >= d->next_scan_ms)
 		(void)intake_run_pending(d);
@@ -377,13 +393,13 @@ intake_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			log_warnx("%s: %s", __func__, PQerrorMessage(conn));
 			return -1;
 		}
-		notifies_drain(conn);
+		notifies_drain(d, conn);
 		do {
 			if (intake_run_pending(d) == -1)
 				return d->db == NULL ||
 				    PQstatus(db_conn(d->db)) != CONNECTION_OK ?
 				    -1 : 0;
-		} while (d->db != NULL && notifies_drain(db_conn(d->db)) > 0);
+		} while (d->db != NULL && notifies_drain(d, db_conn(d->db)) > 0);
 		break;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		d->pg_wsi = NULL;

@@ -56,7 +56,8 @@ lws_log_emit(int level, const char *line)
 /*
  * Housekeeping every DAEMON_TICK_US: heartbeat and command scan
  * (intake.c), pairing deadlines, back-off and logout timeouts
- * (session.c).  Re-arms itself unless we are stopping.
+ * (session.c), the reminder scheduler's timer (reminders.c).  Re-arms
+ * itself unless we are stopping.
  */
 static void
 tick(lws_sorted_usec_list_t *sul)
@@ -74,6 +75,7 @@ tick(lws_sorted_usec_list_t *sul)
 	lease_tick(d);
 	session_tick(d);
 	send_tick(d);
+	reminders_tick(d);
 	lws_sul_schedule(d->ctx, 0, &d->tick, tick, DAEMON_TICK_US);
 }
 
@@ -185,6 +187,7 @@ main(int argc, char *argv[])
 	d.stopping = 1;
 	intake_close(&d);		/* heartbeat row deleted */
 	lws_sul_cancel(&d.tick);
+	reminders_stop(&d);
 	lws_sul_cancel(&d.pg_sul);
 	lws_context_destroy(d.ctx);	/* closes adopted fds and sockets */
 	ev_loop_destroy(d.loop);

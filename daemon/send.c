@@ -53,6 +53,9 @@ struct	send_job {
 	char			 id[64];	/* message id, "" not yet */
 	char			*to, *text;	/* the payload */
 	int			 again;		/* id from an earlier claim */
+	int			 reminder;	/* queued by a reminder run:
+						   its end kicks the scheduler
+						   (reminders.c, issue 11) */
 	uint64_t		 since_ms;	/* mono: claimed, then result
 						   known */
 	struct send_job		*next;
@@ -80,6 +83,8 @@ job_free(struct daemon *d, struct send_job *j)
 			*pp = j->next;
 			break;
 		}
+	if (j->reminder)
+		reminders_kick(d);	/* the run's next message at once */
 	free(j->error);
 	free(j->to);
 	free(j->text);
@@ -337,6 +342,7 @@ send_command(struct daemon *d, int64_t cmd, int64_t account)
 	PGresult	*res;
 	const char	*p[1];
 	char		 sid[24], *to = NULL, *text = NULL, *old = NULL;
+	int		 reminder = 0;
 
 	snprintf(sid, sizeof(sid), "%" PRId64, cmd);
 	p[0] = sid;
@@ -346,6 +352,7 @@ send_command(struct daemon *d, int64_t cmd, int64_t account)
 		to = db_get_text(res, 0, 0);
 		text = db_get_text(res, 0, 1);
 		old = db_get_text(res, 0, 2);
+		reminder = db_get_bool(res, 0, 3);
 	}
 	PQclear(res);
 	if (to == NULL || text == NULL || *to == '\0' || *text == '\0') {
@@ -353,6 +360,8 @@ send_command(struct daemon *d, int64_t cmd, int64_t account)
 		    "send_bad_request", 0) == -1)
 			log_warnx("command %" PRId64 ": refusal not written",
 			    cmd);
+		if (reminder)
+			reminders_kick(d);
 		free(to);
 		free(text);
 		free(old);
@@ -366,6 +375,7 @@ send_command(struct daemon *d, int64_t cmd, int64_t account)
 	j->to = to;
 	j->text = text;
 	j->since_ms = mono_ms64();
+	j->reminder = reminder;
 	if (old != NULL) {
 		snprintf(j->id, sizeof(j->id), "%s", old);
 		j->again = 1;

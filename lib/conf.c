@@ -96,6 +96,10 @@ static const struct conf_key	conf_keys[] = {
 	    1, 1000000 },
 	{ "WADESK_MESSAGES_KEEP", CONF_INT, OFF(messages_keep), "50",
 	    0, 100000 },
+	/* Issue 11: an occurrence older than this when the daemon finds
+	 * it due is not sent but recorded as missed (daemon/reminders.c). */
+	{ "WADESK_REMINDER_GRACE_S", CONF_INT, OFF(reminder_grace_s), "900",
+	    0, 30 * 86400 },
 	/* Read by scripts/ only (make run, make check). */
 	{ "WADESK_PORT", CONF_SCRIPT, 0, NULL, 0, 0 },
 	{ "WADESK_ADMIN_PASSWORD", CONF_SCRIPT, 0, NULL, 0, 0 },

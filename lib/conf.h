@@ -48,6 +48,8 @@ struct	conf {
 	int		 lease_s;	/* account lease of a daemon, s */
 	int		 max_sessions;	/* accounts one daemon owns at most */
 	int		 messages_keep;	/* received texts kept per chat */
+	int		 reminder_grace_s; /* a reminder occurrence later than
+					   this is missed, not sent, s */
 };
 
 int	conf_load(struct conf *c);

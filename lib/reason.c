@@ -234,6 +234,8 @@ static const struct event_kind	kinds[] = {
 	{ "proxy_unreachable", "Proxy unreachable" },
 	{ "proxy_unsupported", "Proxy not supported" },
 	{ "proxy_unreadable", "Proxy setting unreadable" },
+	/* Reminders (issue 11: daemon/reminders.c). */
+	{ "reminder.run", "Reminder run ended" },
 };
 
 /*

@@ -13,7 +13,7 @@ DAEMON_PKGS	:= libpq json-c libsodium libwebsockets libcrypto \
 DAEMON_SRCS	:= daemon/main.c daemon/intake.c daemon/db_daemon.c \
 		   daemon/creds.c daemon/policy.c daemon/session.c \
 		   daemon/sigstore.c daemon/lease.c daemon/proxy.c \
-		   daemon/groups.c
+		   daemon/groups.c daemon/reminders.c
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_CPPFLAGS	:= -Idaemon -Idaemon/wa \
 		   $(call pc_cflags,libpq json-c libsodium libwebsockets)

@@ -171,3 +171,20 @@ GRANT USAGE ON SEQUENCE reminder_runs_id_seq TO wadesk_daemon;
 -- The daemon queues each message of a run as a send_text command row.
 GRANT INSERT ON commands TO wadesk_daemon;
 GRANT USAGE ON SEQUENCE commands_id_seq TO wadesk_daemon;
+
+-- The webhook event reminder.run (sql/010 lists it; nothing emitted it
+-- until now): the daemon writes an account_events row of kind
+-- 'reminder.run' when a run ends (success, partial, failed, missed) or
+-- pauses, detail {reminder, run, status, sent, total}; at commit it
+-- goes to the endpoints that want it.
+CREATE FUNCTION webhook_on_reminder_run() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = wadesk AS $$
+BEGIN
+	PERFORM webhook_emit(NEW.account_id, 'reminder.run',
+	    NEW.detail || jsonb_build_object('at', iso(NEW.at)));
+	RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER webhook_reminder_run AFTER INSERT ON account_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (NEW.kind = 'reminder.run' AND NEW.account_id IS NOT NULL)
+    EXECUTE FUNCTION webhook_on_reminder_run();

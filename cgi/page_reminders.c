@@ -25,8 +25,6 @@
  * zone; "now" is the database's wall_now() (sql/019), which tests move.
  */
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +36,12 @@
 #include "db_web.h"
 #include "reason.h"
 #include "recur.h"
+#include "rform.h"
 
-#define	NAME_MAX_BYTES	200	/* reminders.name */
-#define	TEXT_MAX_BYTES	4096	/* reminder_messages.text */
-#define	MSGS_MAX	10	/* message boxes the form takes */
-#define	TARGETS_MAX	REQ_FIELDS_MAX
-#define	FIRES_SHOWN	5	/* next fire times on detail and preview */
 #define	RUNS_PAGE	20	/* runs per detail page */
-#define	LOCAL_MAX	32	/* "YYYY-MM-DD HH:MM" and a bit */
+#define	GROUPS_MAX	1000	/* an account's groups the form offers
+				   (WS_REM_GROUPS' LIMIT) */
 
-/* Form fields that can carry an error, in the form's order. */
-enum	ferr {
-	FE_ACCOUNT, FE_NAME, FE_GROUPS, FE_MESSAGES, FE_WHEN, FE_TZ,
-	FE_UNTIL, FE_RULE, FE_WINDOW, FE__MAX
-};
 static const char *const ferr_ids[FE__MAX] = {
 	"account-error", "name-error", "groups-error", "messages-error",
 	"when-error", "tz-error", "until-error", "rule-error", "window-error"
@@ -78,39 +68,6 @@ enum	gtcol {
 	GT_RRULE, GT_WINDOW, GT_NEXT, GT_LAST, GT_CREATED, GT_USER
 };
 
-/* The form as typed (or as loaded for an edit); strings are borrowed
- * from the request or a result that outlives the rendering. */
-struct	rform {
-	int64_t		 id;		/* 0: a new reminder */
-	const char	*name;
-	int64_t		 account;	/* 0: none chosen */
-	const char	*label;		/* the account's label */
-	const char	*jids[TARGETS_MAX];
-	size_t		 njids;
-	const char	*msgs[MSGS_MAX];
-	size_t		 nmsgs;
-	char		 date[16], time[16];
-	const char	*tz;
-	enum recur_freq	 freq;
-	char		 interval[16];
-	unsigned int	 weekdays;
-	char		 monthday[16];
-	enum recur_end	 end;
-	char		 count[16];
-	char		 until[16];
-	char		 window[16];
-	int		 preview;	/* "Preview" pressed */
-	const char	*err[FE__MAX];
-	const char	*error;		/* above the form */
-	char		 errbuf[FE__MAX][256];
-	/* Filled by form_check() when everything is valid. */
-	char		 rule[RECUR_RULE_MAX];
-	int64_t		 first;
-	int64_t		 saved_first;	/* edit: the stored first fire */
-	int64_t		 fires[FIRES_SHOWN];
-	int		 nfires;
-	int		 win;		/* 0: none */
-};
 
 /* Everything a page draws; one per request. */
 struct	rpage {
@@ -139,108 +96,6 @@ struct	rpage {
 	const char	*v_type, *v_name, *v_value;
 };
 
-/*
- * lib/recur.c runs on libical, whose zone cache is process-wide and not
- * thread safe, and wadesk.fcgi serves from several threads (main.c):
- * every call into it from the pages goes through these wrappers, one
- * at a time.
- */
-static pthread_mutex_t	 recur_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int
-z_zone_valid(const char *tz)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_zone_valid(tz);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_local_to_utc(const char *tz, const char *local, int64_t *out,
-    const char **why)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_local_to_utc(tz, local, out, why);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_utc_to_local(const char *tz, int64_t t, char *out, size_t outsz)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_utc_to_local(tz, t, out, outsz);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_rule_build(const struct recur_controls *c, const char *tz, int64_t first,
-    char *out, const char **why)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_rule_build(c, tz, first, out, why);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_rule_parse(const char *rrule, const char *tz, struct recur_controls *c,
-    const char **why)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_rule_parse(rrule, tz, c, why);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_next(const char *tz, int64_t first, const char *rrule, int64_t after,
-    int64_t *out, int n, const char **why)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_next(tz, first, rrule, after, out, n, why);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_validate(const char *tz, int64_t first, const char *rrule,
-    const char **why)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_validate(tz, first, rrule, why);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
-static int
-z_summary(const char *tz, int64_t first, const char *rrule, struct buf *out,
-    const char **why)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&recur_lock);
-	rc = recur_summary(tz, first, rrule, out, why);
-	pthread_mutex_unlock(&recur_lock);
-	return rc;
-}
-
 static const char *
 col(const PGresult *res, int row, int c)
 {
@@ -266,34 +121,13 @@ db_fail(struct req *r)
 	    "shortly.");
 }
 
-/*
- * Unix seconds "t" as "YYYY-MM-DD HH:MM Zone" in zone "tz" into "out"
- * (LOCAL_MAX + 64 bytes); an unknown zone falls back to UTC.
- */
-static void
-local_text(const char *tz, int64_t t, char *out, size_t outsz)
-{
-	char	 l[LOCAL_MAX], *p;
-
-	if (tz == NULL || z_utc_to_local(tz, t, l, sizeof(l)) == -1) {
-		tz = "UTC";
-		if (z_utc_to_local(tz, t, l, sizeof(l)) == -1) {
-			snprintf(out, outsz, "%" PRId64, t);
-			return;
-		}
-	}
-	if ((p = strchr(l, 'T')) != NULL)
-		*p = ' ';
-	snprintf(out, outsz, "%s %s", l, tz);
-}
-
 /* The schedule's sentence (recur_summary), or why it has none. */
 static void
 summary_text(struct buf *b, const char *tz, int64_t first, const char *rrule)
 {
 	const char	*why = NULL;
 
-	if (z_summary(tz, first, rrule, b, &why) == -1) {
+	if (rz_summary(tz, first, rrule, b, &why) == -1) {
 		buf_reset(b);
 		buf_printf(b, "A rule this page cannot show (%s): %s",
 		    rrule != NULL ? rrule : "", why != NULL ? why : "");
@@ -335,137 +169,6 @@ rstatus_text(const char *st)
 	return st;
 }
 
-/*
- * 0 if "s" is text the daemon may send or show: valid UTF-8 without
- * control characters (tab and line breaks only when "multiline"),
- * not only blanks, at most "max" bytes.  Else -1 (bad bytes), -2 (too
- * long) or -3 (blank).
- */
-static int
-text_check(const char *s, size_t max, int multiline)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 len = strlen(s), i, k, n;
-	int			 blank = 1;
-
-	if (len > max)
-		return -2;
-	for (i = 0; i < len; i += n) {
-		n = 1;
-		if (p[i] < 0x80) {
-			if (p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
-				if (!multiline)
-					return -1;
-				continue;
-			}
-			if (p[i] < 0x20 || p[i] == 0x7f)
-				return -1;
-			if (p[i] != ' ')
-				blank = 0;
-			continue;
-		}
-		blank = 0;
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			n = 2;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			n = 3;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			n = 4;
-		else
-			return -1;
-		if (i + n > len)
-			return -1;
-		for (k = 1; k < n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-		if ((p[i] == 0xe0 && p[i + 1] < 0xa0) ||
-		    (p[i] == 0xed && p[i + 1] > 0x9f) ||
-		    (p[i] == 0xf0 && p[i + 1] < 0x90) ||
-		    (p[i] == 0xf4 && p[i + 1] > 0x8f))
-			return -1;
-	}
-	return blank ? -3 : 0;
-}
-
-/* A positive decimal id (1..INT64_MAX) in *out: 0, else -1. */
-static int
-id_parse(const char *s, int64_t *out)
-{
-	char		*end;
-	long long	 n;
-
-	if (s == NULL || *s < '1' || *s > '9' || strlen(s) > 18)
-		return -1;
-	n = strtoll(s, &end, 10);
-	if (*end != '\0' || n <= 0)
-		return -1;
-	*out = (int64_t)n;
-	return 0;
-}
-
-/* A small whole number lo..hi in *out: 0; "" is -2; else -1. */
-static int
-int_parse(const char *s, int lo, int hi, int *out)
-{
-	char	*end;
-	long	 n;
-
-	if (s == NULL || *s == '\0')
-		return -2;
-	if (strlen(s) > 6 || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	n = strtol(s, &end, 10);
-	if (*end != '\0' || n < lo || n > hi)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-/* 1 if "s" is "YYYY-MM-DD" with a plausible month and day. */
-static int
-date_valid(const char *s)
-{
-	int	 m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2 ||
-	    strspn(s + 8, "0123456789") != 2)
-		return 0;
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-/* 1 if "s" is "HH:MM" or "HH:MM:SS" (a browser's step may add seconds). */
-static int
-time_valid(const char *s)
-{
-	size_t	 n = strlen(s);
-
-	if ((n != 5 && n != 8) || s[2] != ':' || (n == 8 && s[5] != ':'))
-		return 0;
-	if (strspn(s, "0123456789") != 2 || strspn(s + 3, "0123456789") != 2 ||
-	    (n == 8 && strspn(s + 6, "0123456789") != 2))
-		return 0;
-	return (s[0] - '0') * 10 + (s[1] - '0') < 24 &&
-	    (s[3] - '0') * 10 + (s[4] - '0') < 60 &&
-	    (n == 5 || (s[6] - '0') * 10 + (s[7] - '0') < 60);
-}
-
-static void
-copy(char *dst, size_t dstsz, const char *s)
-{
-
-	size_t	 n;
-
-	if (s == NULL)
-		s = "";
-	n = strlen(s);
-	if (n >= dstsz)
-		n = dstsz - 1;	/* only an echo of what was typed */
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
 
 /* wall_now() and the operator's zone: 0, or -1 (database). */
 static int
@@ -484,7 +187,7 @@ now_load(struct req *r, int64_t *now, char *tz, size_t tzsz)
 		return -1;
 	}
 	if (tz != NULL)
-		copy(tz, tzsz, col(res, 0, 1) != NULL ? col(res, 0, 1) : "UTC");
+		rf_copy(tz, tzsz, col(res, 0, 1) != NULL ? col(res, 0, 1) : "UTC");
 	PQclear(res);
 	return 0;
 }
@@ -593,7 +296,7 @@ fires(struct tout *o, struct rpage *pg, const char *tz, const int64_t *t,
 		return tmpl_partial(o, TMPL_REMINDER_FIRE, small_key, pg);
 	}
 	for (i = 0; i < n; i++) {
-		local_text(tz, t[i], s, sizeof(s));
+		rf_local_text(tz, t[i], s, sizeof(s));
 		pg->v_msg = s;
 		if (tmpl_partial(o, TMPL_REMINDER_FIRE, small_key, pg) == -1)
 			return -1;
@@ -662,7 +365,7 @@ static void
 run_when(const PGresult *res, int i, char *s, size_t ssz)
 {
 
-	local_text(col(res, i, RU_TZ), col64(res, i, RU_SCHED), s, ssz);
+	rf_local_text(col(res, i, RU_TZ), col64(res, i, RU_SCHED), s, ssz);
 }
 
 /* The run's name: the snapshot, "(deleted)" once the reminder is gone. */
@@ -836,7 +539,7 @@ list_row_key(struct tout *o, enum tkey key, void *arg)
 			tmpl_text(o, "none");
 			return 0;
 		}
-		local_text(col(res, i, LS_TZ), col64(res, i, LS_NEXT), s,
+		rf_local_text(col(res, i, LS_TZ), col64(res, i, LS_NEXT), s,
 		    sizeof(s));
 		tmpl_text(o, s);
 		return 0;
@@ -953,7 +656,7 @@ page_reminders_list(struct req *r)
 		pg.filter = filters[k].value;
 	}
 	if ((cl = kv_get(&r->query, "cleared")) != NULL &&
-	    (id_parse(cl, &pg.cleared) == -1))
+	    (rf_id_parse(cl, &pg.cleared) == -1))
 		pg.cleared = strcmp(cl, "0") == 0 ? 0 : -1;
 	page_visibility(r, op, &p[1]);
 	p[0] = op;
@@ -998,292 +701,6 @@ page_reminders_clear(struct req *r)
 
 /* ---- The form ------------------------------------------------------ */
 
-static const char *const freq_names[] = {
-	"none", "daily", "weekly", "monthly", "yearly"
-};
-static const char *const freq_labels[] = {
-	"Does not repeat", "Daily", "Weekly", "Monthly (by day of month)",
-	"Yearly"
-};
-static const char *const end_names[] = { "never", "count", "until" };
-static const char *const end_labels[] = {
-	"never", "after a number of times", "on a date"
-};
-static const char *const wd_labels[] = {
-	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
-};
-
-static void
-ferr_set(struct rform *f, enum ferr e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-ferr_set(struct rform *f, enum ferr e, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (f->err[e] != NULL)
-		return;		/* the first problem of a field is enough */
-	va_start(ap, fmt);
-	vsnprintf(f->errbuf[e], sizeof(f->errbuf[e]), fmt, ap);
-	va_end(ap);
-	f->err[e] = f->errbuf[e];
-}
-
-static int
-form_nerrors(const struct rform *f)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < FE__MAX; i++)
-		n += f->err[i] != NULL;
-	return n;
-}
-
-/* The form's defaults: the operator's zone, the next minute. */
-static void
-form_defaults(struct rform *f, const char *tz, int64_t now)
-{
-	char	 l[LOCAL_MAX];
-
-	f->tz = tz;
-	f->freq = RECUR_NONE;
-	f->end = RECUR_END_NEVER;
-	copy(f->interval, sizeof(f->interval), "1");
-	if (z_utc_to_local(tz, (now / 60 + 1) * 60, l, sizeof(l)) == 0 &&
-	    strlen(l) >= 16) {
-		snprintf(f->date, sizeof(f->date), "%.10s", l);
-		snprintf(f->time, sizeof(f->time), "%.5s", l + 11);
-	}
-}
-
-/*
- * Read the posted form into "f" (strings borrowed from r->form).  A
- * malformed weekday, frequency or end is recorded as a field error.
- */
-static void
-form_read(struct req *r, struct rform *f)
-{
-	const char	*k, *v;
-	size_t		 i, j;
-	int		 n;
-
-	for (i = 0; i < r->form.n; i++) {
-		k = r->form.kv[i].key;
-		v = r->form.kv[i].val;
-		if (strcmp(k, "g") == 0 && *v != '\0') {
-			for (j = 0; j < f->njids; j++)
-				if (strcmp(f->jids[j], v) == 0)
-					break;
-			if (j == f->njids && f->njids < TARGETS_MAX)
-				f->jids[f->njids++] = v;
-		} else if (strcmp(k, "message") == 0) {
-			if (f->nmsgs < MSGS_MAX)
-				f->msgs[f->nmsgs++] = v;
-			else if (*v != '\0')
-				ferr_set(f, FE_MESSAGES, "At most %d messages "
-				    "can be sent per fire.", MSGS_MAX);
-		} else if (strcmp(k, "wd") == 0) {
-			if (int_parse(v, 0, 6, &n) == 0)
-				f->weekdays |= 1u << n;
-			else
-				ferr_set(f, FE_RULE, "A weekday in the form is "
-				    "not valid; reload the page.");
-		}
-	}
-	f->name = kv_get(&r->form, "name");
-	if (f->name == NULL)
-		f->name = "";
-	if (id_parse(kv_get(&r->form, "account"), &f->account) == -1)
-		f->account = 0;
-	copy(f->date, sizeof(f->date), kv_get(&r->form, "date"));
-	copy(f->time, sizeof(f->time), kv_get(&r->form, "time"));
-	f->tz = kv_get(&r->form, "tz");
-	if (f->tz == NULL)
-		f->tz = "";
-	v = kv_get(&r->form, "freq");
-	f->freq = RECUR_NONE;
-	if (v != NULL) {
-		for (j = 0; j < sizeof(freq_names) / sizeof(freq_names[0]); j++)
-			if (strcmp(v, freq_names[j]) == 0)
-				break;
-		if (j == sizeof(freq_names) / sizeof(freq_names[0]))
-			ferr_set(f, FE_RULE, "Choose how the reminder repeats "
-			    "from the list.");
-		else
-			f->freq = (enum recur_freq)j;
-	}
-	v = kv_get(&r->form, "end");
-	f->end = RECUR_END_NEVER;
-	if (v != NULL) {
-		for (j = 0; j < sizeof(end_names) / sizeof(end_names[0]); j++)
-			if (strcmp(v, end_names[j]) == 0)
-				break;
-		if (j == sizeof(end_names) / sizeof(end_names[0]))
-			ferr_set(f, FE_RULE, "Choose how the repeats end from "
-			    "the list.");
-		else
-			f->end = (enum recur_end)j;
-	}
-	copy(f->interval, sizeof(f->interval), kv_get(&r->form, "interval"));
-	copy(f->monthday, sizeof(f->monthday), kv_get(&r->form, "monthday"));
-	copy(f->count, sizeof(f->count), kv_get(&r->form, "count"));
-	copy(f->until, sizeof(f->until), kv_get(&r->form, "until"));
-	copy(f->window, sizeof(f->window), kv_get(&r->form, "window"));
-	f->preview = kv_get(&r->form, "preview") != NULL;
-}
-
-/*
- * Check the whole form against account "acct" (NULL: not visible) and
- * its groups, at "now"; fills f->rule, f->first, f->win and the next
- * fire times.  Returns the number of field errors.
- */
-static int
-form_check(struct rform *f, const PGresult *acct, const PGresult *groups,
-    int64_t now)
-{
-	struct recur_controls	 c;
-	const char		*why = NULL, *raw;
-	char			 local[40], l2[LOCAL_MAX + 64];
-	size_t			 i, nmsg = 0;
-	int			 n, k, rc, zone_ok;
-
-	/* Name. */
-	if ((rc = text_check(f->name, NAME_MAX_BYTES, 0)) == -3)
-		ferr_set(f, FE_NAME, "Give the reminder a name.");
-	else if (rc == -2)
-		ferr_set(f, FE_NAME, "The name is %zu bytes long; at most %d "
-		    "are allowed.", strlen(f->name), NAME_MAX_BYTES);
-	else if (rc == -1)
-		ferr_set(f, FE_NAME, "The name must be plain text on one line "
-		    "(UTF-8, no control characters).");
-	/* Account and groups. */
-	if (acct == NULL || PQntuples(acct) != 1)
-		ferr_set(f, FE_ACCOUNT, "Choose one of your accounts (with "
-		    "Show its groups), then its groups.");
-	else if (f->njids == 0)
-		ferr_set(f, FE_GROUPS, "Choose at least one group to send "
-		    "to.");
-	else {
-		for (i = 0; i < f->njids; i++) {
-			n = groups != NULL ? PQntuples(groups) : 0;
-			for (k = 0; k < n; k++)
-				if (strcmp(PQgetvalue(groups, k, 0),
-				    f->jids[i]) == 0)
-					break;
-			if (k == n) {
-				ferr_set(f, FE_GROUPS, "%.80s is not one of "
-				    "this account's groups (it may have left "
-				    "it; sync its groups and choose again).",
-				    f->jids[i]);
-				break;
-			}
-		}
-	}
-	/* Messages. */
-	for (i = 0; i < f->nmsgs; i++) {
-		if ((rc = text_check(f->msgs[i], TEXT_MAX_BYTES, 1)) == -3)
-			continue;
-		nmsg++;
-		if (rc == -2)
-			ferr_set(f, FE_MESSAGES, "Message %zu is %zu bytes "
-			    "long; at most %d bytes can be sent.", nmsg,
-			    strlen(f->msgs[i]), TEXT_MAX_BYTES);
-		else if (rc == -1)
-			ferr_set(f, FE_MESSAGES, "Message %zu is not plain "
-			    "UTF-8 text; remove any control characters.",
-			    nmsg);
-	}
-	if (nmsg == 0)
-		ferr_set(f, FE_MESSAGES, "Type at least one message; an empty "
-		    "message cannot be sent.");
-	/* Zone and first fire. */
-	zone_ok = text_check(f->tz, 64, 0) == 0 && z_zone_valid(f->tz);
-	if (!zone_ok)
-		ferr_set(f, FE_TZ, "\"%.64s\" is not a time zone this server "
-		    "knows; use an IANA name such as Europe/Berlin or UTC.",
-		    f->tz);
-	f->first = 0;
-	if (!date_valid(f->date) || !time_valid(f->time))
-		ferr_set(f, FE_WHEN, "Give the first fire as a date "
-		    "(YYYY-MM-DD) and a time (HH:MM).");
-	else if (zone_ok) {
-		snprintf(local, sizeof(local), "%sT%.5s", f->date, f->time);
-		if (z_local_to_utc(f->tz, local, &f->first, &why) == -1)
-			ferr_set(f, FE_WHEN, "%s", why != NULL ? why :
-			    "The first fire is not a valid local time.");
-		else if (f->first < now && f->first != f->saved_first) {
-			local_text(f->tz, now, l2, sizeof(l2));
-			ferr_set(f, FE_WHEN, "The first fire is in the past "
-			    "(it is now %s); choose a later time.", l2);
-		}
-	}
-	/* Recurrence controls. */
-	memset(&c, 0, sizeof(c));
-	c.freq = f->freq;
-	c.end = f->end;
-	c.interval = 1;
-	if (f->freq != RECUR_NONE) {
-		if ((rc = int_parse(f->interval, 1, RECUR_INTERVAL_MAX,
-		    &c.interval)) == -1)
-			ferr_set(f, FE_RULE, "The interval must be a whole "
-			    "number from 1 to %d.", RECUR_INTERVAL_MAX);
-		c.weekdays = f->freq == RECUR_WEEKLY ? f->weekdays : 0;
-		if (f->freq == RECUR_MONTHLY && int_parse(f->monthday, 1, 31,
-		    &c.monthday) == -1)
-			ferr_set(f, FE_RULE, "The day of the month must be a "
-			    "number from 1 to 31, or empty for the first "
-			    "fire's day.");
-		if (f->end == RECUR_END_COUNT && int_parse(f->count, 1,
-		    RECUR_COUNT_MAX, &c.count) != 0)
-			ferr_set(f, FE_UNTIL, "Say after how many times it "
-			    "ends: a number from 1 to %d.", RECUR_COUNT_MAX);
-		if (f->end == RECUR_END_UNTIL) {
-			if (!date_valid(f->until))
-				ferr_set(f, FE_UNTIL, "Give the end date as "
-				    "YYYY-MM-DD.");
-			else if (date_valid(f->date) &&
-			    strcmp(f->until, f->date) < 0)
-				ferr_set(f, FE_UNTIL, "The end date %s is "
-				    "before the first fire (%s); it would "
-				    "never fire.", f->until, f->date);
-			else
-				copy(c.until, sizeof(c.until), f->until);
-		}
-	}
-	/* Window. */
-	f->win = 0;
-	if ((rc = int_parse(f->window, 1, 24, &f->win)) == -1)
-		ferr_set(f, FE_WINDOW, "The window end must be an hour from 1 "
-		    "to 24, or empty for no window.");
-	else if (rc == -2)
-		f->win = 0;
-	if (form_nerrors(f) > 0)
-		return form_nerrors(f);
-	/* The rule and its occurrences. */
-	f->rule[0] = '\0';
-	if (z_rule_build(&c, f->tz, f->first, f->rule, &why) == -1) {
-		ferr_set(f, FE_RULE, "%s", why != NULL ? why :
-		    "The repeat settings do not make a rule.");
-		return form_nerrors(f);
-	}
-	raw = f->rule[0] != '\0' ? f->rule : NULL;
-	if (z_validate(f->tz, f->first, raw, &why) == -1) {
-		ferr_set(f, FE_RULE, "%s", why != NULL ? why :
-		    "The rule never fires.");
-		return form_nerrors(f);
-	}
-	n = z_next(f->tz, f->first, raw, now - 1, f->fires, FIRES_SHOWN,
-	    &why);
-	if (n == -1)
-		ferr_set(f, FE_RULE, "%s", why != NULL ? why :
-		    "The fire times cannot be computed.");
-	else if (n == 0)
-		ferr_set(f, FE_RULE, "This schedule has no fire time left "
-		    "after now; move the first fire or the end.");
-	f->nfires = n > 0 ? n : 0;
-	return form_nerrors(f);
-}
 
 static int
 form_key(struct tout *o, enum tkey key, void *arg)
@@ -1382,7 +799,7 @@ form_key(struct tout *o, enum tkey key, void *arg)
 		/* What was typed, then one empty box for another. */
 		shown = 0;
 		for (i = 0; i < f->nmsgs && rc == 0; i++) {
-			if (text_check(f->msgs[i], TEXT_MAX_BYTES, 1) == -3)
+			if (rf_text_check(f->msgs[i], TEXT_MAX_BYTES, 1) == -3)
 				continue;
 			pg->v_msg = f->msgs[i];
 			rc = tmpl_partial(o, TMPL_REMINDER_MESSAGE, small_key,
@@ -1405,9 +822,9 @@ form_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, f->tz);
 		return 0;
 	case TKEY_FREQS:
-		for (k = 0; k < (int)(sizeof(freq_names) /
-		    sizeof(freq_names[0])) && rc == 0; k++)
-			rc = option(o, pg, freq_names[k], freq_labels[k],
+		for (k = 0; k < (int)(sizeof(rf_freq_names) /
+		    sizeof(rf_freq_names[0])) && rc == 0; k++)
+			rc = option(o, pg, rf_freq_names[k], rf_freq_labels[k],
 			    (int)f->freq == k);
 		return rc;
 	case TKEY_INTERVAL:
@@ -1416,7 +833,7 @@ form_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_WEEKDAYS:
 		for (k = 0; k < 7 && rc == 0; k++) {
 			snprintf(v, sizeof(v), "%d", k);
-			rc = choice(o, pg, "checkbox", "wd", v, wd_labels[k],
+			rc = choice(o, pg, "checkbox", "wd", v, rf_wd_labels[k],
 			    (f->weekdays & (1u << k)) != 0);
 		}
 		return rc;
@@ -1425,8 +842,8 @@ form_key(struct tout *o, enum tkey key, void *arg)
 		return 0;
 	case TKEY_ENDS:
 		for (k = 0; k < 3 && rc == 0; k++)
-			rc = choice(o, pg, "radio", "end", end_names[k],
-			    end_labels[k], (int)f->end == k);
+			rc = choice(o, pg, "radio", "end", rf_end_names[k],
+			    rf_end_labels[k], (int)f->end == k);
 		return rc;
 	case TKEY_COUNT:
 		tmpl_text(o, f->count);
@@ -1456,7 +873,7 @@ form_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_ERR_WINDOW:
 		return field_error(o, pg, FE_WINDOW);
 	case TKEY_PREVIEW:
-		if (!f->preview || form_nerrors(f) > 0)
+		if (!f->preview || rf_nerrors(f) > 0)
 			return 0;
 		return tmpl_partial(o, TMPL_REMINDER_PREVIEW, form_key, pg);
 	case TKEY_SUMMARY:
@@ -1558,12 +975,12 @@ form_from_reminder(struct rpage *pg, struct rform *f)
 	f->account = col64(g, 0, GT_ACCOUNT);
 	f->tz = col(g, 0, GT_TZ);
 	f->first = f->saved_first = col64(g, 0, GT_FIRST);
-	if (z_utc_to_local(f->tz, f->first, l, sizeof(l)) == 0 &&
+	if (rz_utc_to_local(f->tz, f->first, l, sizeof(l)) == 0 &&
 	    strlen(l) >= 16) {
 		snprintf(f->date, sizeof(f->date), "%.10s", l);
 		snprintf(f->time, sizeof(f->time), "%.5s", l + 11);
 	}
-	copy(f->window, sizeof(f->window), col(g, 0, GT_WINDOW));
+	rf_copy(f->window, sizeof(f->window), col(g, 0, GT_WINDOW));
 	n = PQntuples(pg->targets);
 	for (i = 0; i < n && f->njids < TARGETS_MAX; i++)
 		f->jids[f->njids++] = PQgetvalue(pg->targets, i, 0);
@@ -1571,8 +988,8 @@ form_from_reminder(struct rpage *pg, struct rform *f)
 	for (i = 0; i < n && f->nmsgs < MSGS_MAX; i++)
 		f->msgs[f->nmsgs++] = PQgetvalue(pg->msgs, i, 0);
 	memset(&c, 0, sizeof(c));
-	if (z_rule_parse(col(g, 0, GT_RRULE), f->tz, &c, &why) == -1) {
-		ferr_set(f, FE_RULE, "The saved rule %.200s cannot be shown "
+	if (rz_rule_parse(col(g, 0, GT_RRULE), f->tz, &c, &why) == -1) {
+		rf_err_set(f, FE_RULE, "The saved rule %.200s cannot be shown "
 		    "here (%s); saving replaces it with these controls.",
 		    col(g, 0, GT_RRULE), why != NULL ? why : "");
 		c.freq = RECUR_NONE;
@@ -1588,10 +1005,10 @@ form_from_reminder(struct rpage *pg, struct rform *f)
 	if (c.end == RECUR_END_COUNT)
 		snprintf(f->count, sizeof(f->count), "%d", c.count);
 	if (c.end == RECUR_END_UNTIL)
-		copy(f->until, sizeof(f->until), c.until);
+		rf_copy(f->until, sizeof(f->until), c.until);
 	/* ?account=N switches the account (its groups start unchosen). */
 	acc = kv_get(&pg->r->query, "account");
-	if (acc != NULL && id_parse(acc, &f->account) == 0 &&
+	if (acc != NULL && rf_id_parse(acc, &f->account) == 0 &&
 	    f->account != col64(g, 0, GT_ACCOUNT))
 		f->njids = 0;
 }
@@ -1650,9 +1067,9 @@ page_reminders_new(struct req *r)
 		db_fail(r);
 		return;
 	}
-	form_defaults(&f, tz, now);
+	rf_defaults(&f, tz, now);
 	if (kv_get(&r->query, "account") != NULL &&
-	    id_parse(kv_get(&r->query, "account"), &f.account) == -1) {
+	    rf_id_parse(kv_get(&r->query, "account"), &f.account) == -1) {
 		http_error(r, 400, "The account must be given by its number.");
 		return;
 	}
@@ -1661,7 +1078,7 @@ page_reminders_new(struct req *r)
 		return;
 	}
 	if (f.account != 0 && acct != NULL && PQntuples(acct) != 1)
-		ferr_set(&f, FE_ACCOUNT, "That account is not one of yours; "
+		rf_err_set(&f, FE_ACCOUNT, "That account is not one of yours; "
 		    "choose another.");
 	form_page(&pg, 200);
 	form_free(&pg, acct);
@@ -1698,7 +1115,7 @@ page_reminder_edit(struct req *r)
 		return;
 	}
 	if (acct == NULL || PQntuples(acct) != 1)
-		ferr_set(&f, FE_ACCOUNT, "That account is not one of yours; "
+		rf_err_set(&f, FE_ACCOUNT, "That account is not one of yours; "
 		    "choose another.");
 	form_page(&pg, 200);
 	form_free(&pg, acct);
@@ -1712,7 +1129,7 @@ json_strings(const char *const *v, size_t n, int skip_blank)
 	size_t			 i;
 
 	for (i = 0; i < n; i++)
-		if (!skip_blank || text_check(v[i], TEXT_MAX_BYTES, 1) != -3)
+		if (!skip_blank || rf_text_check(v[i], TEXT_MAX_BYTES, 1) != -3)
 			json_object_array_add(a, json_object_new_string(v[i]));
 	return a;
 }
@@ -1783,7 +1200,7 @@ form_save(struct req *r, struct rform *f)
 	    db_get_int64(res, 0, 0, &n) == -1)
 		goto out;
 	if (n != (int64_t)f->njids) {
-		ferr_set(f, FE_GROUPS, "A chosen group is no longer one of "
+		rf_err_set(f, FE_GROUPS, "A chosen group is no longer one of "
 		    "this account's groups; choose again.");
 		rc = -2;
 		goto out;
@@ -1814,7 +1231,8 @@ form_submit(struct req *r, int64_t id)
 	struct rpage	 pg;
 	struct rform	 f;
 	PGresult	*acct = NULL, *old = NULL;
-	const char	*p[3];
+	const char	*p[3], *jids[GROUPS_MAX];
+	size_t		 i, ng;
 	char		 sid[24], op[24], loc[64];
 	int64_t		 now;
 	int		 rc;
@@ -1847,12 +1265,16 @@ form_submit(struct req *r, int64_t id)
 		PQclear(old);
 	} else
 		f.saved_first = INT64_MIN;
-	form_read(r, &f);
+	rf_read(&r->form, &f);
 	if (form_load(&pg, &acct) == -1) {
 		db_fail(r);
 		return;
 	}
-	if (form_check(&f, acct, pg.groups, now) > 0) {
+	ng = pg.groups != NULL ? (size_t)PQntuples(pg.groups) : 0;
+	for (i = 0; i < ng && i < GROUPS_MAX; i++)
+		jids[i] = PQgetvalue(pg.groups, (int)i, 0);
+	if (rf_check(&f, acct != NULL && PQntuples(acct) == 1, jids, i,
+	    now) > 0) {
 		f.error = "Nothing was saved: correct the fields marked "
 		    "below.";
 		form_page(&pg, 422);
@@ -2056,7 +1478,7 @@ page_reminder_show(struct req *r)
 	memset(&pg, 0, sizeof(pg));
 	pg.r = r;
 	if ((pv = kv_get(&r->query, "page")) != NULL &&
-	    int_parse(pv, 1, 100000, &page) != 0) {
+	    rf_int_parse(pv, 1, 100000, &page) != 0) {
 		http_error(r, 400, "The page number must be a whole number "
 		    "from 1.");
 		return;
@@ -2078,7 +1500,7 @@ page_reminder_show(struct req *r)
 		if (col(g, 0, GT_NEXT) != NULL &&
 		    col64(g, 0, GT_NEXT) - 1 < after)
 			after = col64(g, 0, GT_NEXT) - 1;
-		n = z_next(col(g, 0, GT_TZ), col64(g, 0, GT_FIRST),
+		n = rz_next(col(g, 0, GT_TZ), col64(g, 0, GT_FIRST),
 		    col(g, 0, GT_RRULE), after, pg.fires, FIRES_SHOWN, &why);
 		pg.nfires = n > 0 ? n : 0;
 	}
@@ -2150,7 +1572,7 @@ page_reminder_action(struct req *r)
 		}
 		notice = "reminder_paused";
 	} else if (strcmp(act, "resume") == 0) {
-		n = z_next(col(lk, 0, 2), col64(lk, 0, 3), col(lk, 0, 4),
+		n = rz_next(col(lk, 0, 2), col64(lk, 0, 3), col(lk, 0, 4),
 		    now - 1, &t, 1, &why);
 		snprintf(next, sizeof(next), "%" PRId64, t);
 		p[1] = n == 1 ? next : NULL;

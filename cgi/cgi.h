@@ -95,6 +95,7 @@ struct pg_result;
 	X(REMINDER_FILTER, "reminder_filter.html") \
 	X(REMINDER_BUTTON, "reminder_button.html") \
 	X(REMINDER_DASH, "reminder_dash.html") \
+	X(REMINDER_DELETE, "reminder_delete.html") \
 	X(CHOICE, "choice.html") X(CHOICE_ON, "choice_on.html") \
 	X(OPTION_ON, "option_on.html") X(FIELD_ERROR, "field_error.html")
 

@@ -1404,10 +1404,13 @@ show_key(struct tout *o, enum tkey key, void *arg)
 		snprintf(href, sizeof(href), "%s/resume", col(g, 0, GT_ID));
 		if (strcmp(st, "paused") == 0)
 			rc = button(o, pg, href, "primary", "Resume reminder");
-		snprintf(href, sizeof(href), "%s/delete", col(g, 0, GT_ID));
+		/* Behind a disclosure: no JavaScript confirm() needed. */
 		if (rc == 0)
-			rc = button(o, pg, href, "danger", "Delete");
+			rc = tmpl_partial(o, TMPL_REMINDER_DELETE, show_key, pg);
 		return rc;
+	case TKEY_CSRF:
+		tmpl_text(o, pg->r->csrf);
+		return 0;
 	case TKEY_TARGETS:
 		n = PQntuples(pg->targets);
 		for (pg->row = 0; pg->row < n; pg->row++)
@@ -1430,7 +1433,8 @@ show_key(struct tout *o, enum tkey key, void *arg)
 		if (PQntuples(pg->runs) > 0)
 			return 0;
 		pg->v_id = "runs-empty";
-		pg->v_msg = "It has not fired yet.";
+		pg->v_msg = pg->page > 1 ? "There is no such page of runs." :
+		    "It has not fired yet.";
 		return tmpl_partial(o, TMPL_FIELD_ERROR, small_key, pg);
 	case TKEY_PAGER:
 		if (pg->pages <= 1)
@@ -1494,10 +1498,14 @@ page_reminder_show(struct req *r)
 	}
 	g = pg.list;
 	st = col(g, 0, GT_STATUS);
-	/* Next fire times: from the stored next one while it fires. */
+	/*
+	 * Next fire times: an active one from its stored next fire (the
+	 * daemon may be a moment behind), a paused one from now (what
+	 * Resume reminder would compute), none once it has ended.
+	 */
 	if (strcmp(st, "ended") != 0 && strcmp(st, "canceled") != 0) {
 		after = pg.now - 1;
-		if (col(g, 0, GT_NEXT) != NULL &&
+		if (strcmp(st, "active") == 0 && col(g, 0, GT_NEXT) != NULL &&
 		    col64(g, 0, GT_NEXT) - 1 < after)
 			after = col64(g, 0, GT_NEXT) - 1;
 		n = rz_next(col(g, 0, GT_TZ), col64(g, 0, GT_FIRST),
@@ -1514,12 +1522,10 @@ page_reminder_show(struct req *r)
 		db_fail(r);
 		goto out;
 	}
+	/* Every row carries the count of them all (count(*) OVER ()); past
+	 * the last page there is none, and the pager leads back. */
 	if (PQntuples(pg.runs) > 0)
 		total = col64(pg.runs, 0, RU_COUNT);
-	else if (page > 1) {
-		/* Past the end: count from the first page's shape. */
-		total = 0;
-	}
 	pg.page = page;
 	pg.pages = total > 0 ? (int)((total + RUNS_PAGE - 1) / RUNS_PAGE) :
 	    page;

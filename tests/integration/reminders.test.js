@@ -686,6 +686,28 @@ check('reminders-clear-history', async () => {
 	st.running = running;
 });
 
+check('reminders-runs-paged-newest-first', async () => {
+	const ids = [];
+	for (let i = 0; i < 25; i++)
+		ids.push(await addRun(st.monthly, 'success', [[st.ga1, 'Team',
+		    'sent']], { ago: `${30 - i} days` }));
+	const runsOf = (p) => [...p.matchAll(/<section class="run" id="run-(\d+)"/g)]
+	    .map((m) => Number(m[1]));
+	let p = await page(op, `/reminders/${st.monthly}`);
+	assert.deepEqual(runsOf(p), ids.slice(5).reverse(), 'page 1');
+	assert.ok(p.includes('Page 1 of 2') && p.includes(
+	    `href="/reminders/${st.monthly}?page=2#runs"`), 'pager');
+	p = await page(op, `/reminders/${st.monthly}?page=2`);
+	assert.deepEqual(runsOf(p), ids.slice(0, 5).reverse(), 'page 2');
+	p = await page(op, `/reminders/${st.monthly}?page=3`);
+	assert.ok(p.includes('There is no such page of runs.'));
+	for (const bad of ['0', 'x', '-1'])
+		assert.equal((await op.get(`/reminders/${st.monthly}?page=${bad}`))
+		    .status, 400, bad);
+	/* The detail's Delete sits behind a disclosure. */
+	assert.match(p, /<details class="confirm" id="delete">[\s\S]*action="\/reminders\/\d+\/delete"/);
+});
+
 check('reminders-dashboard-cards', async () => {
 	await addRun(st.monthly, 'failed', [[st.ga1, 'Team', 'failed']]);
 	const want = await one("SELECT (SELECT count(*) FROM reminders r JOIN " +

@@ -68,7 +68,6 @@ enum	gtcol {
 	GT_RRULE, GT_WINDOW, GT_NEXT, GT_LAST, GT_CREATED, GT_USER
 };
 
-
 /* Everything a page draws; one per request. */
 struct	rpage {
 	struct req	*r;
@@ -85,12 +84,10 @@ struct	rpage {
 	int		 row;		/* row being drawn */
 	int		 run;		/* run row being drawn */
 	int		 tgrow;		/* target row being drawn */
-	int		 fire;		/* fire time being drawn */
 	int64_t		 fires[FIRES_SHOWN];
 	int		 nfires;
 	int		 page, pages;
 	int64_t		 cleared;	/* list: runs cleared, or -1 */
-	const char	*run_page;	/* run page: the run's own page */
 	/* A small partial's values. */
 	const char	*v_id, *v_href, *v_class, *v_label, *v_msg;
 	const char	*v_type, *v_name, *v_value;

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <uthash.h>
 
@@ -285,12 +286,19 @@ struct	daemon {
 						   written (send.c) */
 	uint64_t		 next_unrestrict_ms; /* expired restrictions
 						   cleared (send.c, mono) */
-	lws_sorted_usec_list_t	 rem_sul;	/* a scheduler pass soon
-						   (reminders_kick()) */
+	ev_timer		 rem_timer;	/* the scheduler's next pass
+						   (libev: an lws sul set from
+						   a client callback waited for
+						   the next tick) */
+	int			 rem_timer_init; /* 1: rem_timer initialised,
+						   -1: stopped for good */
 	uint64_t		 rem_due_ms;	/* next scheduler pass
 						   (mono), 0: at once */
 	int			 rem_running;	/* runs we drive, at the last
 						   pass */
+	int			 rem_stuck;	/* passes in a row that found
+						   a reminder due after the
+						   claim (back-off) */
 };
 
 /* intake.c */

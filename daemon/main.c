@@ -179,6 +179,7 @@ main(int argc, char *argv[])
 	ev_run(d.loop, 0);		/* until tick() sees "quit" */
 
 	log_info("shutting down");
+	reminders_stop(&d);		/* no pass from here on */
 	/* The rows must be written even if the database just came back. */
 	if (d.db == NULL)
 		d.db = db_open(d.conf.database_url, daemon_stmts, DS__MAX);
@@ -187,7 +188,6 @@ main(int argc, char *argv[])
 	d.stopping = 1;
 	intake_close(&d);		/* heartbeat row deleted */
 	lws_sul_cancel(&d.tick);
-	reminders_stop(&d);
 	lws_sul_cancel(&d.pg_sul);
 	lws_context_destroy(d.ctx);	/* closes adopted fds and sockets */
 	ev_loop_destroy(d.loop);

@@ -65,7 +65,7 @@
 
 static const char	 rem_canceled[] = "Canceled by the operator.";
 
-static void	rem_sul_cb(lws_sorted_usec_list_t *);
+static void	rem_timer_cb(struct ev_loop *, ev_timer *, int);
 
 /* "%lld" of v into buf (24 bytes). */
 static const char *
@@ -76,27 +76,49 @@ i64(char *buf, int64_t v)
 	return buf;
 }
 
+/* (Re)arm the pass timer "ms" milliseconds from now (0: at once). */
+static void
+timer_arm(struct daemon *d, uint64_t ms)
+{
+
+	if (d->loop == NULL || d->rem_timer_init == -1)
+		return;
+	if (d->rem_timer_init == 0) {
+		ev_timer_init(&d->rem_timer, rem_timer_cb, 0., 0.);
+		d->rem_timer.data = d;
+		d->rem_timer_init = 1;
+	}
+	ev_timer_stop(d->loop, &d->rem_timer);
+	if (ms > 0)
+		ev_now_update(d->loop);	/* relative to now, not the
+					   loop's start */
+	ev_timer_set(&d->rem_timer, (double)ms / 1000., 0.);
+	ev_timer_start(d->loop, &d->rem_timer);
+}
+
 /*
- * Ask for a pass as soon as the loop is back (a zero delay sul, so
+ * Ask for a pass as soon as the loop is back (a zero delay timer, so
  * that callers deep in send.c or intake.c never re-enter the
- * scheduler).  Safe to call at any time before shutdown.
+ * scheduler).  Safe to call at any time; nothing once stopping.
  */
 void
 reminders_kick(struct daemon *d)
 {
 
-	if (d->stopping || d->ctx == NULL)
+	if (d->stopping)
 		return;
 	d->rem_due_ms = 0;
-	lws_sul_schedule(d->ctx, 0, &d->rem_sul, rem_sul_cb, 1);
+	timer_arm(d, 0);
 }
 
-/* Shutdown: no pass after this (the sul is cancelled). */
+/* Shutdown, before the loop goes: no pass after this. */
 void
 reminders_stop(struct daemon *d)
 {
 
-	lws_sul_cancel(&d->rem_sul);
+	if (d->rem_timer_init == 1 && d->loop != NULL)
+		ev_timer_stop(d->loop, &d->rem_timer);
+	d->rem_timer_init = -1;
 }
 
 /*
@@ -751,7 +773,11 @@ drive_runs(struct daemon *d, int *queued)
 	return n;
 }
 
-/* When the next pass is due (mono ms). */
+/*
+ * When the next pass is due (mono ms): the earliest fire of our
+ * reminders, within REM_BUSY_MS while runs are running (the sends'
+ * ends kick sooner), REM_IDLE_MS at most.
+ */
 static uint64_t
 next_pass(struct daemon *d, uint64_t now)
 {
@@ -760,42 +786,63 @@ next_pass(struct daemon *d, uint64_t now)
 	char		 sid[24];
 	int64_t		 ms = REM_IDLE_MS;
 
-	if (d->rem_running > 0)
-		return now + REM_BUSY_MS;
 	p[0] = i64(sid, d->instance);
 	if ((res = db_exec(d->db, DS_REM_NEXT_DUE, p)) == NULL)
 		return now + REM_BUSY_MS;
-	if (PQntuples(res) == 1 && db_get_int64(res, 0, 0, &ms) == 0) {
-		/* Due but not claimed (locked by another daemon, or a
-		 * lease in flux): look again in a second, not at once. */
-		if (ms < REM_BUSY_MS && ms <= 0)
-			ms = REM_BUSY_MS;
-		if (ms > REM_IDLE_MS)
-			ms = REM_IDLE_MS;
-	}
+	if (PQntuples(res) == 1 && db_get_int64(res, 0, 0, &ms) == 0 &&
+	    ms <= 0) {
+		/* Due now: it fell due since the claim (look again at
+		 * once), or it is locked by another daemon or its lease is
+		 * in flux (back off to a second). */
+		ms = d->rem_stuck < 7 ? 1 << d->rem_stuck : REM_BUSY_MS;
+		d->rem_stuck++;
+	} else
+		d->rem_stuck = 0;
 	PQclear(res);
+	if (ms > REM_IDLE_MS)
+		ms = REM_IDLE_MS;
+	if (d->rem_running > 0 && ms > REM_BUSY_MS)
+		ms = REM_BUSY_MS;
 	return now + (uint64_t)ms;
 }
 
-/* One scheduler pass: claim, drive, set the timer. */
+/*
+ * One scheduler pass: claim, drive, set the timer (to the
+ * millisecond; main.c's tick looks too, in case).  Logs its duration
+ * at debug level ("make bench" reads it).
+ */
 static void
 pass(struct daemon *d)
 {
-	int	 i, n, queued = 0;
+	double		 t0 = mono_ms();
+	uint64_t	 now;
+	int		 i, n, claimed = 0, queued = 0;
 
 	if (d->db == NULL || d->instance == 0 || d->stopping)
 		return;
 	d->rem_due_ms = mono_ms64() + REM_BUSY_MS;	/* on any failure */
-	for (i = 0; i < REM_CLAIM_ROUNDS; i++)
-		if ((n = claim_due(d)) < atoi(REM_CLAIM_BATCH) || d->db == NULL)
+	for (i = 0; i < REM_CLAIM_ROUNDS; i++) {
+		if ((n = claim_due(d)) > 0)
+			claimed += n;
+		if (n < atoi(REM_CLAIM_BATCH) || d->db == NULL)
 			break;
+	}
 	if (d->db == NULL)
 		return;
 	if ((n = drive_runs(d, &queued)) >= 0)
 		d->rem_running = n;
 	if (d->db == NULL)
 		return;
-	d->rem_due_ms = next_pass(d, mono_ms64());
+	now = mono_ms64();
+	if (d->rem_due_ms == 0)		/* kicked meanwhile: again soon */
+		timer_arm(d, 0);
+	else {
+		d->rem_due_ms = next_pass(d, now);
+		timer_arm(d, d->rem_due_ms - now);
+	}
+	log_debug("reminders: pass %.3f ms (%d claimed, %d running, next in "
+	    "%" PRIu64 " ms)", mono_ms() - t0, claimed, d->rem_running,
+	    d->rem_due_ms > now ? d->rem_due_ms - now : 0);
 	/* Our own NOTIFY for the new rows sits in libpq's buffer now
 	 * (our queries read it): claim them at once. */
 	if (queued)
@@ -803,11 +850,10 @@ pass(struct daemon *d)
 }
 
 static void
-rem_sul_cb(lws_sorted_usec_list_t *sul)
+rem_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct daemon	*d = lws_container_of(sul, struct daemon, rem_sul);
 
-	pass(d);
+	pass(w->data);
 }
 
 /* From main.c's tick: a pass when the timer is due. */

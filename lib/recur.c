@@ -23,19 +23,27 @@
  * and COUNT counts instances only.  This keeps "never fires" true to
  * the rule: a rule with no instance answers 0 occurrences.
  *
- * libical keeps its zones in a process-wide cache and is not thread
- * safe; wadesk's programs are single-threaded.
+ * libical keeps its zones in a process-wide cache that it fills and
+ * extends on demand; the FastCGI program's worker threads share it, so
+ * every public function runs under one mutex (the end of the file).
+ * The functions ending in _u are the same without it, for calls from
+ * inside.
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <pthread.h>
 
 #include <libical/ical.h>
 
 #include "buf.h"
 #include "recur.h"
+
+static int	recur_rule_parse_u(const char *, const char *,
+		    struct recur_controls *, const char **);
 
 /* Candidates looked at per recur_next() call, at most. */
 #define	RECUR_SCAN_MAX	100000
@@ -305,16 +313,18 @@ t_in_range(int64_t t)
 	    t < days_from_civil(YEAR_MAX, 12, 31) * 86400;
 }
 
-int
-recur_zone_valid(const char *tz)
+/* recur_zone_valid() (recur.h) without the lock. */
+static int
+recur_zone_valid_u(const char *tz)
 {
 	const char	*why;
 
 	return zone_get(tz, &why) != NULL;
 }
 
-int
-recur_local_to_utc(const char *tz, const char *local, int64_t *out,
+/* recur_local_to_utc() (recur.h) without the lock. */
+static int
+recur_local_to_utc_u(const char *tz, const char *local, int64_t *out,
     const char **why)
 {
 	icaltimezone	*z;
@@ -328,8 +338,9 @@ recur_local_to_utc(const char *tz, const char *local, int64_t *out,
 	return 0;
 }
 
-int
-recur_utc_to_local(const char *tz, int64_t t, char *out, size_t outsz)
+/* recur_utc_to_local() (recur.h) without the lock. */
+static int
+recur_utc_to_local_u(const char *tz, int64_t t, char *out, size_t outsz)
 {
 	icaltimezone	*z;
 	const char	*why;
@@ -363,6 +374,33 @@ by_set(const short *a)
 {
 
 	return a[0] != ICAL_RECURRENCE_ARRAY_MAX;
+}
+
+/*
+ * 1 if "r" combines parts RFC 5545 (3.3.10) forbids together; libical
+ * would walk every day up to its year limit on some of them (a daily
+ * 1MO) before answering nothing.
+ */
+static int
+rule_rfc_bad(const struct icalrecurrencetype *r)
+{
+	int	 i;
+
+	if (r->freq != ICAL_MONTHLY_RECURRENCE &&
+	    r->freq != ICAL_YEARLY_RECURRENCE)
+		for (i = 0; i < ICAL_BY_DAY_SIZE &&
+		    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+			if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
+				return 1;
+	if (r->freq != ICAL_YEARLY_RECURRENCE && by_set(r->by_week_no))
+		return 1;
+	if ((r->freq == ICAL_DAILY_RECURRENCE ||
+	    r->freq == ICAL_WEEKLY_RECURRENCE ||
+	    r->freq == ICAL_MONTHLY_RECURRENCE) && by_set(r->by_year_day))
+		return 1;
+	if (r->freq == ICAL_WEEKLY_RECURRENCE && by_set(r->by_month_day))
+		return 1;
+	return 0;
 }
 
 /*
@@ -404,6 +442,13 @@ rule_load(icaltimezone *z, const char *rrule, struct rule *ru,
 	    ru->r.freq != ICAL_YEARLY_RECURRENCE) {
 		*why = "The rule repeats more often than daily; reminders "
 		    "repeat daily, weekly, monthly or yearly.";
+		return -1;
+	}
+	if (rule_rfc_bad(&ru->r)) {
+		*why = "The rule breaks RFC 5545: a numbered weekday (such "
+		    "as 1MO) needs FREQ=MONTHLY or YEARLY, BYWEEKNO needs "
+		    "YEARLY, BYYEARDAY is not for daily, weekly or monthly "
+		    "rules, and BYMONTHDAY not for weekly ones.";
 		return -1;
 	}
 	ru->has_until = 0;
@@ -464,8 +509,9 @@ rule_impossible(const struct icalrecurrencetype *r)
 	return 1;
 }
 
-int
-recur_next(const char *tz, int64_t first, const char *rrule,
+/* recur_next() (recur.h) without the lock. */
+static int
+recur_next_u(const char *tz, int64_t first, const char *rrule,
     int64_t after, int64_t *out, int n, const char **why)
 {
 	icaltimezone		*z;
@@ -473,8 +519,8 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 	struct icaltimetype	 dt, c;
 	struct rule		 ru;
 	struct lt		 l0, l;
-	int64_t			 u, prev = 0;
-	int			 k = 0, scanned, have_prev = 0;
+	int64_t			 u, prev;
+	int			 k = 0, scanned;
 
 	if (n < 0 || (n > 0 && out == NULL)) {
 		*why = "Internal error: a negative count of occurrences.";
@@ -507,6 +553,7 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 	dt.second = l0.s;
 	dt.is_date = 0;
 	dt.zone = NULL;
+	prev = first - 1;
 	icalerror_clear_errno();
 	if ((it = icalrecur_iterator_new(ru.r, dt)) == NULL)
 		return 0;	/* libical found no instance at all */
@@ -522,15 +569,21 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 		l.s = c.second;
 		if (l.y > YEAR_MAX)
 			break;
+		/* Far enough before "after" whatever the offset (zones
+		   are within -12 h and +14 h of UTC): skip unconverted. */
+		if (after > INT64_MIN + 15 * 3600 &&
+		    naive(&l) < after - 15 * 3600)
+			continue;
 		/* DTSTART itself: exactly "first" (it may be the later
 		   of two ambiguous local times). */
 		u = naive(&l) == naive(&l0) ? first : local_utc(z, &l);
 		if (ru.has_until && u > ru.until)
 			break;
-		/* Two local times in a DST gap can meet at one instant. */
-		if (have_prev && u <= prev)
+		/* Two local times in a DST gap can meet at one instant,
+		   and a local time in a fall-back overlap can map before
+		   a first fire that is the later of the two. */
+		if (u <= prev)
 			continue;
-		have_prev = 1;
 		prev = u;
 		if (u > after)
 			out[k++] = u;
@@ -539,8 +592,9 @@ recur_next(const char *tz, int64_t first, const char *rrule,
 	return k;
 }
 
-int
-recur_validate(const char *tz, int64_t first, const char *rrule,
+/* recur_validate() (recur.h) without the lock. */
+static int
+recur_validate_u(const char *tz, int64_t first, const char *rrule,
     const char **why)
 {
 	struct recur_controls	 c;
@@ -555,9 +609,9 @@ recur_validate(const char *tz, int64_t first, const char *rrule,
 	}
 	if (rrule == NULL || rrule[0] == '\0')
 		return 0;
-	if (recur_rule_parse(rrule, tz, &c, why) == -1)
+	if (recur_rule_parse_u(rrule, tz, &c, why) == -1)
 		return -1;
-	if ((n = recur_next(tz, first, rrule, first - 1, &t, 1, why)) == -1)
+	if ((n = recur_next_u(tz, first, rrule, first - 1, &t, 1, why)) == -1)
 		return -1;
 	if (n == 0) {
 		*why = "The rule never fires: no date matches it on or "
@@ -567,8 +621,9 @@ recur_validate(const char *tz, int64_t first, const char *rrule,
 	return 0;
 }
 
-int
-recur_window_end(const char *tz, int64_t at, int hour, int64_t *out,
+/* recur_window_end() (recur.h) without the lock. */
+static int
+recur_window_end_u(const char *tz, int64_t at, int hour, int64_t *out,
     const char **why)
 {
 	icaltimezone	*z;
@@ -620,8 +675,9 @@ first_local(const char *tz, int64_t first, icaltimezone **zp,
 	return 0;
 }
 
-int
-recur_rule_build(const struct recur_controls *c, const char *tz,
+/* recur_rule_build() (recur.h) without the lock. */
+static int
+recur_rule_build_u(const struct recur_controls *c, const char *tz,
     int64_t first, char *out, const char **why)
 {
 	struct icalrecurrencetype r;
@@ -766,8 +822,9 @@ by_extra(const struct icalrecurrencetype *r, int keep)
 	return NULL;
 }
 
-int
-recur_rule_parse(const char *rrule, const char *tz, struct recur_controls *c,
+/* recur_rule_parse() (recur.h) without the lock. */
+static int
+recur_rule_parse_u(const char *rrule, const char *tz, struct recur_controls *c,
     const char **why)
 {
 	struct rule	 ru;
@@ -873,8 +930,9 @@ refuse:
 	return -1;
 }
 
-int
-recur_summary(const char *tz, int64_t first, const char *rrule,
+/* recur_summary() (recur.h) without the lock. */
+static int
+recur_summary_u(const char *tz, int64_t first, const char *rrule,
     struct buf *out, const char **why)
 {
 	struct recur_controls	 c;
@@ -885,7 +943,7 @@ recur_summary(const char *tz, int64_t first, const char *rrule,
 
 	if (first_local(tz, first, &z, &l0, why) == -1)
 		return -1;
-	if (recur_rule_parse(rrule, tz, &c, why) == -1)
+	if (recur_rule_parse_u(rrule, tz, &c, why) == -1)
 		return -1;
 	switch (c.freq) {
 	case RECUR_NONE:
@@ -937,4 +995,90 @@ recur_summary(const char *tz, int64_t first, const char *rrule,
 	} else if (c.end == RECUR_END_UNTIL)
 		buf_printf(out, " until %s", c.until);
 	return 0;
+}
+
+/*
+ * The public functions: each holds recur_lock around its work, as the
+ * FastCGI program calls them from several worker threads and libical's
+ * zone cache (and the expansion of a zone's changes) is shared.
+ */
+static pthread_mutex_t	 recur_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define	LOCKED(call) do {						\
+	int	 rv_;							\
+									\
+	pthread_mutex_lock(&recur_lock);				\
+	rv_ = (call);							\
+	pthread_mutex_unlock(&recur_lock);				\
+	return rv_;							\
+} while (0)
+
+int
+recur_zone_valid(const char *tz)
+{
+
+	LOCKED(recur_zone_valid_u(tz));
+}
+
+int
+recur_local_to_utc(const char *tz, const char *local, int64_t *out,
+    const char **why)
+{
+
+	LOCKED(recur_local_to_utc_u(tz, local, out, why));
+}
+
+int
+recur_utc_to_local(const char *tz, int64_t t, char *out, size_t outsz)
+{
+
+	LOCKED(recur_utc_to_local_u(tz, t, out, outsz));
+}
+
+int
+recur_rule_build(const struct recur_controls *c, const char *tz,
+    int64_t first, char *out, const char **why)
+{
+
+	LOCKED(recur_rule_build_u(c, tz, first, out, why));
+}
+
+int
+recur_rule_parse(const char *rrule, const char *tz, struct recur_controls *c,
+    const char **why)
+{
+
+	LOCKED(recur_rule_parse_u(rrule, tz, c, why));
+}
+
+int
+recur_next(const char *tz, int64_t first, const char *rrule,
+    int64_t after, int64_t *out, int n, const char **why)
+{
+
+	LOCKED(recur_next_u(tz, first, rrule, after, out, n, why));
+}
+
+int
+recur_validate(const char *tz, int64_t first, const char *rrule,
+    const char **why)
+{
+
+	LOCKED(recur_validate_u(tz, first, rrule, why));
+}
+
+int
+recur_summary(const char *tz, int64_t first, const char *rrule,
+    struct buf *out, const char **why)
+{
+
+	LOCKED(recur_summary_u(tz, first, rrule, out, why));
+}
+
+int
+recur_window_end(const char *tz, int64_t at, int hour, int64_t *out,
+    const char **why)
+{
+
+	LOCKED(recur_window_end_u(tz, at, hour, out, why));
 }

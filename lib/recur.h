@@ -61,7 +61,11 @@ int	recur_zone_valid(const char *tz);
 int	recur_local_to_utc(const char *tz, const char *local, int64_t *out,
 	    const char **why);
 
-/* Unix seconds "t" as "YYYY-MM-DDTHH:MM" in zone "tz" (out >= 17). */
+/*
+ * Unix seconds "t" as "YYYY-MM-DDTHH:MM" in zone "tz" (out >= 17).
+ * 0, or -1 (unknown zone, "t" outside the years 1970 to 2500, "out"
+ * too small).
+ */
 int	recur_utc_to_local(const char *tz, int64_t t, char *out,
 	    size_t outsz);
 
@@ -90,7 +94,12 @@ int	recur_rule_parse(const char *rrule, const char *tz,
  * strictly after "after", earliest first, at most "n" of them, into
  * out[].  Returns how many (0: none left), or -1 with *why (bad rule
  * or zone).  Iterates at most a bounded number of candidates, so a
- * rule that never occurs answers 0 rather than spinning.
+ * rule that never occurs answers 0 rather than spinning.  The
+ * occurrences are the rule's instances from "first" on: "first" is
+ * the first of them when it matches the rule (always so with the
+ * form's 0 defaults), else the rule's next instance is (a Monday
+ * first fire with BYDAY=TU,TH first occurs on the Tuesday).  Rules
+ * more often than daily, and what RFC 5545 forbids, are -1.
  */
 int	recur_next(const char *tz, int64_t first, const char *rrule,
 	    int64_t after, int64_t *out, int n, const char **why);
@@ -106,8 +115,9 @@ int	recur_validate(const char *tz, int64_t first, const char *rrule,
 /*
  * A sentence for the schedule, appended to "out": "Once on 2026-12-05
  * at 09:00 Europe/Berlin", "Every Mon, Wed, Fri at 09:00
- * Europe/Berlin until 2027-01-01", "Every 2 months on day 31 at
- * 08:30 UTC, 10 times".  0, or -1 with *why as recur_rule_parse().
+ * Europe/Berlin until 2027-01-01", "Every 2 months on day 31 (months
+ * without one are skipped) at 08:30 UTC, 10 times".  0, or -1 with
+ * *why as recur_rule_parse().
  */
 int	recur_summary(const char *tz, int64_t first, const char *rrule,
 	    struct buf *out, const char **why);

@@ -49,14 +49,15 @@ function daemonEnv(timeScale) {
 }
 
 /* Start wadeskd (as the wadesk user when root) and wait for its
- * heartbeat row in "db": {child, log, exited}. */
-async function daemonStart(db, timeScale) {
+ * heartbeat row in "db": {child, log, exited}.  "extra": variables
+ * added to (or replacing) daemonEnv()'s. */
+async function daemonStart(db, timeScale, extra = {}) {
 	const log = `${VAR}/log/wadeskd.send.${++nlog}.log`;
 	const fd = fs.openSync(log, 'a');
 	if (IS_ROOT)
 		fs.chownSync(log, Number(execFileSync('id', ['-u', 'wadesk'])),
 		    Number(execFileSync('id', ['-g', 'wadesk'])));
-	const env = daemonEnv(timeScale);
+	const env = { ...daemonEnv(timeScale), ...extra };
 	const args = Object.entries(env).map(([k, v]) => `${k}=${v}`);
 	const child = IS_ROOT ?
 	    spawn('setpriv', ['--reuid=wadesk', '--regid=wadesk',

@@ -269,6 +269,33 @@ const checks = [
 		assert.equal((await runs(rem.id)).length, 1);
 		await delivered(groups, texts);
 	}],
+	/* The run's end is the webhook event reminder.run, for an
+	 * endpoint that wants it. */
+	['reminders-run-end-is-a-webhook-event', async () => {
+		await q('INSERT INTO webhook_endpoints (operator_id, url, events, ' +
+		    'secret_sealed, public_key, secret_hint, enabled) VALUES ($1, ' +
+		    '\'http://127.0.0.1:9/hook\', ARRAY[\'reminder.run\'], ' +
+		    '\'\\x00\'::bytea, decode(repeat(\'00\', 32), \'hex\'), ' +
+		    '\'abcd\', true)', [st.op]);
+		const t = text('hook');
+		const rem = await reminder({ name: 'Hook', groups:
+		    [st.groups[0]], texts: [t] });
+		const x = await waitRuns(rem.id, (r) => r.length === 1 &&
+		    r[0].status !== 'running', 10000, 'run ended');
+		const ev = await q('SELECT payload FROM webhook_events WHERE ' +
+		    'kind = \'reminder.run\' AND account_id = $1 ORDER BY id',
+		    [st.acct]);
+		assert.equal(ev.length, 1, JSON.stringify(ev));
+		const p = ev[0].payload;
+		assert.equal(p.run, Number(x[0].id));
+		assert.equal(p.reminder, rem.id);
+		assert.equal(p.status, 'success');
+		assert.equal(p.sent, 1);
+		assert.equal(p.total, 1);
+		assert.equal(p.account.id, st.acct);
+		assert.ok(p.at, JSON.stringify(p));
+		await q('UPDATE webhook_endpoints SET enabled = false');
+	}],
 	/* Weekly: a run per occurrence as the clock reaches it. */
 	['reminders-recurring-fires-each-occurrence', async () => {
 		const groups = st.groups.slice(3, 5);
@@ -477,6 +504,63 @@ const checks = [
 		    `reminder:${x[0].id}:%`]))[0].n;
 		assert.equal(n, 12, 'one send_text row per group and message');
 	}]),
+	/* Two daemons: the account's owner drains (SIGTERM with another
+	 * daemon alive) mid-run; the other takes the account over and
+	 * finishes the run.  Nothing reaches a group twice; a group whose
+	 * message was in flight at the handover may be failed as
+	 * unconfirmed (send.c), never sent again. */
+	['reminders-two-daemons-handover-mid-run', async () => {
+		const b = await lib.daemonStart(db, '20');
+		const bid = Number((await q('SELECT id FROM daemon_instances ' +
+		    'WHERE pid = $1', [b.child.pid]))[0].id);
+		const aid = Number((await q('SELECT owner_daemon FROM ' +
+		    'account_leases WHERE account_id = $1', [st.acct]))[0]
+		    .owner_daemon);
+		assert.notEqual(aid, bid, 'the new daemon took the account');
+		const groups = st.groups.slice(0, 6);
+		const t = text('handover');
+		const rem = await reminder({ name: 'Handover', groups,
+		    texts: [t] });
+		await waitRuns(rem.id, (r) => r.length === 1 && r[0].sent >= 2,
+		    10000, 'two groups sent');
+		/* wasim held meanwhile, so that the run is mid-way when the
+		 * drain hands the account over. */
+		const pid = Number(process.env.WASIM_PID);
+		let r;
+		process.kill(pid, 'SIGSTOP');
+		try {
+			r = await daemonStop();
+		} finally {
+			process.kill(pid, 'SIGCONT');
+		}
+		daemon = b;
+		assert.equal(r.code, 0, JSON.stringify(r));
+		const x = await waitRuns(rem.id, (y) => y[0].status !== 'running',
+		    20000, 'run finished by the other daemon');
+		assert.equal(x.length, 1);
+		assert.equal(Number((await q('SELECT owner_daemon FROM ' +
+		    'account_leases WHERE account_id = $1', [st.acct]))[0]
+		    .owner_daemon), bid);
+		const tg = await targets(x[0].id);
+		for (const y of tg) {
+			const got = await ids(y.group_jid, t);
+			if (y.status === 'sent')
+				await delivered([y.group_jid], [t]);
+			else {
+				assert.equal(y.status, 'failed', JSON.stringify(y));
+				assert.match(y.error, /before WhatsApp confirmed it/);
+				assert.ok(got.length <= 1, JSON.stringify(got));
+			}
+		}
+		const nsent = tg.filter((y) => y.status === 'sent').length;
+		assert.ok(nsent >= 5, JSON.stringify(tg));
+		console.log(`# handover mid-run: ${nsent} groups sent, ` +
+		    `${6 - nsent} unconfirmed`);
+		const by = await q('SELECT DISTINCT claimed_by FROM commands WHERE ' +
+		    'client_id = $1', [`reminder:${x[0].id}:${groups[5]}:0`]);
+		assert.deepEqual(by.map((y) => Number(y.claimed_by)), [bid],
+		    'the last group sent by the other daemon');
+	}],
 	/* Deleting a reminder keeps its runs (reminder_id NULL, the name
 	 * as it was). */
 	['reminders-delete-keeps-run-history', async () => {

@@ -8,6 +8,7 @@
  * checks compare local wall-clock strings, which say what the
  * operator sees.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,10 @@
 #define	BER	"Europe/Berlin"
 #define	NYC	"America/New_York"
 
-/* "local" in zone "tz" as Unix seconds; -1 (never a test value) on error. */
+/*
+ * "local" in zone "tz" as Unix seconds; -1 (never a test value) on
+ * error, said on stderr unless the zone is one a test makes up.
+ */
 static int64_t
 at(const char *tz, const char *local)
 {
@@ -28,7 +32,8 @@ at(const char *tz, const char *local)
 	int64_t		 t;
 
 	if (recur_local_to_utc(tz, local, &t, &why) == -1) {
-		fprintf(stderr, "at(%s, %s): %s\n", tz, local, why);
+		if (recur_zone_valid(tz))
+			fprintf(stderr, "at(%s, %s): %s\n", tz, local, why);
 		return -1;
 	}
 	return t;
@@ -259,7 +264,7 @@ utc_to_local(void)
 	    T_STREQ(s, "2026-12-05T09:00") &&
 	    T_INTEQ(recur_utc_to_local(NYC, 1796457600, s, sizeof(s)), 0) &&
 	    T_STREQ(s, "2026-12-05T03:00") &&
-	    T_INTEQ(recur_utc_to_local("UTC", 0, s, sizeof(s)), -1) &&
+	    T_INTEQ(recur_utc_to_local("UTC", -31536000, s, sizeof(s)), -1) &&
 	    T_INTEQ(recur_utc_to_local(BER, 1796457600, s, 16), -1) &&
 	    T_STREQ(loc(BER, 2847769200), "2060-03-29T09:00") &&
 	    T_STREQ(loc(NYC, 4000000000), "2096-10-02T03:06");
@@ -386,6 +391,9 @@ monthly_31(void)
 	    "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=31", NULL, 4),
 	    "2026-01-31T08:30 2026-03-31T08:30 2026-05-31T08:30 "
 	    "2026-07-31T08:30") &&
+	    /* Monthday 0 (the first fire's day) skips the same way. */
+	    T_STREQ(occ("UTC", "2026-01-31T08:30", "FREQ=MONTHLY", NULL, 3),
+	    "2026-01-31T08:30 2026-03-31T08:30 2026-05-31T08:30") &&
 	    T_STREQ(occ("UTC", "2026-04-15T08:30",
 	    "FREQ=MONTHLY;BYMONTHDAY=31", NULL, 2),
 	    "2026-05-31T08:30 2026-07-31T08:30") &&
@@ -494,7 +502,14 @@ next_args(void)
 	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=NEVER", 0, &t, 1, &why),
 	    -1) && T_TRUE(strstr(why, "RRULE") != NULL) &&
 	    T_TRUE(starts(occ(BER, "2026-12-05T09:00", "RRULE:FREQ=DAILY",
-	    NULL, 1), "2026-12-05T09:00"));
+	    NULL, 1), "2026-12-05T09:00")) &&
+	    /* Any "after" at all. */
+	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=DAILY", INT64_MIN, &t,
+	    1, &why), 1) && T_INTEQ(t, 1796457600) &&
+	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=DAILY;COUNT=3",
+	    INT64_MAX, &t, 1, &why), 0) &&
+	    T_INTEQ(recur_next(BER, 1796457600, NULL, INT64_MIN, &t, 1, &why),
+	    1);
 }
 
 /* Rules with no instance answer 0, quickly. */
@@ -505,7 +520,7 @@ never_fires(void)
 		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31",
 		"FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30",
 		"FREQ=DAILY;BYMONTH=4,6;BYMONTHDAY=31",
-		"FREQ=WEEKLY;BYMONTH=11;BYMONTHDAY=-31",
+		"FREQ=MONTHLY;BYMONTH=11;BYMONTHDAY=-31",
 		"FREQ=DAILY;UNTIL=20261201T000000Z",
 	};
 	const char	*why;
@@ -538,6 +553,35 @@ subdaily_refused(void)
 	    T_TRUE(strstr(why, "daily") != NULL) &&
 	    T_INTEQ(recur_next(BER, 1796457600, "FREQ=HOURLY", 0, &t, 1,
 	    &why), -1) && T_TRUE(now_s() - t0 < 0.05);
+}
+
+/* What RFC 5545 forbids is refused at once (libical would walk years). */
+static int
+rfc_refused(void)
+{
+	static const char *const rules[] = {
+		"FREQ=DAILY;BYDAY=1MO", "FREQ=WEEKLY;BYDAY=-1FR",
+		"FREQ=MONTHLY;BYWEEKNO=3", "FREQ=DAILY;BYYEARDAY=60",
+		"FREQ=WEEKLY;BYMONTHDAY=3",
+	};
+	const char	*why;
+	int64_t		 t;
+	double		 t0;
+	size_t		 i;
+
+	for (i = 0; i < T_NCASES(rules); i++) {
+		why = NULL;
+		t0 = now_s();
+		if (!T_INTEQ(recur_next(BER, 1796457600, rules[i], 0, &t, 1,
+		    &why), -1) || !T_TRUE(starts(why, "The rule breaks RFC")) ||
+		    !T_TRUE(now_s() - t0 < 0.05)) {
+			fprintf(stderr, "rule %s\n", rules[i]);
+			return 0;
+		}
+	}
+	return T_STREQ(occ("UTC", "2026-01-01T09:00",
+	    "FREQ=MONTHLY;BYDAY=-1FR;COUNT=2", NULL, 5),
+	    "2026-01-30T09:00 2026-02-27T09:00");
 }
 
 /* A rare but real rule is found within the bound. */
@@ -877,6 +921,76 @@ window_end_bad(void)
 	    -1) && T_INTEQ(recur_window_end(BER, -5, 18, &e, &why), -1);
 }
 
+/* --- threads (the FastCGI program's workers share libical's cache) --- */
+
+static const char *const tzs[] = {
+	"Asia/Tokyo", "Europe/Paris", "America/Chicago", "Australia/Sydney",
+	"Africa/Cairo", "America/Sao_Paulo", "Asia/Tehran", "Europe/London",
+};
+
+struct	thr {
+	int	 id;
+	int64_t	 got[T_NCASES(tzs)][4];
+	int	 bad;
+};
+
+static void *
+thr_main(void *arg)
+{
+	struct thr	*th = arg;
+	const char	*why;
+	int64_t		 t;
+	size_t		 i, z;
+	int		 r;
+
+	for (r = 0; r < 50; r++)
+		for (i = 0; i < T_NCASES(tzs); i++) {
+			z = (i + (size_t)th->id) % T_NCASES(tzs);
+			if (recur_local_to_utc(tzs[z], "2026-12-05T09:00", &t,
+			    &why) != 0 || recur_next(tzs[z], t,
+			    "FREQ=WEEKLY;BYDAY=MO,TH", t, th->got[z], 4,
+			    &why) != 4)
+				th->bad++;
+		}
+	return NULL;
+}
+
+static int
+threads(void)
+{
+	pthread_t	 tid[4];
+	struct thr	 th[4];
+	const char	*why;
+	int64_t		 t, want[4];
+	size_t		 i, z;
+	int		 j;
+
+	memset(th, 0, sizeof(th));
+	for (i = 0; i < 4; i++) {
+		th[i].id = (int)i;
+		if (pthread_create(&tid[i], NULL, thr_main, &th[i]) != 0)
+			return 0;
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(tid[i], NULL);
+	for (z = 0; z < T_NCASES(tzs); z++) {
+		if (recur_local_to_utc(tzs[z], "2026-12-05T09:00", &t,
+		    &why) != 0 || recur_next(tzs[z], t,
+		    "FREQ=WEEKLY;BYDAY=MO,TH", t, want, 4, &why) != 4)
+			return 0;
+		for (j = 0; j < 4; j++)
+			if (!T_STREQ(loc(tzs[z], want[j]), j % 2 == 0 ?
+			    (j == 0 ? "2026-12-07T09:00" : "2026-12-14T09:00") :
+			    (j == 1 ? "2026-12-10T09:00" : "2026-12-17T09:00")))
+				return 0;
+		for (i = 0; i < 4; i++)
+			if (!T_INTEQ(th[i].bad, 0) ||
+			    !T_MEMEQ(th[i].got[z], want, sizeof(want)))
+				return 0;
+	}
+	return 1;
+}
+
 int
 main(void)
 {
@@ -906,6 +1020,7 @@ main(void)
 		T_CASE(next_args),
 		T_CASE(never_fires),
 		T_CASE(subdaily_refused),
+		T_CASE(rfc_refused),
 		T_CASE(rare_rule),
 		T_CASE(validate),
 		T_CASE(build_rules),
@@ -919,6 +1034,7 @@ main(void)
 		T_CASE(window_end),
 		T_CASE(window_end_dst),
 		T_CASE(window_end_bad),
+		T_CASE(threads),
 	};
 
 	return t_run(cases, T_NCASES(cases));

@@ -184,7 +184,8 @@ now_load(struct req *r, int64_t *now, char *tz, size_t tzsz)
 		return -1;
 	}
 	if (tz != NULL)
-		rf_copy(tz, tzsz, col(res, 0, 1) != NULL ? col(res, 0, 1) : "UTC");
+		rf_copy(tz, tzsz, col(res, 0, 1) != NULL ? col(res, 0, 1) :
+		    "UTC");
 	PQclear(res);
 	return 0;
 }
@@ -819,8 +820,7 @@ form_key(struct tout *o, enum tkey key, void *arg)
 		tmpl_text(o, f->tz);
 		return 0;
 	case TKEY_FREQS:
-		for (k = 0; k < (int)(sizeof(rf_freq_names) /
-		    sizeof(rf_freq_names[0])) && rc == 0; k++)
+		for (k = 0; k < RF_NFREQ && rc == 0; k++)
 			rc = option(o, pg, rf_freq_names[k], rf_freq_labels[k],
 			    (int)f->freq == k);
 		return rc;
@@ -1403,7 +1403,8 @@ show_key(struct tout *o, enum tkey key, void *arg)
 			rc = button(o, pg, href, "primary", "Resume reminder");
 		/* Behind a disclosure: no JavaScript confirm() needed. */
 		if (rc == 0)
-			rc = tmpl_partial(o, TMPL_REMINDER_DELETE, show_key, pg);
+			rc = tmpl_partial(o, TMPL_REMINDER_DELETE, show_key,
+			    pg);
 		return rc;
 	case TKEY_CSRF:
 		tmpl_text(o, pg->r->csrf);
@@ -1449,7 +1450,8 @@ show_key(struct tout *o, enum tkey key, void *arg)
 		    (key == TKEY_NEXT_PAGE && pg->page >= pg->pages))
 			return 0;
 		snprintf(href, sizeof(href), "/%s?page=%d#runs",
-		    PQgetvalue(g, 0, GT_ID), pg->page + (key == TKEY_PREV ? -1 : 1));
+		    PQgetvalue(g, 0, GT_ID),
+		    pg->page + (key == TKEY_PREV ? -1 : 1));
 		pg->v_href = href;
 		pg->v_class = "page";
 		pg->v_label = key == TKEY_PREV ? "\u2190 Newer runs" :

@@ -337,13 +337,15 @@ rf_read(const struct kvlist *form, struct rform *f)
 			if (f->nmsgs < MSGS_MAX)
 				f->msgs[f->nmsgs++] = v;
 			else if (*v != '\0')
-				rf_err_set(f, FE_MESSAGES, "At most %d messages "
+				rf_err_set(f, FE_MESSAGES,
+				    "At most %d messages "
 				    "can be sent per fire.", MSGS_MAX);
 		} else if (strcmp(k, "wd") == 0) {
 			if (rf_int_parse(v, 0, 6, &n) == 0)
 				f->weekdays |= 1u << n;
 			else
-				rf_err_set(f, FE_RULE, "A weekday in the form is "
+				rf_err_set(f, FE_RULE,
+				    "A weekday in the form is "
 				    "not valid; reload the page.");
 		}
 	}
@@ -360,11 +362,12 @@ rf_read(const struct kvlist *form, struct rform *f)
 	v = kv_get(form, "freq");
 	f->freq = RECUR_NONE;
 	if (v != NULL) {
-		for (j = 0; j < sizeof(rf_freq_names) / sizeof(rf_freq_names[0]); j++)
+		for (j = 0; j < RF_NFREQ; j++)
 			if (strcmp(v, rf_freq_names[j]) == 0)
 				break;
-		if (j == sizeof(rf_freq_names) / sizeof(rf_freq_names[0]))
-			rf_err_set(f, FE_RULE, "Choose how the reminder repeats "
+		if (j == RF_NFREQ)
+			rf_err_set(f, FE_RULE,
+			    "Choose how the reminder repeats "
 			    "from the list.");
 		else
 			f->freq = (enum recur_freq)j;
@@ -372,11 +375,12 @@ rf_read(const struct kvlist *form, struct rform *f)
 	v = kv_get(form, "end");
 	f->end = RECUR_END_NEVER;
 	if (v != NULL) {
-		for (j = 0; j < sizeof(rf_end_names) / sizeof(rf_end_names[0]); j++)
+		for (j = 0; j < RF_NEND; j++)
 			if (strcmp(v, rf_end_names[j]) == 0)
 				break;
-		if (j == sizeof(rf_end_names) / sizeof(rf_end_names[0]))
-			rf_err_set(f, FE_RULE, "Choose how the repeats end from "
+		if (j == RF_NEND)
+			rf_err_set(f, FE_RULE,
+			    "Choose how the repeats end from "
 			    "the list.");
 		else
 			f->end = (enum recur_end)j;
@@ -414,7 +418,8 @@ rf_check(struct rform *f, int account_ok, const char *const *groups,
 		rf_err_set(f, FE_NAME, "The name is %zu bytes long; at most %d "
 		    "are allowed.", strlen(f->name), NAME_MAX_BYTES);
 	else if (rc == -1)
-		rf_err_set(f, FE_NAME, "The name must be plain text on one line "
+		rf_err_set(f, FE_NAME,
+		    "The name must be plain text on one line "
 		    "(UTF-8, no control characters).");
 	/* Account and groups. */
 	if (!account_ok)
@@ -452,7 +457,8 @@ rf_check(struct rform *f, int account_ok, const char *const *groups,
 			    nmsg);
 	}
 	if (nmsg == 0)
-		rf_err_set(f, FE_MESSAGES, "Type at least one message; an empty "
+		rf_err_set(f, FE_MESSAGES,
+		    "Type at least one message; an empty "
 		    "message cannot be sent.");
 	/* Zone and first fire. */
 	zone_ok = rf_text_check(f->tz, 64, 0) == 0 && rz_zone_valid(f->tz);
@@ -511,7 +517,8 @@ rf_check(struct rform *f, int account_ok, const char *const *groups,
 	/* Window. */
 	f->win = 0;
 	if ((rc = rf_int_parse(f->window, 1, 24, &f->win)) == -1)
-		rf_err_set(f, FE_WINDOW, "The window end must be an hour from 1 "
+		rf_err_set(f, FE_WINDOW,
+		    "The window end must be an hour from 1 "
 		    "to 24, or empty for no window.");
 	else if (rc == -2)
 		f->win = 0;

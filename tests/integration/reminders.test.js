@@ -730,6 +730,14 @@ check('reminders-dashboard-cards', async () => {
 	assert.deepEqual(card('runs'), ['/reminders#runs', want.runs]);
 	assert.deepEqual(card('failed'), ['/reminders?status=failed',
 	    want.failed]);
+	/* A run's end in the recent events, as a sentence. */
+	await q("INSERT INTO account_events (account_id, kind, detail) " +
+	    "VALUES ($1, 'reminder.run', $2)", [st.a, JSON.stringify({
+	    reminder: st.weekly, run: 4242, status: 'partial', sent: 1,
+	    total: 2 })]);
+	const pd = await page(op, '/');
+	assert.ok(pd.includes('Run #4242: 1 of 2 groups sent (partial).'),
+	    'reminder.run event text');
 	/* The empty operator's cards are zeros. */
 	const e = await new Browser('remindempty').signIn('remindempty',
 	    'remindempty-pw-123');

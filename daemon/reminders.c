@@ -283,7 +283,8 @@ run_insert(struct daemon *d, int64_t id, int64_t account, const char *status,
 /*
  * Fire claimed row i of "res" (DS_REM_CLAIM's columns): a run for its
  * occurrence and the reminder moved on.  Inside the claim's
- * transaction.  0, or -1 on a database error.
+ * transaction.  1 when fired, 0 when the row is not ours after all
+ * (left alone), -1 on a database error.
  */
 static int
 fire_one(struct daemon *d, PGresult *res, int i)
@@ -322,13 +323,13 @@ fire_one(struct daemon *d, PGresult *res, int i)
 			when(tz, next, buf, sizeof(buf));
 			snprintf(nx, sizeof(nx), "the next one is on %s", buf);
 		}
-		summary = xasprintf("%s%d occurrence%s (the first on %s) %s "
-		    "missed: "
-		    "no daemon ran the account then, and the reminder was "
-		    "more than %d s late when one found it due, so nothing "
-		    "was sent; %s.", more ? "More than " : "", missed,
-		    missed == 1 ? "" : "s", at, missed == 1 && !more ? "was" :
-		    "were", d->conf.reminder_grace_s, nx);
+		summary = xasprintf("%s%d occurrence%s (%s %s) %s missed: no "
+		    "daemon ran the account then, and the reminder was more "
+		    "than %d s late when one found it due, so nothing was "
+		    "sent; %s.", more ? "More than " : "", missed,
+		    missed == 1 ? "" : "s", missed == 1 ? "on" : "the first on",
+		    at, missed == 1 && !more ? "was" : "were",
+		    d->conf.reminder_grace_s, nx);
 		rc = run_insert(d, id, account, "missed", summary, "skipped",
 		    "Not sent: the occurrence was missed (see the run).");
 	} else {
@@ -349,12 +350,13 @@ fire_one(struct daemon *d, PGresult *res, int i)
 	p[0] = i64(sid, id);
 	p[1] = none ? NULL : i64(snext, next);
 	p[2] = sched < now - d->conf.reminder_grace_s ? "false" : "true";
-	return db_exec_cmd(d->db, DS_REM_ADVANCE, p);
+	return db_exec_cmd(d->db, DS_REM_ADVANCE, p) == -1 ? -1 : 1;
 }
 
 /*
  * Claim and fire one batch of due reminders in one transaction.
- * Returns how many rows were claimed, or -1 (rolled back).
+ * Returns how many were fired (a row of a lease generation our session
+ * does not hold is left alone), or -1 (rolled back).
  */
 static int
 claim_due(struct daemon *d)
@@ -362,7 +364,7 @@ claim_due(struct daemon *d)
 	PGresult	*res;
 	const char	*p[2];
 	char		 sid[24];
-	int		 i, n;
+	int		 i, n, rc, fired = 0;
 
 	if (db_tx_begin(d->db) == -1)
 		return -1;
@@ -373,17 +375,19 @@ claim_due(struct daemon *d)
 		return -1;
 	}
 	n = PQntuples(res);
-	for (i = 0; i < n; i++)
-		if (fire_one(d, res, i) == -1) {
+	for (i = 0; i < n; i++) {
+		if ((rc = fire_one(d, res, i)) == -1) {
 			PQclear(res);
 			db_tx_rollback(d->db);
 			log_warnx("due reminders not fired; retried");
 			return -1;
 		}
+		fired += rc;
+	}
 	PQclear(res);
 	if (db_tx_commit(d->db) == -1)
 		return -1;
-	return n;
+	return fired;
 }
 
 /*
@@ -823,7 +827,7 @@ pass(struct daemon *d)
 	d->rem_due_ms = mono_ms64() + REM_BUSY_MS;	/* on any failure */
 	for (i = 0; i < REM_CLAIM_ROUNDS; i++) {
 		if ((n = claim_due(d)) > 0)
-			claimed += n;
+			claimed += n;	/* fired, that is */
 		if (n < atoi(REM_CLAIM_BATCH) || d->db == NULL)
 			break;
 	}

@@ -82,7 +82,25 @@ struct pg_result;
 	X(GROUP_ADMIN, "group_admin.html") \
 	X(GROUP_RESTRICTED, "group_restricted.html") \
 	X(DAEMON_ROW, "daemon_row.html") \
-	X(OPENAPI, "openapi.json")
+	X(OPENAPI, "openapi.json") \
+	X(REMINDERS, "reminders.html") X(REMINDER_ROW, "reminder_row.html") \
+	X(REMINDER_RUN_ROW, "reminder_run_row.html") \
+	X(REMINDER_FORM, "reminder_form.html") X(REMINDER, "reminder.html") \
+	X(REMINDER_RUN, "reminder_run.html") \
+	X(REMINDER_RUN_PAGE, "reminder_run_page.html") \
+	X(REMINDER_TARGET_ROW, "reminder_target_row.html") \
+	X(REMINDER_TARGET, "reminder_target.html") \
+	X(REMINDER_MESSAGE, "reminder_message.html") \
+	X(REMINDER_TEXT, "reminder_text.html") \
+	X(REMINDER_FIRE, "reminder_fire.html") \
+	X(REMINDER_PREVIEW, "reminder_preview.html") \
+	X(REMINDER_EMPTY, "reminder_empty.html") \
+	X(REMINDER_FILTER, "reminder_filter.html") \
+	X(REMINDER_BUTTON, "reminder_button.html") \
+	X(REMINDER_DASH, "reminder_dash.html") \
+	X(REMINDER_DELETE, "reminder_delete.html") \
+	X(CHOICE, "choice.html") X(CHOICE_ON, "choice_on.html") \
+	X(OPTION_ON, "option_on.html") X(FIELD_ERROR, "field_error.html")
 
 enum	tmplid {
 #define	TMPL_ENUM(n, f)	TMPL_##n,
@@ -129,7 +147,18 @@ enum	tmplid {
 	X(CLIENT_ID, "client_id") X(SEND, "send") X(EMPTY, "empty") \
 	X(OWNER, "owner") X(DAEMONS, "daemons") X(HOST, "host") \
 	X(PID, "pid") X(SESSIONS, "sessions") X(CAPACITY, "capacity") \
-	X(PROXY, "proxy")
+	X(PROXY, "proxy") \
+	X(ACCOUNT, "account") X(GROUPS, "groups") X(MESSAGES, "messages") \
+	X(DATE, "date") X(TIME, "time") X(TIMEZONE, "timezone") \
+	X(FREQS, "freqs") X(INTERVAL, "interval") X(WEEKDAYS, "weekdays") \
+	X(MONTHDAY, "monthday") X(ENDS, "ends") X(UNTIL, "until") \
+	X(WINDOW_END, "window_end") X(ERR_NAME, "err_name") \
+	X(ERR_ACCOUNT, "err_account") X(ERR_GROUPS, "err_groups") \
+	X(ERR_MESSAGES, "err_messages") X(ERR_WHEN, "err_when") \
+	X(ERR_TIMEZONE, "err_timezone") X(ERR_RULE, "err_rule") \
+	X(ERR_UNTIL, "err_until") X(ERR_WINDOW, "err_window") \
+	X(PREVIEW, "preview") X(SUMMARY, "summary") X(FIRES, "fires") \
+	X(TARGETS, "targets") X(RUNS, "runs") X(REMINDERS, "reminders")
 
 enum	tkey {
 #define	TKEY_ENUM(n, s)	TKEY_##n,
@@ -322,6 +351,9 @@ void		 present_transition_text(struct buf *b, struct pg_result *res,
 int		 present_timeline(struct tout *o, struct pg_result *res,
 		    int first, int max);
 
+/* page_reminders.c: the dashboard's reminder cards (page_dashboard.c). */
+int		 reminders_dash(struct tout *o, struct req *r);
+
 /* page_account.c: the one way an account action happens (api.c too). */
 struct	action_in {
 	const char	*phone;		/* pair-code */
@@ -402,6 +434,16 @@ int		 send_phone_section(struct tout *o, struct req *r,
 void		 stalled_sentence(struct buf *b, const char *at);
 /* "in" as 7 to 15 E.164 digits into "out" (page_account.c). */
 int		 phone_normalise(const char *in, char *out, size_t outsz);
+void		 page_reminders_list(struct req *r);
+void		 page_reminders_clear(struct req *r);
+void		 page_reminders_new(struct req *r);
+void		 page_reminders_create(struct req *r);
+void		 page_reminder_show(struct req *r);
+void		 page_reminder_edit(struct req *r);
+void		 page_reminder_update(struct req *r);
+void		 page_reminder_action(struct req *r);
+void		 page_reminder_run(struct req *r);
+void		 page_reminder_run_action(struct req *r);
 void		 page_health(struct req *r);
 void		 page_health_deep(struct req *r);
 void		 page_metrics(struct req *r);

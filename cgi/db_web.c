@@ -13,6 +13,8 @@
 
 /*
  * A group's newest send_text command (the send-test column): id,
+ * (a reminder's sends, client_id "reminder:...", sql/019, are not
+ * send-tests: the reminder's run shows them),
  * state ('none', 'sending', 'sent', 'failed', 'timeout': not done 60 s
  * after it was queued), message_id, done time, error, error_code, the
  * text sent, the account's restriction end, and when it was queued.
@@ -30,7 +32,8 @@
 	"c.error_code, c.payload, c.created_at, x.restricted_until " \
 	"FROM commands c JOIN accounts x ON x.id = c.account_id " \
 	"WHERE c.account_id = " acct " AND c.type = 'send_text' AND " \
-	"c.payload->>'to' = " jid " ORDER BY c.id DESC LIMIT 1) s ON true"
+	"c.payload->>'to' = " jid " AND (c.client_id IS NULL OR " \
+	"c.client_id NOT LIKE 'reminder:%') ORDER BY c.id DESC LIMIT 1) s ON true"
 
 /*
  * A live web session ($1 token hash, $2 idle seconds) and its enabled
@@ -143,6 +146,35 @@
 	"AND (a.created_at, a.id) > (" ts "::timestamptz, " id "::bigint) " \
 	"AND (" ids "::bigint[] IS NULL OR a.id = ANY(" ids "::bigint[])) " \
 	"ORDER BY a.created_at, a.id LIMIT " lim "::int"
+
+/*
+ * Issue 11 (cgi/page_reminders.c).  A reminder is visible as its
+ * account is (VISIBLE).  A run is visible to the operator it ran for,
+ * to an admin, and to whoever sees its account; once its account is
+ * gone, only the first two.  Instants are Unix seconds (the page
+ * formats them in the reminder's zone with lib/recur.c) or iso().
+ */
+#define	REM_FROM \
+	"FROM reminders r JOIN accounts a ON a.id = r.account_id"
+#define	RUN_VISIBLE(op, adm) \
+	"(ru.operator_id = " op " OR " adm "::boolean OR " \
+	"(a.deleted_at IS NULL AND a.operator_id = " op "))"
+/*
+ * A run as the pages draw it: id, reminder id (NULL: deleted), the
+ * name snapshot, status, sent, total, scheduled_for (s), started,
+ * finished, error_summary, the reminder's zone (or NULL), pending
+ * targets, account id and label, and the count of the query's rows.
+ */
+#define	RUN_COLS \
+	"ru.id, ru.reminder_id, ru.reminder_name, ru.status, ru.sent, " \
+	"ru.total, extract(epoch FROM ru.scheduled_for)::bigint, " \
+	"iso(ru.started_at), iso(ru.finished_at), ru.error_summary, " \
+	"r.timezone, (SELECT count(*) FROM reminder_run_targets t WHERE " \
+	"t.run_id = ru.id AND t.status = 'pending'), ru.account_id, " \
+	"a.label, count(*) OVER ()"
+#define	RUN_FROM \
+	"FROM reminder_runs ru LEFT JOIN reminders r ON r.id = ru.reminder_id " \
+	"LEFT JOIN accounts a ON a.id = ru.account_id"
 
 const struct db_stmt	web_stmts[WS__MAX] = {
 	[WS_SESSION_GET] = { "session_get", 2,
@@ -576,4 +608,156 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "i.capacity, extract(epoch FROM now() - i.heartbeat_at)::bigint, "
 	    "i.draining, i.takeovers, i.lease_losses, iso(i.started_at) "
 	    "FROM daemon_instances i ORDER BY i.id" },
+	/* Issue 11: the reminder pages (cgi/page_reminders.c). */
+	/* wall_now() (s) and operator $1's zone. */
+	[WS_REM_NOW] = { "rem_now", 1,
+	    "SELECT floor(extract(epoch FROM wall_now()))::bigint, (SELECT "
+	    "timezone FROM operators WHERE id = $1)" },
+	/*
+	 * The list ($1/$2 visibility, $3 filter: '' all, 'active',
+	 * 'paused', 'ended' (or canceled), 'failed' (the newest run
+	 * failed)): id, name, account id, label, targets, zone, first
+	 * fire (s), rrule, next fire (s), status, the newest run's status
+	 * and id.
+	 */
+	[WS_REM_LIST] = { "rem_list", 3,
+	    "SELECT r.id, r.name, a.id, a.label, (SELECT count(*) FROM "
+	    "reminder_targets t WHERE t.reminder_id = r.id), r.timezone, "
+	    "extract(epoch FROM r.first_fire_at)::bigint, r.rrule, "
+	    "extract(epoch FROM r.next_fire_at)::bigint, r.status, lr.status, "
+	    "lr.id " REM_FROM " LEFT JOIN LATERAL (SELECT x.id, x.status FROM "
+	    "reminder_runs x WHERE x.reminder_id = r.id ORDER BY x.id DESC "
+	    "LIMIT 1) lr ON true WHERE " VISIBLE("$1", "$2") " AND "
+	    "($3::text = '' OR ($3::text = 'failed' AND lr.status = 'failed') "
+	    "OR ($3::text = 'ended' AND r.status IN ('ended', 'canceled')) OR "
+	    "r.status = $3::text) ORDER BY r.next_fire_at NULLS LAST, r.id "
+	    "LIMIT 500" },
+	/* Operator $1's own newest runs (RUN_COLS). */
+	[WS_REM_RUNS_RECENT] = { "rem_runs_recent", 1,
+	    "SELECT " RUN_COLS " " RUN_FROM " WHERE ru.operator_id = $1 "
+	    "ORDER BY ru.id DESC LIMIT 20" },
+	/* Clear history: operator $1's finished runs (not running, not
+	 * paused: those still await the daemon or a Resume); how many. */
+	[WS_REM_RUNS_CLEAR] = { "rem_runs_clear", 1,
+	    "WITH d AS (DELETE FROM reminder_runs WHERE operator_id = $1 AND "
+	    "status NOT IN ('running', 'paused') RETURNING 1) "
+	    "SELECT count(*) FROM d" },
+	/* The accounts the form offers ($1/$2 visibility). */
+	[WS_REM_ACCOUNTS] = { "rem_accounts", 2,
+	    "SELECT a.id, a.label FROM accounts a WHERE " VISIBLE("$1", "$2")
+	    " ORDER BY a.created_at, a.id LIMIT 1000" },
+	[WS_REM_ACCOUNT] = { "rem_account", 3,
+	    "SELECT a.id, a.label FROM accounts a WHERE a.id = $1 AND "
+	    VISIBLE("$2", "$3") },
+	/* Account $1's synced groups: jid, subject. */
+	[WS_REM_GROUPS] = { "rem_groups", 1,
+	    "SELECT jid, subject FROM groups WHERE account_id = $1 "
+	    "ORDER BY lower(subject), jid LIMIT 1000" },
+	/*
+	 * Reminder $1 if visible ($2/$3): id, name, account id, label,
+	 * status, zone, first fire (s), rrule, window end hour, next fire
+	 * (s), iso(last fired), iso(created), operator's username.
+	 */
+	[WS_REM_GET] = { "rem_get", 3,
+	    "SELECT r.id, r.name, a.id, a.label, r.status, r.timezone, "
+	    "extract(epoch FROM r.first_fire_at)::bigint, r.rrule, "
+	    "r.window_end_hour, extract(epoch FROM r.next_fire_at)::bigint, "
+	    "iso(r.last_fired_at), iso(r.created_at), o.username " REM_FROM
+	    " LEFT JOIN operators o ON o.id = r.operator_id WHERE r.id = $1 "
+	    "AND " VISIBLE("$2", "$3") },
+	/* The same reminder locked for a change: id, status, zone, first
+	 * fire (s), rrule. */
+	[WS_REM_LOCK] = { "rem_lock", 3,
+	    "SELECT r.id, r.status, r.timezone, "
+	    "extract(epoch FROM r.first_fire_at)::bigint, r.rrule " REM_FROM
+	    " WHERE r.id = $1 AND " VISIBLE("$2", "$3") " FOR UPDATE OF r" },
+	/* Reminder $1's targets in order: jid, the group's subject now
+	 * (NULL: no longer synced). */
+	[WS_REM_TARGETS] = { "rem_targets", 1,
+	    "SELECT t.group_jid, g.subject FROM reminder_targets t "
+	    "JOIN reminders r ON r.id = t.reminder_id LEFT JOIN groups g ON "
+	    "g.account_id = r.account_id AND g.jid = t.group_jid "
+	    "WHERE t.reminder_id = $1 ORDER BY t.position" },
+	[WS_REM_MESSAGES] = { "rem_messages", 1,
+	    "SELECT text FROM reminder_messages WHERE reminder_id = $1 "
+	    "ORDER BY position" },
+	/* A new reminder: operator, account, name, zone, first fire (s),
+	 * rrule (NULL: one-off), window end hour (NULL), next fire (s). */
+	[WS_REM_INSERT] = { "rem_insert", 8,
+	    "INSERT INTO reminders (operator_id, account_id, name, timezone, "
+	    "first_fire_at, rrule, window_end_hour, next_fire_at) VALUES ($1, "
+	    "$2, $3, $4, to_timestamp($5::bigint), $6, $7::smallint, "
+	    "to_timestamp($8::bigint)) RETURNING id" },
+	/* Reminder $1 saved again (locked and checked before); a paused
+	 * one stays paused, any other becomes active. */
+	[WS_REM_UPDATE] = { "rem_update", 8,
+	    "UPDATE reminders SET account_id = $2, name = $3, timezone = $4, "
+	    "first_fire_at = to_timestamp($5::bigint), rrule = $6, "
+	    "window_end_hour = $7::smallint, "
+	    "next_fire_at = to_timestamp($8::bigint), status = CASE WHEN "
+	    "status = 'paused' THEN 'paused' ELSE 'active' END, "
+	    "updated_at = now() WHERE id = $1 RETURNING id" },
+	[WS_REM_TARGETS_CLEAR] = { "rem_targets_clear", 1,
+	    "DELETE FROM reminder_targets WHERE reminder_id = $1" },
+	/* Reminder $1's targets: the JSON array $3 of JIDs in order, only
+	 * those that are groups of account $2; how many were written. */
+	[WS_REM_TARGETS_SET] = { "rem_targets_set", 3,
+	    "WITH i AS (INSERT INTO reminder_targets (reminder_id, group_jid, "
+	    "position) SELECT $1, j.v, j.n - 1 FROM jsonb_array_elements_text("
+	    "$3::jsonb) WITH ORDINALITY AS j(v, n) JOIN groups g ON "
+	    "g.account_id = $2 AND g.jid = j.v RETURNING 1) "
+	    "SELECT count(*) FROM i" },
+	[WS_REM_MESSAGES_CLEAR] = { "rem_messages_clear", 1,
+	    "DELETE FROM reminder_messages WHERE reminder_id = $1" },
+	/* Reminder $1's messages: the JSON array of texts $2, in order. */
+	[WS_REM_MESSAGES_SET] = { "rem_messages_set", 2,
+	    "INSERT INTO reminder_messages (reminder_id, position, text) "
+	    "SELECT $1, j.n - 1, j.v FROM jsonb_array_elements_text($2::jsonb) "
+	    "WITH ORDINALITY AS j(v, n)" },
+	[WS_REM_PAUSE] = { "rem_pause", 1,
+	    "UPDATE reminders SET status = 'paused', updated_at = now() "
+	    "WHERE id = $1 AND status = 'active' RETURNING id" },
+	/* Paused -> active at next fire $2 (s), or ended when $2 is NULL
+	 * (the rule has no occurrence left); the new status. */
+	[WS_REM_RESUME] = { "rem_resume", 2,
+	    "UPDATE reminders SET status = CASE WHEN $2::bigint IS NULL THEN "
+	    "'ended' ELSE 'active' END, next_fire_at = "
+	    "to_timestamp($2::bigint), updated_at = now() "
+	    "WHERE id = $1 AND status = 'paused' RETURNING status" },
+	/* Its runs stay (reminder_id set NULL, the name snapshot kept). */
+	[WS_REM_DELETE] = { "rem_delete", 1,
+	    "DELETE FROM reminders WHERE id = $1 RETURNING id" },
+	/* Reminder $1's runs, newest first, $2 from $3 (RUN_COLS). */
+	[WS_REM_RUNS_OF] = { "rem_runs_of", 3,
+	    "SELECT " RUN_COLS " " RUN_FROM " WHERE ru.reminder_id = $1 "
+	    "ORDER BY ru.id DESC LIMIT $2::int OFFSET $3::int" },
+	/* Run $1 if visible to $2/$3 (RUN_COLS). */
+	[WS_REM_RUN_GET] = { "rem_run_get", 3,
+	    "SELECT " RUN_COLS " " RUN_FROM " WHERE ru.id = $1 AND "
+	    RUN_VISIBLE("$2", "$3") },
+	/* The targets of the runs in the array $1, by run and position:
+	 * run id, jid, subject snapshot, status, error, iso(sent_at),
+	 * message_id. */
+	[WS_REM_RUN_TARGETS] = { "rem_run_targets", 1,
+	    "SELECT run_id, group_jid, group_subject, status, error, "
+	    "iso(sent_at), message_id FROM reminder_run_targets WHERE "
+	    "run_id = ANY($1::bigint[]) ORDER BY run_id DESC, position" },
+	/* Resume run / Cancel run: a command row ($2 'resume_run' or
+	 * 'cancel_run', payload {"run": $1}) for the run's account, by
+	 * operator $3 (admin $4), when the run is visible and its account
+	 * still exists; the command id, or no row. */
+	[WS_REM_RUN_COMMAND] = { "rem_run_command", 4,
+	    "INSERT INTO commands (account_id, type, payload, created_by) "
+	    "SELECT ru.account_id, $2, jsonb_build_object('run', ru.id), $3 "
+	    "FROM reminder_runs ru JOIN accounts a ON a.id = ru.account_id "
+	    "WHERE ru.id = $1 AND " RUN_VISIBLE("$3", "$4") " RETURNING id" },
+	/* The dashboard's cards ($1/$2 visibility): active reminders,
+	 * the operator's runs started in the last 24 h, and those that
+	 * failed. */
+	[WS_REM_DASH] = { "rem_dash", 2,
+	    "SELECT (SELECT count(*) " REM_FROM " WHERE r.status = 'active' "
+	    "AND " VISIBLE("$1", "$2") "), count(*), count(*) FILTER (WHERE "
+	    "ru.status = 'failed') FROM reminder_runs ru WHERE "
+	    "ru.operator_id = $1 AND ru.started_at > now() - "
+	    "interval '24 hours'" },
 };

@@ -191,6 +191,14 @@ notice_text(const char *name)
 		    "shortly." },
 		{ "signed_out", "You are signed out." },
 		{ "revoked", "The key is revoked: it no longer works." },
+		{ "reminder_saved", "The reminder was saved." },
+		{ "reminder_paused", "The reminder is paused: it fires no "
+		    "more until you resume it." },
+		{ "reminder_resumed", "The reminder is active again." },
+		{ "reminder_ended", "The reminder has no fire time left, so "
+		    "it has ended." },
+		{ "reminder_deleted", "The reminder was deleted. Its runs stay "
+		    "in the history, marked (deleted)." },
 	};
 	size_t	 i;
 

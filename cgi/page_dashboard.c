@@ -195,6 +195,8 @@ dash_key(struct tout *o, enum tkey key, void *arg)
 	case TKEY_LABEL:
 		tmpl_text(o, "");
 		return 0;
+	case TKEY_REMINDERS:
+		return reminders_dash(o, d->r);
 	default:
 		return -1;
 	}

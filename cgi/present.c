@@ -117,6 +117,37 @@ reason_detail(struct buf *b, const char *code, struct json_object *d)
 		version_write(b, jstr(d, "version"), jstr(d, "version_source"));
 }
 
+/* The int member "k" of object "d" into *out: 1, or 0 if absent. */
+static int
+jint(struct json_object *d, const char *k, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (d == NULL || !json_object_object_get_ex(d, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	*out = json_object_get_int64(v);
+	return 1;
+}
+
+/*
+ * A reminder run's event (daemon/reminders.c run_event(): detail
+ * {reminder, run, status, sent, total}): "Run #7: 2 of 2 groups sent
+ * (success)."  Nothing when the detail is not of that shape.
+ */
+static void
+reminder_run_text(struct buf *b, struct json_object *d)
+{
+	const char	*st = jstr(d, "status");
+	int64_t		 run, sent, total;
+
+	if (st == NULL || !jint(d, "run", &run) || !jint(d, "sent", &sent) ||
+	    !jint(d, "total", &total))
+		return;
+	buf_printf(b, "Run #%" PRId64 ": %" PRId64 " of %" PRId64 " groups "
+	    "sent (%s).", run, sent, total, st);
+}
+
 /*
  * Append the readable text of event "kind" with parsed detail "d" (may
  * be NULL) to "b": the reason sentence (naming the "cause" the client
@@ -176,6 +207,8 @@ present_event_text(struct buf *b, const char *kind,
 	else if (strcmp(kind, "paired") == 0)
 		buf_puts(b, "A phone scanned the code; the session daemon is "
 		    "logging in.");
+	else if (strcmp(kind, "reminder.run") == 0)
+		reminder_run_text(b, d);
 	else if (strcmp(kind, "identity_changed") == 0 &&
 	    (v = jstr(d, "jid")) != NULL)
 		buf_printf(b, "%s has a new identity key (a reinstall or a new "

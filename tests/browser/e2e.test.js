@@ -2,7 +2,8 @@
 /*
  * The whole product end to end in headless Chromium (issue 4, "Tests"):
  * nginx + wadesk.fcgi + wadeskd + tests/wasim + PostgreSQL, all real,
- * started by tests/browser/e2e.sh.  Nothing here writes the database:
+ * started by tests/browser/e2e.sh.  Nothing here writes the database
+ * (but for wadesk.clock_offset, the test-only clock of sql/019):
  * the browser drives the dashboard, the simulator's control port plays
  * the phone, and every assertion reads the rendered page (or, for the
  * phone's side, the simulator's GET /state).
@@ -27,6 +28,12 @@
  * page; each reaches Sent \u2713 in place and the simulator decrypts the
  * exact text at every member's device.
  *
+ * Reminders (issue 11), on the QR path's connected account: two groups
+ * created on the simulator arrive on the groups page; a weekly
+ * reminder to both is made through the form; wall_now() is moved to
+ * its first fire; the reminder's page shows the run with both groups
+ * Sent, and the simulator received the text in both groups once.
+ *
  * One "ok NAME" / "FAIL NAME: why" line per step; after a failure the
  * rest print "FAIL NAME: not reached".  Exit status 1 on any failure.
  */
@@ -49,6 +56,10 @@ const PHONE_QR = "15550100";
 const PHONE_CODE = "15550177";
 const ALICE = "15550201";		/* contacts, two devices each */
 const BOB = "15550202";
+const CONTACT = "15550188";	/* the other member of the reminder groups */
+const GROUPS = ["120363555010001@g.us", "120363555010002@g.us"];
+const VAR = process.env.WADESK_VAR || "";
+const lib = require("./lib");
 const CONNECT_MS = 3000;	/* issue 4: connected within 3 s */
 
 if (!BASE || !PASSWORD || !CONTROL) {
@@ -442,7 +453,7 @@ const steps = [
 		assert(/^Sent \u2713 message 3EB0[0-9A-F]+ at /.test(msg),
 		    `row ${jid} says ${JSON.stringify(msg)}`);
 	}
-	await shot("08-groups-sent");
+	await shot("08a-groups-sent");
 	for (const [jid, , members] of st.groups) {
 		const rec = await receivedText(texts[jid]);
 		assert(rec.to === jid, `wasim got ${texts[jid]} for ${rec.to}`);
@@ -474,7 +485,97 @@ const steps = [
 	for (const dev of [`${ALICE}@s.whatsapp.net`, `${ALICE}:1@s.whatsapp.net`])
 		assert(rec.deliveries.some((d) => d.to === dev && d.ok &&
 		    d.text === text), `${dev} did not decrypt it`);
-	await shot("08-phone-sent");
+	await shot("08b-phone-sent");
+}],
+
+["e2e-reminder-groups-synced", async () => {
+	const p = st.page;
+	let r = await wasim("/contact", { phone: CONTACT, devices: [0, 1] });
+	assert(r.status === 200, `/contact: HTTP ${r.status}`);
+	for (const [i, jid] of GROUPS.entries()) {
+		r = await wasim("/group", { jid, subject: `E2E team ${i}`,
+		    members: [PHONE_QR, CONTACT] });
+		assert(r.status === 200, `/group: HTTP ${r.status}`);
+	}
+	const end = Date.now() + 8000;
+	for (;;) {
+		await p.goto(BASE + `/accounts/${st.id}/groups`);
+		let n = 0;
+		for (const jid of GROUPS)
+			if (await p.$(`tr.group[data-jid="${jid}"]`) !== null)
+				n++;
+		if (n === GROUPS.length)
+			break;
+		assert(Date.now() < end, `groups page lists ${n} of ` +
+		    `${GROUPS.length} groups`);
+		await sleep(300);
+	}
+}],
+
+["e2e-reminder-made-in-the-form", async () => {
+	const p = st.page;
+	st.text = `E2E reminder ${Date.now().toString(36)}`;
+	st.tomorrow = lib.sql(VAR, "SELECT to_char((wadesk.wall_now() AT " +
+	    "TIME ZONE 'UTC')::date + 1, 'YYYY-MM-DD')");
+	await p.goto(BASE + `/reminders/new?account=${st.id}`);
+	await p.fill("input[name=name]", "E2E weekly");
+	for (const jid of GROUPS)
+		await p.check(`input[name=g][value="${jid}"]`);
+	await p.fill("textarea[name=message] >> nth=0", st.text);
+	await p.fill("input[name=date]", st.tomorrow);
+	await p.fill("input[name=time]", "09:00");
+	await p.selectOption("select[name=freq]", "weekly");
+	await clickNav(p, "button:has-text('Save')");
+	const m = new URL(p.url()).pathname.match(/^\/reminders\/(\d+)$/);
+	assert(m, `saved to ${p.url()}`);
+	st.rem = m[1];
+	assert(await p.$("section.run") === null, "a run before the fire");
+	await shot("09r-reminder");
+}],
+
+["e2e-reminder-fires-both-groups-sent", async () => {
+	const p = st.page;
+	/* The first fire is tomorrow: move wall_now() just past it. */
+	lib.sql(VAR, "UPDATE wadesk.clock_offset SET offset_by = (SELECT " +
+	    "next_fire_at - now() + interval '1 second' FROM " +
+	    "wadesk.reminders WHERE id = :'r')", { r: st.rem });
+	try {
+		const end = Date.now() + 15000;
+		for (;;) {
+			await p.goto(BASE + `/reminders/${st.rem}`);
+			const s = await p.$("section.run");
+			const status = s === null ? null :
+			    await s.getAttribute("data-status");
+			if (status !== null && status !== "running") {
+				assert(status === "success", `run ${status}: ` +
+				    (await s.textContent()).replace(/\s+/g, " "));
+				break;
+			}
+			assert(Date.now() < end, `run ${status}`);
+			await sleep(300);
+		}
+		for (const jid of GROUPS) {
+			const t = await p.getAttribute("section.run " +
+			    `tr.run-target[data-jid="${jid}"]`, "data-status");
+			assert(t === "sent", `${jid}: ${t}`);
+		}
+		assert((await p.textContent("section.run h3")).includes(
+		    "2 of 2 sent"), "2 of 2 sent");
+		const r = await wasim(`/received?account=${PHONE_QR}`);
+		const recs = Array.isArray(r.body) ? r.body :
+		    (r.body || {}).received || [];
+		for (const jid of GROUPS) {
+			const ids = new Set(recs.filter((x) => x.to === jid &&
+			    x.text === st.text && x.ok).map((x) => x.id));
+			assert(ids.size === 1, `${jid} received ${ids.size}`);
+		}
+		/* The next occurrence is a week later. */
+		const next = (await p.textContent("#fires li")).trim();
+		assert(/ 09:00 UTC$/.test(next), `next ${next}`);
+		await shot("10r-reminder-run");
+	} finally {
+		lib.sql(VAR, "UPDATE wadesk.clock_offset SET offset_by = '0'");
+	}
 }],
 
 ["e2e-delete-removes-device", async () => {

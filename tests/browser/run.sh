@@ -2,7 +2,8 @@
 # tests/browser/run.sh: the browser test of the pairing flow.
 # Starts a private stack (scripts/stack.sh) from $BUILD (default
 # build/san) in a fresh temporary WADESK_VAR on a free loopback port,
-# runs tests/browser/pairing.test.js, failures.test.js and groups.test.js in headless
+# runs tests/browser/pairing.test.js, failures.test.js, groups.test.js and
+# reminders.test.js in headless
 # Chromium against it,
 # then stops the stack and removes the folder, whatever happened.
 # Prints "ok NAME" / "FAIL NAME" lines; screenshots go to tests/artifacts/.
@@ -64,6 +65,10 @@ WADESK_URL=http://127.0.0.1:$port/ WADESK_ARTIFACTS=$ART \
 # another row's send never moves it.
 WADESK_URL=http://127.0.0.1:$port/ WADESK_ARTIFACTS=$ART \
     node tests/browser/groups.test.js || rc=1
+# Reminders (issue 11): a weekly reminder to two groups through the
+# form, previewed, saved and listed with its summary.
+WADESK_URL=http://127.0.0.1:$port/ WADESK_ARTIFACTS=$ART \
+    node tests/browser/reminders.test.js || rc=1
 
 # Stop before reading the log: LeakSanitizer reports at exit.
 scripts/stack.sh stop >>"$ART/browser-stack.log" 2>&1 || true

@@ -123,6 +123,10 @@ STUB(page_webhook_redeliver)
 STUB(page_apikeys_list) STUB(page_apikeys_create) STUB(page_apikey_revoke)
 STUB(page_groups_list) STUB(page_groups_sync) STUB(page_groups_send)
 STUB(page_groups_send_status) STUB(page_account_send)
+STUB(page_reminders_list) STUB(page_reminders_clear) STUB(page_reminders_new)
+STUB(page_reminders_create) STUB(page_reminder_show) STUB(page_reminder_edit)
+STUB(page_reminder_update) STUB(page_reminder_action) STUB(page_reminder_run)
+STUB(page_reminder_run_action)
 
 /* The API (cgi/api.c) checks its own keys: a stand-in that records. */
 const char *

@@ -3,8 +3,8 @@
 # tests.  Starts a private stack (PostgreSQL, wadesk.fcgi, nginx) with
 # scripts/stack.sh in a fresh temporary WADESK_VAR on a free loopback
 # port, using the binaries in $BUILD (default build/san), runs
-# web.test.js, qrmemo.test.js, api.test.js, failures.test.js and
-# groups.test.js (one "ok NAME" /
+# web.test.js, qrmemo.test.js, api.test.js, failures.test.js,
+# groups.test.js and reminders.test.js (one "ok NAME" /
 # "FAIL NAME" line per check; FILTER runs only the checks whose name
 # contains it), always stops the stack and
 # removes the folder, and fails if any log holds an AddressSanitizer,
@@ -132,3 +132,6 @@ WADESK_URL=$url timeout --kill-after=5 120 \
 # Groups and send-test (issue 10), on the same stack.
 WADESK_URL=$url timeout --kill-after=5 120 \
     node tests/integration/groups.test.js "$@" 2>&1 | tee -a "$out" || rc=1
+# Reminders (issue 11): the pages, on the same stack.
+WADESK_URL=$url timeout --kill-after=5 120 \
+    node tests/integration/reminders.test.js "$@" 2>&1 | tee -a "$out" || rc=1

@@ -117,6 +117,8 @@ struct	wa_send {
 	char			 phash[WA_PHASH_LEN]; /* what we sent */
 	int			 code;		/* enum wa_send_err or server */
 	int			 sent_out;
+	int			 sk_added;	/* this send put devices in the
+						   group's sender-key memory */
 	int			 devices, prekey_msgs;
 	time_t			 t;
 	lws_usec_t		 started;	/* lws_now_usecs() of the call */
@@ -207,6 +209,10 @@ report_due(lws_sorted_usec_list_t *sul)
 	cl_leave(c);
 }
 
+static int	txn_begin(struct wa_client *);
+static int	txn_commit(struct wa_client *);
+static void	sk_memory_forget(struct wa_send *);
+
 /* End send s with code and detail; the report follows. */
 static void
 end_send(struct wa_send *s, int code, const char *detail)
@@ -216,11 +222,36 @@ end_send(struct wa_send *s, int code, const char *detail)
 		return;
 	s->st = SS_DONE;
 	s->code = code;
+	if (s->group && s->sk_added && code != WA_SEND_OK)
+		sk_memory_forget(s);
 	s->iq[0] = '\0';
 	snprintf(s->detail, sizeof(s->detail), "%s", detail);
 	lws_sul_cancel(&s->sul);
 	if (!s->c->free_pending)
 		lws_sul_schedule(s->c->lws, 0, &s->c->sul_send, report_due, 1);
+}
+
+/*
+ * A group send that put devices into the sender-key memory and then
+ * did not end in the server's positive ack: the memory cannot be
+ * trusted (a refused <message> delivered no SKDM, so the devices
+ * recorded would never decrypt a later skmsg), so forget it all; the
+ * next send distributes the key to every device again, which a
+ * receiver that had it accepts as a repeat.  Whatsmeow avoids the
+ * memory altogether (every group send carries the SKDM to all devices);
+ * Baileys keeps it (sender-key-memory) the way we do.
+ */
+static void
+sk_memory_forget(struct wa_send *s)
+{
+	char	 key[WA_USYNC_JID_MAX + 16];
+
+	snprintf(key, sizeof(key), "%s%s", s->to, SK_MEMORY_KEY);
+	if (txn_begin(s->c) == -1 || s->c->store->del(s->c->store->user,
+	    WA_STORE_SENDER_KEY, key, 0) == -1 || txn_commit(s->c) == -1)
+		cl_wlog(s->c, LOG_LEVEL_WARN, "send %s: sender key memory of "
+		    "%.60s not cleared after a failed send", s->id, s->to);
+	s->sk_added = 0;
 }
 
 /* end_send() with a formatted detail, then start the next send. */
@@ -818,6 +849,8 @@ sk_memory_add(struct wa_send *s, const char *mem, char **jids, size_t n)
 	    (const uint8_t *)b.data, b.len) == -1)
 		cl_wlog(s->c, LOG_LEVEL_WARN, "send %s: sender key memory not "
 		    "stored; the next send distributes it again", s->id);
+	else
+		s->sk_added = 1;
 	buf_free(&b);
 }
 

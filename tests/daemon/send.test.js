@@ -497,6 +497,31 @@ const checks = [
 		assert.deepEqual(rec2.deliveries.map((d) => [d.ok, d.text]),
 		    sk.map(() => [true, 'second to the team']));
 	}],
+	['send-group-refused-first-then-key-distributed-again', async () => {
+		/* A refused first message delivered no SKDM: the next send
+		 * must distribute the sender key again, or no member could
+		 * decrypt its skmsg (the memory is forgotten on any end but
+		 * the server's positive ack). */
+		const g = await wasim('/group', { subject: 'Refused first',
+		    members: [st.phone, st.contact, st.c2] });
+		assert.equal(g.status, 200, JSON.stringify(g.body));
+		assert.equal((await wasim('/send-error', { jid:
+		    `${st.phone}@s.whatsapp.net`, code: 479 })).status, 200);
+		const r1 = send(g.body.jid, 'refused');
+		assert.equal(r1.status, 1, r1.out);
+		assert.match(r1.out, /WhatsApp error 479/);
+		const r = send(g.body.jid, 'after the refusal');
+		assert.equal(r.status, 0, r.out);
+		const rec = await one(r.id);
+		const pair = rec.deliveries.filter((d) => d.type !== 'skmsg');
+		const sk = rec.deliveries.filter((d) => d.type === 'skmsg');
+		assert.ok(pair.length >= 5 && pair.every((d) => d.ok &&
+		    d.skdm === g.body.jid), 'no SKDM again: ' +
+		    JSON.stringify(pair));
+		assert.ok(sk.length >= 5 && sk.every((d) => d.ok &&
+		    d.text === 'after the refusal'),
+		    JSON.stringify(sk.map((d) => [d.to, d.ok, d.text])));
+	}],
 	['send-lid-group-by-lid-devices', async () => {
 		/* A group addressed by LID: the devices, sessions and <to jid>
 		 * are the LIDs', and the participant hash is the server's. */

@@ -607,6 +607,7 @@ stmt_table_matches_enum(void)
 		{ DS_SEND_DONE, "send_done" },
 		{ DS_SEND_RESTRICT, "send_restrict" },
 		{ DS_SEND_RESTRICT_DUE, "send_restrict_due" },
+		{ DS_SEND_STALL, "send_stall" },
 		{ DS_MESSAGE_PUT, "message_put" },
 		{ DS_MESSAGES_TRIM, "messages_trim" },
 		{ DS_PROXY_KEY_PUT, "proxy_key_put" },

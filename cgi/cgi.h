@@ -100,7 +100,8 @@ struct pg_result;
 	X(REMINDER_DASH, "reminder_dash.html") \
 	X(REMINDER_DELETE, "reminder_delete.html") \
 	X(CHOICE, "choice.html") X(CHOICE_ON, "choice_on.html") \
-	X(OPTION_ON, "option_on.html") X(FIELD_ERROR, "field_error.html")
+	X(OPTION_ON, "option_on.html") X(FIELD_ERROR, "field_error.html") \
+	X(PROFILE, "profile.html")
 
 enum	tmplid {
 #define	TMPL_ENUM(n, f)	TMPL_##n,
@@ -407,6 +408,9 @@ void		 page_account_events(struct req *r);
 void		 page_account_delete_form(struct req *r);
 void		 page_account_action(struct req *r);
 void		 page_operators_list(struct req *r);
+void		 page_profile(struct req *r);
+void		 page_profile_timezone(struct req *r);
+void		 page_profile_password(struct req *r);
 void		 page_operators_add(struct req *r);
 void		 page_operator_password(struct req *r);
 void		 page_operator_disable(struct req *r);

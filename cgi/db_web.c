@@ -760,4 +760,19 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "ru.status = 'failed') FROM reminder_runs ru WHERE "
 	    "ru.operator_id = $1 AND ru.started_at > now() - "
 	    "interval '24 hours'" },
+	/* Your settings (page_profile.c): operator $1's username, role,
+	 * time zone and iso(created_at). */
+	[WS_PROFILE_GET] = { "profile_get", 1,
+	    "SELECT username, role, timezone, iso(created_at) FROM operators "
+	    "WHERE id = $1" },
+	/* Operator $1's password hash, to check the current password. */
+	[WS_PROFILE_HASH] = { "profile_hash", 1,
+	    "SELECT password_hash FROM operators WHERE id = $1 AND NOT disabled" },
+	/* Operator $1's time zone becomes $2 (checked by the page). */
+	[WS_PROFILE_TIMEZONE] = { "profile_timezone", 2,
+	    "UPDATE operators SET timezone = $2 WHERE id = $1 RETURNING id" },
+	/* Operator $1's sessions other than the one with token hash $2. */
+	[WS_SESSIONS_DROP_OTHERS] = { "sessions_drop_others", 2,
+	    "DELETE FROM web_sessions WHERE operator_id = $1 AND "
+	    "token_hash <> $2" },
 };

@@ -74,6 +74,12 @@ static const struct route	routes[] = {
 	    AC },
 	{ METHOD_POST, "/reminders/runs/{id}/cancel", page_reminder_run_action,
 	    AC },
+	/* Your settings (page_profile.c): any signed-in operator. */
+	{ METHOD_GET, "/settings/profile", page_profile, A },
+	{ METHOD_POST, "/settings/profile/timezone", page_profile_timezone,
+	    AC },
+	{ METHOD_POST, "/settings/profile/password", page_profile_password,
+	    AC },
 	{ METHOD_GET, "/settings/operators", page_operators_list, ADM },
 	{ METHOD_POST, "/settings/operators", page_operators_add, ADMC },
 	{ METHOD_POST, "/settings/operators/{id}/password",

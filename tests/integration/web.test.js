@@ -450,7 +450,7 @@ check('integ-sign-in-cookie-flags', async () => {
 	    'the cookie itself is stored');
 	r = await b.get('/');
 	assert.equal(r.status, 200);
-	assert.match(r.text, /<span class="who">admin<\/span>/);
+	assert.match(r.text, /<a class="who" href="\/settings\/profile" title="Your settings">admin<\/a>/);
 	/* Signed in: /login goes to the dashboard. */
 	r = await b.get('/login');
 	assert.equal(r.status, 303);
@@ -2324,6 +2324,99 @@ check('integ-api-keys-page', async () => {
 	assert.equal(r.location, '/settings/api-keys?notice=revoked');
 	assert.ok((await one('SELECT revoked_at FROM api_keys WHERE id = $1',
 	    [row.id])).revoked_at !== null);
+});
+
+check('integ-profile-timezone-and-password', async () => {
+	/* Your settings (cgi/page_profile.c): any operator sets their own
+	 * time zone (the one a new reminder starts in) and changes their
+	 * own password with the current one; the other sessions end. */
+	const { b, id, pw } = await newOperator('pat');
+	const other = new Browser('pat-2');
+	await other.signIn('pat', pw);
+	let r = await b.get('/');
+	assert.match(r.text, /<a class="who" href="\/settings\/profile" title="Your settings">pat<\/a>/);
+	r = await b.get('/settings/profile');
+	assert.equal(r.status, 200);
+	assert.match(r.text, /<dt>Username<\/dt><dd>pat<\/dd>/);
+	assert.match(r.text, /<dt>Role<\/dt><dd>operator<\/dd>/);
+	assert.match(r.text, /name="tz" value="UTC"/);
+
+	/* Unknown or hostile zones: 422, a sentence, nothing stored. */
+	for (const tz of ['Mars/Olympus_Mons', '', '"><script>x</script>',
+	    'Europe/' + 'x'.repeat(80)]) {
+		r = await b.postc('/settings/profile/timezone', { tz });
+		assert.equal(r.status, 422, `zone ${JSON.stringify(tz)}`);
+		assert.match(r.text, /not a time zone this server knows/);
+		assert.ok(!r.text.includes('<script>x'), 'unescaped zone');
+	}
+	assert.equal((await one('SELECT timezone FROM operators WHERE id = $1',
+	    [id])).timezone, 'UTC');
+	r = await b.postc('/settings/profile/timezone', { tz: 'Europe/Berlin' });
+	assert.equal(r.status, 303);
+	assert.equal(r.location, '/settings/profile?notice=saved');
+	assert.equal((await one('SELECT timezone FROM operators WHERE id = $1',
+	    [id])).timezone, 'Europe/Berlin');
+	r = await b.get('/settings/profile?notice=saved');
+	assert.match(r.text, /name="tz" value="Europe\/Berlin"/);
+	assert.match(r.text, /Saved\./);
+	r = await b.get('/reminders/new');
+	assert.equal(r.status, 200);
+	assert.match(r.text, /name="tz" value="Europe\/Berlin"/,
+	    'a new reminder does not start in the operator\'s zone');
+	/* Another operator's zone is untouched. */
+	assert.equal((await one('SELECT timezone FROM operators WHERE id = $1',
+	    [admId])).timezone, 'UTC');
+
+	/* Password: each refusal changes nothing and keeps both sessions. */
+	const hash0 = (await one('SELECT password_hash FROM operators ' +
+	    'WHERE id = $1', [id])).password_hash;
+	for (const [f, code, re] of [
+	    [{ current: pw, password: 'short', confirm: 'short' }, 422,
+	     /8 to 256 characters/],
+	    [{ current: pw, password: 'pat-new-pass', confirm: 'pat-new-pas' },
+	     422, /two new passwords differ/],
+	    [{ current: 'not-her-password', password: 'pat-new-pass',
+	     confirm: 'pat-new-pass' }, 403, /current password is wrong/],
+	    [{ password: 'pat-new-pass', confirm: 'pat-new-pass' }, 403,
+	     /current password is wrong/]]) {
+		r = await b.postc('/settings/profile/password', f);
+		assert.equal(r.status, code, JSON.stringify(f));
+		assert.match(r.text, re);
+	}
+	assert.equal((await one('SELECT password_hash FROM operators ' +
+	    'WHERE id = $1', [id])).password_hash, hash0);
+	assert.equal((await other.get('/')).status, 200);
+	assert.equal(Number((await one("SELECT count(*) AS n FROM " +
+	    "login_failures WHERE username = 'pat'")).n), 2,
+	    'wrong current passwords are not counted');
+
+	r = await b.postc('/settings/profile/password', { current: pw,
+	    password: 'pat-new-pass', confirm: 'pat-new-pass' });
+	assert.equal(r.status, 303);
+	assert.equal(r.location, '/settings/profile?notice=saved');
+	assert.equal((await b.get('/')).status, 200, 'this session ended');
+	r = await other.get('/');
+	assert.equal(r.status, 303, 'the other session survived');
+	assert.equal(r.location, '/login');
+	assert.equal((await new Browser('p1').login('pat', pw)).status, 401);
+	await new Browser('p2').signIn('pat', 'pat-new-pass');
+
+	/* Guessing is throttled like sign-in, even with the right one. */
+	let n = 0;
+	do {
+		r = await b.postc('/settings/profile/password', {
+		    current: `guess-${n}`, password: 'pat-guessed-1',
+		    confirm: 'pat-guessed-1' });
+		n++;
+	} while (r.status === 403 && n < 50);
+	assert.equal(r.status, 429, `after ${n} wrong guesses`);
+	assert.match(r.text, /Too many wrong passwords/);
+	r = await b.postc('/settings/profile/password', {
+	    current: 'pat-new-pass', password: 'pat-guessed-1',
+	    confirm: 'pat-guessed-1' });
+	assert.equal(r.status, 429, 'the right password got past the throttle');
+	await q("DELETE FROM login_failures WHERE username = 'pat'");
+	await new Browser('p3').signIn('pat', 'pat-new-pass');
 });
 
 check('integ-every-route-and-code', async () => {

@@ -340,6 +340,7 @@ STUB(page_reminders_list) STUB(page_reminders_clear) STUB(page_reminders_new)
 STUB(page_reminders_create) STUB(page_reminder_show) STUB(page_reminder_edit)
 STUB(page_reminder_update) STUB(page_reminder_action) STUB(page_reminder_run)
 STUB(page_reminder_run_action)
+STUB(page_profile) STUB(page_profile_timezone) STUB(page_profile_password)
 
 /* Every header line is "Name: value" with no stray CR or LF. */
 static void

@@ -396,6 +396,9 @@ void		 http_api_error(struct req *r, int code, const char *ecode,
 /* page_*.c: handlers, one per route (route.c holds the table). */
 void		 page_login_form(struct req *r);
 void		 page_login_submit(struct req *r);
+int		 login_throttled(struct req *r, const char *username,
+		    int *limited);
+void		 login_failure_add(struct req *r, const char *username);
 void		 page_logout(struct req *r);
 void		 page_dashboard(struct req *r);
 void		 page_accounts_list(struct req *r);

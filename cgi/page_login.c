@@ -114,9 +114,14 @@ page_login_form(struct req *r)
 	login_render(r, 200, NULL, NULL);
 }
 
-/* Throttle: 1 if this username or address has failed too often. */
-static int
-throttled(struct req *r, const char *username, int *limited)
+/*
+ * Sign-in throttle (shared with page_profile.c): *limited = 1 when
+ * "username" or r->remote_addr failed WADESK_LOGIN_MAX_USER /
+ * WADESK_LOGIN_MAX_ADDR times within the window, else 0.  0, or -1 when
+ * the database does not answer (*limited untouched).
+ */
+int
+login_throttled(struct req *r, const char *username, int *limited)
 {
 	const struct conf	*c = r->w->conf;
 	PGresult		*res;
@@ -138,6 +143,24 @@ throttled(struct req *r, const char *username, int *limited)
 	PQclear(res);
 	*limited = nuser >= c->login_max_user || naddr >= c->login_max_addr;
 	return 0;
+}
+
+/*
+ * Count a wrong password for "username" from r->remote_addr (purging
+ * failures older than the window).  Best effort: a database error only
+ * loses the count.
+ */
+void
+login_failure_add(struct req *r, const char *username)
+{
+	const char	*p[3];
+	char		 win[16];
+
+	snprintf(win, sizeof(win), "%d", r->w->conf->login_window_s);
+	p[0] = username;
+	p[1] = r->remote_addr;
+	p[2] = win;
+	(void)db_exec_cmd(r->w->db, WS_LOGIN_FAILURE_ADD, p);
 }
 
 /* Check "username"/"password"; 1 and the id on success, 0 wrong, -1 error. */
@@ -200,8 +223,7 @@ session_start(struct req *r, int64_t id)
 void
 page_login_submit(struct req *r)
 {
-	const char	*user, *pw, *p[3];
-	char		 win[16];
+	const char	*user, *pw, *p[1];
 	int64_t		 id = 0;
 	int		 limited = 0, rc;
 
@@ -218,7 +240,7 @@ page_login_submit(struct req *r)
 		login_render(r, 400, user, "Enter a username and password.");
 		return;
 	}
-	if (db_ensure(r->w->db) == -1 || throttled(r, user, &limited) == -1) {
+	if (db_ensure(r->w->db) == -1 || login_throttled(r, user, &limited) == -1) {
 		http_error(r, 503, "The database is unavailable.");
 		return;
 	}
@@ -234,10 +256,7 @@ page_login_submit(struct req *r)
 	}
 	p[0] = user;
 	if (rc == 0) {
-		snprintf(win, sizeof(win), "%d", r->w->conf->login_window_s);
-		p[1] = r->remote_addr;
-		p[2] = win;
-		(void)db_exec_cmd(r->w->db, WS_LOGIN_FAILURE_ADD, p);
+		login_failure_add(r, user);
 		login_render(r, 401, user, "Wrong username or password.");
 		return;
 	}

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "cgi.h"
-#include "conf.h"
 #include "db.h"
 #include "db_web.h"
 #include "log.h"
@@ -154,31 +153,6 @@ current_ok(struct req *r, const char *pw)
 	return ok;
 }
 
-/* 1 when this operator or address failed too often lately, 0, -1. */
-static int
-pw_throttled(struct req *r)
-{
-	const struct conf	*c = r->w->conf;
-	PGresult		*res;
-	const char		*p[3];
-	char			 win[16];
-	int			 nuser = 0, naddr = 0;
-
-	snprintf(win, sizeof(win), "%d", c->login_window_s);
-	p[0] = r->username;
-	p[1] = r->remote_addr;
-	p[2] = win;
-	if ((res = db_exec(r->w->db, WS_LOGIN_FAILURES, p)) == NULL)
-		return -1;
-	if (db_get_int(res, 0, 0, &nuser) == -1 ||
-	    db_get_int(res, 0, 1, &naddr) == -1) {
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return nuser >= c->login_max_user || naddr >= c->login_max_addr;
-}
-
 /* Store "hash" and sign out the operator's other sessions, in one go. */
 static int
 password_store(struct req *r, const char *hash)
@@ -213,9 +187,9 @@ fail:
 void
 page_profile_password(struct req *r)
 {
-	const char	*cur, *pw, *again, *p[3];
-	char		 hash[PW_HASH_MAX], win[16];
-	int		 rc;
+	const char	*cur, *pw, *again;
+	char		 hash[PW_HASH_MAX];
+	int		 rc = 0, limited = 0;
 
 	cur = kv_get(&r->form, "current");
 	pw = kv_get(&r->form, "password");
@@ -230,7 +204,9 @@ page_profile_password(struct req *r)
 		    "differ; type the same one twice. Yours was not changed.");
 		return;
 	}
-	if ((rc = pw_throttled(r)) == 1) {
+	if (login_throttled(r, r->username, &limited) == -1)
+		rc = -1;
+	else if (limited) {
 		log_info("password change throttled for address %s",
 		    r->remote_addr);
 		profile_render(r, 429, NULL, NULL, "Too many wrong passwords. "
@@ -244,11 +220,7 @@ page_profile_password(struct req *r)
 		return;
 	}
 	if (rc == 0) {
-		snprintf(win, sizeof(win), "%d", r->w->conf->login_window_s);
-		p[0] = r->username;
-		p[1] = r->remote_addr;
-		p[2] = win;
-		(void)db_exec_cmd(r->w->db, WS_LOGIN_FAILURE_ADD, p);
+		login_failure_add(r, r->username);
 		profile_render(r, 403, NULL, NULL, "The current password is "
 		    "wrong; yours was not changed.");
 		return;

@@ -18,3 +18,14 @@ $(BUILD)/fuzz/fuzz_socks5: tests/fuzz/fuzz_socks5.c daemon/wa/socks5.c \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WA_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 CHECK_SCRIPTS	+= 'tests/wa/fuzz.sh fuzz_socks5 10'
+
+# The tunnel on a real lws_context against a scripted SOCKS5 server
+# (tests/wa/t_tunnel.c): bytes both ways, backpressure, every failure's
+# sentence, a stranger on the listener, cancel.
+UNIT_TESTS	+= $(BUILD)/tests/wa/t_tunnel
+$(BUILD)/tests/wa/t_tunnel.o: CPPFLAGS += -Idaemon/wa -Itests \
+	    $(call pc_cflags,libwebsockets)
+$(BUILD)/tests/wa/t_tunnel: $(BUILD)/tests/wa/t_tunnel.o \
+    $(BUILD)/daemon/wa/tunnel.o $(BUILD)/daemon/wa/socks5.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,libwebsockets libsodium $(LIB_PKGS))

@@ -462,10 +462,16 @@ static int
 conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
+	const struct lws_protocols	*prot;
 	struct wa_conn	*c;
 	char		 detail[160], why[64];
 	unsigned int	 status;
 
+	/* As the vhost's first protocol we also hear of the tunnel's raw
+	 * descriptors (tunnel.c), whose opaque data is not ours. */
+	if ((prot = lws_get_protocol(wsi)) != NULL &&
+	    prot->callback != conn_lws_cb)
+		return 0;
 	if ((c = lws_get_opaque_user_data(wsi)) == NULL)
 		return reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
 		    reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1 : 0;

@@ -11,10 +11,10 @@
  *	SPLICE	    copying bytes both ways
  *	DEAD	    torn down; freed when lws let go of the last socket
  *
- * Why a loopback listener rather than a unix socket: lws 4.1's client
- * takes a unix socket address only in builds with LWS_WITH_UNIX_SOCK
- * and then looks at the address' first byte, which a future Debian
- * build may change; every lws client can connect to 127.0.0.1.  The
+ * Why a loopback listener rather than a unix socket in a 0700
+ * directory: a unix address for lws 4.1's client depends on a build
+ * option (LWS_WITH_UNIX_SOCK) and is not part of its documented
+ * lws_client_connect_info; every lws client connects to 127.0.0.1.  The
  * listener is open only between the proxy's "succeeded" and the first
  * connection from lws' own socket (wa_tunnel_expect() names it by its
  * local address, which the accepted peer address must equal), and at

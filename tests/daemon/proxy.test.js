@@ -527,7 +527,10 @@ const checks = [
 		await daemonStop('SIGTERM');
 		const u = new URL(process.env.WASIM_URL);
 		st.socksUrl = `ws://wasim.test:${u.port}${u.pathname}`;
-		await daemonStart({ WADESK_WA_URL: st.socksUrl, WADESK_LOG_LEVEL: 'debug' });
+		/* At debug level: the password must be in none of its lines
+		 * either (socks5-login-with-user-password). */
+		await daemonStart({ WADESK_WA_URL: st.socksUrl,
+		    WADESK_LOG_LEVEL: 'debug' });
 		st.sid = await createAccount('Behind SOCKS5');
 		await action(st.sid, 'proxy', { proxy_url:
 		    `socks5://127.0.0.1:${socks.port}` });

@@ -3,8 +3,8 @@
  * "http://[user[:password]@]host:port[/]" (HTTP CONNECT) or
  * "socks5://..." (SOCKS5, RFC 1928/1929), parsed to its parts, written
  * back without the password for the pages, and in the
- * "[user:password@]host:port" form libwebsockets' lws_set_proxy() and
- * lws_set_socks() take.  Shared by wadesk.fcgi (which checks and seals
+ * "[user:password@]host:port" form libwebsockets' lws_set_proxy() takes
+ * (HTTP; SOCKS5 is daemon/wa/tunnel.c's, from the parts).  Shared by wadesk.fcgi (which checks and seals
  * it, cgi/page_account.c) and wadeskd (which opens and uses it,
  * daemon/proxy.c); pure, no allocation but in the buf helpers.
  */

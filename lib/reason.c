@@ -75,10 +75,12 @@ static const struct reason	reasons[] = {
 	{ "proxy_unreachable", "Could not reach the proxy",
 	    "Check the proxy's address and port and that it is running, or "
 	    "set another proxy on the account page, then press Reconnect." },
+	/* Recorded by a wadeskd older than its own SOCKS5 client
+	 * (daemon/wa/tunnel.c); this one never records it. */
 	{ "proxy_unsupported", "This build cannot use SOCKS5 proxies (its "
 	    "libwebsockets has no SOCKS5 support)",
-	    "Set an http:// proxy on the account page, or build wadeskd "
-	    "against a libwebsockets with LWS_WITH_SOCKS5." },
+	    "Update wadeskd (it now speaks SOCKS5 itself), or set an "
+	    "http:// proxy on the account page, then press Reconnect." },
 	{ "proxy_unreadable", "The account's proxy setting cannot be opened "
 	    "with this session daemon's credentials key",
 	    "Set the proxy again on the account page (the key file changed "

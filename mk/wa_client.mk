@@ -31,6 +31,7 @@ WA_CLIENT_PARTS	:= $(addprefix $(BUILD)/daemon/wa/,client.o client_pair.o \
 		   client_groups.o client_send.o usync.o)
 WA_CLIENT_SRCS	:= $(patsubst $(BUILD)/%.o,%.c,$(WA_CLIENT_PARTS))
 WA_CLIENT_OBJS	:= $(WA_FRAME_OBJS) $(BUILD)/daemon/wa/conn.o \
+		   $(BUILD)/daemon/wa/tunnel.o $(BUILD)/daemon/wa/socks5.o \
 		   $(WA_CLIENT_PARTS)
 # The other wa fragments sort after this one, so their object lists
 # are not defined yet when our rules are read: name the objects.

@@ -564,8 +564,6 @@ end_reason(enum wa_conn_end why)
 		return WA_REASON_PROXY_REFUSED;
 	case WA_CONN_END_PROXY_UNREACHABLE:
 		return WA_REASON_PROXY_UNREACHABLE;
-	case WA_CONN_END_PROXY_UNSUPPORTED:
-		return WA_REASON_PROXY_UNSUPPORTED;
 	default:
 		return WA_REASON_CONNECT_FAILED;
 	}
@@ -589,8 +587,7 @@ on_end(void *arg, enum wa_conn_end why, const char *detail)
 		lws_sul_schedule(c->lws, 0, &c->sul_open, cl_conn_start, 1);
 	} else if (why == WA_CONN_END_CONNECT_FAILED ||
 	    why == WA_CONN_END_PROXY_REFUSED ||
-	    why == WA_CONN_END_PROXY_UNREACHABLE ||
-	    why == WA_CONN_END_PROXY_UNSUPPORTED)
+	    why == WA_CONN_END_PROXY_UNREACHABLE)
 		cl_client_end(c, end_reason(why), 0, 0, 0);
 	else if (why == WA_CONN_END_FRAMING)
 		cl_client_end(c, WA_REASON_PROTOCOL, 0, 0, 0);

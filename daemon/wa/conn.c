@@ -8,7 +8,10 @@
  * 1.1 (whatsmeow socket/framesocket.go); binary messages only, text
  * messages ignored; every outbound frame is its own WebSocket message
  * (spec 1.2).  No permessage-deflate is offered (valid WebSocket; the
- * server does not require it, spec 1.1).
+ * server does not require it, spec 1.1).  An account's HTTP CONNECT
+ * proxy is lws' own (a vhost per proxy); a SOCKS5 proxy is ours
+ * (tunnel.c: lws 4.1.6 on Debian has no SOCKS5), and lws connects to
+ * the tunnel's loopback end once the proxy made the CONNECT.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -31,6 +34,7 @@
 #include "frame.h"
 #include "log.h"
 #include "proxyurl.h"
+#include "tunnel.h"
 #include "xalloc.h"
 
 #define	WA_VHOST_NAME		"wa-md"
@@ -62,7 +66,18 @@ struct	wa_conn {
 	int			 proxied;	/* through an account's proxy */
 	int			 tls_unverified; /* OpenSSL refused the
 						   server's certificate */
+	struct wa_tunnel	*tunnel;	/* SOCKS5, until it is up */
+	struct lws_client_connect_info ci;	/* what lws is to connect to;
+						   strings below */
+	char			*ci_host;	/* the server's host name */
+	char			*ci_path;	/* "/" and the URL's path */
 };
+
+/* How long a SOCKS5 proxy has for the TCP connect and the whole
+ * handshake, ms: half of the client's handshake timeout
+ * (WA_HANDSHAKE_TIMEOUT_MS, 20 s), so that the proxy's failure is what
+ * the operator reads. */
+#define	SOCKS5_TIMEOUT_MS	10000
 
 /* How long the refusal probe may wait for the peer's answer, ms, and
  * how seldom it runs at all (per process), us: when a server is down
@@ -83,6 +98,7 @@ static const lws_retry_bo_t	wa_no_validity = { .secs_since_valid_ping = 0 };
 
 static const struct lws_protocols	wa_protocols[] = {
 	{ WA_PROTOCOL_NAME, conn_lws_cb, 0, 0, 0, NULL, 0 },
+	{ WA_TUNNEL_PROTOCOL, wa_tunnel_lws_cb, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -144,39 +160,30 @@ vh_name_keep(const char *name)
 
 /*
  * The vhost our connections live on, created on first use.  lws 4.1
- * keeps the proxy in the vhost (lws_set_proxy(), lws_set_socks();
- * lib/core-net/client.c), so each distinct proxy ("lws", the
- * "[user:pass@]host:port" form of lib/proxyurl.h, NULL: none) gets a
- * vhost of its own, named by a hash of that form so the password is
- * not in the name; it lives as long as the context.  "*unsupported"
- * is set for a SOCKS5 proxy when lws was built without
- * LWS_WITH_SOCKS5 (Debian's 4.1.6 is).  A vhost lws refuses the proxy
- * for is destroyed at once: none may ever carry an account directly.
+ * keeps an HTTP proxy in the vhost (lws_set_proxy();
+ * lib/core-net/client.c), so each distinct HTTP proxy ("lws", the
+ * "[user:pass@]host:port" form of lib/proxyurl.h; "pu" NULL: none, or
+ * a SOCKS5 proxy, which tunnel.c speaks to) gets a vhost of its own,
+ * named by a hash of that form so the password is not in the name; it
+ * lives as long as the context.  A vhost lws refuses the proxy for is
+ * destroyed at once: none may ever carry an account directly.
  */
 static struct lws_vhost *
 conn_vhost(struct lws_context *ctx, const struct proxy_url *pu,
-    const char *lws, int *unsupported)
+    const char *lws)
 {
 	struct lws_context_creation_info	 info;
 	struct lws_vhost			*vh;
 	unsigned char				 h[8];
 	char					 name[32], hex[17];
 
-	*unsupported = 0;
 	if (pu == NULL)
 		snprintf(name, sizeof(name), "%s", WA_VHOST_NAME);
 	else {
-#if !defined(LWS_WITH_SOCKS5)
-		if (pu->kind == PROXY_SOCKS5) {
-			*unsupported = 1;
-			return NULL;
-		}
-#endif
 		crypto_generichash(h, sizeof(h), (const unsigned char *)lws,
 		    strlen(lws), NULL, 0);
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-		snprintf(name, sizeof(name), "%s-p%c-%s", WA_VHOST_NAME,
-		    pu->kind == PROXY_HTTP ? 'h' : 's', hex);
+		snprintf(name, sizeof(name), "%s-ph-%s", WA_VHOST_NAME, hex);
 	}
 	if ((vh = lws_get_vhost_by_name(ctx, name)) != NULL)
 		return vh;
@@ -189,20 +196,11 @@ conn_vhost(struct lws_context *ctx, const struct proxy_url *pu,
 		log_warnx("%s: cannot create the %s vhost", __func__, name);
 		return NULL;
 	}
-	if (pu != NULL && pu->kind == PROXY_HTTP &&
-	    lws_set_proxy(vh, lws) != 0) {
+	if (pu != NULL && lws_set_proxy(vh, lws) != 0) {
 		log_warnx("%s: lws refused the proxy setting", __func__);
 		lws_vhost_destroy(vh);
 		return NULL;
 	}
-#if defined(LWS_WITH_SOCKS5)
-	if (pu != NULL && pu->kind == PROXY_SOCKS5 &&
-	    lws_set_socks(vh, lws) != 0) {
-		log_warnx("%s: lws refused the SOCKS5 setting", __func__);
-		lws_vhost_destroy(vh);
-		return NULL;
-	}
-#endif
 	return vh;
 }
 
@@ -228,6 +226,8 @@ conn_free(struct wa_conn *c)
 	wa_frame_rx_free(&c->rx);
 	free(c->origin);
 	free(c->host);
+	free(c->ci_host);
+	free(c->ci_path);
 	free(c);
 }
 
@@ -462,10 +462,16 @@ static int
 conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
+	const struct lws_protocols	*prot;
 	struct wa_conn	*c;
 	char		 detail[160], why[64];
 	unsigned int	 status;
 
+	/* As the vhost's first protocol we also hear of the tunnel's raw
+	 * descriptors (tunnel.c), whose opaque data is not ours. */
+	if ((prot = lws_get_protocol(wsi)) != NULL &&
+	    prot->callback != conn_lws_cb)
+		return 0;
 	if ((c = lws_get_opaque_user_data(wsi)) == NULL)
 		return reason == LWS_CALLBACK_CLIENT_WRITEABLE ||
 		    reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1 : 0;
@@ -568,24 +574,78 @@ open_fail(const struct wa_conn_cfg *cfg, enum wa_conn_end why,
 }
 
 /*
- * Open a WebSocket client connection to cfg->url on cfg->lws.  Returns
- * the connection (owned by the caller until wa_conn_close() or on_end),
- * or NULL (logged) if it could not even be started; then no callback
- * is made.  Later failures arrive as on_end(WA_CONN_END_CONNECT_FAILED).
+ * tunnel.c: the SOCKS5 proxy made the CONNECT; point lws at the
+ * tunnel's loopback end (the Host header, TLS SNI and the certificate
+ * check keep the real server's name: c->ci.host, see tunnel.c).
+ * Returns 0, or -1 when lws refused at once (then the end is reported
+ * and "c" freed).
+ */
+static int
+tunnel_ready(void *arg, int port)
+{
+	struct wa_conn		*c = arg;
+	struct wa_tunnel	*t = c->tunnel;
+	struct lws		*wsi;
+
+	c->tunnel = NULL;
+	free(c->host);
+	c->host = xstrdup("127.0.0.1");
+	c->port = port;
+	c->ci.address = "127.0.0.1";
+	c->ci.port = port;
+	c->in_open = 1;
+	wsi = lws_client_connect_via_info(&c->ci);
+	c->in_open = 0;
+	if (wsi == NULL || c->dead) {
+		conn_end(c, WA_CONN_END_CONNECT_FAILED, "cannot connect to the "
+		    "local end of the SOCKS5 tunnel");
+		conn_free(c);
+		return -1;
+	}
+	c->wsi = wsi;
+	/* Without the socket's address the tunnel takes no connection:
+	 * lws then sees it closed and reports the end. */
+	return wa_tunnel_expect(t, lws_get_socket_fd(wsi));
+}
+
+/* tunnel.c: the SOCKS5 proxy failed us; report and free. */
+static void
+tunnel_fail(void *arg, enum wa_conn_end why, const char *detail)
+{
+	struct wa_conn	*c = arg;
+
+	c->tunnel = NULL;
+	conn_end(c, why, detail);
+	conn_free(c);
+}
+
+static const struct wa_tunnel_cbs	tunnel_cbs = {
+	tunnel_ready,
+	tunnel_fail
+};
+
+/*
+ * Open a WebSocket client connection to cfg->url on cfg->lws, through
+ * cfg->proxy if set: an HTTP CONNECT proxy by lws, a SOCKS5 one by
+ * tunnel.c (the TCP connect and the handshake have SOCKS5_TIMEOUT_MS).
+ * Returns the connection (owned by the caller until wa_conn_close() or
+ * on_end), or NULL (logged) if it could not even be started; then no
+ * callback is made.  Later failures arrive as on_end():
+ * WA_CONN_END_CONNECT_FAILED, or a proxy's kind with its sentence.
  */
 struct wa_conn *
 wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
     void *arg)
 {
-	struct lws_client_connect_info	 i;
 	struct proxy_url		 pu;
 	struct wa_conn			*c;
 	struct lws			*wsi;
 	struct lws_vhost		*vh;
 	struct buf			 lws;
-	char				*u = NULL, *path = NULL;
+	char				*u = NULL, err[256];
 	const char			*prot, *ads, *p, *why;
-	int				 port, unsupported, proxied = 0;
+	enum wa_conn_end		 fail = WA_CONN_END_CONNECT_FAILED;
+	int				 port, proxied = 0, socks = 0;
 
 	if (wa_conn_url_check(cfg->url) == -1)
 		return NULL;
@@ -596,18 +656,18 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 			    "the proxy setting is not a valid proxy URL");
 			return NULL;
 		}
-		proxyurl_lws(&pu, &lws);
-		proxied = 1;
+		if (pu.kind == PROXY_SOCKS5)
+			socks = 1;
+		else {
+			proxyurl_lws(&pu, &lws);
+			proxied = 1;
+		}
 	}
-	vh = conn_vhost(cfg->lws, proxied ? &pu : NULL, buf_str(&lws),
-	    &unsupported);
+	vh = conn_vhost(cfg->lws, proxied ? &pu : NULL, buf_str(&lws));
 	sodium_memzero(lws.data, lws.cap);
 	buf_free(&lws);
 	if (vh == NULL) {
-		if (unsupported)
-			open_fail(cfg, WA_CONN_END_PROXY_UNSUPPORTED, "this "
-			    "libwebsockets was built without SOCKS5 support");
-		if (proxied)
+		if (proxied || socks)
 			proxyurl_wipe(&pu);
 		return NULL;
 	}
@@ -618,6 +678,8 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	if (cfg->origin != NULL && *cfg->origin != '\0') {
 		if (strpbrk(cfg->origin, "\r\n") != NULL) {
 			log_warnx("%s: bad Origin", __func__);
+			if (proxied || socks)
+				proxyurl_wipe(&pu);
 			free(c);
 			return NULL;
 		}
@@ -627,8 +689,11 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 	wa_frame_tx_init(&c->tx);
 
 	u = xstrdup(cfg->url);
-	if (lws_parse_uri(u, &prot, &ads, &port, &p) != 0)
-		goto fail;	/* checked above; cannot happen */
+	if (lws_parse_uri(u, &prot, &ads, &port, &p) != 0) {
+		if (proxied || socks)	/* checked above; cannot happen */
+			proxyurl_wipe(&pu);
+		goto fail;
+	}
 	if (proxied) {
 		/* A failure before the tunnel is the proxy's. */
 		c->host = xstrdup(pu.host);
@@ -638,43 +703,54 @@ wa_conn_open(const struct wa_conn_cfg *cfg, const struct wa_conn_cbs *cbs,
 		c->host = xstrdup(ads);
 		c->port = port;
 	}
-	path = xasprintf("/%s", p);
-	memset(&i, 0, sizeof(i));
-	i.context = cfg->lws;
-	i.vhost = vh;
-	i.address = ads;
-	i.port = port;
-	i.path = path;
-	i.host = ads;
-	i.local_protocol_name = WA_PROTOCOL_NAME;
-	i.opaque_user_data = c;
-	i.retry_and_idle_policy = &wa_no_validity;
+	c->ci_host = xstrdup(ads);
+	c->ci_path = xasprintf("/%s", p);
+	c->ci.context = cfg->lws;
+	c->ci.vhost = vh;
+	c->ci.address = c->ci_host;
+	c->ci.port = port;
+	c->ci.path = c->ci_path;
+	c->ci.host = c->ci_host;
+	c->ci.local_protocol_name = WA_PROTOCOL_NAME;
+	c->ci.opaque_user_data = c;
+	c->ci.retry_and_idle_policy = &wa_no_validity;
 	if (strcmp(prot, "wss") == 0) {
-		i.ssl_connection = LCCSCF_USE_SSL;
+		c->ci.ssl_connection = LCCSCF_USE_SSL;
 		if (cfg->insecure)
-			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+			c->ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
 			    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
 			    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
 	}
+	free(u);
+	u = NULL;
+	if (socks) {
+		err[0] = '\0';
+		c->tunnel = wa_tunnel_open(cfg->lws, vh, &pu, c->ci_host,
+		    port, SOCKS5_TIMEOUT_MS, &tunnel_cbs, c, &fail, err,
+		    sizeof(err));
+		proxyurl_wipe(&pu);
+		if (c->tunnel == NULL) {
+			open_fail(cfg, fail, err);
+			goto fail;
+		}
+		return c;
+	}
 	c->in_open = 1;
-	wsi = lws_client_connect_via_info(&i);
+	wsi = lws_client_connect_via_info(&c->ci);
 	c->in_open = 0;
 	if (wsi == NULL || c->dead) {
 		open_cause(c->host, cfg->err, cfg->errlen);
 		if (c->proxied && cfg->fail != NULL)
 			*cfg->fail = WA_CONN_END_PROXY_UNREACHABLE;
-		log_warnx("%s: cannot connect to %s:%d%s%s", __func__, ads,
-		    port, cfg->err != NULL ? ": " : "",
+		log_warnx("%s: cannot connect to %s:%d%s%s", __func__,
+		    c->ci_host, port, cfg->err != NULL ? ": " : "",
 		    cfg->err != NULL ? cfg->err : "");
 		goto fail;
 	}
 	c->wsi = wsi;
-	free(u);
-	free(path);
 	return c;
 fail:
 	free(u);
-	free(path);
 	conn_free(c);
 	return NULL;
 }
@@ -726,6 +802,10 @@ wa_conn_close(struct wa_conn *c)
 		return;
 	c->detached = 1;
 	queue_free(c);
+	if (c->tunnel != NULL) {
+		wa_tunnel_cancel(c->tunnel);
+		c->tunnel = NULL;
+	}
 	if (c->wsi == NULL) {
 		conn_free(c);
 		return;

@@ -21,8 +21,8 @@ enum	wa_conn_end {
 	WA_CONN_END_FRAMING,		/* oversized or broken frame */
 	WA_CONN_END_PROXY_REFUSED,	/* the proxy refused the CONNECT or
 					   hung up on it */
-	WA_CONN_END_PROXY_UNREACHABLE,	/* no connection to the proxy */
-	WA_CONN_END_PROXY_UNSUPPORTED,	/* socks5 without lws support */
+	WA_CONN_END_PROXY_UNREACHABLE,	/* no connection to the proxy, or
+					   no answer from it */
 	WA_CONN_END__MAX
 };
 

@@ -125,8 +125,10 @@ enum	wa_reason {
 					   or hung up on it */
 	WA_REASON_PROXY_UNREACHABLE,	/* no TCP connection to the proxy
 					   (refused, name lookup, route) */
-	WA_REASON_PROXY_UNSUPPORTED,	/* socks5:// with an lws built
-					   without LWS_WITH_SOCKS5 */
+	WA_REASON_PROXY_UNSUPPORTED,	/* socks5:// before wadeskd spoke
+					   SOCKS5 itself (daemon/wa/
+					   tunnel.c); no longer sent, kept
+					   for rows that hold it */
 	WA_REASON_PROXY_UNREADABLE,	/* the daemon could not open the
 					   sealed setting (never sent by
 					   the client itself) */

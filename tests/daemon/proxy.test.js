@@ -10,8 +10,15 @@
  * (407), a dead proxy and an unopenable setting each leave the row
  * with their reason and the page with its sentence; the password is
  * never stored or shown in the clear; wss:// works inside the tunnel
- * (a TLS front before wasim, the test CA trusted); socks5:// stops with
- * its sentence on this libwebsockets.  Environment as daemon.test.js.
+ * (a TLS front before wasim, the test CA trusted).  The same through a
+ * tiny SOCKS5 server (below, Node's net module; RFC 1928 and 1929)
+ * that daemon/wa/tunnel.c speaks to: with the daemon pointed at a
+ * server name nothing here can resolve (wasim.test), a login through
+ * it proves the name went to the proxy; without and with a user and
+ * password; a wrong password, a ruleset refusal (REP 2), a dead proxy
+ * and a silent one each give their sentence; wss:// is verified
+ * against the server's name, not the tunnel's loopback end.
+ * Environment as daemon.test.js.
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -32,6 +39,7 @@ let adm;
 let daemon = null;
 let nlog = 0;
 let proxy;
+let socks;
 
 /* ---- the proxy ---- */
 
@@ -81,6 +89,139 @@ class ConnectProxy {
 		up.on('close', () => this.socks.delete(up));
 		up.on('error', () => sock.destroy());
 		sock.on('error', () => up.destroy());
+	}
+
+	stop() {
+		for (const s of this.socks)
+			s.destroy();
+		this.srv.close();
+	}
+}
+
+/*
+ * A SOCKS5 server (RFC 1928; user/password per RFC 1929 when "auth" is
+ * set) that records every request and resolves names itself: "*.test"
+ * and "localhost" are 127.0.0.1.  "rep" non-zero: refuse every CONNECT
+ * with that code; "silent": never answer the greeting.
+ */
+class Socks5Proxy {
+	constructor() {
+		this.tunnels = [];	/* { methods, cred, atyp, host, port, ok } */
+		this.auth = null;	/* { user, pass } */
+		this.rep = 0;
+		this.silent = false;
+		this.socks = new Set();
+		this.srv = net.createServer((s) => this.onConn(s));
+	}
+
+	start() {
+		return new Promise((ok) => this.srv.listen(0, '127.0.0.1', () => {
+			this.port = this.srv.address().port;
+			ok();
+		}));
+	}
+
+	onConn(sock) {
+		const t = { methods: null, cred: null, atyp: 0, host: null,
+		    port: 0, ok: false };
+		let buf = Buffer.alloc(0);
+		let st = 'greet';
+		this.tunnels.push(t);
+		this.socks.add(sock);
+		sock.on('close', () => this.socks.delete(sock));
+		sock.on('error', () => {});
+		const step = () => {
+			if (st === 'greet') {
+				if (buf.length < 2 || buf.length < 2 + buf[1])
+					return;
+				t.methods = [...buf.subarray(2, 2 + buf[1])];
+				buf = buf.subarray(2 + buf[1]);
+				if (this.silent) {
+					st = 'silent';
+					return;
+				}
+				const want = this.auth ? 2 : 0;
+				if (!t.methods.includes(want)) {
+					sock.end(Buffer.from([5, 0xff]));
+					st = 'done';
+					return;
+				}
+				sock.write(Buffer.from([5, want]));
+				st = this.auth ? 'auth' : 'req';
+			}
+			if (st === 'auth') {
+				if (buf.length < 2 || buf.length < 3 + buf[1] ||
+				    buf.length < 3 + buf[1] + buf[2 + buf[1]])
+					return;
+				const ul = buf[1];
+				const pl = buf[2 + ul];
+				const user = buf.subarray(2, 2 + ul).toString();
+				const pass = buf.subarray(3 + ul, 3 + ul + pl).toString();
+				buf = buf.subarray(3 + ul + pl);
+				t.cred = `${user}:${pass}`;
+				const good = user === this.auth.user &&
+				    pass === this.auth.pass;
+				if (!good) {
+					sock.end(Buffer.from([1, 1]));
+					st = 'done';
+					return;
+				}
+				sock.write(Buffer.from([1, 0]));
+				st = 'req';
+			}
+			if (st === 'req') {
+				if (buf.length < 5)
+					return;
+				t.atyp = buf[3];
+				let n;
+				if (t.atyp === 1)
+					n = 4 + 4;
+				else if (t.atyp === 4)
+					n = 4 + 16;
+				else if (t.atyp === 3)
+					n = 5 + buf[4];
+				else {
+					sock.destroy();
+					return;
+				}
+				if (buf.length < n + 2)
+					return;
+				t.host = t.atyp === 3 ?
+				    buf.subarray(5, n).toString() :
+				    t.atyp === 1 ? [...buf.subarray(4, 8)].join('.') :
+				    'ipv6';
+				t.port = buf.readUInt16BE(n);
+				const rest = buf.subarray(n + 2);
+				st = 'done';
+				const fail = (code) => sock.end(Buffer.from([5, code,
+				    0, 1, 0, 0, 0, 0, 0, 0]));
+				if (this.rep !== 0) {
+					fail(this.rep);
+					return;
+				}
+				const host = t.host === 'localhost' ||
+				    t.host.endsWith('.test') ? '127.0.0.1' : t.host;
+				const up = net.connect(t.port, host, () => {
+					t.ok = true;
+					sock.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1,
+					    t.port >> 8, t.port & 0xff]));
+					if (rest.length > 0)
+						up.write(rest);
+					up.pipe(sock);
+					sock.pipe(up);
+				});
+				this.socks.add(up);
+				up.on('close', () => this.socks.delete(up));
+				up.on('error', () => t.ok ? sock.destroy() : fail(5));
+				sock.on('close', () => up.destroy());
+			}
+		};
+		sock.on('data', (d) => {
+			if (st === 'done')
+				return;
+			buf = Buffer.concat([buf, d]);
+			step();
+		});
 	}
 
 	stop() {
@@ -180,6 +321,14 @@ async function action(id, name, form = {}) {
 
 function proxyUrl(pass, port = proxy.port) {
 	return `http://${USER}:${encodeURIComponent(pass)}@127.0.0.1:${port}`;
+}
+
+/* The cause of the account's latest event that has one. */
+async function lastCause(id) {
+	const e = (await db.query("SELECT detail->>'cause' AS cause FROM " +
+	    "account_events WHERE account_id = $1 AND detail->>'cause' IS " +
+	    'NOT NULL ORDER BY id DESC LIMIT 1', [id])).rows[0];
+	return e ? e.cause : null;
 }
 
 /* The account page shows the reason's sentence for "code". */
@@ -370,24 +519,229 @@ const checks = [
 			process.kill(st.tlsPid, 'SIGTERM');
 		}
 	}],
-	['proxy-socks5-without-lws-support-sentence', async () => {
-		/* Debian 12's libwebsockets 4.1.6 has no LWS_WITH_SOCKS5: a
-		 * socks5:// account stops with its sentence, never direct. */
-		const cfg = fs.readFileSync('/usr/include/lws_config.h', 'utf8');
-		assert.ok(!/^#define LWS_WITH_SOCKS5\b/m.test(cfg), 'this ' +
-		    'libwebsockets has SOCKS5: test a login through a SOCKS5 ' +
-		    'proxy here instead');
-		const id = await createAccount('SOCKS5');
+	['socks5-setup', async () => {
+		/* The daemon is pointed at a name nothing here resolves:
+		 * only a proxy that resolves it (ours) gets through. */
+		socks = new Socks5Proxy();
+		await socks.start();
+		await daemonStop('SIGTERM');
+		const u = new URL(process.env.WASIM_URL);
+		st.socksUrl = `ws://wasim.test:${u.port}${u.pathname}`;
+		/* At debug level: the password must be in none of its lines
+		 * either (socks5-login-with-user-password). */
+		await daemonStart({ WADESK_WA_URL: st.socksUrl,
+		    WADESK_LOG_LEVEL: 'debug' });
+		st.sid = await createAccount('Behind SOCKS5');
+		await action(st.sid, 'proxy', { proxy_url:
+		    `socks5://127.0.0.1:${socks.port}` });
+		assert.equal((await row(st.sid)).proxy_display,
+		    `socks5://127.0.0.1:${socks.port}`);
+	}],
+	['socks5-pair-and-login-without-auth', async () => {
+		await action(st.sid, 'pair');
+		const r = await waitRow(st.sid, (a) => a.qr_code !== null, 8000,
+		    'a QR through the SOCKS5 proxy');
+		const t = socks.tunnels;
+		assert.ok(t.length >= 1 && t.every((x) => x.ok), JSON.stringify(t));
+		/* Greeting: "no authentication" only; CONNECT by name. */
+		assert.deepEqual(t[0].methods, [0]);
+		assert.equal(t[0].atyp, 3, 'ATYP 3: the name, for the proxy ' +
+		    'to resolve');
+		assert.equal(`${t[0].host}:${t[0].port}`,
+		    new URL(st.socksUrl).host);
+		const s = await wasim('/scan', { qr: r.qr_code,
+		    phone: '15550178' });
+		assert.equal(s.status, 200, JSON.stringify(s.body));
+		await waitRow(st.sid, (a) => a.status === 'connected', 8000,
+		    'connected through the SOCKS5 proxy');
+		assert.ok(socks.tunnels.length >= 2 &&
+		    socks.tunnels.every((x) => x.ok),
+		    `tunnels: ${JSON.stringify(socks.tunnels)}`);
+	}],
+	['socks5-login-with-user-password', async () => {
+		await action(st.sid, 'disconnect');
+		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		socks.auth = { user: USER, pass: PASS };
+		await action(st.sid, 'proxy', { proxy_url: `socks5://${USER}:` +
+		    `${encodeURIComponent(PASS)}@127.0.0.1:${socks.port}` });
+		const n = socks.tunnels.length;
+		await action(st.sid, 'reconnect');
+		await waitRow(st.sid, (a) => a.status === 'connected', 8000,
+		    'connected through SOCKS5 with a password');
+		const t = socks.tunnels[n];
+		assert.deepEqual(t.methods, [0, 2]);
+		assert.equal(t.cred, `${USER}:${PASS}`);
+		assert.ok(t.ok);
+		assert.equal(socks.tunnels.length, n + 1);
+		/* The password is in no log line and no event. */
+		assert.ok(!fs.readFileSync(daemon.log, 'utf8').includes('s3cret'),
+		    'the password is in the daemon log');
+		const ev = (await db.query('SELECT detail FROM account_events ' +
+		    'WHERE account_id = $1', [st.sid])).rows;
+		assert.ok(!JSON.stringify(ev).includes('s3cret'));
+	}],
+	['socks5-wrong-password-refused-sentence', async () => {
+		await action(st.sid, 'disconnect');
+		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		await action(st.sid, 'proxy', { proxy_url: `socks5://${USER}:` +
+		    `wrong@127.0.0.1:${socks.port}` });
+		const n = socks.tunnels.length;
+		await action(st.sid, 'reconnect');
+		const a = await waitRow(st.sid, (x) => x.disconnect_reason ===
+		    'proxy_refused', 5000, 'proxy_refused');
+		assert.equal(a.status, 'disconnected');
+		assert.equal(socks.tunnels[n].cred, `${USER}:wrong`);
+		assert.ok(!socks.tunnels[n].ok);
+		await pageSays(st.sid, 'Proxy refused the connection');
+		const e = await lastCause(st.sid);
+		assert.match(e, /^the SOCKS5 proxy 127\.0\.0\.1:\d+ rejected the user name or password$/);
+	}],
+	['socks5-ruleset-refusal-sentence', async () => {
+		/* The right password now, but the proxy refuses the CONNECT
+		 * (REP 2): the back-off retries say so; then it allows it. */
+		socks.rep = 2;
+		await action(st.sid, 'proxy', { proxy_url: `socks5://${USER}:` +
+		    `${encodeURIComponent(PASS)}@127.0.0.1:${socks.port}` });
+		await until(async () => /not allowed/.test(await lastCause(
+		    st.sid)), 8000, 'the ruleset refusal');
+		assert.equal(await lastCause(st.sid), 'the SOCKS5 proxy ' +
+		    `127.0.0.1:${socks.port} refused the connection to ` +
+		    `${new URL(st.socksUrl).host}: connection not allowed by ` +
+		    'ruleset');
+		assert.equal((await row(st.sid)).disconnect_reason,
+		    'proxy_refused');
+		socks.rep = 0;
+		await waitRow(st.sid, (x) => x.status === 'connected', 8000,
+		    'connected again once the proxy allows it');
+		await action(st.sid, 'disconnect');
+		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+	}],
+	['socks5-no-descriptor-left-behind', async () => {
+		/* Three tunnels up and down: the daemon holds no more open
+		 * descriptors than before (each tunnel has two of its own). */
+		const fds = () => fs.readdirSync(`/proc/${daemon.child.pid}/fd`)
+		    .length;
+		const before = fds();
+		const n = socks.tunnels.length;
+		for (let i = 0; i < 3; i++) {
+			await action(st.sid, 'reconnect');
+			await waitRow(st.sid, (a) => a.status === 'connected', 8000,
+			    'connected');
+			await action(st.sid, 'disconnect');
+			await waitRow(st.sid, (a) => a.status === 'disconnected',
+			    5000, 'disconnected');
+		}
+		assert.equal(socks.tunnels.length, n + 3);
+		await until(() => fds() <= before + 1, 3000,
+		    `descriptors back to ${before} (now ${fds()})`);
+		/* A stop with a tunnel up is clean (the sanitizer build's
+		 * leak check runs at exit). */
+		await action(st.sid, 'reconnect');
+		await waitRow(st.sid, (a) => a.status === 'connected', 8000,
+		    'connected');
+		const ex = await daemonStop('SIGTERM');
+		assert.equal(ex.code, 0, JSON.stringify(ex));
+		await daemonStart({ WADESK_WA_URL: st.socksUrl });
+		await waitRow(st.sid, (a) => a.status === 'connected', 8000,
+		    'connected again after the restart');
+		await action(st.sid, 'disconnect');
+		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+	}],
+	['socks5-dead-unreachable-sentence', async () => {
+		const srv = net.createServer();
+		await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+		const dead = srv.address().port;
+		await new Promise((res) => srv.close(res));
+		const id = await createAccount('Dead SOCKS5');
 		await action(id, 'proxy', { proxy_url:
-		    `socks5://u:p@127.0.0.1:${proxy.port}` });
-		const n = proxy.tunnels.length;
+		    `socks5://127.0.0.1:${dead}` });
 		await action(id, 'pair');
 		const a = await waitRow(id, (x) => x.status === 'unpaired' &&
-		    x.disconnect_reason === 'proxy_unsupported', 5000,
-		    'proxy_unsupported');
+		    x.disconnect_reason === 'proxy_unreachable', 5000,
+		    'proxy_unreachable');
 		assert.equal(a.qr_code, null, 'a QR without the proxy');
-		assert.equal(proxy.tunnels.length, n);
-		await pageSays(id, 'This build cannot use SOCKS5 proxies');
+		await pageSays(id, 'Could not reach the proxy');
+		assert.equal(await lastCause(id), 'cannot connect to the SOCKS5 ' +
+		    `proxy 127.0.0.1:${dead}: connection refused`);
+		st.sdead = id;
+	}],
+	['socks5-silent-proxy-times-out', async () => {
+		/* A proxy that takes the connection and never answers the
+		 * greeting: the tunnel gives up after 10 s, with its words
+		 * (before the client's 20 s handshake timeout). */
+		socks.silent = true;
+		socks.auth = null;
+		await action(st.sdead, 'proxy', { proxy_url:
+		    `socks5://127.0.0.1:${socks.port}` });
+		const t0 = Date.now();
+		await action(st.sdead, 'pair');
+		await waitRow(st.sdead, (x) => x.disconnect_reason ===
+		    'proxy_unreachable' && x.status === 'unpaired' &&
+		    x.qr_code === null && Date.now() - t0 > 5000, 16000,
+		    'the timeout');
+		assert.equal(await lastCause(st.sdead), 'the SOCKS5 proxy ' +
+		    `127.0.0.1:${socks.port} did not answer within 10 s`);
+		socks.silent = false;
+	}],
+	['socks5-wss-verified-against-the-server-name', async () => {
+		/* wss:// through the tunnel: lws connects to the tunnel's
+		 * 127.0.0.1 end, but SNI and the certificate check are the
+		 * server's name.  The test certificate covers "localhost" and
+		 * 127.0.0.1, not "elsewhere.test": a login to localhost
+		 * works, one to elsewhere.test fails verification (it would
+		 * pass if lws checked the loopback address). */
+		const dir = `${VAR}/tlsfront-socks`;
+		const sh = spawn('bash', ['-c', 'source tests/daemon/bench_tls.sh ' +
+		    '&& tls_front_start "$0" "$1" && echo "front $TLS_URL ' +
+		    '$TLS_CA $TLS_PID" && wait "$TLS_PID"', dir,
+		    process.env.WASIM_URL], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let outText = '';
+		sh.stdout.on('data', (d) => { outText += d; });
+		const m = await until(() => /^front (\S+) (\S+) (\d+)$/m.exec(outText),
+		    15000, `the TLS front (${outText})`);
+		const tlsPid = Number(m[3]);
+		socks.auth = { user: USER, pass: PASS };
+		await action(st.sid, 'proxy', { proxy_url: `socks5://${USER}:` +
+		    `${encodeURIComponent(PASS)}@127.0.0.1:${socks.port}` });
+		try {
+			const front = new URL(m[1]);
+			await daemonStop('SIGTERM');
+			let n = socks.tunnels.length;
+			await daemonStart({ WADESK_WA_URL: `wss://localhost:` +
+			    `${front.port}${front.pathname}`, SSL_CERT_FILE: m[2] });
+			await action(st.sid, 'reconnect');
+			await waitRow(st.sid, (a) => a.status === 'connected', 10000,
+			    'logged in over wss through SOCKS5');
+			let t = socks.tunnels.slice(n);
+			assert.ok(t.length >= 1 && t.every((x) => x.ok),
+			    JSON.stringify(t));
+			assert.equal(`${t[0].host}:${t[0].port}`,
+			    `localhost:${front.port}`);
+			await action(st.sid, 'disconnect');
+			await waitRow(st.sid, (a) => a.status === 'disconnected',
+			    5000, 'disconnected');
+			await daemonStop('SIGTERM');
+			n = socks.tunnels.length;
+			await daemonStart({ WADESK_WA_URL: `wss://elsewhere.test:` +
+			    `${front.port}${front.pathname}`, SSL_CERT_FILE: m[2] });
+			await action(st.sid, 'reconnect');
+			/* lws 4.1 words it "SSL err" (the cause: "TLS handshake
+			 * failed"); OpenSSL's own words are in the log. */
+			await until(async () => /^TLS /.test(await lastCause(
+			    st.sid)), 8000, 'the verify failure');
+			assert.ok(fs.readFileSync(daemon.log, 'utf8').includes(
+			    'hostname mismatch'), 'no hostname mismatch logged');
+			t = socks.tunnels.slice(n);
+			assert.ok(t.length >= 1 && t[0].ok && t[0].host ===
+			    'elsewhere.test', JSON.stringify(t));
+			assert.notEqual((await row(st.sid)).status, 'connected');
+		} finally {
+			process.kill(tlsPid, 'SIGTERM');
+		}
 	}],
 ];
 
@@ -400,6 +754,8 @@ const checks = [
 			await daemonStop('SIGTERM');
 		if (proxy)
 			proxy.stop();
+		if (socks)
+			socks.stop();
 		if (db)
 			await db.end().catch(() => {});
 	}

@@ -9,18 +9,22 @@
  *             1000": one run each) get BENCH_HOOK_EVENTS status changes
  *             (default 5,000) in ONE transaction, so the whole backlog
  *             appears at once; the figure is deliveries / (the last
- *             request received - the COMMIT returned), deliveries/s.
+ *             request received - the COMMIT returned), deliveries/s,
+ *             with the CPU time the sender, PostgreSQL (autovacuum
+ *             included) and this process (receiver) used meanwhile,
+ *             per delivery: on a shared machine a steadier figure of
+ *             where the time goes than the wall clock.
  *   steady    BENCH_HOOK_RATE status changes a second (default 200) for
  *             BENCH_HOOK_SECONDS (default 10), each its own transaction,
  *             round robin over 100 accounts (of 4 operators, through 4
- *             connections: steadyAccounts() says why); the figure is, per event,
- *             the time from its COMMIT returning to this process (the
- *             emitting transaction is durable then) to the receiver
- *             having read the whole request, p50 and p99.  The same
- *             process keeps both clocks (performance.now()), so there is
- *             no clock skew.  A second column gives the time from the
- *             body's created_at (clock_timestamp() in the trigger, just
- *             before the commit's fsync) for comparison.
+ *             connections: steadyAccounts() says why); the figure is,
+ *             per event, the time from its COMMIT returning to this
+ *             process (the emitting transaction is durable then) to
+ *             the receiver having read the whole request, p50 and p99.
+ *             The same process keeps both clocks (performance.now()),
+ *             so there is no clock skew.  The line below gives the time
+ *             from the body's created_at (clock_timestamp() in the
+ *             trigger, just before the commit's fsync) for comparison.
  *
  * A broken measurement fails (exit 1): a delivery missing or arriving
  * out of order for its account, a bad signature, a non-delivered row.
@@ -29,7 +33,9 @@
 const crypto = require('node:crypto');
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
-const { Browser, dbConnect, until, sleep } = require('../integration/lib');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Browser, VAR, dbConnect, until, sleep } = require('../integration/lib');
 
 const ADMIN_PW = process.env.WADESK_ADMIN_PASSWORD;
 const EVENTS = Number(process.env.BENCH_HOOK_EVENTS || 5000);
@@ -137,8 +143,57 @@ function pct(v, p) {
 }
 
 function loadavg() {
-	return require('node:fs').readFileSync('/proc/loadavg', 'utf8')
-	    .split(' ').slice(0, 3).join(' ');
+	return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3)
+	    .join(' ');
+}
+
+/* CPU time (user + system, ms) process "pid" used so far. */
+function cpuMs(pid) {
+	let f;
+	try {
+		f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	} catch (e) {
+		return 0;	/* ended meanwhile */
+	}
+	const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+	/* Fields 14 and 15 of proc(5), utime and stime, in clock ticks
+	 * (100 a second on Linux). */
+	return (Number(v[11]) + Number(v[12])) * 10;
+}
+
+/* The CPU time so far of the sender, of PostgreSQL (the postmaster
+ * and its children: the backends, the WAL writer...) and of this
+ * process (the receiver and the load), ms: where the time goes, in a
+ * form the other loads of a shared machine disturb less than wall
+ * time. */
+function cpuNow() {
+	const sender = fs.readFileSync(path.join(VAR, 'run', 'webhookd.pid'),
+	    'utf8').trim();
+	const pm = fs.readFileSync(path.join(VAR, 'pg', 'data', 'postmaster.pid'),
+	    'utf8').split('\n')[0].trim();
+	let pg = cpuMs(pm);
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d))
+			continue;
+		let st;
+		try {
+			st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+		} catch (e) {
+			continue;
+		}
+		if (st.slice(st.lastIndexOf(')') + 2).split(' ')[1] === pm)
+			pg += cpuMs(d);
+	}
+	const me = process.cpuUsage();
+	return { sender: cpuMs(sender), pg, me: (me.user + me.system) / 1000 };
+}
+
+function cpuSince(c0, n) {
+	const c = cpuNow();
+	const f = (k) => `${k === 'me' ? 'receiver and load' : k === 'pg' ?
+	    'PostgreSQL' : 'sender'} ${Math.round(c[k] - c0[k])} ms ` +
+	    `(${Math.round((c[k] - c0[k]) * 1000 / n)} us each)`;
+	return `CPU: ${f('sender')}, ${f('pg')}, ${f('me')}`;
 }
 
 /* "n" fresh accounts of operator "op", status 'pending'; their own
@@ -149,7 +204,8 @@ async function accounts(db, op, n, tag) {
 	const ids = (await db.query("INSERT INTO accounts (operator_id, label, " +
 	    "status) SELECT $1, $2 || g, 'pending' FROM generate_series(1, $3) " +
 	    'g RETURNING id', [op, tag, n])).rows.map((r) => Number(r.id));
-	await until(() => recv.n >= n, 60000, `the ${n} new accounts' events`);
+	await until(() => recv.n >= n || problems > 0, 60000,
+	    `the ${n} new accounts' events`);
 	await sleep(100);
 	recv.reset();
 	return ids;
@@ -192,15 +248,21 @@ async function backlog(db, ep, op, nacc) {
 	}
 	await db.query('COMMIT');
 	const t0 = performance.now();
+	/* After the COMMIT: its deferred triggers wrote the outbox. */
+	const cpu0 = cpuNow();
 	await until(() => recv.n >= EVENTS || problems > 0, 120000,
 	    `${EVENTS} deliveries`);
 	const ms = recv.last - t0;
+	const cpu = cpuSince(cpu0, EVENTS);
 	await sleep(200);	/* late duplicates, if any */
 	await checkAll(db, ep, want, `backlog over ${nacc}`);
+	if (problems > 0)
+		return;
 	const rate = EVENTS * 1000 / ms;
 	console.log(row(`backlog ${EVENTS} events / ${nacc} accounts`,
 	    `${Math.round(rate)}/s`, `${Math.round(ms)} ms`, recv.dups,
 	    `>= ${T_RATE}/s: ${rate >= T_RATE ? 'met' : 'MISSED'}`));
+	console.log(`  (${cpu}; from the COMMIT returning)`);
 }
 
 /*
@@ -269,6 +331,8 @@ async function steady(db) {
 	await checkAll(db, null, want, 'steady');
 	for (const c of pool)
 		await c.end();
+	if (problems > 0)
+		return;
 	const lat = [], latc = [];
 	for (const acc of ids) {
 		const g = recv.byAcc.get(acc) || [];
@@ -319,9 +383,11 @@ async function main() {
 	console.log(`bench_hook: load average ${loadavg()} at the start`);
 	console.log(row('run', 'figure', '', 'dups', 'target'));
 	for (const n of ACCS)
-		await backlog(db, ep, op, n);
+		if (problems === 0)
+			await backlog(db, ep, op, n);
 	benchEp = ep;
-	await steady(db);
+	if (problems === 0)
+		await steady(db);
 	console.log(`bench_hook: load average ${loadavg()} at the end`);
 	recv.stop();
 	await db.end();

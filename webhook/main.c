@@ -36,6 +36,7 @@
 #define	PURGE_EVERY_MS	60000	/* housekeeping at most this often... */
 #define	PURGE_ROUNDS	10	/* ...deleting at most this many batches */
 #define	LOST_PAUSE_MS	200	/* after losing the database link */
+#define	BUSY_LOOK_MS	100	/* for due retries, with requests in flight */
 #define	STR(x)		#x
 #define	XSTR(x)		STR(x)
 
@@ -637,8 +638,16 @@ run(struct sender *s)
 			if ((n = claim(s, room)) == -1)
 				goto lost;
 			if (n < room) {
-				/* Every due head is ours: when is the next? */
-				if ((ms = next_wait(s)) == -1)
+				/*
+				 * Every due head is ours.  Idle, ask when the
+				 * next is due; busy, look again in
+				 * BUSY_LOOK_MS at most (outcomes recorded
+				 * meanwhile claim anyway): asking reads every
+				 * chain head, as the claim does.
+				 */
+				if (s->njobs > 0)
+					ms = BUSY_LOOK_MS;
+				else if ((ms = next_wait(s)) == -1)
 					goto lost;
 				due_at = mono_ms() + ms;
 				want = 0;

@@ -71,8 +71,9 @@ const struct db_stmt	hook_stmts[HS__MAX] = {
 	    "AND d.next_attempt_at <= now() AND e.enabled AND "
 	    CHAIN_HEAD("d") " ORDER BY d.id" },
 	/*
-	 * HS_RECORD: the outcomes of a batch in one statement (one round
-	 * trip instead of one per delivery), as parallel arrays: attempt
+	 * HS_RECORD: the outcomes of the requests that ended, in one
+	 * statement (one round trip, not one per delivery; its own
+	 * transaction), as parallel arrays: attempt
 	 * of delivery $1[i] got status $2[i] (NULL: none) in $3[i] ms
 	 * with error $4[i] (NULL: 2xx); new state $5[i], next try in
 	 * $6[i] ms.  Each outcome becomes an attempts row too.

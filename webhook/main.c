@@ -233,8 +233,9 @@ arr_put(struct buf *b, const char *str, int first)
 	buf_putc(b, '"');
 }
 
-/* "b" := the array literal of the delivery ids of the jobs in flight
- * (not done). */
+/* "b" := the array literal of the delivery ids of our jobs, in flight
+ * or done but not yet recorded: their chains are leased by us, and a
+ * lease of ours would be granted to us again (advisory locks nest). */
 static void
 inflight_ids(const struct sender *s, struct buf *b)
 {
@@ -243,11 +244,10 @@ inflight_ids(const struct sender *s, struct buf *b)
 
 	buf_reset(b);
 	buf_putc(b, '{');
-	for (j = s->jobs; j != NULL; j = j->next)
-		if (!j->done) {
-			arr_put(b, j->delivery, first);
-			first = 0;
-		}
+	for (j = s->jobs; j != NULL; j = j->next) {
+		arr_put(b, j->delivery, first);
+		first = 0;
+	}
 	buf_putc(b, '}');
 }
 

@@ -20,7 +20,7 @@
 
 /*
  * One multi handle for the life of the process: its connection cache
- * keeps connections to receivers open between batches (HTTP
+ * keeps connections to receivers open between requests (HTTP
  * keep-alive), so a busy endpoint costs no new handshake per event.
  */
 static CURLM	*multi;

@@ -32,7 +32,10 @@
 #define	HOOK_SECRET_RAW		32
 #define	HOOK_SECRET_MAX		64	/* bytes, with the NUL */
 #define	HOOK_ERR_MAX		256	/* an error sentence, with the NUL */
-#define	HOOK_BATCH		128	/* deliveries claimed at once */
+#define	HOOK_INFLIGHT		128	/* deliveries in flight at most */
+/* pg_try_advisory_lock(HOOK_LOCK_CLASS, hash of the chain) is a chain's
+ * lease (main.c); the class keeps it apart from other advisory locks. */
+#define	HOOK_LOCK_CLASS		2003331889	/* "whk1" */
 #define	HOOK_PURGE_BATCH	1000	/* rows one purge statement deletes */
 
 struct	hook_policy {
@@ -50,6 +53,7 @@ struct	hook_req {
 	const char	*delivery;	/* borrowed delivery id text */
 	char		 sig[HOOK_SIG_MAX];
 	int		 skip;		/* 1: not sent; err says why */
+	void		*xfer;		/* send.c's, while in flight */
 	/* Results. */
 	long		 status;	/* HTTP status; 0: no answer */
 	int		 latency_ms;
@@ -80,13 +84,18 @@ int		 hook_secret_open(const unsigned char *sk,
 /* send.c */
 int		 hook_send_init(void);
 void		 hook_send_fini(void);
-void		 hook_send_all(struct hook_req *v, size_t n, int timeout_ms);
+void		 hook_send_start(struct hook_req *r, int timeout_ms);
+int		 hook_send_wait(int fd, int timeout_ms, int *fd_ready);
+struct hook_req	*hook_send_done(void);
+void		 hook_send_cancel(struct hook_req *r);
 
 /* db_hook.c */
 enum	hook_stmt {
 	HS_KEY_PUT,
+	HS_LEASE,
 	HS_CLAIM,
 	HS_RECORD,
+	HS_UNLOCK,
 	HS_NEXT_DUE,
 	HS_PURGE_DELIVERIES,
 	HS_PURGE_EVENTS,

@@ -14,8 +14,8 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
-const { Browser, VAR, ROOT, esc, dbConnect, until, sleep, runChecks } =
+const { spawn, spawnSync } = require('node:child_process');
+const { Browser, VAR, ROOT, BUILD, esc, dbConnect, until, sleep, runChecks } =
     require('../integration/lib');
 
 const ADMIN_PW = process.env.WADESK_ADMIN_PASSWORD;
@@ -381,6 +381,113 @@ check('hook-order-per-account', async () => {
 		assert.deepEqual(got.filter((x) => x.json.account_id === acc &&
 		    x.status === 200).map((x) => x.json.data.to), seq);
 	}
+});
+
+check('hook-slow-chain-others-proceed', async () => {
+	/*
+	 * The pipeline (webhook/main.c run()): while the receiver holds
+	 * account A's first request, A's next event waits (in order per
+	 * account), and account B's events are all delivered meanwhile
+	 * (a batch barrier would hold B until A's request ended, up to
+	 * the 5 s time limit).  Released, A's events follow in order.
+	 */
+	const a = await addAccount(alice, 'Slow A');
+	const b = await addAccount(alice, 'Quick B');
+	const ep = await addEndpoint(alice, '/hold/slow', ['account.status']);
+	await setStatus(a, 'pending');
+	await until(() => recv.on('/hold/slow').length === 1, 5000, 'A held');
+	const held = recv.on('/hold/slow')[0];
+	assert.equal(held.json.account_id, a);
+	await setStatus(a, 'connecting');
+	for (const st of ['pending', 'connecting', 'connected'])
+		await setStatus(b, st);
+	const bDone = await until(async () => {
+		const d = (await deliveries(ep.id)).filter((x) =>
+		    Number(x.account_id) === b);
+		return d.length === 3 && d.every((x) => x.state === 'delivered') &&
+		    d;
+	}, 3000, "B's deliveries while A's request is held");
+	assert.equal(bDone.length, 3);
+	const aNow = (await deliveries(ep.id)).filter((x) =>
+	    Number(x.account_id) === a);
+	assert.deepEqual(aNow.map((x) => [x.state, x.attempts]),
+	    [['pending', 0], ['pending', 0]], 'A in flight, then waiting');
+	assert.equal(recv.on('/hold/slow').filter((g) => g.json.account_id ===
+	    a).length, 1, "A's second event was sent while the first was held");
+	const released = Date.now();
+	recv.release();
+	const d = await allDone(ep.id, 5);
+	assert.ok(d.every((x) => x.state === 'delivered' && x.attempts === 1));
+	const ga = recv.on('/hold/slow').filter((g) => g.json.account_id === a);
+	assert.deepEqual(ga.map((g) => g.json.data.to), ['pending', 'connecting']);
+	assert.ok(ga[1].at >= released, "A's second before the first's answer");
+	assert.deepEqual(recv.on('/hold/slow').filter((g) => g.json.account_id ===
+	    b).map((g) => g.json.data.to), ['pending', 'connecting', 'connected']);
+	assert.ok(recv.on('/hold/slow').every((g) => g.sigOk));
+});
+
+check('hook-two-senders-in-order', async () => {
+	/*
+	 * Several senders at once: a second wadesk-webhookd next to the
+	 * stack's.  The chain leases (HS_LEASE, a session advisory lock
+	 * per chain, the head read again after the lease) keep every
+	 * account's events in order, each answered 2xx exactly once, and
+	 * both senders do part of the work (both log retries: the
+	 * receiver fails the first request of every other event).
+	 */
+	const logA = path.join(VAR, 'log', 'wadesk-webhookd.log');
+	const logB = path.join(VAR, 'log', 'wadesk-webhookd-2.log');
+	const before = fs.readFileSync(logA, 'utf8').length;
+	const out = fs.openSync(logB, 'a');
+	const two = spawn(path.join(ROOT, BUILD, 'webhook', 'wadesk-webhookd'), [],
+	    { stdio: ['ignore', out, out], env: Object.assign({}, process.env, {
+	    WADESK_DATABASE_URL: `host=${VAR}/run dbname=wadesk ` +
+	    'user=wadesk_webhook', WADESK_WEBHOOK_KEY_FILE: path.join(VAR,
+	    'webhook.key') }) });
+	fs.closeSync(out);
+	const gone = new Promise((ok) => two.on('exit', ok));
+	try {
+		await until(() => fs.readFileSync(logB, 'utf8').includes(
+		    'connected; delivering'), 10000, 'the second sender');
+		const accs = [];
+		for (let i = 0; i < 6; i++)
+			accs.push(await addAccount(alice, `Two ${i}`));
+		const ep = await addEndpoint(alice, '/flaky/two', ['account.status']);
+		const seq = ['pending', 'connecting', 'connected', 'disconnected',
+		    'connecting', 'connected'];
+		for (const st of seq)
+			for (const acc of accs)
+				await setStatus(acc, st);
+		const d = await allDone(ep.id, accs.length * seq.length);
+		assert.ok(d.every((x) => x.state === 'delivered'));
+		const got = recv.on('/flaky/two');
+		for (const acc of accs) {
+			const want = d.filter((x) => Number(x.account_id) === acc)
+			    .map((x) => x.event_id);
+			const ok = new Set();
+			for (const g of got.filter((x) => x.json.account_id === acc)) {
+				const k = want.indexOf(g.json.id);
+				assert.ok(k === 0 || ok.has(want[k - 1]),
+				    `event ${k} of account ${acc} sent before ${k - 1} ` +
+				    'was delivered');
+				assert.ok(!ok.has(g.json.id), 'sent again after a 2xx');
+				if (g.status === 200)
+					ok.add(g.json.id);
+			}
+			assert.equal(ok.size, want.length);
+		}
+		assert.ok(got.every((g) => g.sigOk));
+		const retried = (log) => /delivery \d+ \(account\.status.*HTTP 500/
+		    .test(log);
+		assert.ok(retried(fs.readFileSync(logA, 'utf8').slice(before)),
+		    'the first sender did none of it');
+		assert.ok(retried(fs.readFileSync(logB, 'utf8')),
+		    'the second sender did none of it');
+	} finally {
+		two.kill('SIGTERM');
+		await gone;
+	}
+	assert.match(fs.readFileSync(logB, 'utf8'), /stopped/);
 });
 
 check('hook-retry-500-then-success', async () => {

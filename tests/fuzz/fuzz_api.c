@@ -172,11 +172,11 @@ db_exec(struct db *db, size_t id, const char *const *p)
 	case WS_API_LIST_OWN:
 	case WS_API_LIST_OWN_STATUS:
 		if (!F_ACCOUNT)
-			return fake(11, NULL);
+			return fake(10, NULL);
 		v[0] = "7"; v[1] = "Shop"; v[2] = "connected"; v[3] = NULL;
-		v[4] = "handover"; v[5] = v[6] = v[7] = "2026-12-03T10:00:00Z";
-		v[8] = "2026-12-03T10:00:00.000000Z"; v[9] = "op"; v[10] = "t";
-		return fake(11, v);
+		v[4] = "handover"; v[5] = "2026-12-03T10:00:00.000000Z";
+		v[6] = v[7] = "2026-12-03T10:00:00Z"; v[8] = "op"; v[9] = "t";
+		return fake(10, v);
 	case WS_ACCOUNT_GET:
 		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
 			return fake(29, NULL);

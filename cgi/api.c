@@ -34,6 +34,7 @@
 #include "db.h"
 #include "db_web.h"
 #include "jsonw.h"
+#include "pgts.h"
 #include "log.h"
 #include "qrpng.h"
 #include "reason.h"
@@ -369,41 +370,84 @@ cursor_parse(const char *c, char ts[28], char id[20])
 }
 
 /*
- * Append to "b" iso()'s form of created_at from "us", the list's
- * microsecond form of it ("2026-12-03T06:40:00.123456Z" becomes
- * "2026-12-03T06:40:00Z": to_char() writes the same fields for both,
- * and iso() drops the fraction); "us" without a fraction (SQL NULL
- * prints as "") as it is.
+ * The list's columns (API_LIST_COLS in cgi/db_web.c) and their types
+ * in binary, by OID (PostgreSQL's pg_type.dat: bool 16, int8 20, text
+ * 25, timestamptz 1184).
  */
-static void
-created_iso(struct buf *b, const char *us, struct buf *tmp)
-{
-	const char	*dot = strrchr(us, '.');
+enum	lcol {
+	LC_ID, LC_LABEL, LC_STATUS, LC_PHONE, LC_REASON, LC_CREATED,
+	LC_UPDATED, LC_LAST_CONNECTED, LC_OPERATOR, LC_AUTO_CONNECT, LC__N
+};
+static const Oid	 lcol_type[LC__N] = {
+	20, 25, 25, 25, 25, 1184, 1184, 1184, 25, 16
+};
 
-	if (dot == NULL) {
-		jsonw_str(b, us);
-		return;
+/*
+ * 1 if "res" has the list's columns in binary with values of their
+ * types' sizes (8 bytes for an int8 or a time, 1 for a bool; NULL only
+ * where the schema allows it), so list_write() can read them blind;
+ * 0 otherwise (a schema out of step with this code).
+ */
+static int
+list_shape_ok(const PGresult *res)
+{
+	int	 c, i, len, rows = PQntuples(res);
+
+	if (PQnfields(res) != LC__N)
+		return 0;
+	for (c = 0; c < LC__N; c++) {
+		if (PQfformat(res, c) != 1 || PQftype(res, c) != lcol_type[c])
+			return 0;
+		len = lcol_type[c] == 16 ? 1 : lcol_type[c] == 25 ? -1 : 8;
+		for (i = 0; i < rows; i++) {
+			if (PQgetisnull(res, i, c)) {
+				if (c != LC_PHONE && c != LC_REASON &&
+				    c != LC_LAST_CONNECTED)
+					return 0;
+				continue;
+			}
+			if (len != -1 && PQgetlength(res, i, c) != len)
+				return 0;
+		}
 	}
-	buf_reset(tmp);
-	buf_append(tmp, us, (size_t)(dot - us));
-	buf_putc(tmp, 'Z');
-	jsonw_str(b, buf_str(tmp));
+	return 1;
 }
 
 /*
- * Write the list's answer for "res" (WS_API_LIST_*, at most "limit" + 1
- * rows, API_LIST_COLS in cgi/db_web.c) into "out", replacing what it
+ * Append time column "c" of row "i" of the list as iso() gives it (a
+ * JSON string), "" for an infinite time as iso()'s NULL printed, or
+ * null when "null_ok" and the value is NULL or infinite (val() of
+ * iso()'s NULL).
+ */
+static void
+list_time(struct buf *b, const PGresult *res, int i, int c, int null_ok)
+{
+	char	 t[PGTS_LEN];
+
+	if (PQgetisnull(res, i, c) ||
+	    pgts_format(pgts_int64(PQgetvalue(res, i, c)), 0, t) == -1) {
+		jsonw_str(b, null_ok ? NULL : "");
+		return;
+	}
+	jsonw_str(b, t);
+}
+
+/*
+ * Write the list's answer for "res" (WS_API_LIST_*, binary, at most
+ * "limit" + 1 rows, list_shape_ok()) into "out", replacing what it
  * held: {"data": [...], "next_cursor": C or null} and a newline.  The
  * bytes are those json-c gave when the answer was built as a json-c
- * tree and written by http_json() (fields in that order, strings
- * escaped as json-c does: cgi/jsonw.c); writing directly saves a dozen
- * allocations an account.
+ * tree from text columns and written by http_json() (fields in that
+ * order, strings escaped as json-c does: cgi/jsonw.c, times as iso()
+ * and to_char() wrote them: cgi/pgts.c); writing directly saves a
+ * dozen allocations an account.
  */
 static void
 list_write(struct buf *out, const PGresult *res, long limit)
 {
 	struct buf	 why;
 	const char	*reason;
+	char		 t[PGTS_LEN];
 	int		 i, rows = PQntuples(res);
 
 	buf_reset(out);
@@ -411,15 +455,15 @@ list_write(struct buf *out, const PGresult *res, long limit)
 	buf_puts(out, "{\"data\":[");
 	for (i = 0; i < rows && i < limit; i++) {
 		buf_puts(out, i > 0 ? ",{\"id\":" : "{\"id\":");
-		jsonw_int64(out, strtoll(PQgetvalue(res, i, 0), NULL, 10));
+		jsonw_int64(out, pgts_int64(PQgetvalue(res, i, LC_ID)));
 		buf_puts(out, ",\"label\":");
-		jsonw_str(out, PQgetvalue(res, i, 1));
+		jsonw_str(out, PQgetvalue(res, i, LC_LABEL));
 		buf_puts(out, ",\"status\":");
-		jsonw_str(out, PQgetvalue(res, i, 2));
+		jsonw_str(out, PQgetvalue(res, i, LC_STATUS));
 		buf_puts(out, ",\"phone_number\":");
-		jsonw_str(out, val(res, i, 3));
+		jsonw_str(out, val(res, i, LC_PHONE));
 		/* As jreason(): the code, and its sentence when it has one. */
-		reason = val(res, i, 4);
+		reason = val(res, i, LC_REASON);
 		buf_puts(out, ",\"disconnect_reason\":");
 		jsonw_str(out, reason);
 		buf_puts(out, ",\"reason_text\":");
@@ -431,23 +475,26 @@ list_write(struct buf *out, const PGresult *res, long limit)
 			jsonw_str(out, buf_str(&why));
 		}
 		buf_puts(out, ",\"created_at\":");
-		created_iso(out, PQgetvalue(res, i, 5), &why);
+		list_time(out, res, i, LC_CREATED, 0);
 		buf_puts(out, ",\"updated_at\":");
-		jsonw_str(out, PQgetvalue(res, i, 6));
+		list_time(out, res, i, LC_UPDATED, 0);
 		buf_puts(out, ",\"last_connected_at\":");
-		jsonw_str(out, val(res, i, 7));
+		list_time(out, res, i, LC_LAST_CONNECTED, 1);
 		buf_puts(out, ",\"operator\":");
-		jsonw_str(out, PQgetvalue(res, i, 8));
+		jsonw_str(out, PQgetvalue(res, i, LC_OPERATOR));
 		buf_puts(out, ",\"auto_connect\":");
-		jsonw_bool(out, db_get_bool(res, i, 9));
+		jsonw_bool(out, PQgetvalue(res, i, LC_AUTO_CONNECT)[0] != 0);
 		buf_putc(out, '}');
 	}
 	buf_puts(out, "],\"next_cursor\":");
 	if (rows > limit) {
-		/* The last row's exact created_at and id. */
+		/* The last row's exact created_at and id ("" for an
+		 * infinite time, as to_char()'s NULL printed). */
+		(void)pgts_format(pgts_int64(PQgetvalue(res, (int)limit - 1,
+		    LC_CREATED)), 1, t);
 		buf_reset(&why);
-		buf_printf(&why, "%s_%s", PQgetvalue(res, (int)limit - 1, 5),
-		    PQgetvalue(res, (int)limit - 1, 0));
+		buf_printf(&why, "%s_%" PRId64, t, pgts_int64(PQgetvalue(res,
+		    (int)limit - 1, LC_ID)));
 		jsonw_str(out, buf_str(&why));
 	} else
 		jsonw_str(out, NULL);
@@ -514,7 +561,7 @@ api_accounts_list(struct req *r)
 	stmt = r->is_admin ?
 	    (status != NULL ? WS_API_LIST_ALL_STATUS : WS_API_LIST_ALL) :
 	    (status != NULL ? WS_API_LIST_OWN_STATUS : WS_API_LIST_OWN);
-	res = db_exec(r->w->db, stmt, p);
+	res = db_exec_binary(r->w->db, stmt, p);
 	free(ids);
 	if (res == NULL) {
 		if (strcmp(db_sqlstate(r->w->db), "22008") == 0 ||
@@ -524,6 +571,14 @@ api_accounts_list(struct req *r)
 			    "again without it.");
 		else
 			http_error(r, 503, NULL);
+		return;
+	}
+	if (!list_shape_ok(res)) {
+		log_warnx("%s: the list's columns are not those this "
+		    "program reads; is the database migrated for it?",
+		    __func__);
+		PQclear(res);
+		http_error(r, 503, NULL);
 		return;
 	}
 	list_write(&r->body, res, limit);

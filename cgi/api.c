@@ -514,7 +514,7 @@ api_accounts_list(struct req *r)
 	PGresult		*res;
 	enum status		 st;
 	enum web_stmt		 stmt;
-	const char		*status, *lim_s, *cur, *p[6];
+	const char		*status, *lim_s, *cur, *p[7];
 	char			 op[24], lim[16], ts[28], cid[20], *ids, *end;
 	long			 limit = API_LIST_DEFAULT;
 	int			 n;
@@ -546,19 +546,26 @@ api_accounts_list(struct req *r)
 		snprintf(ts, sizeof(ts), "-infinity");
 		snprintf(cid, sizeof(cid), "0");
 	}
-	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
-	ids = ids_literal(r->apikey);
 	n = 0;
-	if (!r->is_admin)
-		p[n++] = op;
-	if (status != NULL)
-		p[n++] = status;
+	if ((ids = ids_literal(r->apikey)) != NULL) {
+		page_visibility(r, op, &p[1]);
+		p[0] = op;
+		p[2] = status;
+		n = 3;
+	} else {
+		snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
+		if (!r->is_admin)
+			p[n++] = op;
+		if (status != NULL)
+			p[n++] = status;
+	}
 	p[n++] = ts;
 	p[n++] = cid;
-	p[n++] = ids;
+	if (ids != NULL)
+		p[n++] = ids;
 	p[n++] = lim;
-	stmt = r->is_admin ?
+	stmt = ids != NULL ? WS_API_LIST_IDS : r->is_admin ?
 	    (status != NULL ? WS_API_LIST_ALL_STATUS : WS_API_LIST_ALL) :
 	    (status != NULL ? WS_API_LIST_OWN_STATUS : WS_API_LIST_OWN);
 	res = db_exec_binary(r->w->db, stmt, p);

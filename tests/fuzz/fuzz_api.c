@@ -236,7 +236,9 @@ db_exec_binary(struct db *db, size_t id, const char *const *p)
 	if (F_DBFAIL)
 		return NULL;
 	WF_ASSERT(id == WS_API_LIST_ALL || id == WS_API_LIST_ALL_STATUS ||
-	    id == WS_API_LIST_OWN || id == WS_API_LIST_OWN_STATUS);
+	    id == WS_API_LIST_OWN || id == WS_API_LIST_OWN_STATUS ||
+	    id == WS_API_LIST_IDS);
+	WF_ASSERT((id == WS_API_LIST_IDS) == (F_IDS != 0));
 	db_calls++;
 	res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 	WF_ASSERT(res != NULL);

@@ -439,7 +439,7 @@ const struct db_stmt	web_stmts[WS__MAX] = {
 	    "window_start = EXCLUDED.window_start RETURNING r.n, "
 	    "greatest(1, ceil(extract(epoch FROM r.window_start + "
 	    "interval '1 minute' - now())))::int" },
-	[WS_API_LIST_ALL] = { "api_list_all", 4,
+	[WS_API_LIST_ALL] = { "api_list_all", 3,
 	    "SELECT " API_LIST_COLS " " LIST_FROM " WHERE a.deleted_at IS NULL "
 	    API_LIST_AFTER("$1", "$2", "$3") },
 	[WS_API_LIST_ALL_STATUS] = { "api_list_all_status", 4,

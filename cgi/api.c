@@ -33,7 +33,9 @@
 #include "conf.h"
 #include "db.h"
 #include "db_web.h"
+#include "jsonw.h"
 #include "log.h"
+#include "pgts.h"
 #include "qrpng.h"
 #include "reason.h"
 #include "status.h"
@@ -368,6 +370,139 @@ cursor_parse(const char *c, char ts[28], char id[20])
 }
 
 /*
+ * The list's columns (API_LIST_COLS in cgi/db_web.c) and their types
+ * in binary, by OID (PostgreSQL's pg_type.dat: bool 16, int8 20, text
+ * 25, timestamptz 1184).
+ */
+enum	lcol {
+	LC_ID, LC_LABEL, LC_STATUS, LC_PHONE, LC_REASON, LC_CREATED,
+	LC_UPDATED, LC_LAST_CONNECTED, LC_OPERATOR, LC_AUTO_CONNECT, LC__N
+};
+static const Oid	 lcol_type[LC__N] = {
+	20, 25, 25, 25, 25, 1184, 1184, 1184, 25, 16
+};
+
+/*
+ * 1 if "res" has the list's columns in binary with values of their
+ * types' sizes (8 bytes for an int8 or a time, 1 for a bool; NULL only
+ * where the schema allows it), so list_write() can read them blind;
+ * 0 otherwise (a schema out of step with this code).
+ */
+static int
+list_shape_ok(const PGresult *res)
+{
+	int	 c, i, len, rows = PQntuples(res);
+
+	if (PQnfields(res) != LC__N)
+		return 0;
+	for (c = 0; c < LC__N; c++) {
+		if (PQfformat(res, c) != 1 || PQftype(res, c) != lcol_type[c])
+			return 0;
+		len = lcol_type[c] == 16 ? 1 : lcol_type[c] == 25 ? -1 : 8;
+		for (i = 0; i < rows; i++) {
+			if (PQgetisnull(res, i, c)) {
+				if (c != LC_PHONE && c != LC_REASON &&
+				    c != LC_LAST_CONNECTED)
+					return 0;
+				continue;
+			}
+			if (len != -1 && PQgetlength(res, i, c) != len)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Append time column "c" of row "i" of the list as iso() gives it (a
+ * JSON string), "" for an infinite time as iso()'s NULL printed, or
+ * null when "null_ok" and the value is NULL or infinite (val() of
+ * iso()'s NULL).
+ */
+static void
+list_time(struct buf *b, const PGresult *res, int i, int c, int null_ok)
+{
+	char	 t[PGTS_LEN];
+
+	if (PQgetisnull(res, i, c) ||
+	    pgts_format(pgts_int64(PQgetvalue(res, i, c)), 0, t) == -1) {
+		jsonw_str(b, null_ok ? NULL : "");
+		return;
+	}
+	jsonw_str(b, t);
+}
+
+/*
+ * Write the list's answer for "res" (WS_API_LIST_*, binary, at most
+ * "limit" + 1 rows, list_shape_ok()) into "out", replacing what it
+ * held: {"data": [...], "next_cursor": C or null} and a newline.  The
+ * bytes are those json-c gave when the answer was built as a json-c
+ * tree from text columns and written by http_json() (fields in that
+ * order, strings escaped as json-c does: cgi/jsonw.c, times as iso()
+ * and to_char() wrote them: cgi/pgts.c); writing directly saves a
+ * dozen allocations an account.
+ */
+static void
+list_write(struct buf *out, const PGresult *res, long limit)
+{
+	struct buf	 why;
+	const char	*reason;
+	char		 t[PGTS_LEN];
+	int		 i, rows = PQntuples(res);
+
+	buf_reset(out);
+	buf_init(&why);
+	buf_puts(out, "{\"data\":[");
+	for (i = 0; i < rows && i < limit; i++) {
+		buf_puts(out, i > 0 ? ",{\"id\":" : "{\"id\":");
+		jsonw_int64(out, pgts_int64(PQgetvalue(res, i, LC_ID)));
+		buf_puts(out, ",\"label\":");
+		jsonw_str(out, PQgetvalue(res, i, LC_LABEL));
+		buf_puts(out, ",\"status\":");
+		jsonw_str(out, PQgetvalue(res, i, LC_STATUS));
+		buf_puts(out, ",\"phone_number\":");
+		jsonw_str(out, val(res, i, LC_PHONE));
+		/* As jreason(): the code, and its sentence when it has one. */
+		reason = val(res, i, LC_REASON);
+		buf_puts(out, ",\"disconnect_reason\":");
+		jsonw_str(out, reason);
+		buf_puts(out, ",\"reason_text\":");
+		if (reason == NULL || *reason == '\0')
+			jsonw_str(out, NULL);
+		else {
+			buf_reset(&why);
+			reason_write(&why, reason, NULL);
+			jsonw_str(out, buf_str(&why));
+		}
+		buf_puts(out, ",\"created_at\":");
+		list_time(out, res, i, LC_CREATED, 0);
+		buf_puts(out, ",\"updated_at\":");
+		list_time(out, res, i, LC_UPDATED, 0);
+		buf_puts(out, ",\"last_connected_at\":");
+		list_time(out, res, i, LC_LAST_CONNECTED, 1);
+		buf_puts(out, ",\"operator\":");
+		jsonw_str(out, PQgetvalue(res, i, LC_OPERATOR));
+		buf_puts(out, ",\"auto_connect\":");
+		jsonw_bool(out, PQgetvalue(res, i, LC_AUTO_CONNECT)[0] != 0);
+		buf_putc(out, '}');
+	}
+	buf_puts(out, "],\"next_cursor\":");
+	if (rows > limit) {
+		/* The last row's exact created_at and id ("" for an
+		 * infinite time, as to_char()'s NULL printed). */
+		(void)pgts_format(pgts_int64(PQgetvalue(res, (int)limit - 1,
+		    LC_CREATED)), 1, t);
+		buf_reset(&why);
+		buf_printf(&why, "%s_%" PRId64, t, pgts_int64(PQgetvalue(res,
+		    (int)limit - 1, LC_ID)));
+		jsonw_str(out, buf_str(&why));
+	} else
+		jsonw_str(out, NULL);
+	buf_free(&why);
+	buf_puts(out, "}\n");
+}
+
+/*
  * GET /api/v1/accounts[?status=S][&limit=N][&cursor=C]: the visible
  * accounts (the key's list, when it has one) in creation order, N a
  * page (1..200, default 50): {"data": [...], "next_cursor": C or
@@ -376,14 +511,13 @@ cursor_parse(const char *c, char ts[28], char id[20])
 static void
 api_accounts_list(struct req *r)
 {
-	struct json_object	*o, *data, *a;
 	PGresult		*res;
 	enum status		 st;
 	enum web_stmt		 stmt;
-	const char		*status, *lim_s, *cur, *p[6];
+	const char		*status, *lim_s, *cur, *p[7];
 	char			 op[24], lim[16], ts[28], cid[20], *ids, *end;
 	long			 limit = API_LIST_DEFAULT;
-	int			 i, n, rows;
+	int			 n;
 
 	status = kv_get(&r->query, "status");
 	if (status != NULL && status_parse(status, &st) == -1) {
@@ -412,22 +546,29 @@ api_accounts_list(struct req *r)
 		snprintf(ts, sizeof(ts), "-infinity");
 		snprintf(cid, sizeof(cid), "0");
 	}
-	snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
-	ids = ids_literal(r->apikey);
 	n = 0;
-	if (!r->is_admin)
-		p[n++] = op;
-	if (status != NULL)
-		p[n++] = status;
+	if ((ids = ids_literal(r->apikey)) != NULL) {
+		page_visibility(r, op, &p[1]);
+		p[0] = op;
+		p[2] = status;
+		n = 3;
+	} else {
+		snprintf(op, sizeof(op), "%" PRId64, r->operator_id);
+		if (!r->is_admin)
+			p[n++] = op;
+		if (status != NULL)
+			p[n++] = status;
+	}
 	p[n++] = ts;
 	p[n++] = cid;
-	p[n++] = ids;
+	if (ids != NULL)
+		p[n++] = ids;
 	p[n++] = lim;
-	stmt = r->is_admin ?
+	stmt = ids != NULL ? WS_API_LIST_IDS : r->is_admin ?
 	    (status != NULL ? WS_API_LIST_ALL_STATUS : WS_API_LIST_ALL) :
 	    (status != NULL ? WS_API_LIST_OWN_STATUS : WS_API_LIST_OWN);
-	res = db_exec(r->w->db, stmt, p);
+	res = db_exec_binary(r->w->db, stmt, p);
 	free(ids);
 	if (res == NULL) {
 		if (strcmp(db_sqlstate(r->w->db), "22008") == 0 ||
@@ -439,37 +580,18 @@ api_accounts_list(struct req *r)
 			http_error(r, 503, NULL);
 		return;
 	}
-	rows = PQntuples(res);
-	o = json_object_new_object();
-	data = json_object_new_array();
-	for (i = 0; i < rows && i < limit; i++) {
-		a = json_object_new_object();
-		json_object_object_add(a, "id", json_object_new_int64(
-		    strtoll(PQgetvalue(res, i, 0), NULL, 10)));
-		jstr(a, "label", PQgetvalue(res, i, 1));
-		jstr(a, "status", PQgetvalue(res, i, 2));
-		jstr(a, "phone_number", val(res, i, 3));
-		jreason(a, val(res, i, 4));
-		jstr(a, "created_at", PQgetvalue(res, i, 5));
-		jstr(a, "updated_at", PQgetvalue(res, i, 6));
-		jstr(a, "last_connected_at", val(res, i, 7));
-		jstr(a, "operator", PQgetvalue(res, i, 9));
-		json_object_object_add(a, "auto_connect",
-		    json_object_new_boolean(db_get_bool(res, i, 10)));
-		json_object_array_add(data, a);
+	if (!list_shape_ok(res)) {
+		log_warnx("%s: the list's columns are not those this "
+		    "program reads; is the database migrated for it?",
+		    __func__);
+		PQclear(res);
+		http_error(r, 503, NULL);
+		return;
 	}
-	json_object_object_add(o, "data", data);
-	if (rows > limit) {
-		char	*next = xasprintf("%s_%s",
-		    PQgetvalue(res, (int)limit - 1, 8),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		jstr(o, "next_cursor", next);
-		free(next);
-	} else
-		jstr(o, "next_cursor", NULL);
+	list_write(&r->body, res, limit);
 	PQclear(res);
-	http_json(r, 200, o);
+	r->status = 200;
+	r->ctype = "application/json";
 }
 
 /* Column indexes of WS_ACCOUNT_GET (ACCOUNT_COLS in db_web.c). */

@@ -22,6 +22,8 @@ struct	db {
 	int			 reconnect;	/* retry once after a lost link */
 };
 
+static PGresult	*db_exec_fmt(struct db *, size_t, const char *const *, int);
+
 /* Route server notices to our log instead of raw stderr. */
 static void
 db_notice(void *arg, const char *msg)
@@ -144,6 +146,28 @@ db_conn(struct db *db)
 PGresult *
 db_exec(struct db *db, size_t id, const char *const *params)
 {
+
+	return db_exec_fmt(db, id, params, 0);
+}
+
+/*
+ * db_exec() with every result column in PostgreSQL's binary format
+ * (an int8 or a timestamptz is 8 bytes big-endian, a bool 1 byte, a
+ * text its bytes): for a hot statement whose values cost more to print
+ * as text than to decode (the API's list: cgi/api.c).  The parameters
+ * stay text.
+ */
+PGresult *
+db_exec_binary(struct db *db, size_t id, const char *const *params)
+{
+
+	return db_exec_fmt(db, id, params, 1);
+}
+
+/* db_exec() with result format "fmt": 0 text, 1 binary. */
+static PGresult *
+db_exec_fmt(struct db *db, size_t id, const char *const *params, int fmt)
+{
 	const struct db_stmt	*st;
 	PGresult		*res;
 	const char		*state;
@@ -162,14 +186,14 @@ db_exec(struct db *db, size_t id, const char *const *params)
 	idle = db->reconnect &&
 	    PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	res = PQexecPrepared(db->conn, st->name, st->nparams, params,
-	    NULL, NULL, 0);
+	    NULL, NULL, fmt);
 	if (idle && PQstatus(db->conn) == CONNECTION_BAD) {
 		PQclear(res);
 		log_info("database: connection lost; reconnecting");
 		if (db_connect(db) == -1)
 			return NULL;
 		res = PQexecPrepared(db->conn, st->name, st->nparams,
-		    params, NULL, NULL, 0);
+		    params, NULL, NULL, fmt);
 	}
 	if (res == NULL) {
 		log_warnx("%s: %s: %s", __func__, st->name,

@@ -27,6 +27,8 @@ int		 db_ensure(struct db *db);
 void		 db_set_reconnect(struct db *db, int on);
 PGconn		*db_conn(struct db *db);
 PGresult	*db_exec(struct db *db, size_t id, const char *const *params);
+PGresult	*db_exec_binary(struct db *db, size_t id,
+		    const char *const *params);
 int		 db_exec_cmd(struct db *db, size_t id,
 		    const char *const *params);
 const char	*db_sqlstate(const struct db *db);

@@ -5,7 +5,8 @@
 # requests through the real req.c, route.c, api.c, api_json.c, http.c
 # and lib/apikey.c, with a stand-in database (tests/fuzz/fuzz_api.c).
 # Seeds in tests/fuzz/corpus/fuzz_api/, words in tests/fuzz/fuzz_api.dict.
-WEBFUZZ_API	:= cgi/api.c cgi/api_json.c cgi/route.c cgi/req.c cgi/auth.c \
+WEBFUZZ_API	:= cgi/api.c cgi/api_json.c cgi/jsonw.c cgi/pgts.c \
+		   cgi/route.c cgi/req.c cgi/auth.c \
 		   cgi/http.c cgi/tmpl.c cgi/metrics.c cgi/present.c \
 		   lib/apikey.c lib/reason.c lib/reltime.c lib/status.c \
 		   lib/proxyurl.c

@@ -12,6 +12,8 @@
 #   GET /api/v1/accounts?limit=200    the largest page
 #   GET /api/v1/accounts?cursor=...   a page near the end (keyset)
 #   GET /api/v1/accounts/{id}         one account
+#   GET /api/v1/accounts              the first page for a key limited to
+#                                     100 listed accounts (APIKEY_IDS_MAX)
 # with $BENCH_API_CONNS connections (default 4: a script's few
 # concurrent calls; the latency the target is about), then the first
 # page again with 16 for throughput (every request then queues behind
@@ -105,6 +107,20 @@ kid=$(printf '%s\n' "$out" | sed -n 's/^id \([0-9]*\) .*/\1/p')
 sql -c "UPDATE wadesk.api_keys SET rate_per_min = 1000000 WHERE id = $kid" ||
     die "cannot raise the key's rate"
 
+# A key limited to 100 of the accounts, spread over the list.
+lim_args=$(sql -c "SELECT string_agg('--account ' || id, ' ') FROM
+    (SELECT a.id FROM wadesk.accounts a JOIN wadesk.operators o ON
+    o.id = a.operator_id WHERE o.username = 'bencher' AND a.id % 100 = 0
+    ORDER BY a.id LIMIT 100) x") || die "cannot pick accounts for a key"
+# shellcheck disable=SC2086
+out=$(ctl apikey add bench-limited --operator bencher --scope accounts:read \
+    $lim_args) || die "wadeskctl apikey add (limited) failed"
+LIMITED_KEY=$(printf '%s\n' "$out" | sed -n 2p)
+kid=$(printf '%s\n' "$out" | sed -n 's/^id \([0-9]*\) .*/\1/p')
+sql -c "UPDATE wadesk.api_keys SET rate_per_min = 1000000 WHERE id = $kid" ||
+    die "cannot raise the limited key's rate"
+MAIN_KEY=$BENCH_API_KEY
+
 # A cursor near the end: walk there with the largest pages.
 cursor=
 for _ in $(seq $(( (N - 1) / 200 ))); do
@@ -139,6 +155,9 @@ check /api/v1/accounts 50
 check "/api/v1/accounts?limit=200" 200
 check "/api/v1/accounts?limit=200&cursor=$cursor" "$last"
 check "/api/v1/accounts/$one" 1
+BENCH_API_KEY=$LIMITED_KEY
+check /api/v1/accounts 50
+BENCH_API_KEY=$MAIN_KEY
 
 echo "bench_api: $(nproc) CPUs, $BUILD, nginx on 127.0.0.1:$port," \
     "wrk -t2 -d${SECS}s; $N accounts of one operator (+1,000" \
@@ -180,5 +199,8 @@ run "GET /api/v1/accounts?limit=200" "/api/v1/accounts?limit=200" 20
 run "GET /api/v1/accounts?cursor= (near end)" \
     "/api/v1/accounts?limit=200&cursor=$cursor" 20
 run "GET /api/v1/accounts/{id}" "/api/v1/accounts/$one" ""
+BENCH_API_KEY=$LIMITED_KEY
+run "GET /api/v1/accounts (key of 100 ids)" /api/v1/accounts 20
+BENCH_API_KEY=$MAIN_KEY
 run "GET /api/v1/accounts, 16 connections" /api/v1/accounts "" 16
 exit $bad

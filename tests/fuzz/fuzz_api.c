@@ -167,16 +167,6 @@ db_exec(struct db *db, size_t id, const char *const *p)
 	}
 	db_calls++;
 	switch (id) {
-	case WS_API_LIST_ALL:
-	case WS_API_LIST_ALL_STATUS:
-	case WS_API_LIST_OWN:
-	case WS_API_LIST_OWN_STATUS:
-		if (!F_ACCOUNT)
-			return fake(11, NULL);
-		v[0] = "7"; v[1] = "Shop"; v[2] = "connected"; v[3] = NULL;
-		v[4] = "handover"; v[5] = v[6] = v[7] = "2026-12-03T10:00:00Z";
-		v[8] = "2026-12-03T10:00:00.000000Z"; v[9] = "op"; v[10] = "t";
-		return fake(11, v);
 	case WS_ACCOUNT_GET:
 		if (!F_ACCOUNT || strcmp(p[0], "7") != 0)
 			return fake(29, NULL);
@@ -220,6 +210,51 @@ db_exec(struct db *db, size_t id, const char *const *p)
 		WF_ASSERT(!"unknown statement");
 	}
 	return NULL;
+}
+
+/*
+ * The list, read in binary (cgi/api.c list_shape_ok()): one account
+ * (id 7, created and updated 2026-12-03T10:00:00.000001Z) or none.
+ */
+PGresult *
+db_exec_binary(struct db *db, size_t id, const char *const *p)
+{
+	static const Oid	 type[10] = { 20, 25, 25, 25, 25, 1184, 1184,
+	    1184, 25, 16 };
+	static const char	 id7[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
+	/* timestamptz_send('2026-12-03 10:00:00.000001+00') */
+	static const char	 t[8] = { 0x00, 0x03, 0x04, (char)0xb6,
+	    (char)0x97, 0x5a, (char)0xc8, 0x01 };
+	static const char	 yes[1] = { 1 };
+	const char		*v[10] = { id7, "Shop", "connected", NULL,
+	    "handover", t, t, NULL, "op", yes };
+	const int		 len[10] = { 8, 4, 9, 0, 8, 8, 8, 0, 2, 1 };
+	PGresAttDesc		 att[10];
+	PGresult		*res;
+	int			 i;
+
+	if (F_DBFAIL)
+		return NULL;
+	WF_ASSERT(id == WS_API_LIST_ALL || id == WS_API_LIST_ALL_STATUS ||
+	    id == WS_API_LIST_OWN || id == WS_API_LIST_OWN_STATUS ||
+	    id == WS_API_LIST_IDS);
+	WF_ASSERT((id == WS_API_LIST_IDS) == (F_IDS != 0));
+	db_calls++;
+	res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	WF_ASSERT(res != NULL);
+	memset(att, 0, sizeof(att));
+	for (i = 0; i < 10; i++) {
+		att[i].name = (char *)"c";
+		att[i].format = 1;
+		att[i].typid = type[i];
+		att[i].typlen = type[i] == 25 ? -1 : type[i] == 16 ? 1 : 8;
+		att[i].atttypmod = -1;
+	}
+	WF_ASSERT(PQsetResultAttrs(res, 10, att) != 0);
+	for (i = 0; F_ACCOUNT && i < 10; i++)
+		WF_ASSERT(PQsetvalue(res, 0, i, (char *)v[i],
+		    v[i] == NULL ? -1 : len[i]) != 0);
+	return res;
 }
 
 int

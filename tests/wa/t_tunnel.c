@@ -5,8 +5,9 @@
  * socket.  The requests are checked byte for byte; bytes go both ways
  * (the server's first bytes, sent with the reply, arrive too); a
  * reader that stops makes the tunnel stop reading the proxy (the
- * server's writes stall within a bound) and everything arrives intact
- * once it reads again; refusals, a malformed reply, a hang-up and a
+ * server's writes stall within a bound, and lws no longer calls the
+ * tunnel to read: lws_rx_flow_control() took) and everything arrives
+ * intact once it reads again; refusals, a malformed reply, a hang-up and a
  * silent proxy fail with their sentences; a connection to the listener
  * that is not from the named socket is closed; a cancel makes no
  * callback.  No leak under ASan (the context is destroyed at the end).
@@ -36,6 +37,8 @@
 
 static struct lws_context	*ctx;
 static struct lws_vhost		*vh;
+static int			 rx_calls;	/* the tunnel's read callbacks */
+static int			 small_bufs;	/* 1: 128 KiB socket buffers */
 
 /* lws calls the first protocol for the poll changes of every wsi. */
 static int
@@ -46,9 +49,31 @@ none_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/*
+ * The tunnel's callback, counting its read callbacks, and with
+ * "small_bufs" giving each of its sockets 128 KiB kernel buffers, so that
+ * a reader that stops fills every buffer between it and the server
+ * quickly (with Linux' autotuned buffers, megabytes).
+ */
+static int
+counting_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	int	 fd, sz = 131072;
+
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		rx_calls++;
+	if (reason == LWS_CALLBACK_RAW_ADOPT_FILE && small_bufs &&
+	    (fd = lws_get_socket_fd(wsi)) >= 0 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) == -1))
+		perror("setsockopt");
+	return wa_tunnel_lws_cb(wsi, reason, user, in, len);
+}
+
 static const struct lws_protocols	protocols[] = {
 	{ "t-none", none_cb, 0, 0, 0, NULL, 0 },
-	{ WA_TUNNEL_PROTOCOL, wa_tunnel_lws_cb, 0, 0, 0, NULL, 0 },
+	{ WA_TUNNEL_PROTOCOL, counting_cb, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -356,7 +381,7 @@ t_backpressure(void)
 	uint8_t		*pat, *got;
 	size_t		 sent = 0, have = 0, i;
 	ssize_t		 n;
-	int		 ok, sndbuf = 4096;
+	int		 ok, sndbuf = 4096, stalled;
 
 	pat = malloc(PAT_LEN);
 	got = calloc(1, PAT_LEN);
@@ -365,28 +390,49 @@ t_backpressure(void)
 	for (i = 0; i < PAT_LEN; i++)
 		pat[i] = (uint8_t)(i * 7 + (i >> 12));
 	server_open(&s);
+	small_bufs = 1;
 	ok = handshake(&s, &o);
 	ok = ok && T_TRUE(server_send(&s, "\x05\x00\x00\x01\x7f\x00\x00\x01"
 	    "\x01\xbb", 10)) && T_TRUE(wait_owner(&o)) &&
 	    T_INTEQ(o.readies, 1);
+	/* Let the tunnel take the client's socket (with small buffers). */
+	for (i = 0; ok && i < 50; i++)
+		turn();
+	small_bufs = 0;
 	if (!ok) {
 		free(pat);
 		free(got);
 		return 0;
 	}
 	setsockopt(s.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	/* The client reads nothing: the server's writes stall with at
-	 * most the sockets' buffers and the tunnel's 16 KiB in flight
-	 * (about 3 MB on loopback), well before PAT_LEN. */
-	for (i = 0; i < 1000 && sent < PAT_LEN; i++) {
+	/* The client reads nothing: the server writes as fast as it can
+	 * until it has been stalled for 200 turns in a row, with at most
+	 * the sockets' buffers and the tunnel's 16 KiB in flight, well
+	 * before PAT_LEN. */
+	for (i = 0, stalled = 0; i < 20000 && stalled < 200 &&
+	    sent < PAT_LEN; i++) {
 		turn();
-		n = send(s.fd, pat + sent, PAT_LEN - sent, MSG_NOSIGNAL);
-		if (n > 0)
+		stalled++;
+		while ((n = send(s.fd, pat + sent, PAT_LEN - sent,
+		    MSG_NOSIGNAL)) > 0) {
 			sent += (size_t)n;
+			stalled = 0;
+		}
 	}
-	fprintf(stderr, "backpressure: %zu bytes in flight after 1,000 turns "
-	    "(target: under %d)\n", sent, PAT_LEN / 2);
-	ok = ok && T_TRUE(sent < PAT_LEN / 2);
+	fprintf(stderr, "backpressure: %zu bytes in flight when the server "
+	    "stalled (target: under %d)\n", sent, PAT_LEN / 8);
+	ok = ok && T_INTEQ(stalled, 200) && T_TRUE(sent < PAT_LEN / 8);
+	/* The kernel alone would stall the server too (the tunnel does not
+	 * read the proxy with its buffer full); what proves lws stopped
+	 * polling the proxy's socket is that the tunnel is not called to
+	 * read it: without lws_rx_flow_control() it would be on every
+	 * turn, a busy loop. */
+	rx_calls = 0;
+	for (i = 0; i < 200; i++)
+		turn();
+	fprintf(stderr, "backpressure: %d read callbacks in 200 stalled turns "
+	    "(target: 0)\n", rx_calls);
+	ok = ok && T_TRUE(rx_calls < 10);
 	/* Now the client reads: the rest flows, every byte in order. */
 	for (i = 0; i < 20000 && have < PAT_LEN; i++) {
 		if (sent < PAT_LEN && (n = send(s.fd, pat + sent,

@@ -257,8 +257,15 @@ tunnel_fail(struct wa_tunnel *t, enum wa_conn_end why, const char *fmt, ...)
 	tunnel_teardown(t);
 }
 
-/* Adopt "fd" into lws as a raw descriptor of this tunnel; NULL: lws
- * refused it (and closed "fd"). */
+/*
+ * Adopt "fd" into lws as a raw descriptor of this tunnel; NULL: lws
+ * refused it, and "fd" is closed here (lws 4.1 closes only sockets it
+ * refused, not raw descriptors: lib/core-net/adopt.c,
+ * lws_adopt_descriptor_vhost2(), "fail:").  Closing cannot pull a
+ * descriptor from under lws: it refuses one after taking it into its
+ * poll set only when the adoption callback says no, and
+ * wa_tunnel_lws_cb() says yes to every adoption.
+ */
 static struct lws *
 tunnel_adopt(struct wa_tunnel *t, int fd)
 {
@@ -269,8 +276,10 @@ tunnel_adopt(struct wa_tunnel *t, int fd)
 	u.filefd = fd;
 	w = lws_adopt_descriptor_vhost(t->vh, LWS_ADOPT_RAW_FILE_DESC, u,
 	    WA_TUNNEL_PROTOCOL, NULL);
-	if (w == NULL)
+	if (w == NULL) {
+		close(fd);
 		return NULL;
+	}
 	lws_set_opaque_user_data(w, t);
 	t->nwsi++;
 	return w;

@@ -28,8 +28,11 @@
  * Backpressure: each direction has one TUNNEL_BUF buffer; when it is
  * full, reading the sending side stops (lws_rx_flow_control()) until
  * the receiving side took some.  When either side ends (EOF or an
- * error), what is buffered for the other is dropped and both sockets
- * are closed: the WebSocket above has no half-close.
+ * error), it is read no more, what it sent before is still written to
+ * the other side (a server's last words, such as a stream error, are
+ * why it hung up), and then both sockets are closed: the WebSocket
+ * above has no half-close.  Only what the proxy sends after "succeeded"
+ * and before lws' socket arrived is dropped if the proxy ends first.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -477,8 +480,10 @@ connect_done(struct wa_tunnel *t)
 
 /*
  * Read what socket "from" has into "p" for socket "to" (NULL: not
- * there yet); "eof" is set when "from" ended.  Returns -1 when the
- * tunnel is over (torn down), else 0.
+ * there yet); "eof" is set when "from" ended (EOF or an error): then
+ * "from" is read no more and the tunnel ends once "p" is written to
+ * "to" (splice_write()), or at once when "p" is empty or "to" is not
+ * there.  Returns -1 when the tunnel is over (torn down), else 0.
  */
 static int
 splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
@@ -487,7 +492,7 @@ splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
 	size_t	 room;
 	ssize_t	 n;
 
-	if ((room = pipe_room(p)) == 0) {
+	if (*eof || (room = pipe_room(p)) == 0) {
 		lws_rx_flow_control(from, 0);
 		return 0;
 	}
@@ -497,8 +502,14 @@ splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
 		return 0;
 	if (n <= 0) {
 		*eof = 1;
-		tunnel_teardown(t);
-		return -1;
+		if (p->len == 0 || to == NULL) {
+			tunnel_teardown(t);
+			return -1;
+		}
+		/* Its end reads as ready forever: stop polling it. */
+		lws_rx_flow_control(from, 0);
+		want_write(t, to);
+		return 0;
 	}
 	p->len += (size_t)n;
 	if (to != NULL)
@@ -510,21 +521,23 @@ splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
 
 /*
  * Socket "to" may take bytes: write "p", and let "from" (NULL: gone)
- * be read again when there is room.  Returns -1 when the tunnel is
+ * be read again when there is room, unless it ended ("eof"): then the
+ * tunnel ends once "p" is written.  Returns -1 when the tunnel is
  * over, else 0.
  */
 static int
 splice_write(struct wa_tunnel *t, struct lws *to, struct lws *from,
-    struct pipe *p)
+    struct pipe *p, int eof)
 {
 
-	if (pipe_flush(p, lws_get_socket_fd(to)) == -1) {
+	if (pipe_flush(p, lws_get_socket_fd(to)) == -1 ||
+	    (eof && p->len == 0)) {
 		tunnel_teardown(t);
 		return -1;
 	}
 	if (p->len > 0)
 		want_write(t, to);
-	if (from != NULL && p->len < sizeof(p->data))
+	if (from != NULL && !eof && p->len < sizeof(p->data))
 		lws_rx_flow_control(from, 1);
 	return 0;
 }
@@ -715,11 +728,13 @@ wa_tunnel_lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 					    sizeof(t->up.data));
 				return 0;
 			}
-			(void)splice_write(t, wsi, t->w_local, &t->up);
+			(void)splice_write(t, wsi, t->w_local, &t->up,
+			    t->up_eof);
 			return 0;
 		}
 		if (wsi == t->w_local)
-			(void)splice_write(t, wsi, t->w_proxy, &t->down);
+			(void)splice_write(t, wsi, t->w_proxy, &t->down,
+			    t->down_eof);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		tunnel_closed(t, wsi);

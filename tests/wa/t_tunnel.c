@@ -10,7 +10,8 @@
  * intact once it reads again; refusals, a malformed reply, a hang-up and a
  * silent proxy fail with their sentences; a connection to the listener
  * that is not from the named socket is closed; a cancel makes no
- * callback.  No leak under ASan (the context is destroyed at the end).
+ * callback; a socket lws refuses to adopt is closed; a server that
+ * hangs up right after its last bytes has them all delivered first.  No leak under ASan (the context is destroyed at the end).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -733,6 +734,76 @@ t_adopt_refused_no_leak(void)
 	return ok;
 }
 
+/*
+ * The server sends "n" bytes and hangs up at once: lws' socket gets
+ * every one of them, then the end (the proxy's end must not drop what
+ * is still buffered for lws: a server's last words, like a stream
+ * error, are the reason it hung up).
+ */
+static int
+last_words(size_t n)
+{
+	struct server	 s;
+	struct owner	 o;
+	uint8_t		*pat, *got;
+	size_t		 sent = 0, have = 0, i;
+	ssize_t		 r;
+	int		 ok, eof = 0;
+
+	pat = malloc(n);
+	got = calloc(1, n);
+	if (pat == NULL || got == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		pat[i] = (uint8_t)(i * 13 + (i >> 10));
+	server_open(&s);
+	ok = handshake(&s, &o);
+	ok = ok && T_TRUE(server_send(&s, "\x05\x00\x00\x01\x7f\x00\x00\x01"
+	    "\x01\xbb", 10)) && T_TRUE(wait_owner(&o)) &&
+	    T_INTEQ(o.readies, 1);
+	/* Wait for the tunnel to take lws' socket. */
+	for (i = 0; ok && i < 50; i++)
+		turn();
+	for (i = 0; ok && i < 20000 && sent < n; i++) {
+		if ((r = send(s.fd, pat + sent, n - sent, MSG_NOSIGNAL)) > 0)
+			sent += (size_t)r;
+		turn();
+	}
+	ok = ok && T_INTEQ(sent, n);
+	close(s.fd);
+	s.fd = -1;
+	for (i = 0; ok && i < 20000 && !eof; i++) {
+		turn();
+		while ((r = recv(o.client, got + have, n - have, 0)) > 0)
+			have += (size_t)r;
+		if (r == 0 || (r == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			eof = 1;
+	}
+	ok = ok && T_TRUE(eof) && T_INTEQ(have, n) && T_MEMEQ(got, pat, n);
+	free(pat);
+	free(got);
+	close(o.client);
+	server_close(&s);
+	serve_ms(20);
+	return ok;
+}
+
+static int
+t_last_words_short(void)
+{
+
+	return last_words(3);
+}
+
+static int
+t_last_words_long(void)
+{
+
+	/* More than the tunnel and lws' socket buffer hold. */
+	return last_words(256 << 10);
+}
+
 int
 main(void)
 {
@@ -750,6 +821,8 @@ main(void)
 		T_CASE(t_stranger_closed),
 		T_CASE(t_cancel_no_callback),
 		T_CASE(t_adopt_refused_no_leak),
+		T_CASE(t_last_words_short),
+		T_CASE(t_last_words_long),
 	};
 	struct lws_context_creation_info	 info;
 	int					 rc;

@@ -278,13 +278,14 @@ serve_ms(int ms)
 		turn();
 }
 
-/* Serve until the owner heard something (or 3 s). */
+/* Serve until the owner heard something (or 3 s: counted in time, not
+ * turns, which may be shorter than the 1 ms wake-up). */
 static int
 wait_owner(struct owner *o)
 {
-	int	 i;
+	lws_usec_t	 end = lws_now_usecs() + 3 * LWS_US_PER_SEC;
 
-	for (i = 0; i < 3000 && o->readies + o->fails == 0; i++)
+	while (lws_now_usecs() < end && o->readies + o->fails == 0)
 		turn();
 	return o->readies + o->fails == 1;
 }

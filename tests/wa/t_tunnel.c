@@ -11,7 +11,9 @@
  * silent proxy fail with their sentences; a connection to the listener
  * that is not from the named socket is closed; a cancel makes no
  * callback; a socket lws refuses to adopt is closed; a server that
- * hangs up right after its last bytes has them all delivered first.  No leak under ASan (the context is destroyed at the end).
+ * hangs up right after its last bytes has them all delivered first; a
+ * proxy by name is looked up off the loop (a name that does not
+ * resolve fails by callback; a cancel meanwhile leaks nothing).  No leak under ASan (the context is destroyed at the end).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -805,6 +807,73 @@ t_last_words_long(void)
 	return last_words(256 << 10);
 }
 
+/* The proxy by name: looked up off the loop, then the greeting. */
+static int
+t_proxy_by_name(void)
+{
+	struct server	 s;
+	struct owner	 o;
+	int		 ok;
+
+	server_open(&s);
+	ok = T_TRUE(open_to(&o, &s, "socks5://localhost:PORT", 3000) !=
+	    NULL) && T_TRUE(server_wait(&s, 3)) &&
+	    T_MEMEQ(s.in, "\x05\x01\x00", 3) && T_INTEQ(o.fails, 0);
+	if (o.t != NULL)
+		wa_tunnel_cancel(o.t);
+	ok = ok && T_TRUE(closed_soon(s.fd));
+	server_close(&s);
+	serve_ms(20);
+	return ok;
+}
+
+/*
+ * A proxy name that does not resolve: the lookup is not made on the
+ * caller's stack (which is the event loop's: a slow resolver would stall
+ * every session), so the open succeeds and the failure arrives as a
+ * callback, with its sentence.
+ */
+static int
+t_proxy_name_unknown(void)
+{
+	struct server	 s;
+	struct owner	 o;
+	const char	*want = "cannot connect to the SOCKS5 proxy "
+			    "no-such-proxy.invalid:1080: name lookup failed (";
+	int		 ok;
+
+	memset(&s, 0, sizeof(s));
+	ok = T_TRUE(open_to(&o, &s, "socks5://no-such-proxy.invalid:1080",
+	    3000) != NULL) && T_INTEQ(o.fails, 0) && T_TRUE(wait_owner(&o)) &&
+	    T_INTEQ(o.fails, 1) && T_INTEQ(o.why, WA_CONN_END_PROXY_UNREACHABLE);
+	ok = ok && T_TRUE(strncmp(o.detail, want, strlen(want)) == 0);
+	if (!ok)
+		fprintf(stderr, "detail: %s\n", o.detail);
+	serve_ms(20);
+	return ok;
+}
+
+/* Cancelled while the name is looked up: no callback; the lookup's
+ * memory is freed once glibc is done (ASan sees no leak). */
+static int
+t_cancel_while_resolving(void)
+{
+	struct server	 s;
+	struct owner	 o, o2;
+	int		 ok;
+
+	memset(&s, 0, sizeof(s));
+	ok = T_TRUE(open_to(&o, &s, "socks5://no-such-proxy.invalid:1080",
+	    3000) != NULL);
+	ok = ok && T_TRUE(open_to(&o2, &s, "socks5://localhost:1", 3000) !=
+	    NULL);
+	wa_tunnel_cancel(o.t);
+	wa_tunnel_cancel(o2.t);
+	serve_ms(500);
+	ok = ok && T_INTEQ(o.fails + o.readies + o2.fails + o2.readies, 0);
+	return ok;
+}
+
 int
 main(void)
 {
@@ -824,6 +893,9 @@ main(void)
 		T_CASE(t_adopt_refused_no_leak),
 		T_CASE(t_last_words_short),
 		T_CASE(t_last_words_long),
+		T_CASE(t_proxy_by_name),
+		T_CASE(t_proxy_name_unknown),
+		T_CASE(t_cancel_while_resolving),
 	};
 	struct lws_context_creation_info	 info;
 	int					 rc;

@@ -61,7 +61,9 @@
 #include "xalloc.h"
 
 #define	TUNNEL_BUF	16384		/* bytes buffered each way */
-#define	DNS_POLL_US	(5 * LWS_US_PER_MS) /* how often a lookup is polled */
+#define	DNS_POLL_MIN_US	1000		/* a lookup's first poll, us */
+#define	DNS_POLL_MAX_US	100000		/* its polls' longest spacing: 5,000
+					   slow lookups cost 50,000 polls/s */
 #define	DETAIL_MAX	320		/* a failure's sentence */
 
 enum	tstate {
@@ -97,6 +99,7 @@ struct	wa_tunnel {
 	lws_sorted_usec_list_t	 sul_rearm;	/* want_write()'s second ask */
 	lws_sorted_usec_list_t	 sul_dns;	/* polls the name lookup */
 	int			 resolving;	/* "gcb" is glibc's until done */
+	lws_usec_t		 dns_wait;	/* till the next poll, doubling */
 	struct gaicb		 gcb;		/* the proxy's name lookup */
 	struct addrinfo		 ghints;
 	char			 ghost[PROXYURL_HOST_MAX + 1];
@@ -829,7 +832,8 @@ tunnel_connect(struct wa_tunnel *t, const struct addrinfo *ai, char *err,
 
 /*
  * The proxy's name lookup (getaddrinfo_a(), started by
- * wa_tunnel_open()): poll it every DNS_POLL_US from the loop, and
+ * wa_tunnel_open()): poll it from the loop, 1 ms after the start, then
+ * twice as long after each poll up to 100 ms, and
  * connect, fail, or (torn down meanwhile) free once it ended.
  */
 static void
@@ -842,8 +846,10 @@ tunnel_dns_poll(lws_sorted_usec_list_t *sul)
 	int			 rc;
 
 	if ((rc = gai_error(&t->gcb)) == EAI_INPROGRESS) {
+		if ((t->dns_wait *= 2) > DNS_POLL_MAX_US)
+			t->dns_wait = DNS_POLL_MAX_US;
 		lws_sul_schedule(t->ctx, 0, &t->sul_dns, tunnel_dns_poll,
-		    DNS_POLL_US);
+		    t->dns_wait);
 		return;
 	}
 	ai = rc == 0 ? t->gcb.ar_result : NULL;
@@ -958,8 +964,9 @@ wa_tunnel_open(struct lws_context *ctx, struct lws_vhost *vh,
 		}
 		t->resolving = 1;
 		t->st = T_RESOLVING;
+		t->dns_wait = DNS_POLL_MIN_US;
 		lws_sul_schedule(ctx, 0, &t->sul_dns, tunnel_dns_poll,
-		    DNS_POLL_US);
+		    t->dns_wait);
 	}
 	lws_sul_schedule(ctx, 0, &t->sul, tunnel_timeout,
 	    (lws_usec_t)timeout_ms * LWS_US_PER_MS);

@@ -41,7 +41,9 @@ struct	wa_tunnel_cbs {
 	 * socket. */
 	int	(*ready)(void *arg, int port);
 	/* The tunnel failed before it was ready: "why" is
-	 * WA_CONN_END_PROXY_REFUSED or _UNREACHABLE, "detail" a sentence
+	 * WA_CONN_END_PROXY_REFUSED or _UNREACHABLE (the proxy's
+	 * failure), or _CONNECT_FAILED (this side could not open the
+	 * tunnel's loopback end), "detail" a sentence
 	 * without the password (borrowed for the call).  The tunnel is
 	 * gone once this returns. */
 	void	(*fail)(void *arg, enum wa_conn_end why, const char *detail);

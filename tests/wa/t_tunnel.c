@@ -831,7 +831,8 @@ t_proxy_by_name(void)
  * A proxy name that does not resolve: the lookup is not made on the
  * caller's stack (which is the event loop's: a slow resolver would stall
  * every session), so the open succeeds and the failure arrives as a
- * callback, with its sentence.
+ * callback, with its sentence: the resolver's answer, or (no DNS server
+ * answers here) the tunnel's 1 s timeout.
  */
 static int
 t_proxy_name_unknown(void)
@@ -840,13 +841,17 @@ t_proxy_name_unknown(void)
 	struct owner	 o;
 	const char	*want = "cannot connect to the SOCKS5 proxy "
 			    "no-such-proxy.invalid:1080: name lookup failed (";
+	const char	*slow = "cannot connect to the SOCKS5 proxy "
+			    "no-such-proxy.invalid:1080: its name was not found "
+			    "within 1 s";
 	int		 ok;
 
 	memset(&s, 0, sizeof(s));
 	ok = T_TRUE(open_to(&o, &s, "socks5://no-such-proxy.invalid:1080",
-	    3000) != NULL) && T_INTEQ(o.fails, 0) && T_TRUE(wait_owner(&o)) &&
+	    1000) != NULL) && T_INTEQ(o.fails, 0) && T_TRUE(wait_owner(&o)) &&
 	    T_INTEQ(o.fails, 1) && T_INTEQ(o.why, WA_CONN_END_PROXY_UNREACHABLE);
-	ok = ok && T_TRUE(strncmp(o.detail, want, strlen(want)) == 0);
+	ok = ok && T_TRUE(strncmp(o.detail, want, strlen(want)) == 0 ||
+	    strcmp(o.detail, slow) == 0);
 	if (!ok)
 		fprintf(stderr, "detail: %s\n", o.detail);
 	serve_ms(20);
@@ -854,7 +859,8 @@ t_proxy_name_unknown(void)
 }
 
 /* Cancelled while the name is looked up: no callback; the lookup's
- * memory is freed once glibc is done (ASan sees no leak). */
+ * memory is freed once glibc is done (ASan sees no leak).  Names from
+ * /etc/hosts, so that glibc is done within the test without DNS. */
 static int
 t_cancel_while_resolving(void)
 {
@@ -863,8 +869,7 @@ t_cancel_while_resolving(void)
 	int		 ok;
 
 	memset(&s, 0, sizeof(s));
-	ok = T_TRUE(open_to(&o, &s, "socks5://no-such-proxy.invalid:1080",
-	    3000) != NULL);
+	ok = T_TRUE(open_to(&o, &s, "socks5://localhost:2", 3000) != NULL);
 	ok = ok && T_TRUE(open_to(&o2, &s, "socks5://localhost:1", 3000) !=
 	    NULL);
 	wa_tunnel_cancel(o.t);

@@ -1,6 +1,8 @@
 /*
  * The SOCKS5 tunnel of one connection; see tunnel.h.  States:
  *
+ *	RESOLVING   the proxy's name being looked up off the event loop
+ *		    (getaddrinfo_a(), polled from the loop)
  *	CONNECTING  non-blocking connect to the proxy
  *	GREETING    greeting sent (RFC 1928 section 3), waiting for the
  *		    method
@@ -28,8 +30,11 @@
  * Backpressure: each direction has one TUNNEL_BUF buffer; when it is
  * full, reading the sending side stops (lws_rx_flow_control()) until
  * the receiving side took some.  When either side ends (EOF or an
- * error), what is buffered for the other is dropped and both sockets
- * are closed: the WebSocket above has no half-close.
+ * error), it is read no more, what it sent before is still written to
+ * the other side (a server's last words, such as a stream error, are
+ * why it hung up), and then both sockets are closed: the WebSocket
+ * above has no half-close.  Only what the proxy sends after "succeeded"
+ * and before lws' socket arrived is dropped if the proxy ends first.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -56,9 +61,13 @@
 #include "xalloc.h"
 
 #define	TUNNEL_BUF	16384		/* bytes buffered each way */
+#define	DNS_POLL_MIN_US	1000		/* a lookup's first poll, us */
+#define	DNS_POLL_MAX_US	100000		/* its polls' longest spacing: 5,000
+					   slow lookups cost 50,000 polls/s */
 #define	DETAIL_MAX	320		/* a failure's sentence */
 
 enum	tstate {
+	T_RESOLVING,
 	T_CONNECTING,
 	T_GREETING,
 	T_AUTH,
@@ -88,6 +97,13 @@ struct	wa_tunnel {
 	int			 nwsi;		/* of those, alive in lws */
 	lws_sorted_usec_list_t	 sul;		/* the handshake timeout */
 	lws_sorted_usec_list_t	 sul_rearm;	/* want_write()'s second ask */
+	lws_sorted_usec_list_t	 sul_dns;	/* polls the name lookup */
+	int			 resolving;	/* "gcb" is glibc's until done */
+	lws_usec_t		 dns_wait;	/* till the next poll, doubling */
+	struct gaicb		 gcb;		/* the proxy's name lookup */
+	struct addrinfo		 ghints;
+	char			 ghost[PROXYURL_HOST_MAX + 1];
+	char			 gport[8];
 	unsigned int		 timeout_ms;
 	char			 pname[PROXYURL_HOST_MAX + 10]; /* host:port */
 	char			 dname[300];	/* the destination, host:port */
@@ -192,12 +208,13 @@ pipe_flush(struct pipe *p, int fd)
 	return 0;
 }
 
-/* Free the tunnel once it is dead and lws holds none of its sockets. */
+/* Free the tunnel once it is dead, lws holds none of its sockets and
+ * glibc is done with its name lookup. */
 static void
 tunnel_maybe_free(struct wa_tunnel *t)
 {
 
-	if (t->st != T_DEAD || t->nwsi > 0)
+	if (t->st != T_DEAD || t->nwsi > 0 || t->resolving)
 		return;
 	sodium_memzero(t->auth, sizeof(t->auth));
 	sodium_memzero(t->up.data, sizeof(t->up.data));
@@ -219,6 +236,26 @@ tunnel_teardown(struct wa_tunnel *t)
 	t->owned = 0;
 	lws_sul_cancel(&t->sul);
 	lws_sul_cancel(&t->sul_rearm);
+	/* A lookup glibc is still running goes on, polled, until it ends
+	 * ("gcb" is in "t"); one it had not started is dropped. */
+	if (t->resolving) {
+		switch (gai_cancel(&t->gcb)) {
+		case EAI_CANCELED:
+			t->resolving = 0;
+			break;
+		case EAI_ALLDONE:
+			t->resolving = 0;
+			if (gai_error(&t->gcb) == 0 &&
+			    t->gcb.ar_result != NULL)
+				freeaddrinfo(t->gcb.ar_result);
+			t->gcb.ar_result = NULL;
+			break;
+		default:	/* EAI_NOTCANCELED */
+			break;
+		}
+		if (!t->resolving)
+			lws_sul_cancel(&t->sul_dns);
+	}
 	sodium_memzero(t->auth, sizeof(t->auth));
 	if (t->w_proxy != NULL)
 		lws_set_timeout(t->w_proxy, PENDING_TIMEOUT_USER_OK,
@@ -257,8 +294,15 @@ tunnel_fail(struct wa_tunnel *t, enum wa_conn_end why, const char *fmt, ...)
 	tunnel_teardown(t);
 }
 
-/* Adopt "fd" into lws as a raw descriptor of this tunnel; NULL: lws
- * refused it (and closed "fd"). */
+/*
+ * Adopt "fd" into lws as a raw descriptor of this tunnel; NULL: lws
+ * refused it, and "fd" is closed here (lws 4.1 closes only sockets it
+ * refused, not raw descriptors: lib/core-net/adopt.c,
+ * lws_adopt_descriptor_vhost2(), "fail:").  Closing cannot pull a
+ * descriptor from under lws: it refuses one after taking it into its
+ * poll set only when the adoption callback says no, and
+ * wa_tunnel_lws_cb() says yes to every adoption.
+ */
 static struct lws *
 tunnel_adopt(struct wa_tunnel *t, int fd)
 {
@@ -269,8 +313,10 @@ tunnel_adopt(struct wa_tunnel *t, int fd)
 	u.filefd = fd;
 	w = lws_adopt_descriptor_vhost(t->vh, LWS_ADOPT_RAW_FILE_DESC, u,
 	    WA_TUNNEL_PROTOCOL, NULL);
-	if (w == NULL)
+	if (w == NULL) {
+		close(fd);
 		return NULL;
+	}
 	lws_set_opaque_user_data(w, t);
 	t->nwsi++;
 	return w;
@@ -468,8 +514,10 @@ connect_done(struct wa_tunnel *t)
 
 /*
  * Read what socket "from" has into "p" for socket "to" (NULL: not
- * there yet); "eof" is set when "from" ended.  Returns -1 when the
- * tunnel is over (torn down), else 0.
+ * there yet); "eof" is set when "from" ended (EOF or an error): then
+ * "from" is read no more and the tunnel ends once "p" is written to
+ * "to" (splice_write()), or at once when "p" is empty or "to" is not
+ * there.  Returns -1 when the tunnel is over (torn down), else 0.
  */
 static int
 splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
@@ -478,7 +526,7 @@ splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
 	size_t	 room;
 	ssize_t	 n;
 
-	if ((room = pipe_room(p)) == 0) {
+	if (*eof || (room = pipe_room(p)) == 0) {
 		lws_rx_flow_control(from, 0);
 		return 0;
 	}
@@ -488,8 +536,14 @@ splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
 		return 0;
 	if (n <= 0) {
 		*eof = 1;
-		tunnel_teardown(t);
-		return -1;
+		if (p->len == 0 || to == NULL) {
+			tunnel_teardown(t);
+			return -1;
+		}
+		/* Its end reads as ready forever: stop polling it. */
+		lws_rx_flow_control(from, 0);
+		want_write(t, to);
+		return 0;
 	}
 	p->len += (size_t)n;
 	if (to != NULL)
@@ -501,21 +555,23 @@ splice_read(struct wa_tunnel *t, struct lws *from, struct lws *to,
 
 /*
  * Socket "to" may take bytes: write "p", and let "from" (NULL: gone)
- * be read again when there is room.  Returns -1 when the tunnel is
+ * be read again when there is room, unless it ended ("eof"): then the
+ * tunnel ends once "p" is written.  Returns -1 when the tunnel is
  * over, else 0.
  */
 static int
 splice_write(struct wa_tunnel *t, struct lws *to, struct lws *from,
-    struct pipe *p)
+    struct pipe *p, int eof)
 {
 
-	if (pipe_flush(p, lws_get_socket_fd(to)) == -1) {
+	if (pipe_flush(p, lws_get_socket_fd(to)) == -1 ||
+	    (eof && p->len == 0)) {
 		tunnel_teardown(t);
 		return -1;
 	}
 	if (p->len > 0)
 		want_write(t, to);
-	if (from != NULL && p->len < sizeof(p->data))
+	if (from != NULL && !eof && p->len < sizeof(p->data))
 		lws_rx_flow_control(from, 1);
 	return 0;
 }
@@ -580,6 +636,11 @@ tunnel_timeout(lws_sorted_usec_list_t *sul)
 	unsigned int		 s = (t->timeout_ms + 999) / 1000;
 
 	switch (t->st) {
+	case T_RESOLVING:
+		tunnel_fail(t, WA_CONN_END_PROXY_UNREACHABLE, "cannot connect "
+		    "to the SOCKS5 proxy %s: its name was not found within "
+		    "%u s", t->pname, s);
+		break;
 	case T_CONNECTING:
 		tunnel_fail(t, WA_CONN_END_PROXY_UNREACHABLE, "cannot connect "
 		    "to the SOCKS5 proxy %s: no answer within %u s", t->pname,
@@ -618,6 +679,8 @@ tunnel_closed(struct wa_tunnel *t, struct lws *wsi)
 		t->w_local = NULL;
 	t->nwsi--;
 	switch (t->st) {
+	case T_RESOLVING:	/* no socket yet: not reached */
+		return;
 	case T_CONNECTING:
 		if (getsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_ERROR,
 		    &e, &sl) == -1 || e == 0)
@@ -706,11 +769,13 @@ wa_tunnel_lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 					    sizeof(t->up.data));
 				return 0;
 			}
-			(void)splice_write(t, wsi, t->w_local, &t->up);
+			(void)splice_write(t, wsi, t->w_local, &t->up,
+			    t->up_eof);
 			return 0;
 		}
 		if (wsi == t->w_local)
-			(void)splice_write(t, wsi, t->w_proxy, &t->down);
+			(void)splice_write(t, wsi, t->w_proxy, &t->down,
+			    t->down_eof);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		tunnel_closed(t, wsi);
@@ -718,6 +783,94 @@ wa_tunnel_lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Connect to the first of the proxy's addresses "ai" that takes a
+ * non-blocking connect and watch the socket.  Returns 0 (T_CONNECTING),
+ * or -1 with the sentence in "err".  Only a refusal at connect() moves
+ * on to the next address: one found later (connect_done()) fails the
+ * tunnel.
+ */
+static int
+tunnel_connect(struct wa_tunnel *t, const struct addrinfo *ai, char *err,
+    size_t errlen)
+{
+	const struct addrinfo	*a;
+	char			 ew[96];
+	int			 fd = -1, e = 0;
+
+	for (a = ai; a != NULL; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, a->ai_protocol);
+		if (fd == -1) {
+			e = errno;
+			continue;
+		}
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
+		err_words(e, ew, sizeof(ew));
+		snprintf(err, errlen, "cannot connect to the SOCKS5 proxy %s: "
+		    "%s", t->pname, ew);
+		return -1;
+	}
+	if ((t->w_proxy = tunnel_adopt(t, fd)) == NULL) {
+		snprintf(err, errlen, "cannot watch the connection to the "
+		    "SOCKS5 proxy %s", t->pname);
+		return -1;
+	}
+	t->st = T_CONNECTING;
+	lws_callback_on_writable(t->w_proxy);
+	return 0;
+}
+
+/*
+ * The proxy's name lookup (getaddrinfo_a(), started by
+ * wa_tunnel_open()): poll it from the loop, 1 ms after the start, then
+ * twice as long after each poll up to 100 ms, and
+ * connect, fail, or (torn down meanwhile) free once it ended.
+ */
+static void
+tunnel_dns_poll(lws_sorted_usec_list_t *sul)
+{
+	struct wa_tunnel	*t = lws_container_of(sul, struct wa_tunnel,
+				    sul_dns);
+	struct addrinfo		*ai;
+	char			 err[DETAIL_MAX];
+	int			 rc;
+
+	if ((rc = gai_error(&t->gcb)) == EAI_INPROGRESS) {
+		if ((t->dns_wait *= 2) > DNS_POLL_MAX_US)
+			t->dns_wait = DNS_POLL_MAX_US;
+		lws_sul_schedule(t->ctx, 0, &t->sul_dns, tunnel_dns_poll,
+		    t->dns_wait);
+		return;
+	}
+	ai = rc == 0 ? t->gcb.ar_result : NULL;
+	t->gcb.ar_result = NULL;
+	t->resolving = 0;
+	if (t->st == T_DEAD) {
+		if (ai != NULL)
+			freeaddrinfo(ai);
+		tunnel_maybe_free(t);
+		return;
+	}
+	if (rc != 0) {
+		tunnel_fail(t, WA_CONN_END_PROXY_UNREACHABLE, "cannot connect "
+		    "to the SOCKS5 proxy %s: name lookup failed (%s)",
+		    t->pname, gai_strerror(rc));
+		return;
+	}
+	rc = tunnel_connect(t, ai, err, sizeof(err));
+	freeaddrinfo(ai);
+	if (rc == -1)
+		tunnel_fail(t, WA_CONN_END_PROXY_UNREACHABLE, "%s", err);
 }
 
 /*
@@ -729,7 +882,8 @@ wa_tunnel_lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
  * Returns the tunnel, owned by the caller until a callback or
  * wa_tunnel_cancel(); or NULL when it failed at once, with "*fail" and
  * "err" ("errlen" bytes, a sentence without the password) saying why.
- * The proxy's name lookup blocks, as lws 4.1's own does.
+ * A proxy named by an address is connected to at once (refusals
+ * there come back here); a name is looked up off the event loop first.
  */
 struct wa_tunnel *
 wa_tunnel_open(struct lws_context *ctx, struct lws_vhost *vh,
@@ -737,10 +891,12 @@ wa_tunnel_open(struct lws_context *ctx, struct lws_vhost *vh,
     unsigned int timeout_ms, const struct wa_tunnel_cbs *cbs, void *arg,
     enum wa_conn_end *fail, char *err, size_t errlen)
 {
-	struct addrinfo		 hints, *ai = NULL, *a;
+	struct addrinfo		*ai = NULL;
+	struct gaicb		*list[1];
+	struct in_addr		 a4;
+	struct in6_addr		 a6;
 	struct wa_tunnel	*t;
-	char			 ps[16], ew[96];
-	int			 fd = -1, e = 0, rc;
+	int			 rc;
 
 	t = xcalloc(1, sizeof(*t));
 	t->ctx = ctx;
@@ -768,47 +924,50 @@ wa_tunnel_open(struct lws_context *ctx, struct lws_vhost *vh,
 		}
 		t->with_auth = 1;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(ps, sizeof(ps), "%d", pu->port);
-	if ((rc = getaddrinfo(pu->host, ps, &hints, &ai)) != 0) {
-		*fail = WA_CONN_END_PROXY_UNREACHABLE;
-		snprintf(err, errlen, "cannot connect to the SOCKS5 proxy %s: "
-		    "name lookup failed (%s)", t->pname, gai_strerror(rc));
-		goto fail;
-	}
-	for (a = ai; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, a->ai_protocol);
-		if (fd == -1) {
-			e = errno;
-			continue;
-		}
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
-		    errno == EINPROGRESS)
-			break;
-		e = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd == -1) {
-		*fail = WA_CONN_END_PROXY_UNREACHABLE;
-		err_words(e, ew, sizeof(ew));
-		snprintf(err, errlen, "cannot connect to the SOCKS5 proxy %s: "
-		    "%s", t->pname, ew);
-		goto fail;
-	}
-	if ((t->w_proxy = tunnel_adopt(t, fd)) == NULL) {
-		*fail = WA_CONN_END_PROXY_UNREACHABLE;
-		snprintf(err, errlen, "cannot watch the connection to the "
-		    "SOCKS5 proxy %s", t->pname);
-		goto fail;
-	}
 	t->owned = 1;
-	t->st = T_CONNECTING;
-	lws_callback_on_writable(t->w_proxy);
+	snprintf(t->ghost, sizeof(t->ghost), "%s", pu->host);
+	snprintf(t->gport, sizeof(t->gport), "%d", pu->port);
+	t->ghints.ai_socktype = SOCK_STREAM;
+	t->ghints.ai_flags = AI_NUMERICSERV;
+	if (inet_pton(AF_INET, pu->host, &a4) == 1 ||
+	    inet_pton(AF_INET6, pu->host, &a6) == 1) {
+		/* A literal: looked up at once, without blocking. */
+		t->ghints.ai_flags |= AI_NUMERICHOST;
+		if ((rc = getaddrinfo(t->ghost, t->gport, &t->ghints,
+		    &ai)) != 0) {
+			*fail = WA_CONN_END_PROXY_UNREACHABLE;
+			snprintf(err, errlen, "cannot connect to the SOCKS5 "
+			    "proxy %s: name lookup failed (%s)", t->pname,
+			    gai_strerror(rc));
+			goto fail;
+		}
+		rc = tunnel_connect(t, ai, err, errlen);
+		freeaddrinfo(ai);
+		if (rc == -1) {
+			*fail = WA_CONN_END_PROXY_UNREACHABLE;
+			goto fail;
+		}
+	} else {
+		/* A name: glibc looks it up on a thread of its own (a
+		 * lookup may take seconds, and the loop serves every
+		 * session); tunnel_dns_poll() picks the answer up. */
+		t->gcb.ar_name = t->ghost;
+		t->gcb.ar_service = t->gport;
+		t->gcb.ar_request = &t->ghints;
+		list[0] = &t->gcb;
+		if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+			*fail = WA_CONN_END_PROXY_UNREACHABLE;
+			snprintf(err, errlen, "cannot connect to the SOCKS5 "
+			    "proxy %s: cannot start the name lookup (%s)",
+			    t->pname, gai_strerror(rc));
+			goto fail;
+		}
+		t->resolving = 1;
+		t->st = T_RESOLVING;
+		t->dns_wait = DNS_POLL_MIN_US;
+		lws_sul_schedule(ctx, 0, &t->sul_dns, tunnel_dns_poll,
+		    t->dns_wait);
+	}
 	lws_sul_schedule(ctx, 0, &t->sul, tunnel_timeout,
 	    (lws_usec_t)timeout_ms * LWS_US_PER_MS);
 	return t;

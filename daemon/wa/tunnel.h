@@ -10,8 +10,10 @@
  * sockets both ways until either side closes.  Runs on the lws event
  * loop of the vhost it is given (its sockets are adopted as raw file
  * descriptors on protocol WA_TUNNEL_PROTOCOL, which the vhost must
- * list with wa_tunnel_lws_cb); never blocks but in the proxy's name
- * lookup (as lws' own connect does in 4.1).
+ * list with wa_tunnel_lws_cb); never blocks: the proxy's name is
+ * looked up with getaddrinfo_a() (glibc's thread), polled from the
+ * loop, where lws 4.1's own client connect would block the loop, and
+ * every session on it, for as long as the resolver takes.
  */
 #ifndef WADESK_WA_TUNNEL_H
 #define WADESK_WA_TUNNEL_H
@@ -39,7 +41,9 @@ struct	wa_tunnel_cbs {
 	 * socket. */
 	int	(*ready)(void *arg, int port);
 	/* The tunnel failed before it was ready: "why" is
-	 * WA_CONN_END_PROXY_REFUSED or _UNREACHABLE, "detail" a sentence
+	 * WA_CONN_END_PROXY_REFUSED or _UNREACHABLE (the proxy's
+	 * failure), or _CONNECT_FAILED (this side could not open the
+	 * tunnel's loopback end), "detail" a sentence
 	 * without the password (borrowed for the call).  The tunnel is
 	 * gone once this returns. */
 	void	(*fail)(void *arg, enum wa_conn_end why, const char *detail);

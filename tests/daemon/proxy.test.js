@@ -581,6 +581,43 @@ const checks = [
 		    'WHERE account_id = $1', [st.sid])).rows;
 		assert.ok(!JSON.stringify(ev).includes('s3cret'));
 	}],
+	['socks5-proxy-by-name', async () => {
+		/* The proxy's own name is looked up off the event loop
+		 * (getaddrinfo_a() in daemon/wa/tunnel.c), then used. */
+		await action(st.sid, 'disconnect');
+		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		await action(st.sid, 'proxy', { proxy_url: `socks5://${USER}:` +
+		    `${encodeURIComponent(PASS)}@localhost:${socks.port}` });
+		const n = socks.tunnels.length;
+		await action(st.sid, 'reconnect');
+		await waitRow(st.sid, (a) => a.status === 'connected', 8000,
+		    'connected through SOCKS5 named localhost');
+		assert.equal(socks.tunnels.length, n + 1);
+		assert.ok(socks.tunnels[n].ok);
+	}],
+	['socks5-proxy-name-unknown-sentence', async () => {
+		await action(st.sid, 'disconnect');
+		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,
+		    'disconnected');
+		await action(st.sid, 'proxy', { proxy_url:
+		    'socks5://no-such-proxy.invalid:1080' });
+		await action(st.sid, 'reconnect');
+		/* The resolver's answer, or, with no DNS server answering,
+		 * the tunnel's 10 s timeout. */
+		const a = await waitRow(st.sid, (x) => x.disconnect_reason ===
+		    'proxy_unreachable', 15000, 'proxy_unreachable');
+		assert.equal(a.status, 'disconnected');
+		await pageSays(st.sid, 'Could not reach the proxy');
+		const e = await lastCause(st.sid);
+		assert.match(e, /^cannot connect to the SOCKS5 proxy no-such-proxy\.invalid:1080: (name lookup failed \(|its name was not found within 10 s$)/);
+		/* Back through the working proxy, for the next check. */
+		await action(st.sid, 'proxy', { proxy_url: `socks5://${USER}:` +
+		    `${encodeURIComponent(PASS)}@127.0.0.1:${socks.port}` });
+		await action(st.sid, 'reconnect');
+		await waitRow(st.sid, (x) => x.status === 'connected', 8000,
+		    'connected again');
+	}],
 	['socks5-wrong-password-refused-sentence', async () => {
 		await action(st.sid, 'disconnect');
 		await waitRow(st.sid, (a) => a.status === 'disconnected', 5000,

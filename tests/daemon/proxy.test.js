@@ -246,7 +246,7 @@ function daemonEnv(extra = {}) {
 		WADESK_DATABASE_URL:
 		    `host=${VAR}/run dbname=wadesk user=wadesk_daemon`,
 		WADESK_CRED_KEY_FILE: `${VAR}/cred.key`,
-		WADESK_PAIR_WINDOW_S: '10',
+		WADESK_PAIR_WINDOW_S: '30',	/* past the tunnel's 10 s timeout */
 		WADESK_BACKOFF_MIN_MS: '200',
 		WADESK_BACKOFF_MAX_MS: '1000',
 		WADESK_STAGGER_MS: '20',

@@ -389,6 +389,36 @@ const checks = [
 		    (e) => e.kind === 'connected'), 5000, 'reconnect');
 	}],
 	/*
+	 * The daemon's login deadline (DAEMON_LOGIN_MS, 60 s / time scale
+	 * 20, at least 5 s): the server takes the reconnect's login and
+	 * never finishes it (/stall-login: <success>, then no answer to
+	 * the active IQ while pings are answered, so the client's own
+	 * timers never fire).  The session is dropped with login_timeout
+	 * and comes back under rule 5's back-off.
+	 */
+	['rule5-login-deadline-drops-a-stalled-login', async () => {
+		const n0 = (await events(st.a)).length;
+		await fault('stall-login', st.phoneA);
+		await fault('drop', st.phoneA);
+		const t0 = Date.now();
+		await waitRow(st.a, (a) => a.status === 'connecting', 5000,
+		    'the login after the drop');
+		await until(async () => (await events(st.a)).slice(n0).some(
+		    (e) => e.kind === 'login_timeout'), 20000, 'login_timeout');
+		const ms = Date.now() - t0;
+		assert.ok(ms >= 4000, `dropped after ${ms} ms, before the bound`);
+		const r = await waitRow(st.a, (a) => a.status === 'connected',
+		    10000, 'connected again under the back-off');
+		assert.equal(r.disconnect_reason, null);
+		const kinds = (await events(st.a)).slice(n0).map((e) => e.kind);
+		assert.deepEqual(kinds.filter((k) => k !== 'offline_synced'),
+		    ['connection_lost', 'login_timeout', 'connected'],
+		    JSON.stringify(kinds));
+		const page = await adm.get(`/accounts/${st.a}`);
+		assert.equal(page.status, 200);
+		assert.match(page.text, /did not finish the login in time/);
+	}],
+	/*
 	 * Zombie detection display (issue 4): last_frame_at follows the
 	 * server's frames (pongs every 1-1.5 s at time scale 20; the
 	 * daemon writes it at most every 15 s / 20 per account), freezes

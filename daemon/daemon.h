@@ -58,6 +58,9 @@
  */
 #define	DAEMON_LOGIN_MS		60000
 #define	DAEMON_LOGIN_MIN_MS	5000
+#define	DAEMON_LOGIN_WAIT_MS	100	/* a login held back by
+					   WADESK_LOGINS_AT_ONCE looks
+					   again */
 #define	DAEMON_ROW_RETRY_MS	1000	/* rewrite a status a failed
 					   transaction left behind */
 #define	DAEMON_CLAIM_BATCH	"50"	/* commands claimed per query */
@@ -286,6 +289,11 @@ struct	daemon {
 	int			 any_fenced;	/* a session was marked
 						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
+	int			 logging_in;	/* sessions (not gone) in
+						   SESS_LOGGING_IN */
+	uint64_t		 logins_held;	/* start-ups and reconnects
+						   held back by
+						   WADESK_LOGINS_AT_ONCE */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */
 	struct sess_slot	*graveyard;	/* clients to free later */

@@ -112,8 +112,25 @@ session_set_gone(struct session *s)
 	if (s->gone)
 		return;
 	HASH_DELETE(hh, s->d->by_id, s);
+	if (s->f.state == SESS_LOGGING_IN)
+		s->d->logging_in--;
 	s->gone = 1;
 	s->d->ngone++;
+}
+
+/* Set the state of "s", keeping d->logging_in (sessions not gone that
+ * are logging in) right. */
+static void
+state_set(struct session *s, enum sess_state st)
+{
+
+	if (!s->gone && s->f.state != st) {
+		if (s->f.state == SESS_LOGGING_IN)
+			s->d->logging_in--;
+		if (st == SESS_LOGGING_IN)
+			s->d->logging_in++;
+	}
+	s->f.state = st;
 }
 
 /*
@@ -216,7 +233,7 @@ session_lost(struct session *s)
 	slot_retire(s);
 	session_set_gone(s);
 	s->handover = 0;
-	s->f.state = SESS_IDLE;
+	state_set(s, SESS_IDLE);
 	s->d->lease_losses++;
 	if (s->d->handing == s)
 		s->d->handing = NULL;
@@ -1170,7 +1187,7 @@ session_event_apply(struct session *s, const struct sess_input *in,
 	if (p.next == SESS_LOGGING_IN && (was != SESS_LOGGING_IN ||
 	    p.start != SSTART_NONE))
 		s->login_ms = mono_ms64() + login_bound_ms(s->d);
-	s->f.state = p.next;
+	state_set(s, p.next);
 	s->f.op = op;
 	if (was != p.next)
 		log_info("account %" PRId64 ": %s -> %s (op %s)", s->id,
@@ -1241,6 +1258,28 @@ session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
 	return 0;
 }
 
+/*
+ * WADESK_LOGINS_AT_ONCE: 1 when that many sessions are logging in
+ * already, after moving the due time "*due" of this session's
+ * start-up or reconnect DAEMON_LOGIN_WAIT_MS on; 0 when it may start.
+ * With every session of a failover or a start-up due at once (stagger
+ * off), thousands of simultaneous handshakes can outlast the 20 s
+ * handshake timeout on a busy server or host, each timeout feeding the
+ * back-off and the next storm; held to a bound, logins run at the rate
+ * the other end answers them.  Operators' commands and the 515 restart
+ * are not held.
+ */
+static int
+logins_full(struct session *s, uint64_t now, uint64_t *due)
+{
+
+	if (s->d->logging_in < s->d->conf.logins_max)
+		return 0;
+	*due = now + DAEMON_LOGIN_WAIT_MS;
+	s->d->logins_held++;
+	return 1;
+}
+
 /* Timer events for one session. */
 static void
 session_timers(struct session *s, uint64_t now)
@@ -1254,6 +1293,8 @@ session_timers(struct session *s, uint64_t now)
 	}
 	in_init(&in, SEV__MAX, s->f.gen);
 	if (s->start_ms != 0 && now >= s->start_ms) {
+		if (logins_full(s, now, &s->start_ms))
+			return;
 		s->start_ms = 0;
 		in.ev = SEV_START;
 	} else if (s->f.state == SESS_PAIRING && now >= s->deadline_ms)
@@ -1263,8 +1304,11 @@ session_timers(struct session *s, uint64_t now)
 		    "%" PRIu64 " ms (no answer from WhatsApp); dropped",
 		    s->id, login_bound_ms(s->d));
 		in.ev = SEV_LOGIN_DEADLINE;
-	} else if (s->f.state == SESS_BACKOFF && now >= s->backoff_ms)
+	} else if (s->f.state == SESS_BACKOFF && now >= s->backoff_ms) {
+		if (logins_full(s, now, &s->backoff_ms))
+			return;
 		in.ev = SEV_BACKOFF_DUE;
+	}
 	else if (s->f.state == SESS_LOGGING_OUT && now >= s->logout_ms)
 		in.ev = SEV_LOGOUT_TIMEOUT;
 	else
@@ -1448,7 +1492,7 @@ session_handoff(struct session *s, int drain)
 		log_info("account %" PRId64 ": %s: handed over", s->id,
 		    policy_state_name(s->f.state));
 		slot_retire(s);
-		s->f.state = SESS_IDLE;
+		state_set(s, SESS_IDLE);
 		s->start_ms = 0;
 		s->handover = 1;
 		return 1;

@@ -419,6 +419,56 @@ const checks = [
 		assert.match(page.text, /did not finish the login in time/);
 	}],
 	/*
+	 * WADESK_LOGINS_AT_ONCE=1: while one account's login is in flight
+	 * (stalled by /stall-login), another account's reconnect after a
+	 * drop waits for a free place (its back-off is at most 1 s here),
+	 * and goes once the login deadline has dropped the first.
+	 */
+	['logins-at-once-holds-the-next-reconnect', async () => {
+		const b = await createAccount('Shop B');
+		const phB = newPhone();
+		await pairQr(b, phB);
+		await daemonStop();
+		await daemonStart({ WADESK_LOGINS_AT_ONCE: '1' });
+		for (const id of [st.a, b])
+			await waitRow(id, (r) => r.status === 'connected', 10000,
+			    `account ${id} connected after the restart`);
+		const na = (await events(st.a)).length;
+		const nb = (await events(b)).length;
+		await fault('stall-login', st.phoneA);
+		await fault('drop', st.phoneA);
+		await waitRow(st.a, (r) => r.status === 'connecting', 5000,
+		    'the stalled login');
+		await fault('drop', phB);
+		await waitRow(b, (r) => r.status === 'disconnected', 5000,
+		    'the second account dropped');
+		await sleep(2500);
+		assert.equal((await row(b)).status, 'disconnected',
+		    'the second login did not wait for a free place');
+		const ea = await until(async () => (await events(st.a))
+		    .slice(na).find((e) => e.kind === 'login_timeout'), 20000,
+		    'login_timeout');
+		await waitRow(b, (r) => r.status === 'connected', 10000,
+		    'the second account connected once the place was free');
+		const at = async (id, kind) => (await db.query('SELECT at FROM ' +
+		    'account_events WHERE account_id = $1 AND kind = $2 ' +
+		    'ORDER BY id DESC LIMIT 1', [id, kind])).rows[0].at;
+		const ta = await at(st.a, 'login_timeout');
+		const tb = await at(b, 'connected');
+		assert.ok(ea && tb >= ta, `connected ${tb.toISOString()} before ` +
+		    `the first login ended ${ta.toISOString()}`);
+		assert.ok((await events(b)).length > nb);
+		await waitRow(st.a, (r) => r.status === 'connected', 10000,
+		    'the first account connected again');
+		await action(b, 'delete');
+		await until(async () => (await row(b)) === undefined,
+		    DAEMON_LOGOUT_WAIT, 'the second account deleted');
+		await daemonStop();
+		await daemonStart();
+		await waitRow(st.a, (r) => r.status === 'connected', 10000,
+		    'connected after the restart');
+	}],
+	/*
 	 * Zombie detection display (issue 4): last_frame_at follows the
 	 * server's frames (pongs every 1-1.5 s at time scale 20; the
 	 * daemon writes it at most every 15 s / 20 per account), freezes

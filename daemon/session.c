@@ -1054,25 +1054,34 @@ login_bound_ms(const struct daemon *d)
 static uint64_t
 session_due(const struct session *s)
 {
+	uint64_t	 t;
 
 	if (s->gone)
 		return UINT64_MAX;
-	if (s->row_stale)
-		return s->row_retry_ms;	/* at most DAEMON_ROW_RETRY_MS */
 	if (s->start_ms != 0)
-		return s->start_ms;
-	switch (s->f.state) {
-	case SESS_PAIRING:
-		return s->deadline_ms;
-	case SESS_LOGGING_IN:
-		return s->login_ms;
-	case SESS_BACKOFF:
-		return s->backoff_ms;
-	case SESS_LOGGING_OUT:
-		return s->logout_ms;
-	default:
-		return UINT64_MAX;
+		t = s->start_ms;
+	else {
+		switch (s->f.state) {
+		case SESS_PAIRING:
+			t = s->deadline_ms;
+			break;
+		case SESS_LOGGING_IN:
+			t = s->login_ms;
+			break;
+		case SESS_BACKOFF:
+			t = s->backoff_ms;
+			break;
+		case SESS_LOGGING_OUT:
+			t = s->logout_ms;
+			break;
+		default:
+			t = UINT64_MAX;
+			break;
+		}
 	}
+	if (s->row_stale && s->row_retry_ms < t)
+		t = s->row_retry_ms;	/* a status to write again */
+	return t;
 }
 
 /*

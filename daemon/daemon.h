@@ -290,9 +290,7 @@ struct	daemon {
 						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
 	int			 logging_in;	/* sessions (not gone) in
-						   SESS_LOGGING_IN */
-	uint64_t		 logins_held;	/* start-ups and reconnects
-						   held back by
+						   SESS_LOGGING_IN, for
 						   WADESK_LOGINS_AT_ONCE */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */

@@ -1012,10 +1012,9 @@ static void
 row_rewrite(struct session *s, uint64_t now)
 {
 	struct sess_plan	 p;
-	int			 rc;
 
 	s->row_retry_ms = now + DAEMON_ROW_RETRY_MS;
-	if ((rc = fenced_begin(s)) != 1)
+	if (fenced_begin(s) != 1)
 		return;		/* lost (session_lost() done) or no database */
 	memset(&p, 0, sizeof(p));
 	p.status = s->row_status;
@@ -1285,7 +1284,6 @@ logins_full(struct session *s, uint64_t now, uint64_t *due)
 	if (s->d->logging_in < s->d->conf.logins_max)
 		return 0;
 	*due = now + DAEMON_LOGIN_WAIT_MS;
-	s->d->logins_held++;
 	return 1;
 }
 

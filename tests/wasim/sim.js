@@ -1619,6 +1619,8 @@ export class Simulator {
 				    notificationAcked: !!c.linkCode.acked } : null,
 				passive: c.passive,
 				silenced: c.silenced,
+				stallLogin: Boolean(c.stallLogin),
+				stalledIqs: c.stalledIqs || 0,
 				pingsAnswered: c.pings,
 				pingsWhilePairing: c.pingsWhilePairing,
 				pingsWithChild: c.pingsWithChild,

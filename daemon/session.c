@@ -1267,21 +1267,23 @@ session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
 }
 
 /*
- * WADESK_LOGINS_AT_ONCE: 1 when that many sessions are logging in
- * already, after moving the due time "*due" of this session's
- * start-up or reconnect DAEMON_LOGIN_WAIT_MS on; 0 when it may start.
- * With every session of a failover or a start-up due at once (stagger
- * off), thousands of simultaneous handshakes can outlast the 20 s
- * handshake timeout on a busy server or host, each timeout feeding the
- * back-off and the next storm; held to a bound, logins run at the rate
- * the other end answers them.  Operators' commands and the 515 restart
- * are not held.
+ * WADESK_LOGINS_AT_ONCE (0: no limit): 1 when that many sessions are
+ * logging in already, after moving the due time "*due" of this
+ * session's start-up or reconnect DAEMON_LOGIN_WAIT_MS on; 0 when it
+ * may start.  With every session of a failover or a start-up due at
+ * once (stagger off), thousands of simultaneous handshakes can outlast
+ * the connect and handshake timeouts on a busy server or host, each
+ * failure feeding the back-off; held to a bound, fewer fail, but a
+ * bound below what the other end can take slows the whole wave
+ * (tests/daemon/fleet_bench.sh, README), so there is none by default.
+ * Operators' commands and the 515 restart are not held.
  */
 static int
 logins_full(struct session *s, uint64_t now, uint64_t *due)
 {
 
-	if (s->d->logging_in < s->d->conf.logins_max)
+	if (s->d->conf.logins_max == 0 ||
+	    s->d->logging_in < s->d->conf.logins_max)
 		return 0;
 	*due = now + DAEMON_LOGIN_WAIT_MS;
 	return 1;

@@ -29,7 +29,7 @@ const CA = process.env.BENCH_CA || '';
 const OVER = CA !== '' ? 'over TLS' : 'plain ws://';
 /* WADESK_LOGINS_AT_ONCE of the daemons; '': the daemon's default. */
 const LOGINS = process.env.FLEET_BENCH_LOGINS_AT_ONCE || '';
-const LOGINS_SAY = `logins at once ${LOGINS || 'default'}`;
+const LOGINS_SAY = `logins at once ${LOGINS || 'the default'}`;
 const FAILOVER_TARGET_S = 60;
 const DRAIN_TARGET = 1000;
 

@@ -474,6 +474,54 @@ const checks = [
 		    'connected after the restart');
 	}],
 	/*
+	 * A status write that fails leaves the session where it is; the
+	 * daemon writes the status again every second until it holds.
+	 * The account counts row for "connected" is locked past the
+	 * daemon's lock_timeout (PGOPTIONS) while a login stalls
+	 * (/stall-login; the row says "connecting"); the login deadline
+	 * ends it ("disconnected"), the next login connects, but its
+	 * "connected" cannot be written: the row says "connecting" while
+	 * the session is connected (what the count rows' deadlock did in
+	 * issue 12).  Once the lock is gone the row must say "connected".
+	 */
+	['status-written-again-after-a-failed-write', async () => {
+		const id = await createAccount('Shop R');
+		const ph = newPhone();
+		await pairQr(id, ph);
+		await daemonStop();
+		await daemonStart({ PGOPTIONS: '-c lock_timeout=300ms' });
+		await waitRow(id, (r) => r.status === 'connected', 10000,
+		    'connected after the restart');
+		const n0 = (await events(id)).length;
+		await fault('stall-login', ph);
+		await fault('drop', ph);
+		await waitRow(id, (r) => r.status === 'connecting', 5000,
+		    'the stalled login');
+		const lk = await ownerConnect();
+		try {
+			await lk.query('BEGIN');
+			const n = await lk.query('SELECT 1 FROM account_counts ' +
+			    "WHERE status = 'connected' FOR UPDATE");
+			assert.ok(n.rowCount > 0, 'no count row to lock');
+			await until(async () => (await events(id)).slice(n0).some(
+			    (e) => e.kind === 'login_timeout'), LOGIN_WAIT,
+			    'login_timeout');
+			await sleep(3000);	/* back-off (< 1 s) and the login */
+			assert.equal((await row(id)).status, 'connecting',
+			    'the connected status got past the locked count row');
+			await lk.query('ROLLBACK');
+		} finally {
+			await lk.end();
+		}
+		await waitRow(id, (r) => r.status === 'connected', 5000,
+		    'the status written again once the lock was gone');
+		await action(id, 'delete');
+		await until(async () => (await row(id)) === undefined,
+		    DAEMON_LOGOUT_WAIT, 'the account deleted');
+		await daemonStop();
+		await daemonStart();
+	}],
+	/*
 	 * Zombie detection display (issue 4): last_frame_at follows the
 	 * server's frames (pongs every 1-1.5 s at time scale 20; the
 	 * daemon writes it at most every 15 s / 20 per account), freezes

@@ -46,6 +46,23 @@
 #define	DAEMON_SCAN_MS		3000	/* look for missed commands */
 #define	DAEMON_HEARTBEAT_MS	2000	/* daemon_instances update */
 #define	DAEMON_LOGOUT_MS	15000	/* give up waiting for a logout */
+/*
+ * The longest a login may take, from the connect to the connected
+ * report: the client's handshake timeout (WA_HANDSHAKE_TIMEOUT_MS,
+ * 20 s, covers the TCP connect, the WebSocket upgrade and the Noise
+ * handshake up to the first node) plus 40 s for what follows <success>
+ * (the pre-key count, a pre-key upload, the active IQ: whatsmeow
+ * handleConnectSuccess), which the client itself never times out
+ * while the server still answers pings.  Divided by WADESKD_TIME_SCALE,
+ * never below DAEMON_LOGIN_MIN_MS.
+ */
+#define	DAEMON_LOGIN_MS		60000
+#define	DAEMON_LOGIN_MIN_MS	5000
+#define	DAEMON_LOGIN_WAIT_MS	100	/* a login held back by
+					   WADESK_LOGINS_AT_ONCE looks
+					   again */
+#define	DAEMON_ROW_RETRY_MS	1000	/* rewrite a status a failed
+					   transaction left behind */
 #define	DAEMON_CLAIM_BATCH	"50"	/* commands claimed per query */
 #define	DAEMON_CLAIM_MS		1000	/* look for accounts to claim */
 #define	DAEMON_LEASE_BATCH	100	/* accounts claimed per query */
@@ -101,6 +118,7 @@ enum	sess_ev {
 	SEV_PAIR_DEADLINE,	/* timers (session.c) */
 	SEV_BACKOFF_DUE,
 	SEV_LOGOUT_TIMEOUT,
+	SEV_LOGIN_DEADLINE,	/* logging in for DAEMON_LOGIN_MS */
 	SEV_SHUTDOWN,		/* SIGTERM/SIGINT (rule 9) */
 	SEV__MAX
 };
@@ -194,6 +212,17 @@ struct	session {
 	uint64_t		 backoff_ms;	/* reconnect due (mono) */
 	uint64_t		 logout_ms;	/* logout timeout (mono) */
 	uint64_t		 start_ms;	/* staggered start-up (mono) */
+	uint64_t		 login_ms;	/* login deadline while
+						   SESS_LOGGING_IN (mono) */
+	int			 row_stale;	/* the last status write failed
+						   (database error): rewrite
+						   it at row_retry_ms */
+	enum status		 row_status;	/* what the row should say, */
+	const char		*row_reason;	/* ... its reason (static),
+						   NULL: cleared */
+	int			 row_keep_reason; /* as in struct sess_plan */
+	int			 row_clear_pairing;
+	uint64_t		 row_retry_ms;	/* (mono) */
 	int			 logout_sent;	/* wa_client_logout() took */
 	int			 logout_ok;	/* the server confirmed it */
 	int			 gone;		/* row deleted; free on tick */
@@ -260,6 +289,9 @@ struct	daemon {
 	int			 any_fenced;	/* a session was marked
 						   fenced since the last tick */
 	size_t			 ngone;		/* gone sessions not yet freed */
+	int			 logging_in;	/* sessions (not gone) in
+						   SESS_LOGGING_IN, for
+						   WADESK_LOGINS_AT_ONCE */
 	uint64_t		 next_timer_ms;	/* earliest session timer due
 						   (mono), UINT64_MAX: none */
 	struct sess_slot	*graveyard;	/* clients to free later */

@@ -485,6 +485,31 @@ on_closed(const struct sess_facts *f, const struct sess_input *in,
 	}
 }
 
+/*
+ * The daemon's login deadline (DAEMON_LOGIN_MS): a login that neither
+ * connected nor failed in time (the server took the socket and then
+ * went quiet: no handshake answer, or no answer to the active IQ after
+ * <success>) is dropped like a connection that failed, and retried
+ * under rule 5's back-off.
+ */
+static void
+login_deadline(const struct sess_facts *f, struct sess_plan *p)
+{
+
+	if (f->state != SESS_LOGGING_IN)
+		return;
+	p->stop = 1;
+	p->write_row = 1;
+	p->status = STATUS_DISCONNECTED;
+	p->reason = "login_timeout";
+	p->event = "login_timeout";
+	p->next = SESS_IDLE;
+	if (f->was_connected && f->auto_connect && f->has_creds) {
+		p->backoff = 1;
+		p->next = SESS_BACKOFF;
+	}
+}
+
 static void
 on_shutdown(const struct sess_facts *f, struct sess_plan *p)
 {
@@ -611,6 +636,9 @@ policy_decide(const struct sess_facts *f, const struct sess_input *in,
 		p->stop = 1;
 		p->finish_op = 1;
 		p->next = SESS_IDLE;
+		break;
+	case SEV_LOGIN_DEADLINE:
+		login_deadline(f, p);
 		break;
 	case SEV_SHUTDOWN:
 		on_shutdown(f, p);

@@ -112,8 +112,25 @@ session_set_gone(struct session *s)
 	if (s->gone)
 		return;
 	HASH_DELETE(hh, s->d->by_id, s);
+	if (s->f.state == SESS_LOGGING_IN)
+		s->d->logging_in--;
 	s->gone = 1;
 	s->d->ngone++;
+}
+
+/* Set the state of "s", keeping d->logging_in (sessions not gone that
+ * are logging in) right. */
+static void
+state_set(struct session *s, enum sess_state st)
+{
+
+	if (!s->gone && s->f.state != st) {
+		if (s->f.state == SESS_LOGGING_IN)
+			s->d->logging_in--;
+		if (st == SESS_LOGGING_IN)
+			s->d->logging_in++;
+	}
+	s->f.state = st;
 }
 
 /*
@@ -216,7 +233,7 @@ session_lost(struct session *s)
 	slot_retire(s);
 	session_set_gone(s);
 	s->handover = 0;
-	s->f.state = SESS_IDLE;
+	state_set(s, SESS_IDLE);
 	s->d->lease_losses++;
 	if (s->d->handing == s)
 		s->d->handing = NULL;
@@ -959,12 +976,74 @@ fail:
 	return -1;
 }
 
+/*
+ * apply_db(), run again (at most twice more) when PostgreSQL ended the
+ * transaction for a conflict with a concurrent one, which it asks the
+ * client to retry ("deadlock detected" 40P01, "could not serialize"
+ * 40001: PostgreSQL manual, "Serialization Failure Handling"); every
+ * statement of the plan was rolled back, so it is run as a whole
+ * again.  Same returns as apply_db().
+ */
+static int
+apply_db_retry(struct session *s, const struct sess_plan *p,
+    const struct sess_input *in, const struct sess_extra *x)
+{
+	int	 rc, tries;
+
+	for (tries = 0;; tries++) {
+		rc = apply_db(s, p, in, x);
+		if (rc != -1 || tries == 2 || s->d->db == NULL ||
+		    !db_retryable(s->d->db))
+			return rc;
+		log_info("account %" PRId64 ": the database ended the write "
+		    "for a conflict with another transaction (%s); trying "
+		    "again", s->id, db_sqlstate(s->d->db));
+	}
+}
+
+/*
+ * Write again the status that a failed transaction left unwritten
+ * (s->row_stale): fenced, as any write.  Called from session_timers()
+ * once s->row_retry_ms is due; on failure it is tried again
+ * DAEMON_ROW_RETRY_MS later.  The event of that transaction is not
+ * written again: the row is what the pages show.
+ */
+static void
+row_rewrite(struct session *s, uint64_t now)
+{
+	struct sess_plan	 p;
+
+	s->row_retry_ms = now + DAEMON_ROW_RETRY_MS;
+	if (fenced_begin(s) != 1)
+		return;		/* lost (session_lost() done) or no database */
+	memset(&p, 0, sizeof(p));
+	p.status = s->row_status;
+	p.keep_reason = s->row_keep_reason;
+	p.clear_pairing = s->row_clear_pairing;
+	if (fenced_end(s, write_row(s, &p, s->row_reason)) == 0) {
+		s->row_stale = 0;
+		log_info("account %" PRId64 ": status %s written", s->id,
+		    status_name(s->row_status));
+	}
+}
+
 /* How often one session's last_frame_at may be written, in ms. */
 static uint64_t
 frame_every_ms(const struct daemon *d)
 {
 
 	return DAEMON_FRAME_WRITE_MS / (d->time_scale > 1 ? d->time_scale : 1);
+}
+
+/* DAEMON_LOGIN_MS divided by WADESKD_TIME_SCALE, at least
+ * DAEMON_LOGIN_MIN_MS, in ms. */
+static uint64_t
+login_bound_ms(const struct daemon *d)
+{
+	uint64_t	 ms;
+
+	ms = DAEMON_LOGIN_MS / (d->time_scale > 1 ? d->time_scale : 1);
+	return ms < DAEMON_LOGIN_MIN_MS ? DAEMON_LOGIN_MIN_MS : ms;
 }
 
 /*
@@ -974,21 +1053,34 @@ frame_every_ms(const struct daemon *d)
 static uint64_t
 session_due(const struct session *s)
 {
+	uint64_t	 t;
 
 	if (s->gone)
 		return UINT64_MAX;
 	if (s->start_ms != 0)
-		return s->start_ms;
-	switch (s->f.state) {
-	case SESS_PAIRING:
-		return s->deadline_ms;
-	case SESS_BACKOFF:
-		return s->backoff_ms;
-	case SESS_LOGGING_OUT:
-		return s->logout_ms;
-	default:
-		return UINT64_MAX;
+		t = s->start_ms;
+	else {
+		switch (s->f.state) {
+		case SESS_PAIRING:
+			t = s->deadline_ms;
+			break;
+		case SESS_LOGGING_IN:
+			t = s->login_ms;
+			break;
+		case SESS_BACKOFF:
+			t = s->backoff_ms;
+			break;
+		case SESS_LOGGING_OUT:
+			t = s->logout_ms;
+			break;
+		default:
+			t = UINT64_MAX;
+			break;
+		}
 	}
+	if (s->row_stale && s->row_retry_ms < t)
+		t = s->row_retry_ms;	/* a status to write again */
+	return t;
 }
 
 /*
@@ -1041,6 +1133,7 @@ session_event_apply(struct session *s, const struct sess_input *in,
 	enum sess_state		 was = s->f.state;
 	enum sess_op		 op;
 	enum wa_reason		 why;
+	int			 rc;
 
 	if (x == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -1051,10 +1144,23 @@ session_event_apply(struct session *s, const struct sess_input *in,
 		return;
 	if (p.stop)
 		slot_retire(s);
-	if (apply_db(s, &p, in, x) == -2) {
+	if ((rc = apply_db_retry(s, &p, in, x)) == -2) {
 		session_lost(s);
 		return;
 	}
+	if (p.write_row && rc == -1) {
+		/* The session moves on; its row must follow it. */
+		s->row_stale = 1;
+		s->row_status = p.status;
+		s->row_reason = p.reason;
+		s->row_keep_reason = p.keep_reason;
+		s->row_clear_pairing = p.clear_pairing;
+		s->row_retry_ms = mono_ms64() + DAEMON_ROW_RETRY_MS;
+		log_warnx("account %" PRId64 ": its status (%s) could not be "
+		    "written; written again in %d ms", s->id,
+		    status_name(p.status), DAEMON_ROW_RETRY_MS);
+	} else if (p.write_row)
+		s->row_stale = 0;
 
 	if (p.wipe_creds)
 		s->f.has_creds = 0;
@@ -1086,7 +1192,10 @@ session_event_apply(struct session *s, const struct sess_input *in,
 		s->frame_written = time(NULL);
 		s->frame_due_ms = mono_ms64() + frame_every_ms(s->d);
 	}
-	s->f.state = p.next;
+	if (p.next == SESS_LOGGING_IN && (was != SESS_LOGGING_IN ||
+	    p.start != SSTART_NONE))
+		s->login_ms = mono_ms64() + login_bound_ms(s->d);
+	state_set(s, p.next);
 	s->f.op = op;
 	if (was != p.next)
 		log_info("account %" PRId64 ": %s -> %s (op %s)", s->id,
@@ -1157,20 +1266,58 @@ session_command(struct daemon *d, int64_t cmd, int64_t id, enum sess_ev ev,
 	return 0;
 }
 
+/*
+ * WADESK_LOGINS_AT_ONCE (0: no limit): 1 when that many sessions are
+ * logging in already, after moving the due time "*due" of this
+ * session's start-up or reconnect DAEMON_LOGIN_WAIT_MS on; 0 when it
+ * may start.  With every session of a failover or a start-up due at
+ * once (stagger off), thousands of simultaneous handshakes can outlast
+ * the connect and handshake timeouts on a busy server or host, each
+ * failure feeding the back-off; held to a bound, fewer fail, but a
+ * bound below what the other end can take slows the whole wave
+ * (tests/daemon/fleet_bench.sh, README), so there is none by default.
+ * Operators' commands and the 515 restart are not held.
+ */
+static int
+logins_full(struct session *s, uint64_t now, uint64_t *due)
+{
+
+	if (s->d->conf.logins_max == 0 ||
+	    s->d->logging_in < s->d->conf.logins_max)
+		return 0;
+	*due = now + DAEMON_LOGIN_WAIT_MS;
+	return 1;
+}
+
 /* Timer events for one session. */
 static void
 session_timers(struct session *s, uint64_t now)
 {
 	struct sess_input	 in;
 
+	if (s->row_stale && now >= s->row_retry_ms) {
+		row_rewrite(s, now);
+		if (s->gone)
+			return;
+	}
 	in_init(&in, SEV__MAX, s->f.gen);
 	if (s->start_ms != 0 && now >= s->start_ms) {
+		if (logins_full(s, now, &s->start_ms))
+			return;
 		s->start_ms = 0;
 		in.ev = SEV_START;
 	} else if (s->f.state == SESS_PAIRING && now >= s->deadline_ms)
 		in.ev = SEV_PAIR_DEADLINE;
-	else if (s->f.state == SESS_BACKOFF && now >= s->backoff_ms)
+	else if (s->f.state == SESS_LOGGING_IN && now >= s->login_ms) {
+		log_warnx("account %" PRId64 ": the login did not finish in "
+		    "%" PRIu64 " ms (no answer from WhatsApp); dropped",
+		    s->id, login_bound_ms(s->d));
+		in.ev = SEV_LOGIN_DEADLINE;
+	} else if (s->f.state == SESS_BACKOFF && now >= s->backoff_ms) {
+		if (logins_full(s, now, &s->backoff_ms))
+			return;
 		in.ev = SEV_BACKOFF_DUE;
+	}
 	else if (s->f.state == SESS_LOGGING_OUT && now >= s->logout_ms)
 		in.ev = SEV_LOGOUT_TIMEOUT;
 	else
@@ -1354,7 +1501,7 @@ session_handoff(struct session *s, int drain)
 		log_info("account %" PRId64 ": %s: handed over", s->id,
 		    policy_state_name(s->f.state));
 		slot_retire(s);
-		s->f.state = SESS_IDLE;
+		state_set(s, SESS_IDLE);
 		s->start_ms = 0;
 		s->handover = 1;
 		return 1;

@@ -78,6 +78,8 @@ static const struct conf_key	conf_keys[] = {
 	{ "WADESK_BACKOFF_MAX_MS", CONF_INT, OFF(backoff_max_ms), "300000",
 	    10, 86400000 },
 	{ "WADESK_STAGGER_MS", CONF_INT, OFF(stagger_ms), "2000", 0, 60000 },
+	{ "WADESK_LOGINS_AT_ONCE", CONF_INT, OFF(logins_max), "0",
+	    0, 100000 },
 	/* wadesk-webhookd (webhook/main.c). */
 	{ "WADESK_WEBHOOK_KEY_FILE", CONF_STRING, OFF(webhook_key_file),
 	    "var/webhook.key", 0, 0 },

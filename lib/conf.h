@@ -39,6 +39,8 @@ struct	conf {
 	int		 backoff_min_ms; /* reconnect back-off floor, ms */
 	int		 backoff_max_ms; /* reconnect back-off cap, ms */
 	int		 stagger_ms;	/* delay between start-up connects, ms */
+	int		 logins_max;	/* logins in flight at once, per daemon;
+					   0: no limit */
 	char		*webhook_key_file; /* wadesk-webhookd's X25519 key */
 	int		 webhook_base_ms; /* first retry delay, doubling, ms */
 	int		 webhook_max_ms;  /* retry delay cap, ms */

@@ -235,10 +235,26 @@ db_sqlstate(const struct db *db)
 	return db->sqlstate;
 }
 
+/*
+ * 1 if the last failed db_exec() (or COMMIT) ended its transaction for
+ * a conflict with a concurrent one, which PostgreSQL asks the client to
+ * retry as a whole: 40001 serialization_failure or 40P01
+ * deadlock_detected (PostgreSQL manual, "Serialization Failure
+ * Handling").  0 otherwise.
+ */
+int
+db_retryable(const struct db *db)
+{
+
+	return strcmp(db->sqlstate, "40001") == 0 ||
+	    strcmp(db->sqlstate, "40P01") == 0;
+}
+
 static int
 db_simple(struct db *db, const char *sql)
 {
 	PGresult	*res;
+	const char	*state;
 	int		 rc = 0, idle;
 
 	idle = db->reconnect &&
@@ -253,6 +269,9 @@ db_simple(struct db *db, const char *sql)
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warnx("database: %s: %s", sql, PQresultErrorMessage(res));
+		db->sqlstate[0] = '\0';
+		if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) != NULL)
+			strncat(db->sqlstate, state, sizeof(db->sqlstate) - 1);
 		rc = -1;
 	}
 	PQclear(res);

@@ -32,6 +32,7 @@ PGresult	*db_exec_binary(struct db *db, size_t id,
 int		 db_exec_cmd(struct db *db, size_t id,
 		    const char *const *params);
 const char	*db_sqlstate(const struct db *db);
+int		 db_retryable(const struct db *db);
 int		 db_tx_begin(struct db *db);
 int		 db_tx_commit(struct db *db);
 void		 db_tx_rollback(struct db *db);

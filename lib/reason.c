@@ -19,6 +19,11 @@ static const struct reason	reasons[] = {
 	{ "connect_failed", "Could not reach WhatsApp",
 	    "Check this server's internet access (DNS, firewall, proxy), "
 	    "then try again." },
+	{ "login_timeout", "WhatsApp took the connection but did not "
+	    "finish the login in time",
+	    "Nothing to do if it happens once: with auto-connect on, the "
+	    "session daemon tries again by itself; if it keeps happening, "
+	    "check this server's network and the session daemon's log." },
 	{ "connection_lost", "The connection to WhatsApp dropped",
 	    "With auto-connect on, the session daemon reconnects by itself; "
 	    "otherwise press Reconnect." },
@@ -221,6 +226,7 @@ static const struct event_kind	kinds[] = {
 	{ "bad_certificate", "Connection refused" },
 	{ "protocol_error", "Connection closed" },
 	{ "keepalive_timeout", "Connection timed out" },
+	{ "login_timeout", "Login timed out" },
 	{ "connect_failed", "Could not connect" },
 	{ "connection_lost", "Connection lost" },
 	{ "unknown_error", "Connection closed" },

@@ -226,6 +226,10 @@ async function action(id, name, form = {}) {
 	assert.equal(r.status, 303, `${name} on ${id}: ${r.status} ${r.text}`);
 }
 
+/* The login deadline (DAEMON_LOGIN_MS: 60 s, at time scale 20 the
+ * 5 s floor; the fake runs unscaled) plus slack. */
+const LOGIN_WAIT = MODE === 'wasim' ? 20000 : 75000;
+
 /* Logout timeout (DAEMON_LOGOUT_MS) plus slack. */
 const DAEMON_LOGOUT_WAIT = 20000;
 
@@ -387,6 +391,135 @@ const checks = [
 			await fault('unsilence');
 		await until(async () => (await events(st.a)).slice(n0).some(
 		    (e) => e.kind === 'connected'), 5000, 'reconnect');
+	}],
+	/*
+	 * The daemon's login deadline (DAEMON_LOGIN_MS, 60 s / time scale
+	 * 20, at least 5 s): the server takes the reconnect's login and
+	 * never finishes it (/stall-login: <success>, then no answer to
+	 * the active IQ while pings are answered, so the client's own
+	 * timers never fire).  The session is dropped with login_timeout
+	 * and comes back under rule 5's back-off.
+	 */
+	['rule5-login-deadline-drops-a-stalled-login', async () => {
+		const n0 = (await events(st.a)).length;
+		await fault('stall-login', st.phoneA);
+		await fault('drop', st.phoneA);
+		const t0 = Date.now();
+		await waitRow(st.a, (a) => a.status === 'connecting', 5000,
+		    'the login after the drop');
+		await until(async () => (await events(st.a)).slice(n0).some(
+		    (e) => e.kind === 'login_timeout'), LOGIN_WAIT,
+		    'login_timeout');
+		const ms = Date.now() - t0;
+		assert.ok(ms >= 4000, `dropped after ${ms} ms, before the bound`);
+		const r = await waitRow(st.a, (a) => a.status === 'connected',
+		    10000, 'connected again under the back-off');
+		assert.equal(r.disconnect_reason, null);
+		const kinds = (await events(st.a)).slice(n0).map((e) => e.kind);
+		assert.deepEqual(kinds.filter((k) => k !== 'offline_synced'),
+		    ['connection_lost', 'login_timeout', 'connected'],
+		    JSON.stringify(kinds));
+		const page = await adm.get(`/accounts/${st.a}`);
+		assert.equal(page.status, 200);
+		assert.match(page.text, /did not finish the login in time/);
+	}],
+	/*
+	 * WADESK_LOGINS_AT_ONCE=1: while one account's login is in flight
+	 * (stalled by /stall-login), another account's reconnect after a
+	 * drop waits for a free place (its back-off is at most 1 s here),
+	 * and goes once the login deadline has dropped the first.
+	 */
+	['logins-at-once-holds-the-next-reconnect', async () => {
+		const b = await createAccount('Shop B');
+		const phB = newPhone();
+		await pairQr(b, phB);
+		await daemonStop();
+		await daemonStart({ WADESK_LOGINS_AT_ONCE: '1' });
+		for (const id of [st.a, b])
+			await waitRow(id, (r) => r.status === 'connected', 10000,
+			    `account ${id} connected after the restart`);
+		const na = (await events(st.a)).length;
+		const nb = (await events(b)).length;
+		await fault('stall-login', st.phoneA);
+		await fault('drop', st.phoneA);
+		await waitRow(st.a, (r) => r.status === 'connecting', 5000,
+		    'the stalled login');
+		await fault('drop', phB);
+		await waitRow(b, (r) => r.status === 'disconnected', 5000,
+		    'the second account dropped');
+		await sleep(2500);
+		assert.equal((await row(b)).status, 'disconnected',
+		    'the second login did not wait for a free place');
+		const ea = await until(async () => (await events(st.a))
+		    .slice(na).find((e) => e.kind === 'login_timeout'),
+		    LOGIN_WAIT, 'login_timeout');
+		await waitRow(b, (r) => r.status === 'connected', 10000,
+		    'the second account connected once the place was free');
+		const at = async (id, kind) => (await db.query('SELECT at FROM ' +
+		    'account_events WHERE account_id = $1 AND kind = $2 ' +
+		    'ORDER BY id DESC LIMIT 1', [id, kind])).rows[0].at;
+		const ta = await at(st.a, 'login_timeout');
+		const tb = await at(b, 'connected');
+		assert.ok(ea && tb >= ta, `connected ${tb.toISOString()} before ` +
+		    `the first login ended ${ta.toISOString()}`);
+		assert.ok((await events(b)).length > nb);
+		await waitRow(st.a, (r) => r.status === 'connected', 10000,
+		    'the first account connected again');
+		await action(b, 'delete');
+		await until(async () => (await row(b)) === undefined,
+		    DAEMON_LOGOUT_WAIT, 'the second account deleted');
+		await daemonStop();
+		await daemonStart();
+		await waitRow(st.a, (r) => r.status === 'connected', 10000,
+		    'connected after the restart');
+	}],
+	/*
+	 * A status write that fails leaves the session where it is; the
+	 * daemon writes the status again every second until it holds.
+	 * The account counts row for "connected" is locked past the
+	 * daemon's lock_timeout (PGOPTIONS) while a login stalls
+	 * (/stall-login; the row says "connecting"); the login deadline
+	 * ends it ("disconnected"), the next login connects, but its
+	 * "connected" cannot be written: the row says "connecting" while
+	 * the session is connected (what the count rows' deadlock did in
+	 * issue 12).  Once the lock is gone the row must say "connected".
+	 */
+	['status-written-again-after-a-failed-write', async () => {
+		const id = await createAccount('Shop R');
+		const ph = newPhone();
+		await pairQr(id, ph);
+		await daemonStop();
+		await daemonStart({ PGOPTIONS: '-c lock_timeout=300ms' });
+		await waitRow(id, (r) => r.status === 'connected', 10000,
+		    'connected after the restart');
+		const n0 = (await events(id)).length;
+		await fault('stall-login', ph);
+		await fault('drop', ph);
+		await waitRow(id, (r) => r.status === 'connecting', 5000,
+		    'the stalled login');
+		const lk = await ownerConnect();
+		try {
+			await lk.query('BEGIN');
+			const n = await lk.query('SELECT 1 FROM account_counts ' +
+			    "WHERE status = 'connected' FOR UPDATE");
+			assert.ok(n.rowCount > 0, 'no count row to lock');
+			await until(async () => (await events(id)).slice(n0).some(
+			    (e) => e.kind === 'login_timeout'), LOGIN_WAIT,
+			    'login_timeout');
+			await sleep(3000);	/* back-off (< 1 s) and the login */
+			assert.equal((await row(id)).status, 'connecting',
+			    'the connected status got past the locked count row');
+			await lk.query('ROLLBACK');
+		} finally {
+			await lk.end();
+		}
+		await waitRow(id, (r) => r.status === 'connected', 5000,
+		    'the status written again once the lock was gone');
+		await action(id, 'delete');
+		await until(async () => (await row(id)) === undefined,
+		    DAEMON_LOGOUT_WAIT, 'the account deleted');
+		await daemonStop();
+		await daemonStart();
 	}],
 	/*
 	 * Zombie detection display (issue 4): last_frame_at follows the

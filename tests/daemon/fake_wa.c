@@ -15,6 +15,8 @@
  *   ban.P           closes live sessions; logins fail 403 while present
  *   conflict.P, drop.P, garbage.P, silence.P   one-shot faults
  *   outdated        the next login fails 405 (one shot)
+ *   stall-login.P   the next login of phone P never ends: no connected,
+ *                   no close (one shot; the daemon's deadline must act)
  * and it writes linked.P.D (device D of phone P linked) and
  * removed.P.D (that device was logged out by our own logout).
  * QR refs rotate every $FAKE_WA_QR_MS (default 1000) ms, six in all,
@@ -46,6 +48,7 @@ struct	wa_client {
 	enum wa_reason		 close_reason;
 	int			 logout_pending;
 	int			 silenced_ms;
+	int			 stalled;	/* stall-login: wait forever */
 	uint64_t		 connect_at;
 	int			 in_cb;
 	int			 free_me;
@@ -307,10 +310,12 @@ login_poll(struct wa_client *c)
 {
 	char	 p[512];
 
-	if (now_ms() < c->connect_at)
+	if (now_ms() < c->connect_at || c->stalled)
 		return;
 	snprintf(p, sizeof(p), "%s/linked.%s.%d", dir(), c->phone, c->dev);
-	if (ctl("outdated", NULL, 1))
+	if (ctl("stall-login", c->phone, 1))
+		c->stalled = 1;
+	else if (ctl("outdated", NULL, 1))
 		closed(c, WA_REASON_OUTDATED);
 	else if (access(p, F_OK) != 0) {
 		logged_out(c, WA_REASON_LOGGED_OUT, 401);

@@ -11,7 +11,9 @@
  *      SIGTERM drains it: sessions drained, time, conflicts (target
  *      0).
  * WADESK_LEASE_SECONDS and WADESK_DAEMON_DEAD_S are
- * FLEET_BENCH_LEASE_S (default 10).  The daemons connect to
+ * FLEET_BENCH_LEASE_S (default 10); WADESK_LOGINS_AT_ONCE is
+ * FLEET_BENCH_LOGINS_AT_ONCE when set (to compare with the limit
+ * lifted: 100000).  The daemons connect to
  * BENCH_WA_URL and trust BENCH_CA when set (fleet_bench.sh).
  * Prints one "bench: ..." line per figure.
  */
@@ -25,6 +27,9 @@ const N = Number(process.env.FLEET_BENCH_SESSIONS || 2500);
 const LEASE_S = Number(process.env.FLEET_BENCH_LEASE_S || 10);
 const CA = process.env.BENCH_CA || '';
 const OVER = CA !== '' ? 'over TLS' : 'plain ws://';
+/* WADESK_LOGINS_AT_ONCE of the daemons; '': the daemon's default. */
+const LOGINS = process.env.FLEET_BENCH_LOGINS_AT_ONCE || '';
+const LOGINS_SAY = `logins at once ${LOGINS || 'the default'}`;
 const FAILOVER_TARGET_S = 60;
 const DRAIN_TARGET = 1000;
 
@@ -62,6 +67,8 @@ async function start(name) {
 		WADESK_DAEMON_DEAD_S: String(LEASE_S),
 		WADESK_LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
 	};
+	if (LOGINS !== '')
+		env.WADESK_LOGINS_AT_ONCE = LOGINS;
 	if (CA !== '')
 		env.SSL_CERT_FILE = CA;
 	const args = Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -191,7 +198,8 @@ for (const sig of ['SIGTERM', 'SIGINT'])
 	    `${N} connected on two daemons`);
 	const o = await owners();
 	console.log(`bench: fleet ${N} sessions ${OVER} on two daemons ` +
-	    `(${o[daemons.a.id]} + ${o[daemons.b.id]}) connected in ` +
+	    `(${o[daemons.a.id]} + ${o[daemons.b.id]}; stagger off, ` +
+	    `${LOGINS_SAY}) connected in ` +
 	    `${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 	/* 2. kill -9 of a. */
@@ -211,7 +219,7 @@ for (const sig of ['SIGTERM', 'SIGINT'])
 	const qrs1 = await qrSum() - qr0;
 	console.log(`bench: fleet failover of ${N} sessions ${OVER} (kill -9 ` +
 	    `of one of two daemons, ${moved} sessions moved, stagger off, ` +
-	    `lease ${LEASE_S} s): all connected on the other ` +
+	    `${LOGINS_SAY}, lease ${LEASE_S} s): all connected on the other ` +
 	    `${after.toFixed(1)} s after its last lease expired ` +
 	    `(${((tall - tk) / 1000).toFixed(1)} s after the kill); ` +
 	    `${conflicts1} conflicts, ${qrs1} QR codes shown (target < ` +

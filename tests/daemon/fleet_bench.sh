@@ -16,6 +16,9 @@
 #   3. drain: a third daemon takes half by the fair-share handover,
 #      then SIGTERM drains it back: sessions drained, time, and the
 #      simulator's count of replaced logins (conflicts), target 0.
+# FLEET_BENCH_LOGINS_AT_ONCE sets the daemons' WADESK_LOGINS_AT_ONCE
+# (unset: their default, no limit).  About 12 minutes at 2,500 sessions
+# on a shared 2-core machine, 4.5 to 8 of them pairing.
 # Private PostgreSQL / stack and tests/wasim on this machine, binaries
 # from $BUILD (default build); the daemons reach the simulator over TLS
 # (tests/daemon/bench_tls.sh) unless BENCH_TLS=0.  Prints "bench: ..."

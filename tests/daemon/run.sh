@@ -9,7 +9,9 @@
 # scripted stand-in tests/daemon/fake_wa.c linked into
 # $BUILD/tests/daemon/wadeskd-fake, and a line says so.  Prints
 # "ok NAME" / "FAIL NAME"; fails on any sanitizer report in the logs.
-# WADESK_KEEP_VAR=1 keeps the folder.
+# WADESK_KEEP_VAR=1 keeps the folder; after a failure its logs (log/:
+# each daemon's, wasim's, PostgreSQL's; results) are kept anyway, in
+# $TMPDIR/wadesk-daemon-failed.*, and a line names the folder.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -80,6 +82,14 @@ cleanup() {
 	echo "$(grep -c '^ok ' "$out") passed, $(grep -c '^FAIL ' "$out") failed"
 	if [ -n "$keep" ]; then
 		echo "kept $VAR"
+	elif [ "$rc" -ne 0 ]; then
+		# What the failing daemons did, without the database files.
+		local kept
+		kept=$(mktemp -d "${TMPDIR:-/tmp}/wadesk-daemon-failed.XXXXXX")
+		cp -r "$VAR/log" "$VAR/results" "$kept/" 2>/dev/null
+		chmod -R a+rX "$kept"
+		rm -rf "$VAR"
+		echo "failed: the logs are kept in $kept (remove it when done)"
 	else
 		rm -rf "$VAR"
 	fi

@@ -405,6 +405,35 @@ rule7_logout_timeout_finishes(void)
 	    T_INTEQ(p.op, SOP_DELETE) && T_INTEQ(p.next, SESS_IDLE);
 }
 
+/*
+ * Rule 5 and the login deadline (DAEMON_LOGIN_MS): a login that never
+ * ends is dropped with "login_timeout" and retried under the back-off
+ * when the account was connected before; otherwise it stays
+ * disconnected.  The deadline means nothing in any other state.
+ */
+static int
+rule5_login_deadline_retries(void)
+{
+	struct sess_facts	 f = facts(SESS_LOGGING_IN), g, h;
+	struct sess_plan	 p, q, r;
+
+	g = f;
+	g.was_connected = 0;
+	h = facts(SESS_CONNECTED);
+	p = decide(&f, SEV_LOGIN_DEADLINE, WA_REASON_NONE, 0);
+	q = decide(&g, SEV_LOGIN_DEADLINE, WA_REASON_NONE, 0);
+	r = decide(&h, SEV_LOGIN_DEADLINE, WA_REASON_NONE, 0);
+	return T_TRUE(p.stop) && T_TRUE(p.write_row) &&
+	    T_INTEQ(p.status, STATUS_DISCONNECTED) &&
+	    T_STREQ(p.reason, "login_timeout") &&
+	    T_STREQ(p.event, "login_timeout") && T_TRUE(p.backoff) &&
+	    T_INTEQ(p.next, SESS_BACKOFF) && T_INTEQ(p.start, SSTART_NONE) &&
+	    T_TRUE(q.stop) && T_TRUE(!q.backoff) &&
+	    T_INTEQ(q.next, SESS_IDLE) && T_STREQ(q.reason, "login_timeout") &&
+	    T_TRUE(!r.stop) && T_TRUE(!r.write_row) &&
+	    T_INTEQ(r.next, SESS_CONNECTED);
+}
+
 /* Rule 7: delete of an offline linked account logs in to log out;
  * without credentials it finishes at once. */
 static int
@@ -675,6 +704,7 @@ main(void)
 		T_CASE(rule5_backoff_when_connected_before),
 		T_CASE(rule5_no_backoff_otherwise),
 		T_CASE(rule5_backoff_curve),
+		T_CASE(rule5_login_deadline_retries),
 		T_CASE(reasons_no_retry),
 		T_CASE(reasons_protocol_retries),
 		T_CASE(rule6_duplicate_logged_out),

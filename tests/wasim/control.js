@@ -13,7 +13,7 @@ import { HttpError } from './sim.js';
 const BODY_MAX = 4 * 1024 * 1024;
 const FAULTS = new Set(['logout', 'conflict', 'ban', 'unban', 'outdated',
     'drop', 'garbage', 'silence', 'unsilence', 'notify', 'stream-error',
-    'prekeys-low', 'stanza', 'offline', 'lid', 'foreign-iq']);
+    'prekeys-low', 'stanza', 'offline', 'lid', 'foreign-iq', 'stall-login']);
 /* GET lists of the end-to-end side (e2e.js), filtered by ?account=&id=. */
 const E2E_LISTS = new Set(['/received', '/receipts', '/acks', '/keyFetches',
     '/e2e']);

@@ -273,6 +273,8 @@ export class Simulator {
 		this.replaced = [];
 		this.errors = [];
 		this.outdatedNext = new Set();
+		/* One-shot /stall-login flags, keyed as outdatedNext. */
+		this.stallNext = new Set();
 		this.startedAt = Date.now();
 		this.HttpError = HttpError;
 		this.e2e = new E2E(this);
@@ -602,14 +604,20 @@ export class Simulator {
 
 	/* One-shot /outdated flags: a device JID, its user JID, or '*'. */
 	takeOutdated(jid) {
+		return this.takeFlag(this.outdatedNext, jid);
+	}
+
+	/* Take one flag of "set" (outdatedNext, stallNext) for "jid": the
+	 * device JID, its user JID, or '*'.  true if one was there. */
+	takeFlag(set, jid) {
 		const keys = ['*'];
 		if (jid) {
 			const j = jidParse(jid);
 			keys.push(jid, `${j.user}@${j.server}`);
 		}
 		for (const k of keys) {
-			if (this.outdatedNext.has(k)) {
-				this.outdatedNext.delete(k);
+			if (set.has(k)) {
+				set.delete(k);
 				return true;
 			}
 		}
@@ -1008,6 +1016,12 @@ export class Simulator {
 		conn.jid = dev.jid;
 		conn.lid = dev.lid;
 		conn.passive = true;
+		/* /stall-login: <success>, then the active IQ is never
+		 * answered (pings still are), so the login never ends. */
+		conn.stallLogin = this.takeFlag(this.stallNext, dev.jid);
+		if (conn.stallLogin)
+			this.log(`conn ${conn.id}: login of ${dev.jid} stalls ` +
+			    '(/stall-login)');
 		dev.lastLogin = nowS();
 		conn.send({ tag: 'success', attrs: {
 			t: String(nowS()), lid: dev.lid, location: 'sim', props: '1',
@@ -1169,6 +1183,10 @@ export class Simulator {
 		}
 		if (xmlns === 'passive' && type === 'set' && first &&
 		    (first.tag === 'active' || first.tag === 'passive')) {
+			if (conn.stallLogin) {
+				conn.stalledIqs = (conn.stalledIqs || 0) + 1;
+				return;
+			}
 			const wasPassive = conn.passive;
 			conn.passive = first.tag === 'passive';
 			this.iqResult(conn, iq);
@@ -1355,7 +1373,8 @@ export class Simulator {
 
 	/*
 	 * fault(name, body) -> JSON-able result.  Names: logout, conflict, ban,
-	 * unban, outdated, drop, garbage, silence, unsilence, notify (README.md).
+	 * unban, outdated, stall-login, drop, garbage, silence, unsilence,
+	 * notify, ... (README.md).
 	 */
 	fault(name, body) {
 		const jid = body.jid;
@@ -1405,14 +1424,18 @@ export class Simulator {
 			return { unbanned };
 		}
 		case 'outdated':
+		case 'stall-login': {
+			const set = name === 'outdated' ? this.outdatedNext :
+			    this.stallNext;
 			if (jid) {
 				if (!jidParse(jid))
 					throw new HttpError(400, 'bad jid');
-				this.outdatedNext.add(jid);
+				set.add(jid);
 			} else {
-				this.outdatedNext.add('*');
+				set.add('*');
 			}
-			return { next: [...this.outdatedNext] };
+			return { next: [...set] };
+		}
 		case 'drop':
 			for (const c of hit)
 				c.drop();
@@ -1596,6 +1619,8 @@ export class Simulator {
 				    notificationAcked: !!c.linkCode.acked } : null,
 				passive: c.passive,
 				silenced: c.silenced,
+				stallLogin: Boolean(c.stallLogin),
+				stalledIqs: c.stalledIqs || 0,
 				pingsAnswered: c.pings,
 				pingsWhilePairing: c.pingsWhilePairing,
 				pingsWithChild: c.pingsWithChild,
@@ -1642,6 +1667,7 @@ export class Simulator {
 			logouts: this.logouts,
 			replaced: this.replaced,
 			outdatedNext: [...this.outdatedNext],
+			stallNext: [...this.stallNext],
 			errors: this.errors
 		};
 	}

@@ -1354,10 +1354,10 @@ frame_due(const struct session *s, uint64_t now, time_t *t)
 static void
 frames_write(struct daemon *d, uint64_t now)
 {
-	struct session	*s;
+	struct session	*s, **due = NULL;
 	struct buf	 ids, times, gens;
-	time_t		 t;
-	size_t		 n = 0;
+	time_t		 t, *tv = NULL;
+	size_t		 n = 0, cap = 0, i;
 	char		 owner[24];
 	int		 rc;
 
@@ -1366,9 +1366,18 @@ frames_write(struct daemon *d, uint64_t now)
 	buf_init(&ids);
 	buf_init(&times);
 	buf_init(&gens);
+	/* One walk (issue 8): the due sessions are remembered for after
+	 * the statement, with the times written. */
 	for (s = d->sessions; s != NULL; s = s->next) {
 		if (!frame_due(s, now, &t))
 			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			due = xreallocarray(due, cap, sizeof(*due));
+			tv = xreallocarray(tv, cap, sizeof(*tv));
+		}
+		due[n] = s;
+		tv[n] = t;
 		buf_printf(&ids, "%s%" PRId64, n == 0 ? "{" : ",", s->id);
 		buf_printf(&times, "%s%lld", n == 0 ? "{" : ",",
 		    (long long)t);
@@ -1384,15 +1393,15 @@ frames_write(struct daemon *d, uint64_t now)
 	snprintf(owner, sizeof(owner), "%" PRId64, d->instance);
 	rc = db_frames_write(d->db, buf_str(&ids), buf_str(&times), owner,
 	    buf_str(&gens));
-	/* Same predicate, same answers: nothing ran in between. */
-	for (s = d->sessions; s != NULL; s = s->next) {
-		if (!frame_due(s, now, &t))
-			continue;
+	/* Nothing ran in between that could free a session. */
+	for (i = 0; i < n; i++) {
 		if (rc == 0)
-			s->frame_written = t;
-		s->frame_due_ms = now + frame_every_ms(d);
+			due[i]->frame_written = tv[i];
+		due[i]->frame_due_ms = now + frame_every_ms(d);
 	}
 out:
+	free(due);
+	free(tv);
 	buf_free(&ids);
 	buf_free(&times);
 	buf_free(&gens);

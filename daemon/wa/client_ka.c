@@ -31,6 +31,32 @@ ka_timeout(lws_sorted_usec_list_t *sul)
 	cl_leave(c);
 }
 
+/*
+ * 32 bits for the keepalive jitter, without a system call: a
+ * splitmix64 sequence (Steele, Lea and Flood, "Fast splittable
+ * pseudorandom number generators", OOPSLA 2014) per thread, seeded
+ * once from wa_random().  The jitter only spreads the pings over time,
+ * as whatsmeow's does with math/rand (keepalive.go), a generator that
+ * is not cryptographic either; issue 8: wa_random() costs a
+ * getrandom(2) per ping, thousands a minute at 5,000 sessions.
+ */
+static uint32_t
+ka_jitter_random(void)
+{
+	static _Thread_local uint64_t	 state;
+	static _Thread_local int	 seeded;
+	uint64_t			 z;
+
+	if (!seeded) {
+		wa_random(&state, sizeof(state));
+		seeded = 1;
+	}
+	z = (state += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
 /* Schedule the next ping at a jittered interval (whatsmeow). */
 void
 cl_ka_schedule(struct wa_client *c)
@@ -39,7 +65,7 @@ cl_ka_schedule(struct wa_client *c)
 	unsigned int	 span, d;
 
 	span = c->ka_max_ms > c->ka_min_ms ? c->ka_max_ms - c->ka_min_ms : 0;
-	wa_random(&r, sizeof(r));
+	r = ka_jitter_random();
 	d = c->ka_min_ms + (span > 0 ? r % span : 0);
 	wa_wheel_schedule(c->lws, &c->sul_ka, ka_send, cl_ms(d));
 }

@@ -59,6 +59,9 @@ struct	wa_conn {
 	int			 detached;	/* no more callbacks up */
 	int			 in_open;	/* inside wa_conn_open() */
 	int			 dead;		/* lws ended it in open */
+	int			 in_cb;		/* inside conn_lws_cb() */
+	int			 write_failed;	/* a direct write failed; the
+						   writeable callback ends it */
 	char			*origin;	/* Origin header value */
 	char			*host;		/* for a failure's cause: the
 						   server's, or the proxy's */
@@ -297,6 +300,10 @@ conn_writeable(struct lws *wsi, struct wa_conn *c)
 
 	if (c->detached)
 		return -1;
+	if (c->write_failed) {
+		conn_end(c, WA_CONN_END_LOST, "write failed");
+		return -1;
+	}
 	if ((m = c->q_head) == NULL)
 		return 0;
 	len = m->b.len - LWS_PRE;
@@ -466,6 +473,7 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct wa_conn	*c;
 	char		 detail[160], why[64];
 	unsigned int	 status;
+	int		 rc;
 
 	/* As the vhost's first protocol we also hear of the tunnel's raw
 	 * descriptors (tunnel.c), whose opaque data is not ours. */
@@ -507,8 +515,10 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		c->established = 1;
+		c->in_cb = 1;
 		if (!c->detached && c->cbs.on_open != NULL)
 			c->cbs.on_open(c->arg);
+		c->in_cb = 0;
 		if (c->detached)
 			return -1;
 		if (c->q_head != NULL)
@@ -519,7 +529,10 @@ conn_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		if (!lws_frame_is_binary(wsi))
 			return 0;	/* whatsmeow ignores text messages */
-		return conn_receive(c, in, len);
+		c->in_cb = 1;
+		rc = conn_receive(c, in, len);
+		c->in_cb = 0;
+		return rc;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return conn_writeable(wsi, c);
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -756,10 +769,48 @@ fail:
 }
 
 /*
- * Queue one frame (payload of len bytes, copied) for sending as its own
- * binary WebSocket message; the first frame of the connection carries
- * the 'WA' header in front.  Returns 0, or -1 (logged) if the payload
- * is too large or the connection is closed.
+ * Write message "m" (LWS_PRE bytes, then the message) at once, outside
+ * lws' writeable callback, when that is safe: the upgrade is done,
+ * nothing of ours is queued (order), we are not inside this
+ * connection's own lws callback (lws is parsing its input there), and
+ * lws_send_pipe_choked() says lws holds no partial write of its own
+ * and the socket takes more now (lws 4.1 unix-sockets.c: one poll(2)
+ * with POLLOUT), the check lws' author gives for a write outside the
+ * callback (warmcat/libwebsockets#852).  Should the kernel take only
+ * part, lws keeps the rest and sends it first when the socket is
+ * writable again (lib/core-net/output.c lws_issue_raw), as for a write
+ * inside the callback; a connection lws is closing drops it there.
+ * Issue 8: a keepalive ping written from its timer this way costs one
+ * poll(2), not two epoll_ctl(2) and a loop wake-up.  Returns 1 if it
+ * went (or failed: then c->write_failed is set and the writeable
+ * callback ends the connection, never its caller), 0 if the caller
+ * should queue it.
+ */
+static int
+conn_write_now(struct wa_conn *c, struct outmsg *m)
+{
+	size_t	 len;
+
+	if (!c->established || c->q_head != NULL || c->in_cb ||
+	    c->write_failed || lws_send_pipe_choked(c->wsi))
+		return 0;
+	len = m->b.len - LWS_PRE;
+	if (lws_write(c->wsi, (unsigned char *)m->b.data + LWS_PRE, len,
+	    LWS_WRITE_BINARY) < (int)len) {
+		c->write_failed = 1;
+		lws_callback_on_writable(c->wsi);
+	}
+	buf_free(&m->b);
+	free(m);
+	return 1;
+}
+
+/*
+ * Send one frame (payload of len bytes, copied) as its own binary
+ * WebSocket message, at once when conn_write_now() may, else queued
+ * for the writeable callback; the first frame of the connection
+ * carries the 'WA' header in front.  Returns 0, or -1 (logged) if the
+ * payload is too large or the connection is closed.
  */
 int
 wa_conn_send(struct wa_conn *c, const void *payload, size_t len)
@@ -779,6 +830,8 @@ wa_conn_send(struct wa_conn *c, const void *payload, size_t len)
 		free(m);
 		return -1;
 	}
+	if (conn_write_now(c, m))
+		return 0;
 	if (c->q_tail != NULL)
 		c->q_tail->next = m;
 	else

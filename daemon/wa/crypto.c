@@ -143,10 +143,45 @@ out:
 }
 
 /*
+ * The AES-256-GCM implementation and a context for it, fetched and
+ * made on first use and kept for the life of the thread (issue 8:
+ * every frame of every connection is sealed or opened here).  Passing
+ * EVP_aes_256_gcm() to EVP_CipherInit_ex() instead makes OpenSSL 3
+ * fetch the provider's implementation again on each call (a locked
+ * name lookup; EVP_CIPHER_fetch(3), "Performance" in crypto(7)), and
+ * a new context allocates the provider's state each time; a context
+ * initialised again with a key and IV starts a fresh operation
+ * (EVP_EncryptInit(3)).  Per thread so that a caller on any thread is
+ * safe.  Returns the context, or NULL (logged) if OpenSSL cannot.
+ */
+static _Thread_local EVP_CIPHER	*gcm_cipher;
+static _Thread_local EVP_CIPHER_CTX	*gcm_ctx;
+
+static EVP_CIPHER_CTX *
+gcm_ctx_get(void)
+{
+
+	if (gcm_cipher == NULL &&
+	    (gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) ==
+	    NULL) {
+		ossl_warn("gcm", "EVP_CIPHER_fetch");
+		return NULL;
+	}
+	if (gcm_ctx == NULL && (gcm_ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		ossl_warn("gcm", "EVP_CIPHER_CTX_new");
+		return NULL;
+	}
+	return gcm_ctx;
+}
+
+/*
  * One AES-256-GCM pass.  "enc" 1 seals "len" bytes of "in" into "out"
  * and writes the tag to "tag"; "enc" 0 opens and checks "tag".
  * Returns 0, -1 on an OpenSSL failure (logged), or -2 on a tag
- * mismatch (not logged).
+ * mismatch (not logged).  The last key's schedule stays in the
+ * thread's context until the next pass overwrites it (a freed context
+ * was wiped); the keys that matter live as long in their owners
+ * (noise.c's transport keys, the credentials key).
  */
 static int
 gcm_run(int enc, const uint8_t *key, const uint8_t *iv, const uint8_t *aad,
@@ -160,12 +195,9 @@ gcm_run(int enc, const uint8_t *key, const uint8_t *iv, const uint8_t *aad,
 		log_warnx("gcm: input too long (%zu bytes)", len);
 		return -1;
 	}
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		ossl_warn("gcm", "EVP_CIPHER_CTX_new");
+	if ((ctx = gcm_ctx_get()) == NULL)
 		return -1;
-	}
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv,
-	    enc) != 1 ||
+	if (EVP_CipherInit_ex(ctx, gcm_cipher, NULL, key, iv, enc) != 1 ||
 	    (aadlen > 0 &&
 	    EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1) ||
 	    (len > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)) {
@@ -191,7 +223,6 @@ gcm_run(int enc, const uint8_t *key, const uint8_t *iv, const uint8_t *aad,
 	}
 	rc = 0;
 out:
-	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }
 

@@ -309,6 +309,46 @@ out:
 	return ok;
 }
 
+/*
+ * crypto.c keeps one GCM context per thread and initialises it again
+ * for each pass: a pass under another key, a refused open or a
+ * truncated input must leave nothing behind that changes the next
+ * (the transport vector again, byte for byte).
+ */
+static int
+gcm_context_reuse(void)
+{
+	struct buf	 pt;
+	uint8_t		 key[32], other[32], iv[WA_GCM_IV_LEN], ct[64], x[64];
+	uint8_t		 back[64];
+	int		 ok = 0;
+
+	buf_init(&pt);
+	memset(iv, 0, sizeof(iv));
+	memset(other, 0x5a, sizeof(other));
+	if (vec_fixed("noise.client_write_key", key, 32) != 0 ||
+	    vec_bytes("noise.transport_plaintext", &pt) != 0 ||
+	    !T_TRUE(pt.len + WA_GCM_TAG_LEN <= sizeof(ct)))
+		goto out;
+	if (!T_INTEQ(wa_aes256_gcm_encrypt(other, iv, key, 3,
+	    (uint8_t *)pt.data, pt.len, x), 0) ||
+	    !T_INTEQ(wa_aes256_gcm_decrypt(key, iv, NULL, 0, x,
+	    pt.len + WA_GCM_TAG_LEN, back), -1) ||
+	    !T_INTEQ(wa_aes256_gcm_decrypt(key, iv, NULL, 0, x, 15, back), -1))
+		goto out;
+	if (wa_aes256_gcm_encrypt(key, iv, NULL, 0, (uint8_t *)pt.data,
+	    pt.len, ct) != 0 || !vec_eq(ct, pt.len + WA_GCM_TAG_LEN,
+	    "noise.transport_ct_counter0"))
+		goto out;
+	/* And the other way round: an open right after a seal. */
+	ok = T_INTEQ(wa_aes256_gcm_decrypt(other, iv, key, 3, x,
+	    pt.len + WA_GCM_TAG_LEN, back), 0) &&
+	    T_MEMEQ(back, pt.data, pt.len);
+out:
+	buf_free(&pt);
+	return ok;
+}
+
 static int
 ct_equal_and_random(void)
 {
@@ -342,6 +382,7 @@ main(void)
 		T_CASE(pbkdf2_ctr_pairing_code),
 		T_CASE(hkdf_gcm_key_bundle),
 		T_CASE(gcm_transport_frame),
+		T_CASE(gcm_context_reuse),
 		T_CASE(ct_equal_and_random),
 	};
 

@@ -342,6 +342,18 @@ check('api-rate-429', async () => {
 	const k = await makeKey(op, 'slow', ['accounts:read']);
 	await q('UPDATE api_keys SET rate_per_min = 3 WHERE prefix = $1',
 	    [k.slice(4, 16)]);
+	/* Its prefix with a wrong secret: 401, and the key's budget and
+	 * last use untouched (the count is taken only for a matching
+	 * secret, in the lookup's own statement). */
+	const wrong = k.slice(0, -1) + (k.endsWith('0') ? '1' : '0');
+	for (let i = 0; i < 6; i++)
+		isErr(await api('GET', '/api/v1/accounts', wrong), 401,
+		    'wrong secret');
+	const [row] = await q('SELECT k.last_used_at, r.n FROM api_keys k ' +
+	    'LEFT JOIN api_rate r ON r.key_id = k.id WHERE k.prefix = $1',
+	    [k.slice(4, 16)]);
+	assert.equal(row.n, null, 'a wrong secret was counted');
+	assert.equal(row.last_used_at, null, 'a wrong secret marked it used');
 	const codes = [];
 	let last;
 	for (let i = 0; i < 5; i++) {

@@ -240,7 +240,8 @@ page_login_submit(struct req *r)
 		login_render(r, 400, user, "Enter a username and password.");
 		return;
 	}
-	if (db_ensure(r->w->db) == -1 || login_throttled(r, user, &limited) == -1) {
+	if (db_ensure(r->w->db) == -1 ||
+	    login_throttled(r, user, &limited) == -1) {
 		http_error(r, 503, "The database is unavailable.");
 		return;
 	}

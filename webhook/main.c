@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "hook.h"
 #include "log.h"
@@ -63,13 +64,13 @@ on_signal(int sig)
 	quit = 1;
 }
 
+/* lib/clock.c's monotonic ms, signed: due times are compared by
+ * subtraction. */
 static int64_t
-mono_ms(void)
+now_ms(void)
 {
-	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)mono_ms64();
 }
 
 static void
@@ -567,7 +568,7 @@ purge_cap(const struct sender *s, int ms)
 
 	if (s->conf.webhook_retention_s == 0)
 		return ms;
-	due = s->purged_at + purge_every_ms(s) - mono_ms();
+	due = s->purged_at + purge_every_ms(s) - now_ms();
 	if (due < WAIT_MIN_MS)
 		due = WAIT_MIN_MS;
 	return due < ms ? (int)due : ms;
@@ -587,7 +588,7 @@ static void
 purge(struct sender *s)
 {
 	char		 ret[16];
-	int64_t		 now = mono_ms(), every, nd, ne;
+	int64_t		 now = now_ms(), every, nd, ne;
 
 	if (s->conf.webhook_retention_s == 0)
 		return;
@@ -634,7 +635,7 @@ run(struct sender *s)
 		if (!quit)
 			purge(s);
 		room = HOOK_INFLIGHT - s->njobs;
-		if (!quit && room > 0 && (want || mono_ms() >= due_at)) {
+		if (!quit && room > 0 && (want || now_ms() >= due_at)) {
 			if ((n = claim(s, room)) == -1)
 				goto lost;
 			if (n < room) {
@@ -649,11 +650,11 @@ run(struct sender *s)
 					ms = BUSY_LOOK_MS;
 				else if ((ms = next_wait(s)) == -1)
 					goto lost;
-				due_at = mono_ms() + ms;
+				due_at = now_ms() + ms;
 				want = 0;
 			}
 		}
-		left = due_at - mono_ms();
+		left = due_at - now_ms();
 		if (left < 0)
 			left = 0;
 		if (notifies_take(s))

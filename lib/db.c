@@ -24,6 +24,18 @@ struct	db {
 
 static PGresult	*db_exec_fmt(struct db *, size_t, const char *const *, int);
 
+/* Keep the SQLSTATE of failed result "res" for db_sqlstate() ("" when
+ * it has none). */
+static void
+sqlstate_keep(struct db *db, const PGresult *res)
+{
+	const char	*state;
+
+	db->sqlstate[0] = '\0';
+	if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) != NULL)
+		strncat(db->sqlstate, state, sizeof(db->sqlstate) - 1);
+}
+
 /* Route server notices to our log instead of raw stderr. */
 static void
 db_notice(void *arg, const char *msg)
@@ -170,7 +182,6 @@ db_exec_fmt(struct db *db, size_t id, const char *const *params, int fmt)
 {
 	const struct db_stmt	*st;
 	PGresult		*res;
-	const char		*state;
 	int			 idle;
 
 	if (id >= db->nstmts)
@@ -207,8 +218,7 @@ db_exec_fmt(struct db *db, size_t id, const char *const *params, int fmt)
 	default:
 		break;
 	}
-	if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) != NULL)
-		strncat(db->sqlstate, state, sizeof(db->sqlstate) - 1);
+	sqlstate_keep(db, res);
 	log_warnx("%s: %s: %s", __func__, st->name,
 	    PQresultErrorMessage(res));
 	PQclear(res);
@@ -254,7 +264,6 @@ static int
 db_simple(struct db *db, const char *sql)
 {
 	PGresult	*res;
-	const char	*state;
 	int		 rc = 0, idle;
 
 	idle = db->reconnect &&
@@ -269,9 +278,7 @@ db_simple(struct db *db, const char *sql)
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warnx("database: %s: %s", sql, PQresultErrorMessage(res));
-		db->sqlstate[0] = '\0';
-		if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) != NULL)
-			strncat(db->sqlstate, state, sizeof(db->sqlstate) - 1);
+		sqlstate_keep(db, res);
 		rc = -1;
 	}
 	PQclear(res);
